@@ -1,0 +1,108 @@
+import dgram from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { intToIpv4 } from './subnet';
+import { magicPacket } from './packet';
+import { WakeSendError, sendMagicPacket } from './send';
+
+interface Captured {
+  data: Buffer;
+  at: number;
+}
+
+const listeners: dgram.Socket[] = [];
+afterEach(() => {
+  for (const s of listeners.splice(0)) s.close();
+});
+
+/** A real UDP socket on loopback that records every datagram it receives. */
+async function capture(): Promise<{ port: number; packets: Captured[]; waitFor(n: number): Promise<void> }> {
+  const socket = dgram.createSocket('udp4');
+  listeners.push(socket);
+  const packets: Captured[] = [];
+  const waiters: Array<() => void> = [];
+  socket.on('message', (data) => {
+    packets.push({ data, at: performance.now() });
+    waiters.forEach((w) => w());
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return {
+    port: socket.address().port,
+    packets,
+    waitFor: (n) =>
+      new Promise<void>((resolve) => {
+        const check = () => packets.length >= n && resolve();
+        waiters.push(check);
+        check();
+      }),
+  };
+}
+
+describe('sendMagicPacket over loopback', () => {
+  it('delivers the exact packet the requested number of times, spaced by the interval', async () => {
+    const rx = await capture();
+    const result = await sendMagicPacket('00-1A-2B-3C-4D-5E', {
+      address: '127.0.0.1',
+      port: rx.port,
+      repeat: 4,
+      intervalMs: 40,
+    });
+    await rx.waitFor(4);
+    expect(result).toEqual({ sent: 4, bytes: 102 });
+    expect(rx.packets).toHaveLength(4);
+    const expected = [
+      ...Array(6).fill(0xff),
+      ...Array.from({ length: 16 }, () => [0x00, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e]).flat(),
+    ];
+    for (const p of rx.packets) expect([...p.data]).toEqual(expected);
+    for (let i = 1; i < 4; i++) {
+      const gap = rx.packets[i]!.at - rx.packets[i - 1]!.at;
+      expect(gap).toBeGreaterThanOrEqual(35);
+      expect(gap).toBeLessThan(400);
+    }
+  });
+
+  it('carries the SecureOn password', async () => {
+    const rx = await capture();
+    await sendMagicPacket('00:1a:2b:3c:4d:5e', {
+      address: '127.0.0.1',
+      port: rx.port,
+      repeat: 1,
+      password: 'de:ad:be:ef:00:01',
+    });
+    await rx.waitFor(1);
+    expect(rx.packets[0]!.data.equals(magicPacket('00:1a:2b:3c:4d:5e', { password: 'de:ad:be:ef:00:01' }))).toBe(true);
+    expect([...rx.packets[0]!.data.subarray(102)]).toEqual([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01]);
+  });
+
+  it('works with the broadcast flag set when asked', async () => {
+    const rx = await capture();
+    await sendMagicPacket('00:1a:2b:3c:4d:5e', { address: '127.0.0.1', port: rx.port, repeat: 2, intervalMs: 1, broadcast: true });
+    await rx.waitFor(2);
+    expect(rx.packets).toHaveLength(2);
+  });
+
+  it('stops repeating when aborted', async () => {
+    const rx = await capture();
+    const controller = new AbortController();
+    const sending = sendMagicPacket('00:1a:2b:3c:4d:5e', {
+      address: '127.0.0.1',
+      port: rx.port,
+      repeat: 10,
+      intervalMs: 1000,
+      signal: controller.signal,
+    });
+    await rx.waitFor(1);
+    controller.abort();
+    expect((await sending).sent).toBe(1);
+  });
+
+  it('refuses targets that are not explicit, valid addresses', async () => {
+    await expect(sendMagicPacket('00:1a:2b:3c:4d:5e', { address: 'kiosk-7' })).rejects.toThrow(WakeSendError);
+    await expect(sendMagicPacket('00:1a:2b:3c:4d:5e', { address: intToIpv4(0xffffffff) })).rejects.toThrow(
+      /limited broadcast/,
+    );
+    await expect(sendMagicPacket('00:1a:2b:3c:4d:5e', { address: '127.0.0.1', port: 70000 })).rejects.toThrow(
+      /between 1 and 65535/,
+    );
+  });
+});
