@@ -1,0 +1,335 @@
+/**
+ * The running agent: wires the protocol client, the command runner, the offline
+ * plan, probes, sensors and the disk buffers into a few independent loops. Each
+ * loop survives API outages on its own; nothing accepted is lost across them.
+ */
+import path from 'node:path';
+import { ApiHealth } from './api-health';
+import { DurableQueue } from './buffer/durable-queue';
+import { PlanCache } from './buffer/plan-cache';
+import { loadEnrolment } from './buffer/token-store';
+import { AgentApiClient, AgentApiError, ProtocolViolationError, abortableSleep, backoffDelay, isRetryable } from './client';
+import { FileCommandLedger } from './commands/command-ledger';
+import { OfflinePlan } from './commands/offline-plan';
+import { ProbeMonitor } from './commands/probe';
+import { CommandRunner } from './commands/runner';
+import { createShutdownKiosks } from './commands/shutdown';
+import { createWakeKiosks } from './commands/wake';
+import type { AgentConfig } from './config';
+import type { Logger } from './log';
+import { MAX_READINGS_PER_REQUEST, type CommandResult, type KioskTarget, type OfflineAction, type PowerCommand, type Reading, type TargetOutcome } from './protocol';
+import { createEnvironmentSensor, type EnvironmentReading, type EnvironmentSensor } from './sensors';
+import { AGENT_VERSION } from './version';
+import { SystemdNotifier } from './watchdog';
+
+export type OutboxItem = { kind: 'result'; commandId: string; result: CommandResult } | { kind: 'offline-action'; action: OfflineAction };
+
+type StoredReading = Omit<Reading, 'seq'>;
+
+/** Statuses after which resending the same result cannot succeed; it is dropped with a log. */
+const RESULT_NOT_WANTED = new Set([400, 404, 409, 410]);
+
+export class Agent {
+  readonly client: AgentApiClient;
+  readonly health = new ApiHealth();
+  readonly readings: DurableQueue<StoredReading>;
+  readonly outbox: DurableQueue<OutboxItem>;
+  readonly runner: CommandRunner;
+  readonly probes: ProbeMonitor;
+  readonly offline: OfflinePlan;
+  private readonly plan: PlanCache;
+  private readonly sensor: EnvironmentSensor;
+  private readonly wake;
+  private readonly shutdown;
+  private readonly notifier: SystemdNotifier;
+  private readonly stopping = new AbortController();
+  private readonly loops: Promise<void>[] = [];
+  private readonly startedAt = Date.now();
+  private flushDirty = true;
+  private flushWaiter: (() => void) | undefined;
+  private lastPollProgress = Date.now();
+  private probeIntervalS: number;
+  private readingIntervalS: number;
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly log: Logger,
+    options: { sensor?: EnvironmentSensor; env?: NodeJS.ProcessEnv } = {},
+  ) {
+    const token = config.token ?? loadEnrolment(config.stateDir)?.token;
+    this.client = new AgentApiClient({
+      baseUrl: config.apiUrl,
+      token,
+      requestTimeoutMs: config.http.requestTimeoutMs,
+      onContact: (reached) => {
+        if (this.health.record(reached)) this.log[reached ? 'info' : 'warn'](reached ? 'API reachable again' : 'API unreachable');
+      },
+    });
+    const bufferDir = path.join(config.stateDir, 'buffer');
+    this.readings = DurableQueue.open(bufferDir, 'readings', {
+      maxPending: config.buffer.maxReadings,
+      onDrop: (n, total) => log.warn('reading buffer full: oldest readings dropped', { dropped: n, totalDropped: total }),
+    });
+    this.outbox = DurableQueue.open(bufferDir, 'outbox', {
+      maxPending: config.buffer.maxOutbox,
+      onDrop: (n, total) => log.warn('outbox full: oldest results dropped', { dropped: n, totalDropped: total }),
+    });
+    this.plan = new PlanCache(config.stateDir);
+    this.sensor = options.sensor ?? createEnvironmentSensor(config.sensors, log);
+    this.wake = createWakeKiosks(config.wake, log.child({ action: 'wake' }));
+    this.shutdown = createShutdownKiosks(config.shutdown, log.child({ action: 'shutdown' }));
+    this.probes = new ProbeMonitor(config.probe, (report) => this.client.reportProbes(report), log.child({ part: 'probe' }));
+    this.probeIntervalS = config.probe.intervalS;
+    this.readingIntervalS = config.readings.intervalS;
+    this.runner = new CommandRunner({
+      execute: (command) => this.execute(command),
+      report: (commandId, result) => this.enqueue({ kind: 'result', commandId, result }),
+      ledger: new FileCommandLedger(config.stateDir),
+      log: log.child({ part: 'runner' }),
+    });
+    this.offline = new OfflinePlan({
+      cache: this.plan,
+      health: this.health,
+      config: config.plan,
+      execute: (type, targets) => (type === 'wake' ? this.wake(targets) : this.shutdown(targets)),
+      record: (action) => this.enqueue({ kind: 'offline-action', action }),
+      log: log.child({ part: 'offline-plan' }),
+      stateDir: config.stateDir,
+    });
+    for (const item of this.plan.get()?.plan.items ?? []) this.probes.learn(item.targets);
+    this.notifier = new SystemdNotifier(options.env ?? process.env, log);
+  }
+
+  get enrolled(): boolean {
+    return this.client.token !== undefined;
+  }
+
+  start(): void {
+    this.log.info('agent starting', {
+      version: AGENT_VERSION,
+      apiUrl: this.config.apiUrl,
+      stateDir: this.config.stateDir,
+      bufferedReadings: this.readings.size,
+      bufferedOutbox: this.outbox.size,
+      lastSeq: this.readings.lastSeq,
+    });
+    this.loops.push(
+      this.loop('commands', () => this.pollCommandsOnce()),
+      this.loop('heartbeat', () => this.heartbeatOnce(), () => this.config.heartbeatIntervalS * 1000),
+      this.loop('plan', () => this.refreshPlanOnce(), () => this.config.plan.refreshIntervalS * 1000),
+      this.loop('offline-plan', () => this.offline.tick(), () => 1000),
+      this.loop('probe', async () => void (await this.probes.runRound()), () => this.probeIntervalS * 1000),
+      this.loop('readings', () => this.takeReadingOnce(), () => this.readingIntervalS * 1000),
+      this.flushLoop(),
+    );
+    this.notifier.ready();
+    this.notifier.startWatchdog(() => this.healthy());
+  }
+
+  async stop(): Promise<void> {
+    this.log.info('agent stopping');
+    this.stopping.abort();
+    this.runner.stop();
+    this.requestFlush();
+    await Promise.allSettled(this.loops);
+    await this.runner.idle();
+    this.notifier.stop();
+    this.readings.close();
+    this.outbox.close();
+  }
+
+  /** Healthy = the command loop made progress (an answer or a failure) recently. */
+  healthy(): boolean {
+    const limit = (this.config.http.longPollWaitS + this.config.http.requestTimeoutMs / 1000) * 1000 + this.config.http.backoffMaxMs + 30_000;
+    return Date.now() - this.lastPollProgress < limit;
+  }
+
+  /** Reads the room and appends durably; returns the seq given to the reading. */
+  async takeReadingOnce(): Promise<number> {
+    let values: EnvironmentReading = {};
+    try {
+      values = await this.sensor.read();
+    } catch (err) {
+      this.log.warn('sensor read failed', { error: err });
+    }
+    const seq = this.readings.append({ at: new Date().toISOString(), ...values });
+    this.requestFlush();
+    return seq;
+  }
+
+  private async execute(command: PowerCommand): Promise<TargetOutcome[]> {
+    switch (command.type) {
+      case 'wake':
+        return this.wake(command.targets);
+      case 'shutdown':
+        return this.shutdown(command.targets);
+      case 'probe': {
+        const results = await this.probes.probeNow(command.targets);
+        return results.map((r) => ({ kioskId: r.kioskId, ok: r.up, error: r.up ? null : `NO_ANSWER on ${r.method}` }));
+      }
+    }
+  }
+
+  private requestFlush(): void {
+    this.flushDirty = true;
+    this.flushWaiter?.();
+  }
+
+  private enqueue(item: OutboxItem): void {
+    this.outbox.append(item);
+    this.requestFlush();
+  }
+
+  private async pollCommandsOnce(): Promise<void> {
+    const { commands, rejected } = await this.client.pollCommands(this.config.http.longPollWaitS, this.stopping.signal);
+    this.lastPollProgress = Date.now();
+    for (const r of rejected) this.log.error('command does not match the protocol; ignored', { problem: r.problem, raw: r.raw });
+    for (const command of commands) {
+      if (command.type === 'cancel') continue;
+      this.offline.noteCommand(command);
+      this.probes.learn(command.targets);
+    }
+    this.runner.deliver(commands);
+  }
+
+  private async heartbeatOnce(): Promise<void> {
+    const sentAt = Date.now();
+    const res = await this.client.heartbeat({
+      version: AGENT_VERSION,
+      uptimeS: Math.round((Date.now() - this.startedAt) / 1000),
+      time: new Date(sentAt).toISOString(),
+      buffered: this.readings.size + this.outbox.size,
+      dropped: this.readings.dropped + this.outbox.dropped,
+    });
+    const roundTrip = Date.now() - sentAt;
+    const skewMs = Date.parse(res.serverTime) - (sentAt + roundTrip / 2);
+    if (Math.abs(skewMs) > 2000) this.log.warn('clock skew against the API', { skewMs, roundTripMs: roundTrip });
+    if (res.config?.probeIntervalS) this.probeIntervalS = res.config.probeIntervalS;
+    if (res.config?.readingIntervalS) this.readingIntervalS = res.config.readingIntervalS;
+    if (res.config?.probePorts) this.probes.setPorts(res.config.probePorts);
+  }
+
+  private async refreshPlanOnce(): Promise<void> {
+    const fetched = await this.client.getPlan(this.config.plan.hours, this.plan.etag);
+    if (fetched.notModified) return;
+    this.plan.save(fetched.plan, fetched.etag);
+    for (const item of fetched.plan.items) this.probes.learn(item.targets);
+    this.log.info('plan updated', { items: fetched.plan.items.length, etag: fetched.etag });
+  }
+
+  /** Runs `once` repeatedly, `every` ms apart, backing off on failures. */
+  private async loop(name: string, once: () => Promise<unknown>, every?: () => number): Promise<void> {
+    const signal = this.stopping.signal;
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        await once();
+        failures = 0;
+        if (every) await abortableSleep(every(), signal);
+      } catch (err) {
+        if (signal.aborted) break;
+        if (name === 'commands') this.lastPollProgress = Date.now();
+        failures++;
+        const delay = this.failureDelay(err, failures);
+        const level = isRetryable(err) ? 'warn' : 'error';
+        this.log[level](`${name} failed; retrying`, { error: err, retryInMs: delay, failures });
+        await abortableSleep(every ? Math.min(delay, every()) : delay, signal);
+      }
+    }
+  }
+
+  private failureDelay(err: unknown, attempt: number): number {
+    const http = this.config.http;
+    let delay = backoffDelay(attempt, { initialMs: http.backoffInitialMs, maxMs: http.backoffMaxMs });
+    // A revoked token or a protocol mismatch will not fix itself quickly: do not hammer.
+    if ((err instanceof AgentApiError && err.status === 401) || err instanceof ProtocolViolationError) delay = http.backoffMaxMs;
+    if (err instanceof AgentApiError && err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
+    return delay;
+  }
+
+  /** Sends buffered results, offline actions and readings, oldest first, whenever there are any. */
+  private async flushLoop(): Promise<void> {
+    const signal = this.stopping.signal;
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        this.flushDirty = false;
+        await this.flushOutbox();
+        await this.flushReadings();
+        failures = 0;
+        if (this.flushDirty) continue;
+        await new Promise<void>((resolve) => {
+          // Safety net: look again periodically even if nothing new was appended.
+          const timer = setTimeout(resolve, 30_000);
+          this.flushWaiter = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.flushWaiter = undefined;
+      } catch (err) {
+        if (signal.aborted) break;
+        failures++;
+        const delay = this.failureDelay(err, failures);
+        this.log.warn('sending buffered data failed; will retry', { error: err, retryInMs: delay, readings: this.readings.size, outbox: this.outbox.size });
+        await abortableSleep(delay, signal);
+      }
+    }
+  }
+
+  private async flushOutbox(): Promise<void> {
+    while (this.outbox.size > 0 && !this.stopping.signal.aborted) {
+      const batch = this.outbox.peek(500);
+      const first = batch[0]!;
+      if (first.value.kind === 'result') {
+        try {
+          await this.client.reportResult(first.value.commandId, first.value.result);
+        } catch (err) {
+          if (!(err instanceof AgentApiError && RESULT_NOT_WANTED.has(err.status))) throw err;
+          this.log.warn('API refused a command result; dropping it', { commandId: first.value.commandId, error: err });
+        }
+        this.outbox.ack(first.seq);
+        continue;
+      }
+      const run: Array<{ seq: number; action: OfflineAction }> = [];
+      for (const r of batch) {
+        if (r.value.kind !== 'offline-action') break;
+        run.push({ seq: r.seq, action: r.value.action });
+      }
+      try {
+        await this.client.reportOfflineActions(run.map((r) => r.action));
+      } catch (err) {
+        if (!(err instanceof AgentApiError && RESULT_NOT_WANTED.has(err.status))) throw err;
+        this.log.warn('API refused offline actions; dropping them', { count: run.length, error: err });
+      }
+      this.outbox.ack(run[run.length - 1]!.seq);
+    }
+  }
+
+  private batchSize = 0;
+
+  private async flushReadings(): Promise<void> {
+    if (this.batchSize === 0) this.batchSize = Math.min(this.config.readings.batchSize, MAX_READINGS_PER_REQUEST);
+    while (this.readings.size > 0 && !this.stopping.signal.aborted) {
+      const batch = this.readings.peek(this.batchSize);
+      let ackSeq: number;
+      try {
+        ({ ackSeq } = await this.client.sendReadings(batch.map((r) => ({ ...r.value, seq: r.seq }))));
+      } catch (err) {
+        if (err instanceof AgentApiError && err.status === 413 && this.batchSize > 1) {
+          this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));
+          continue;
+        }
+        throw err;
+      }
+      const lastSent = batch[batch.length - 1]!.seq;
+      this.readings.ack(Math.min(ackSeq, lastSent));
+      if (ackSeq < lastSent) {
+        this.log.warn('API acknowledged fewer readings than sent', { ackSeq, lastSent });
+        return;
+      }
+    }
+  }
+}
+
+export type { KioskTarget };

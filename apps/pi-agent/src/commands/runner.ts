@@ -1,0 +1,158 @@
+/**
+ * Runs commands at their `dueAt` by this Pi's own (NTP-synced) clock: queue and
+ * network delays upstream never make a wake late. Rules from PROTOCOL.md:
+ * at once if `dueAt` has passed, never after `expiresAt`, once per id even if
+ * delivered twice, and a `cancel` drops a command that has not started.
+ */
+import type { Logger } from '../log';
+import type { AgentCommand, CancelCommand, CommandResult, PowerCommand, TargetOutcome } from '../protocol';
+import type { CommandLedger } from './command-ledger';
+
+export type ExecuteCommand = (command: PowerCommand) => Promise<TargetOutcome[]>;
+export type ReportResult = (commandId: string, result: CommandResult) => void;
+
+/** setTimeout cannot wait longer than ~24.8 days; long waits are re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class CommandRunner {
+  private readonly scheduled = new Map<string, { command: PowerCommand; timer: NodeJS.Timeout }>();
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly deps: {
+      execute: ExecuteCommand;
+      report: ReportResult;
+      ledger: CommandLedger;
+      log: Logger;
+      /** Called when a command is due, so other parts (the offline plan) know it was handled. */
+      onStart?: (command: PowerCommand) => void;
+    },
+  ) {}
+
+  deliver(commands: AgentCommand[]): void {
+    for (const command of commands) {
+      if (command.type === 'cancel') this.cancel(command);
+      else this.schedule(command);
+    }
+  }
+
+  /** Commands waiting for their dueAt, by id. */
+  get waiting(): string[] {
+    return [...this.scheduled.keys()];
+  }
+
+  /** Resolves when every command already started has finished (for shutdown and tests). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
+
+  stop(): void {
+    for (const { timer } of this.scheduled.values()) clearTimeout(timer);
+    this.scheduled.clear();
+  }
+
+  private schedule(command: PowerCommand): void {
+    if (this.scheduled.has(command.id)) return;
+    const seen = this.deps.ledger.get(command.id);
+    if (seen) {
+      this.deps.log.debug('command already handled; ignoring repeat delivery', { commandId: command.id, state: seen });
+      return;
+    }
+    const expiresAt = Date.parse(command.expiresAt);
+    if (Date.now() >= expiresAt) {
+      this.expire(command);
+      return;
+    }
+    this.arm(command);
+  }
+
+  private arm(command: PowerCommand): void {
+    const wait = Math.max(0, Date.parse(command.dueAt) - Date.now());
+    const timer = setTimeout(() => this.fire(command.id), Math.min(wait, MAX_TIMER_MS));
+    this.scheduled.set(command.id, { command, timer });
+    if (wait > 0) this.deps.log.info('command scheduled', { commandId: command.id, type: command.type, dueAt: command.dueAt });
+  }
+
+  private fire(id: string): void {
+    const entry = this.scheduled.get(id);
+    if (!entry) return;
+    this.scheduled.delete(id);
+    const { command } = entry;
+    const now = Date.now();
+    // Timers can fire early after a clock step (NTP) or late after a stall; re-check.
+    if (now < Date.parse(command.dueAt)) {
+      this.arm(command);
+      return;
+    }
+    if (now >= Date.parse(command.expiresAt)) {
+      this.expire(command);
+      return;
+    }
+    // Recorded before running: after a crash mid-run we prefer "not repeated" to
+    // "done twice" (a second shutdown of a kiosk that just booted would hurt).
+    this.deps.ledger.record(command.id, 'started', Date.parse(command.expiresAt));
+    this.deps.onStart?.(command);
+    const run = this.run(command).finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  private async run(command: PowerCommand): Promise<void> {
+    const startedAt = new Date();
+    const lateMs = startedAt.getTime() - Date.parse(command.dueAt);
+    this.deps.log.info('command started', { commandId: command.id, type: command.type, lateMs, targets: command.targets.length });
+    let targets: TargetOutcome[];
+    try {
+      targets = await this.deps.execute(command);
+    } catch (err) {
+      targets = command.targets.map((t) => ({ kioskId: t.kioskId, ok: false, error: (err as Error).message }));
+    }
+    const result: CommandResult = {
+      status: targets.every((t) => t.ok) ? 'done' : 'failed',
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      targets,
+    };
+    this.deps.log.info('command finished', { commandId: command.id, status: result.status, failed: targets.filter((t) => !t.ok).length });
+    this.deps.report(command.id, result);
+  }
+
+  private expire(command: PowerCommand): void {
+    this.deps.ledger.record(command.id, 'expired', Date.parse(command.expiresAt));
+    this.deps.log.warn('command expired before it could run', { commandId: command.id, expiresAt: command.expiresAt });
+    const now = new Date().toISOString();
+    this.deps.report(command.id, {
+      status: 'failed',
+      startedAt: now,
+      finishedAt: now,
+      targets: command.targets.map((t) => ({ kioskId: t.kioskId, ok: false, error: 'COMMAND_EXPIRED' })),
+    });
+  }
+
+  private cancel(cancel: CancelCommand): void {
+    if (this.deps.ledger.get(cancel.id)) return;
+    const target = this.scheduled.get(cancel.cancels);
+    const already = this.deps.ledger.get(cancel.cancels);
+    if (target) {
+      clearTimeout(target.timer);
+      this.scheduled.delete(cancel.cancels);
+      this.deps.ledger.record(cancel.cancels, 'cancelled', Date.parse(target.command.expiresAt));
+      this.deps.log.info('command cancelled', { commandId: cancel.cancels, cancelId: cancel.id });
+    } else if (!already) {
+      // The cancel overtook its command (or we restarted): remember it, so the
+      // command is dropped if it is delivered after all.
+      this.deps.ledger.record(cancel.cancels, 'cancelled');
+      this.deps.log.info('cancel for a command not seen yet; recorded', { commandId: cancel.cancels, cancelId: cancel.id });
+    } else {
+      this.deps.log.warn('cancel arrived too late; command already handled', { commandId: cancel.cancels, state: already });
+    }
+    this.deps.ledger.record(cancel.id, 'started');
+    const now = new Date().toISOString();
+    // The cancel is itself a command: reporting it stops its redelivery.
+    this.deps.report(cancel.id, {
+      status: target || !already ? 'done' : 'failed',
+      startedAt: now,
+      finishedAt: now,
+      targets: [],
+    });
+  }
+}

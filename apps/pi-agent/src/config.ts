@@ -1,0 +1,253 @@
+/**
+ * Every setting of the agent, validated once at start. Nothing else reads
+ * process.env. Sources, later wins: defaults < JSON file (`--config` or
+ * WAKEWARD_CONFIG) < environment variables (see ENV_VARS). An invalid setting
+ * stops the agent with a message naming it and where it came from.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import { z } from 'zod';
+
+const port = z.number().int().min(1).max(65535);
+const ip = z.union([z.ipv4(), z.ipv6()]);
+
+const ExecShutdownSchema = z.strictObject({
+  kind: z.literal('exec'),
+  /** argv; `{placeholder}`s are replaced inside each element, never parsed by a shell. */
+  argv: z.array(z.string()).min(1),
+  timeoutMs: z.number().int().positive().default(30_000),
+});
+const HttpShutdownSchema = z.strictObject({
+  kind: z.literal('http'),
+  method: z.enum(['GET', 'POST', 'PUT', 'DELETE']).default('POST'),
+  /** URL template; placeholders are URL-encoded when substituted. */
+  url: z.string().min(1),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.string().optional(),
+  timeoutMs: z.number().int().positive().default(10_000),
+});
+export const ShutdownMethodSchema = z.discriminatedUnion('kind', [ExecShutdownSchema, HttpShutdownSchema]);
+export type ShutdownMethod = z.infer<typeof ShutdownMethodSchema>;
+
+const Dht11Schema = z.strictObject({
+  /** Where the kernel IIO devices live; tests point this at a temp directory. */
+  iioBase: z.string().default('/sys/bus/iio/devices'),
+  /** Device directory name (e.g. iio:device0); found by its `name` file when absent. */
+  device: z.string().optional(),
+  deviceName: z.string().default('dht11'),
+  /** The DHT11 fails often (EIO/ETIMEDOUT); the kernel caches a read for 2 s. */
+  attempts: z.number().int().min(1).max(10).default(4),
+  retryDelayMs: z.number().int().min(0).default(2_100),
+});
+const Mq2Schema = z.strictObject({
+  adc: z
+    .strictObject({
+      iioBase: z.string().default('/sys/bus/iio/devices'),
+      device: z.string().optional(),
+      deviceName: z.string().default('mcp3008'),
+      channel: z.number().int().min(0).max(7).default(0),
+    })
+    .optional(),
+  alarm: z
+    .strictObject({
+      /** The MQ-2 module's DO pin, e.g. /sys/class/gpio/gpio17/value. */
+      path: z.string(),
+      /** Most MQ-2 boards pull DO low when gas is over the trimmer threshold. */
+      activeLow: z.boolean().default(true),
+    })
+    .optional(),
+});
+const SimulatedSensorSchema = z.strictObject({
+  seed: z.number().int().default(42),
+  meanTempC: z.number().default(24),
+  dailySwingC: z.number().default(3),
+  meanHumidityPct: z.number().default(45),
+  smokeBaselineRaw: z.number().int().default(120),
+  event: z
+    .strictObject({
+      kind: z.enum(['heat', 'smoke']),
+      startsAt: z.iso.datetime({ offset: true }),
+      durationMin: z.number().positive().default(15),
+    })
+    .optional(),
+});
+
+export const AgentConfigSchema = z.strictObject({
+  /** API base URL; the agent appends /api/agent/v1. */
+  apiUrl: z.url({ protocol: /^https?$/ }),
+  /** Token, buffers, plan cache. The only writable path under systemd. */
+  stateDir: z.string().min(1).default('/var/lib/wakeward-agent'),
+  /** Overrides the token file (tests, containers). */
+  token: z.string().min(1).optional(),
+  name: z.string().min(1).default(os.hostname()),
+  subnets: z.array(z.string()).default([]),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  http: z
+    .strictObject({
+      requestTimeoutMs: z.number().int().positive().default(15_000),
+      longPollWaitS: z.number().int().min(0).max(30).default(25),
+      backoffInitialMs: z.number().int().positive().default(1_000),
+      backoffMaxMs: z.number().int().positive().default(60_000),
+    })
+    .prefault({}),
+  heartbeatIntervalS: z.number().positive().default(30),
+  plan: z
+    .strictObject({
+      hours: z.number().int().positive().max(168).default(48),
+      refreshIntervalS: z.number().positive().default(300),
+      /** PROTOCOL.md: act on the local plan once the API has been unreachable this long. */
+      offlineAfterS: z.number().positive().default(60),
+      /** A plan item later than this is not executed any more (like a command's expiresAt). */
+      graceS: z.number().positive().default(300),
+    })
+    .prefault({}),
+  wake: z
+    .strictObject({
+      port: port.default(9),
+      repeat: z.number().int().min(1).max(20).default(3),
+      intervalMs: z.number().int().min(0).default(100),
+      /** Send every magic packet here instead of the kiosk's broadcast address (simulation, tests). */
+      address: ip.optional(),
+      /** Per-kiosk UDP port, e.g. from the kiosk simulator; beats `port` and the target's `wolPort`. */
+      portByKiosk: z.record(z.string(), port).default({}),
+      /** Local address to send from on a multi-homed Pi. */
+      bindAddress: ip.optional(),
+      password: z.string().optional(),
+    })
+    .prefault({}),
+  probe: z
+    .strictObject({
+      intervalS: z.number().positive().default(30),
+      snapshotIntervalS: z.number().positive().default(300),
+      timeoutMs: z.number().int().positive().default(2_000),
+      ports: z.array(port).min(1).default([5900]),
+      /** Probe this address instead of the kiosk's IP (simulation, tests). */
+      address: ip.optional(),
+      portByKiosk: z.record(z.string(), port).default({}),
+      /** Kiosks probed from the start; more are learnt from the plan and commands. */
+      kiosks: z.array(z.strictObject({ kioskId: z.string().min(1), ip: ip.optional() })).default([]),
+    })
+    .prefault({}),
+  shutdown: z
+    .strictObject({
+      methods: z.record(z.string(), ShutdownMethodSchema).default({}),
+      /** Used when a target names no method or one this agent does not know. */
+      defaultMethod: z.string().optional(),
+    })
+    .prefault({}),
+  readings: z
+    .strictObject({
+      intervalS: z.number().positive().default(60),
+      batchSize: z.number().int().min(1).max(5000).default(1000),
+    })
+    .prefault({}),
+  sensors: z
+    .strictObject({
+      kind: z.enum(['hardware', 'simulated', 'none']).default('hardware'),
+      dht11: Dht11Schema.optional(),
+      mq2: Mq2Schema.optional(),
+      simulated: SimulatedSensorSchema.prefault({}),
+    })
+    .prefault({}),
+  buffer: z
+    .strictObject({
+      /** 7 days at one reading per 30 s is 20,160. */
+      maxReadings: z.number().int().min(1).default(50_000),
+      maxOutbox: z.number().int().min(1).default(10_000),
+    })
+    .prefault({}),
+});
+export type AgentConfig = z.infer<typeof AgentConfigSchema>;
+export type Dht11Config = z.infer<typeof Dht11Schema>;
+export type Mq2Config = z.infer<typeof Mq2Schema>;
+export type SimulatedSensorConfig = z.infer<typeof SimulatedSensorSchema>;
+
+/** Environment variables and the setting each one sets. */
+export const ENV_VARS: Record<string, { path: string[]; type: 'string' | 'number' | 'list' }> = {
+  WAKEWARD_API_URL: { path: ['apiUrl'], type: 'string' },
+  WAKEWARD_STATE_DIR: { path: ['stateDir'], type: 'string' },
+  WAKEWARD_TOKEN: { path: ['token'], type: 'string' },
+  WAKEWARD_AGENT_NAME: { path: ['name'], type: 'string' },
+  WAKEWARD_SUBNETS: { path: ['subnets'], type: 'list' },
+  WAKEWARD_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
+  WAKEWARD_SENSORS: { path: ['sensors', 'kind'], type: 'string' },
+  WAKEWARD_WAKE_ADDRESS: { path: ['wake', 'address'], type: 'string' },
+  WAKEWARD_WAKE_PORT: { path: ['wake', 'port'], type: 'number' },
+  WAKEWARD_PROBE_ADDRESS: { path: ['probe', 'address'], type: 'string' },
+  WAKEWARD_PROBE_INTERVAL_S: { path: ['probe', 'intervalS'], type: 'number' },
+  WAKEWARD_READING_INTERVAL_S: { path: ['readings', 'intervalS'], type: 'number' },
+  WAKEWARD_HEARTBEAT_INTERVAL_S: { path: ['heartbeatIntervalS'], type: 'number' },
+  WAKEWARD_LONG_POLL_WAIT_S: { path: ['http', 'longPollWaitS'], type: 'number' },
+  WAKEWARD_OFFLINE_AFTER_S: { path: ['plan', 'offlineAfterS'], type: 'number' },
+  WAKEWARD_MAX_BUFFERED_READINGS: { path: ['buffer', 'maxReadings'], type: 'number' },
+};
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the configuration. `env` and `configFile` are parameters so
+ * tests (and child processes started by tests) control them completely.
+ */
+export function loadConfig(options: { env?: NodeJS.ProcessEnv; configFile?: string } = {}): AgentConfig {
+  const env = options.env ?? process.env;
+  const file = options.configFile ?? env.WAKEWARD_CONFIG;
+  let raw: Record<string, unknown> = {};
+  if (file) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`Cannot read config file ${file}: ${(err as Error).message}`);
+    }
+    try {
+      raw = JSON.parse(text) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`Config file ${file} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      throw new ConfigError(`Config file ${file} must hold a JSON object`);
+    }
+  }
+
+  const fromEnv = new Map<string, string>();
+  for (const [name, spec] of Object.entries(ENV_VARS)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    let parsed: unknown = value;
+    if (spec.type === 'number') parsed = /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+    if (spec.type === 'list') parsed = value.split(',').map((s) => s.trim()).filter(Boolean);
+    setPath(raw, spec.path, parsed);
+    fromEnv.set(spec.path.join('.'), name);
+  }
+
+  const result = AgentConfigSchema.safeParse(raw);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => {
+      const key = issue.path.map(String).join('.') || '(root)';
+      const envName = fromEnv.get(key);
+      if (envName) return `  ${key}: ${issue.message} (from environment variable ${envName})`;
+      if (issue.code === 'invalid_type' && issue.input === undefined) {
+        const hint = Object.entries(ENV_VARS).find(([, spec]) => spec.path.join('.') === key)?.[0];
+        return `  ${key}: required but not set${hint ? ` (set ${hint} or "${key}" in the config file)` : ''}`;
+      }
+      return `  ${key}: ${issue.message} (from ${file ? `config file ${file}` : 'defaults'})`;
+    });
+    throw new ConfigError(`Invalid agent configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1]!] = value;
+}
