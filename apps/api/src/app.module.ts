@@ -1,0 +1,38 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AgentsModule } from './agents/agents.module';
+import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
+import { APP_CONFIG, AppConfig } from './config/config';
+import { DatabaseModule } from './database/database.module';
+import { HospitalsModule } from './hospitals/hospitals.module';
+import { KiosksModule } from './kiosks/kiosks.module';
+import { OpsModule } from './ops/ops.module';
+import { RedisModule } from './redis/redis.module';
+import { RulesModule } from './rules/rules.module';
+import { SitesModule } from './sites/sites.module';
+import { UsersModule } from './users/users.module';
+
+@Module({})
+export class AppModule {
+  static forConfig(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      providers: [{ provide: APP_CONFIG, useValue: config }],
+      exports: [APP_CONFIG],
+      imports: [
+        DatabaseModule,
+        RedisModule,
+        AuditModule,
+        AuthModule,
+        HospitalsModule,
+        SitesModule,
+        KiosksModule,
+        AgentsModule,
+        RulesModule,
+        UsersModule,
+        OpsModule,
+      ],
+    };
+  }
+}

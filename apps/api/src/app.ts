@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import cookieParser from 'cookie-parser';
+import express from 'express';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { HttpErrorFilter } from './common/http-error.filter';
+import type { AppConfig } from './config/config';
+import { NestPinoLogger } from './common/logger';
+import { ApiMetrics } from './ops/metrics';
+import { requestLogging } from './ops/request-logging';
+
+/** Builds the HTTP application (REST API, console, docs, health) without listening. */
+export async function createApiApp(config: AppConfig, logger: Logger): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+    bodyParser: false,
+    logger: new NestPinoLogger(logger),
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestLogging(logger, app.get(ApiMetrics)));
+  app.use(cookieParser());
+  // Agents send up to 5,000 readings a request: about 1 MB of JSON.
+  app.use(express.json({ limit: '5mb' }));
+  app.use(express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' }));
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Wakeward API')
+      .setDescription('Fleet registry, schedules and the agent protocol (see PROTOCOL.md)')
+      .setVersion('1')
+      .addCookieAuth('wk_session')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+
+  if (config.webDist && existsSync(join(config.webDist, 'index.html'))) serveConsole(app, config.webDist);
+  return app;
+}
+
+/** The built console, with every non-API path falling back to index.html (client-side routes). */
+function serveConsole(app: NestExpressApplication, dir: string) {
+  app.use(express.static(dir, { index: 'index.html', maxAge: '1h' }));
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
+    const apiPath = /^\/(api|healthz|readyz|metrics|socket\.io)(\/|$)/.test(req.path);
+    if (req.method !== 'GET' || apiPath) return next();
+    res.sendFile(join(dir, 'index.html'));
+  });
+}

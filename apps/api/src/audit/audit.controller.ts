@@ -1,0 +1,35 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { CurrentUser } from '../auth/decorators';
+import { scopeHospitalFilter } from '../common/access';
+import type { Principal } from '../common/request-context';
+import { pageQuery, parseInput, uuid } from '../common/validation';
+import { AuditRepository } from './audit.repository';
+
+const auditQuery = pageQuery.extend({
+  hospitalId: uuid.optional(),
+  entityType: z.string().max(40).optional(),
+  entityId: z.string().max(64).optional(),
+  actorId: uuid.optional(),
+  action: z.string().max(40).optional(),
+  from: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+  to: z.iso.datetime({ offset: true }).transform((s) => new Date(s)).optional(),
+});
+
+/** Staff and viewers see the entries of their hospitals; admin and ops see everything. */
+@ApiTags('audit')
+@Controller('api/audit')
+export class AuditController {
+  constructor(private readonly audit: AuditRepository) {}
+
+  @Get()
+  list(@CurrentUser() p: Principal, @Query() query: unknown) {
+    const { hospitalId, ...filter } = parseInput(auditQuery, query);
+    return this.audit.search({
+      ...filter,
+      hospitalIds: scopeHospitalFilter(p, hospitalId),
+      includeUnscoped: p.hospitalIds === 'all' && p.role !== 'viewer',
+    });
+  }
+}

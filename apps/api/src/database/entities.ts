@@ -1,0 +1,9 @@
+import { Agent } from '../agents/agent.entity';
+import { AuditEntry } from '../audit/audit-entry.entity';
+import { Hospital } from '../hospitals/hospital.entity';
+import { Kiosk } from '../kiosks/kiosk.entity';
+import { PowerRuleRecord } from '../rules/power-rule.entity';
+import { Site } from '../sites/site.entity';
+import { User, UserHospital } from '../users/user.entity';
+
+export const entities = [Hospital, Site, Kiosk, Agent, PowerRuleRecord, User, UserHospital, AuditEntry];

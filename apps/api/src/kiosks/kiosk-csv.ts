@@ -1,0 +1,93 @@
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { z } from 'zod';
+import { Kiosk } from './kiosk.entity';
+import { kioskRow } from './kiosks.dto';
+
+export const CSV_COLUMNS = ['code', 'name', 'kind', 'location', 'ip', 'mac', 'subnet', 'vncPort'] as const;
+export const MAX_IMPORT_ROWS = 5000;
+
+export type KioskRow = z.output<typeof kioskRow>;
+export interface RowProblem {
+  line: number;
+  field?: string;
+  message: string;
+}
+
+/**
+ * Reads a kiosk spreadsheet and checks every row: formats, duplicates within the
+ * file, and duplicates against the codes and MACs the hospital already has. Returns
+ * the rows or every problem with its line number (the header is line 1).
+ */
+export function readKioskCsv(
+  text: string,
+  existing: { codes: Set<string>; macs: Set<string> },
+): { rows: KioskRow[]; problems: RowProblem[] } {
+  let records: { record: Record<string, string>; info: { lines: number } }[];
+  try {
+    records = parse(text.replace(/^\uFEFF/, ''), {
+      columns: (header: string[]) => header.map((h) => h.trim()),
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+    });
+  } catch (err) {
+    const e = err as { lines?: number; message: string };
+    return { rows: [], problems: [{ line: e.lines ?? 1, message: `not valid CSV: ${e.message}` }] };
+  }
+  const header = firstLineColumns(text);
+  const missing = CSV_COLUMNS.filter((c) => c !== 'location' && c !== 'subnet' && c !== 'ip' && c !== 'vncPort' && !header.includes(c));
+  const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h));
+  if (missing.length || unknown.length) {
+    const parts = [missing.length && `missing column(s): ${missing.join(', ')}`, unknown.length && `unknown column(s): ${unknown.join(', ')}`];
+    return { rows: [], problems: [{ line: 1, message: `${parts.filter(Boolean).join('; ')}; expected ${CSV_COLUMNS.join(',')}` }] };
+  }
+  if (records.length === 0) return { rows: [], problems: [{ line: 1, message: 'the file has no kiosk rows' }] };
+  if (records.length > MAX_IMPORT_ROWS) {
+    return { rows: [], problems: [{ line: 1, message: `at most ${MAX_IMPORT_ROWS} rows per import (got ${records.length})` }] };
+  }
+
+  const rows: KioskRow[] = [];
+  const problems: RowProblem[] = [];
+  const codesInFile = new Map<string, number>();
+  const macsInFile = new Map<string, number>();
+  for (const { record, info } of records) {
+    const line = info.lines;
+    const input = Object.fromEntries(Object.entries(record).map(([k, v]) => [k, v === '' ? undefined : v]));
+    const parsed = kioskRow.safeParse(input);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        problems.push({ line, field: issue.path.join('.'), message: issue.message });
+      }
+      continue;
+    }
+    const row = parsed.data;
+    const code = row.code.toLowerCase();
+    if (codesInFile.has(code)) {
+      problems.push({ line, field: 'code', message: `code ${row.code} also on line ${codesInFile.get(code)}` });
+    } else if (existing.codes.has(code)) {
+      problems.push({ line, field: 'code', message: `code ${row.code} already exists in this hospital` });
+    }
+    if (macsInFile.has(row.mac)) {
+      problems.push({ line, field: 'mac', message: `MAC ${row.mac} also on line ${macsInFile.get(row.mac)}` });
+    } else if (existing.macs.has(row.mac)) {
+      problems.push({ line, field: 'mac', message: `MAC ${row.mac} already belongs to a kiosk of this hospital` });
+    }
+    codesInFile.set(code, codesInFile.get(code) ?? line);
+    macsInFile.set(row.mac, macsInFile.get(row.mac) ?? line);
+    rows.push(row);
+  }
+  return { rows, problems };
+}
+
+function firstLineColumns(text: string): string[] {
+  const [first] = parse(text.replace(/^\uFEFF/, ''), { to_line: 1, relax_column_count: true }) as string[][];
+  return (first ?? []).map((h) => h.trim());
+}
+
+export function writeKioskCsv(kiosks: Kiosk[]): string {
+  return stringify(
+    kiosks.map((k) => [k.code, k.name, k.kind, k.location, k.ip ?? '', k.mac, k.subnet ?? '', k.vncPort]),
+    { header: true, columns: [...CSV_COLUMNS] },
+  );
+}

@@ -1,0 +1,83 @@
+import { isIPv4 } from 'node:net';
+import { ipv4ToInt, normalizeMac } from '@wakeward/wol';
+import { z } from 'zod';
+import { pageQuery, uuid } from '../common/validation';
+import { KIOSK_KINDS } from './kiosk.entity';
+
+export const kioskCode = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, '1-64 letters, digits, ., - or _ (e.g. MZ-1F-07)');
+
+export const macAddress = z.string().transform((value, ctx) => {
+  try {
+    return normalizeMac(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
+export const ipv4 = z.string().refine((v) => isIPv4(v), 'not an IPv4 address (e.g. 10.1.2.17)');
+
+export const cidr = z.string().refine((v) => {
+  const [ip, bits, ...rest] = v.split('/');
+  return rest.length === 0 && isIPv4(ip) && /^\d{1,2}$/.test(bits ?? '') && Number(bits) <= 32;
+}, 'not an IPv4 subnet in CIDR form (e.g. 10.1.2.0/24)');
+
+export function ipInSubnet(ip: string, subnet: string): boolean {
+  const [base, bits] = subnet.split('/');
+  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
+  return ((ipv4ToInt(ip) & mask) >>> 0) === ((ipv4ToInt(base) & mask) >>> 0);
+}
+
+/** Placeholders an agent substitutes, one argv element at a time: no shell ever sees them. */
+const shutdownMethod = z.discriminatedUnion('method', [
+  z.object({
+    method: z.literal('command'),
+    argv: z.array(z.string().min(1).max(500)).min(1).max(40),
+    timeoutS: z.number().int().min(1).max(300).optional(),
+  }),
+  z.object({
+    method: z.literal('http'),
+    url: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL'),
+    httpMethod: z.enum(['POST', 'GET', 'PUT']).optional(),
+    timeoutS: z.number().int().min(1).max(300).optional(),
+  }),
+]);
+
+/** The fields of a kiosk that a CSV row carries too. */
+export const kioskFields = z.object({
+  code: kioskCode,
+  name: z.string().trim().min(1, 'required').max(200),
+  kind: z.enum(KIOSK_KINDS, { message: `one of ${KIOSK_KINDS.join(', ')}` }),
+  location: z.string().trim().max(200).default(''),
+  ip: ipv4.nullable().default(null),
+  mac: macAddress,
+  subnet: cidr.nullable().default(null),
+  vncPort: z.coerce.number().int().min(1).max(65535).default(5900),
+});
+
+function ipMatchesSubnet(k: { ip?: string | null; subnet?: string | null }, ctx: z.RefinementCtx) {
+  // Malformed values are reported by their own field checks.
+  const comparable = k.ip && k.subnet && ipv4.safeParse(k.ip).success && cidr.safeParse(k.subnet).success;
+  if (comparable && !ipInSubnet(k.ip!, k.subnet!)) {
+    ctx.addIssue({ code: 'custom', path: ['ip'], message: `${k.ip} is not in subnet ${k.subnet}` });
+  }
+}
+
+export const kioskRow = kioskFields.superRefine(ipMatchesSubnet);
+
+export const createKioskBody = kioskFields
+  .extend({ siteId: uuid, shutdownMethod: shutdownMethod.nullable().default(null) })
+  .strict()
+  .superRefine(ipMatchesSubnet);
+
+export const updateKioskBody = kioskFields
+  .extend({ siteId: uuid, shutdownMethod: shutdownMethod.nullable() })
+  .partial()
+  .strict();
+
+export const listKiosksQuery = pageQuery.extend({
+  hospitalId: uuid.optional(),
+  siteId: uuid.optional(),
+  kind: z.enum(KIOSK_KINDS).optional(),
+  q: z.string().max(100).optional(),
+});

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../testing/test-app';
+
+describe('kiosks', () => {
+  let api: TestApi;
+  let ids: Awaited<ReturnType<typeof seedTwoHospitals>>;
+  let staffA: Client;
+  const count = async () => Number((await api.db.query('SELECT COUNT(*) AS n FROM kiosks'))[0].n);
+  const auditCount = async () => Number((await api.db.query('SELECT COUNT(*) AS n FROM audit_entries WHERE entity_type = "kiosk"'))[0].n);
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    ids = await seedTwoHospitals(api.db);
+    staffA = await api.login('staff-a');
+  });
+  afterAll(() => api?.close());
+
+  it('staff create, read, update and delete a kiosk of their hospital, each change audited with before and after', async () => {
+    const created = await staffA.post('/api/kiosks', kioskBody(ids.siteA, 7, { mac: '00-1A-2B-3C-4D-07' }));
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ code: 'MZ-1F-07', hospitalId: ids.hospitalA, mac: '00:1a:2b:3c:4d:07', vncPort: 5900 });
+    const id = created.body.id;
+
+    expect((await staffA.get(`/api/kiosks/${id}`)).body.name).toBe('Registration 7');
+    const patched = await staffA.patch(`/api/kiosks/${id}`, { name: 'Registration seven', vncPort: 5901 });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ name: 'Registration seven', vncPort: 5901, code: 'MZ-1F-07' });
+
+    const list = await staffA.get(`/api/kiosks?siteId=${ids.siteA}&q=MZ-1F&page=1&pageSize=10`);
+    expect(list.body).toMatchObject({ total: 1, page: 1, pageSize: 10 });
+    expect(list.body.items[0].id).toBe(id);
+
+    expect((await staffA.delete(`/api/kiosks/${id}`)).status).toBe(204);
+    expect((await staffA.get(`/api/kiosks/${id}`)).status).toBe(404);
+
+    const entries = await api.db.query(
+      `SELECT action, actor_name, hospital_id, \`before\`, \`after\` FROM audit_entries WHERE entity_id = ? ORDER BY id`,
+      [id],
+    );
+    expect(entries.map((e: { action: string }) => e.action)).toEqual(['create', 'update', 'delete']);
+    const update = entries[1];
+    const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+    expect(parse(update.before)).toMatchObject({ name: 'Registration 7', vncPort: 5900 });
+    expect(parse(update.after)).toMatchObject({ name: 'Registration seven', vncPort: 5901 });
+    expect(update.actor_name).toBe('staff-a');
+    expect(update.hospital_id).toBe(ids.hospitalA);
+  });
+
+  it.each([
+    ['code', { code: 'bad code!' }],
+    ['name', { name: '' }],
+    ['kind', { kind: 'toaster' }],
+    ['ip', { ip: '10.1.2.300' }],
+    ['ip', { ip: '10.9.9.9' }], // outside its subnet
+    ['mac', { mac: '00:1a:2b:3c:4d' }],
+    ['mac', { mac: 'zz:1a:2b:3c:4d:5e' }],
+    ['subnet', { subnet: '10.1.2.0/33' }],
+    ['vncPort', { vncPort: 70000 }],
+    ['siteId', { siteId: 'not-a-uuid' }],
+    ['shutdownMethod.method', { shutdownMethod: { method: 'telnet' } }],
+    ['location', { location: 'x'.repeat(201) }],
+  ])('bad %s is a 400 naming the field, and stores nothing', async (field, patch) => {
+    const before = await count();
+    const res = await staffA.post('/api/kiosks', kioskBody(ids.siteA, 50, patch));
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.field).toBe(field);
+    expect(res.body.error.message).toContain(field);
+    expect(await count()).toBe(before);
+  });
+
+  it('an unknown field is refused, not ignored', async () => {
+    const res = await staffA.post('/api/kiosks', kioskBody(ids.siteA, 51, { colour: 'blue' }));
+    expect(res.status).toBe(400);
+  });
+
+  it('duplicate code or MAC within the hospital is 409 with the field', async () => {
+    expect((await staffA.post('/api/kiosks', kioskBody(ids.siteA, 60))).status).toBe(201);
+    const sameCode = await staffA.post('/api/kiosks', kioskBody(ids.siteA, 60, { mac: '00:1a:2b:3c:4d:99' }));
+    expect(sameCode.status).toBe(409);
+    expect(sameCode.body.error).toMatchObject({ code: 'KIOSK_CODE_TAKEN', field: 'code' });
+    const sameMac = await staffA.post('/api/kiosks', kioskBody(ids.siteA, 61, { mac: '00:1a:2b:3c:4d:3c' }));
+    expect(sameMac.status).toBe(409);
+    expect(sameMac.body.error).toMatchObject({ code: 'KIOSK_MAC_TAKEN', field: 'mac' });
+  });
+
+  it('the audit entry is written in the change\'s transaction: if it cannot be written, the change is rolled back', async () => {
+    const before = await count();
+    await api.db.query('RENAME TABLE audit_entries TO audit_entries_away');
+    try {
+      const res = await staffA.post('/api/kiosks', kioskBody(ids.siteA, 70));
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
+    } finally {
+      await api.db.query('RENAME TABLE audit_entries_away TO audit_entries');
+    }
+    expect(await count()).toBe(before);
+  });
+
+  describe('CSV import and export', () => {
+    const header = 'code,name,kind,location,ip,mac,subnet,vncPort';
+
+    it('imports every row, audits each kiosk, and exports the same rows back', async () => {
+      const rows = Array.from({ length: 120 }, (_, i) => {
+        const n = i + 1;
+        return `BG-2F-${String(n).padStart(3, '0')},Report printer ${n},report-printer,"Hall B, floor 2",10.2.0.${n},00:aa:bb:cc:00:${n.toString(16).padStart(2, '0')},10.2.0.0/24,5900`;
+      });
+      const auditsBefore = await auditCount();
+      const res = await staffA.post(`/api/sites/${ids.siteA}/kiosks/import`, [header, ...rows].join('\n'));
+      expect(res.status).toBe(201);
+      expect(res.body).toEqual({ imported: 120 });
+      expect(await auditCount()).toBe(auditsBefore + 120);
+
+      const exported = await staffA.get(`/api/sites/${ids.siteA}/kiosks.csv`);
+      expect(exported.status).toBe(200);
+      expect(exported.headers.get('content-type')).toMatch(/text\/csv/);
+      const lines = exported.text.trim().split('\n');
+      expect(lines[0]).toBe(header);
+      expect(lines).toContain(rows[41]);
+    });
+
+    it('reports every bad row with its line number and stores nothing', async () => {
+      const before = await count();
+      const csv = [
+        header,
+        'MZ-9F-01,Good row,registration,,10.3.0.1,00:cc:00:00:00:01,10.3.0.0/24,5900', // line 2: fine
+        'MZ-9F-02,Bad MAC,registration,,10.3.0.2,00:cc:00:00:00,10.3.0.0/24,5900', // line 3
+        'MZ-9F-01,Duplicate code,registration,,10.3.0.3,00:cc:00:00:00:03,10.3.0.0/24,5900', // line 4
+        'MZ-9F-04,Bad IP,registration,,10.3.0.999,00:cc:00:00:00:04,10.3.0.0/24,5900', // line 5
+        'MZ-9F-05,Same MAC,registration,,10.3.0.5,00:CC:00:00:00:01,10.3.0.0/24,5900', // line 6
+        'BG-2F-001,Exists in database,registration,,10.3.0.6,00:cc:00:00:00:06,10.3.0.0/24,5900', // line 7
+        'MZ-9F-07,Bad kind,coffee,,10.3.0.7,00:cc:00:00:00:07,10.3.0.0/24,5900', // line 8
+      ].join('\n');
+      const res = await staffA.post(`/api/sites/${ids.siteA}/kiosks/import`, csv);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('IMPORT_INVALID');
+      const problems = res.body.error.details as { line: number; field: string }[];
+      expect(problems.map((p) => [p.line, p.field])).toEqual([
+        [3, 'mac'],
+        [4, 'code'],
+        [5, 'ip'],
+        [6, 'mac'],
+        [7, 'code'],
+        [8, 'kind'],
+      ]);
+      expect(await count()).toBe(before);
+    });
+
+    it('refuses a file with missing columns, no rows, or not sent as CSV', async () => {
+      const noMac = await staffA.post(`/api/sites/${ids.siteA}/kiosks/import`, 'code,name,kind\nA-1,A,registration');
+      expect(noMac.status).toBe(400);
+      expect(noMac.body.error.details[0]).toMatchObject({ line: 1 });
+      expect(noMac.body.error.details[0].message).toContain('missing column(s): mac');
+      const empty = await staffA.post(`/api/sites/${ids.siteA}/kiosks/import`, header);
+      expect(empty.status).toBe(400);
+      const json = await staffA.post(`/api/sites/${ids.siteA}/kiosks/import`, { rows: [] });
+      expect(json.status).toBe(400);
+      expect(json.body.error.code).toBe('IMPORT_NOT_CSV');
+    });
+
+    it('staff of A cannot import into or export from a site of hospital B', async () => {
+      const csv = `${header}\nX-1,X,registration,,10.4.0.1,00:dd:00:00:00:01,10.4.0.0/24,5900`;
+      const before = await count();
+      expect((await staffA.post(`/api/sites/${ids.siteB}/kiosks/import`, csv)).status).toBe(404);
+      expect((await staffA.get(`/api/sites/${ids.siteB}/kiosks.csv`)).status).toBe(404);
+      expect(await count()).toBe(before);
+    });
+  });
+});

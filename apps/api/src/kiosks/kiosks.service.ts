@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { scopeHospitalFilter } from '../common/access';
+import { AccessService, notFoundError } from '../common/access.service';
+import { AuditService } from '../audit/audit.service';
+import { badRequest, conflict } from '../common/errors';
+import type { Principal } from '../common/request-context';
+import { ER_DUP_ENTRY, mysqlErrno } from '../common/sql';
+import { Database } from '../database/database.service';
+import { SitesService } from '../sites/sites.service';
+import { Kiosk } from './kiosk.entity';
+import { readKioskCsv, writeKioskCsv } from './kiosk-csv';
+import { createKioskBody, ipInSubnet, listKiosksQuery, updateKioskBody } from './kiosks.dto';
+import { KiosksRepository } from './kiosks.repository';
+
+@Injectable()
+export class KiosksService {
+  constructor(
+    private readonly db: Database,
+    private readonly kiosks: KiosksRepository,
+    private readonly sites: SitesService,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+  ) {}
+
+  list(p: Principal, query: z.output<typeof listKiosksQuery>) {
+    const { hospitalId, ...rest } = query;
+    return this.kiosks.search({ hospitalIds: scopeHospitalFilter(p, hospitalId), ...rest });
+  }
+
+  async get(p: Principal, id: string): Promise<Kiosk> {
+    const kiosk = await this.kiosks.getById(id);
+    if (!kiosk) throw notFoundError('kiosk', id);
+    await this.access.assertReadable(p, 'kiosk', id, kiosk.hospitalId);
+    return kiosk;
+  }
+
+  create(p: Principal, input: z.output<typeof createKioskBody>): Promise<Kiosk> {
+    return this.db.transaction(async () => {
+      const site = await this.sites.get(p, input.siteId);
+      await this.access.assertFleetEditable(p, 'site', site.id, site.hospitalId);
+      const kiosk = Object.assign(new Kiosk(), { id: randomUUID(), hospitalId: site.hospitalId, ...input });
+      await this.kiosks.save(kiosk).catch(duplicateIdentifier);
+      await this.audit.record({ action: 'create', entityType: 'kiosk', entityId: kiosk.id, hospitalId: kiosk.hospitalId, after: kiosk });
+      return kiosk;
+    });
+  }
+
+  update(p: Principal, id: string, input: z.output<typeof updateKioskBody>): Promise<Kiosk> {
+    return this.db.transaction(async () => {
+      const kiosk = await this.get(p, id);
+      await this.access.assertFleetEditable(p, 'kiosk', id, kiosk.hospitalId);
+      if (input.siteId && input.siteId !== kiosk.siteId) {
+        const site = await this.sites.get(p, input.siteId);
+        if (site.hospitalId !== kiosk.hospitalId) {
+          throw badRequest('KIOSK_SITE_INVALID', 'siteId: a kiosk can move only to a site of its own hospital', 'siteId');
+        }
+      }
+      const before = { ...kiosk };
+      Object.assign(kiosk, input);
+      if (kiosk.ip && kiosk.subnet && !ipInSubnet(kiosk.ip, kiosk.subnet)) {
+        throw badRequest('VALIDATION_FAILED', `ip: ${kiosk.ip} is not in subnet ${kiosk.subnet}`, 'ip');
+      }
+      await this.kiosks.save(kiosk).catch(duplicateIdentifier);
+      await this.audit.record({ action: 'update', entityType: 'kiosk', entityId: id, hospitalId: kiosk.hospitalId, before, after: kiosk });
+      return kiosk;
+    });
+  }
+
+  delete(p: Principal, id: string): Promise<void> {
+    return this.db.transaction(async () => {
+      const kiosk = await this.get(p, id);
+      await this.access.assertFleetEditable(p, 'kiosk', id, kiosk.hospitalId);
+      await this.kiosks.delete(id);
+      await this.audit.record({ action: 'delete', entityType: 'kiosk', entityId: id, hospitalId: kiosk.hospitalId, before: kiosk });
+    });
+  }
+
+  /** All rows or none: any bad row rejects the whole file, listing every problem. */
+  importCsv(p: Principal, siteId: string, csv: string): Promise<{ imported: number }> {
+    return this.db.transaction(async () => {
+      const site = await this.sites.get(p, siteId);
+      await this.access.assertFleetEditable(p, 'site', site.id, site.hospitalId);
+      const existing = await this.kiosks.identifiersOfHospital(site.hospitalId);
+      const { rows, problems } = readKioskCsv(csv, existing);
+      if (problems.length) {
+        throw badRequest(
+          'IMPORT_INVALID',
+          `${problems.length} problem(s) in the file; nothing was imported. First: line ${problems[0].line}${problems[0].field ? ` (${problems[0].field})` : ''}: ${problems[0].message}`,
+          undefined,
+          problems,
+        );
+      }
+      const kiosks = rows.map((row) =>
+        Object.assign(new Kiosk(), { id: randomUUID(), hospitalId: site.hospitalId, siteId: site.id, shutdownMethod: null, ...row }),
+      );
+      await this.kiosks.insertMany(kiosks.map(stamp)).catch(duplicateIdentifier);
+      for (const kiosk of kiosks) {
+        await this.audit.record({ action: 'import', entityType: 'kiosk', entityId: kiosk.id, hospitalId: kiosk.hospitalId, after: kiosk });
+      }
+      return { imported: kiosks.length };
+    });
+  }
+
+  async exportCsv(p: Principal, siteId: string): Promise<string> {
+    const site = await this.sites.get(p, siteId);
+    return writeKioskCsv(await this.kiosks.getBySite(site.id));
+  }
+}
+
+/** insert() skips entity listeners, so bulk rows get their timestamps here. */
+function stamp(k: Kiosk): Kiosk {
+  const now = new Date();
+  k.createdAt = now;
+  k.updatedAt = now;
+  return k;
+}
+
+function duplicateIdentifier(err: unknown): never {
+  if (mysqlErrno(err) === ER_DUP_ENTRY) {
+    const mac = String((err as Error).message).includes('uq_kiosks_hospital_mac');
+    throw mac
+      ? conflict('KIOSK_MAC_TAKEN', 'another kiosk of this hospital has this MAC address', 'mac')
+      : conflict('KIOSK_CODE_TAKEN', 'another kiosk of this hospital has this code', 'code');
+  }
+  throw err;
+}

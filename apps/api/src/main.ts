@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from './config/config';
+import { createLogger } from './common/logger';
+import { createApiApp } from './app';
+
+/**
+ * Starts Wakeward for the configured role: `api` (HTTP), `worker` (background jobs)
+ * or `all` (both in one process, the default).
+ */
+async function main() {
+  let config;
+  try {
+    config = loadConfig({ WEB_DIST: resolve(__dirname, '../../../../web/dist'), ...process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  if (config.role === 'api' || config.role === 'all') {
+    const app = await createApiApp(config, logger);
+    await app.listen(config.port, config.host);
+    const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+    logger.info({ url, role: config.role, demo: config.demo }, `Wakeward is listening on ${url}`);
+  }
+  if (config.role === 'worker') {
+    logger.info({ role: config.role }, 'worker started: no background jobs are defined yet');
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { pageQuery, uuid } from '../common/validation';
+
+/** Shape only; the schedule semantics (times, dates, order) are checked by libs/scheduler's validateRule. */
+export const ruleScope = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('hospital') }).strict(),
+  z.object({ kind: z.literal('site'), siteId: uuid }).strict(),
+  z.object({ kind: z.literal('kiosks'), kioskIds: z.array(uuid).min(1, 'list at least one kiosk').max(1000) }).strict(),
+]);
+
+const ruleFields = {
+  name: z.string().trim().min(1, 'required').max(200),
+  scope: ruleScope,
+  layer: z.enum(['regular', 'override']),
+  days: z.array(z.number().int()).nullable(),
+  from: z.string().nullable(),
+  until: z.string().nullable(),
+  windows: z.array(z.object({ start: z.string(), end: z.string() }).strict()).max(48),
+  priority: z.number().int().min(-1_000_000).max(1_000_000),
+};
+
+export const createRuleBody = z
+  .object({
+    hospitalId: uuid,
+    ...ruleFields,
+    days: ruleFields.days.default(null),
+    from: ruleFields.from.default(null),
+    until: ruleFields.until.default(null),
+    priority: ruleFields.priority.default(0),
+  })
+  .strict();
+
+export const updateRuleBody = z.object(ruleFields).partial().strict();
+
+export const listRulesQuery = pageQuery.extend({
+  hospitalId: uuid.optional(),
+  siteId: uuid.optional(),
+  layer: z.enum(['regular', 'override']).optional(),
+  scopeKind: z.enum(['hospital', 'site', 'kiosks']).optional(),
+});

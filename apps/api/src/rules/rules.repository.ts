@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '../database/database.service';
+import type { Page } from '../common/validation';
+import { PowerRuleRecord } from './power-rule.entity';
+
+@Injectable()
+export class RulesRepository {
+  constructor(private readonly db: Database) {}
+
+  getById(id: string): Promise<PowerRuleRecord | null> {
+    return this.db.repo(PowerRuleRecord).findOneBy({ id });
+  }
+
+  getByHospital(hospitalId: string): Promise<PowerRuleRecord[]> {
+    return this.db.repo(PowerRuleRecord).findBy({ hospitalId });
+  }
+
+  save(rule: PowerRuleRecord): Promise<PowerRuleRecord> {
+    return this.db.repo(PowerRuleRecord).save(rule);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.repo(PowerRuleRecord).delete({ id });
+  }
+
+  async search(f: {
+    hospitalIds: string[] | 'all';
+    siteId?: string;
+    layer?: string;
+    scopeKind?: string;
+    page: number;
+    pageSize: number;
+  }): Promise<Page<PowerRuleRecord>> {
+    const q = this.db.repo(PowerRuleRecord).createQueryBuilder('r');
+    if (f.hospitalIds !== 'all') {
+      if (!f.hospitalIds.length) return { items: [], total: 0, page: f.page, pageSize: f.pageSize };
+      q.andWhere('r.hospital_id IN (:...ids)', { ids: f.hospitalIds });
+    }
+    if (f.siteId) q.andWhere('r.site_id = :siteId', { siteId: f.siteId });
+    if (f.layer) q.andWhere('r.layer = :layer', { layer: f.layer });
+    if (f.scopeKind) q.andWhere('r.scope_kind = :scopeKind', { scopeKind: f.scopeKind });
+    const [items, total] = await q
+      .orderBy('r.layer')
+      .addOrderBy('r.priority', 'DESC')
+      .addOrderBy('r.name')
+      .skip((f.page - 1) * f.pageSize)
+      .take(f.pageSize)
+      .getManyAndCount();
+    return { items, total, page: f.page, pageSize: f.pageSize };
+  }
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { canEditFleet, scopeHospitalFilter } from '../common/access';
+import { AccessService, notFoundError } from '../common/access.service';
+import { AuditService } from '../audit/audit.service';
+import { badRequest, notFound } from '../common/errors';
+import type { Principal } from '../common/request-context';
+import { Database } from '../database/database.service';
+import { HospitalsRepository } from '../hospitals/hospitals.repository';
+import { KiosksRepository } from '../kiosks/kiosks.repository';
+import { SitesRepository } from '../sites/sites.repository';
+import { PowerRuleRecord } from './power-rule.entity';
+import { assertValidRule, publicRule } from './rule-mapping';
+import { createRuleBody, listRulesQuery, ruleScope, updateRuleBody } from './rules.dto';
+import { RulesRepository } from './rules.repository';
+
+@Injectable()
+export class RulesService {
+  constructor(
+    private readonly db: Database,
+    private readonly rules: RulesRepository,
+    private readonly hospitals: HospitalsRepository,
+    private readonly sites: SitesRepository,
+    private readonly kiosks: KiosksRepository,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async list(p: Principal, query: z.output<typeof listRulesQuery>) {
+    const { hospitalId, ...rest } = query;
+    const page = await this.rules.search({ hospitalIds: scopeHospitalFilter(p, hospitalId), ...rest });
+    return { ...page, items: page.items.map(publicRule) };
+  }
+
+  async get(p: Principal, id: string) {
+    return publicRule(await this.getVisible(p, id));
+  }
+
+  create(p: Principal, input: z.output<typeof createRuleBody>) {
+    return this.db.transaction(async () => {
+      const hospital = await this.hospitals.getById(input.hospitalId);
+      if (!hospital || !canEditFleet(p, hospital.id)) {
+        if (hospital) await this.access.denied('power_rule', null, hospital.id);
+        throw notFound('HOSPITAL_NOT_FOUND', `hospital ${input.hospitalId} not found`);
+      }
+      const rule = new PowerRuleRecord();
+      rule.id = randomUUID();
+      rule.hospitalId = hospital.id;
+      this.apply(rule, input);
+      await this.checkScopeBelongsToHospital(rule);
+      assertValidRule(rule);
+      await this.rules.save(rule);
+      await this.audit.record({ action: 'create', entityType: 'power_rule', entityId: rule.id, hospitalId: rule.hospitalId, after: publicRule(rule) });
+      return publicRule(rule);
+    });
+  }
+
+  update(p: Principal, id: string, input: z.output<typeof updateRuleBody>) {
+    return this.db.transaction(async () => {
+      const rule = await this.getVisible(p, id);
+      await this.access.assertFleetEditable(p, 'power_rule', id, rule.hospitalId);
+      const before = publicRule(rule);
+      this.apply(rule, input);
+      await this.checkScopeBelongsToHospital(rule);
+      rule.updatedAt = new Date();
+      assertValidRule(rule);
+      await this.rules.save(rule);
+      await this.audit.record({ action: 'update', entityType: 'power_rule', entityId: id, hospitalId: rule.hospitalId, before, after: publicRule(rule) });
+      return publicRule(rule);
+    });
+  }
+
+  delete(p: Principal, id: string): Promise<void> {
+    return this.db.transaction(async () => {
+      const rule = await this.getVisible(p, id);
+      await this.access.assertFleetEditable(p, 'power_rule', id, rule.hospitalId);
+      await this.rules.delete(id);
+      await this.audit.record({ action: 'delete', entityType: 'power_rule', entityId: id, hospitalId: rule.hospitalId, before: publicRule(rule) });
+    });
+  }
+
+  private async getVisible(p: Principal, id: string): Promise<PowerRuleRecord> {
+    const rule = await this.rules.getById(id);
+    if (!rule) throw notFoundError('power_rule', id);
+    await this.access.assertReadable(p, 'power_rule', id, rule.hospitalId);
+    return rule;
+  }
+
+  private apply(rule: PowerRuleRecord, input: Partial<z.output<typeof updateRuleBody>>): void {
+    if (input.name !== undefined) rule.name = input.name;
+    if (input.scope !== undefined) this.applyScope(rule, input.scope);
+    if (input.layer !== undefined) rule.layer = input.layer;
+    if (input.days !== undefined) rule.days = input.days;
+    if (input.from !== undefined) rule.fromDate = input.from;
+    if (input.until !== undefined) rule.untilDate = input.until;
+    if (input.windows !== undefined) rule.windows = input.windows;
+    if (input.priority !== undefined) rule.priority = input.priority;
+  }
+
+  private applyScope(rule: PowerRuleRecord, scope: z.output<typeof ruleScope>): void {
+    rule.scopeKind = scope.kind;
+    rule.siteId = scope.kind === 'site' ? scope.siteId : null;
+    rule.kioskIds = scope.kind === 'kiosks' ? [...new Set(scope.kioskIds)].sort() : null;
+  }
+
+  /** A rule may only speak for the sites and kiosks of its own hospital. */
+  private async checkScopeBelongsToHospital(rule: PowerRuleRecord): Promise<void> {
+    if (rule.scopeKind === 'site') {
+      const site = await this.sites.getById(rule.siteId!);
+      if (!site || site.hospitalId !== rule.hospitalId) {
+        throw badRequest('RULE_SCOPE_INVALID', `scope.siteId: no site ${rule.siteId} in this hospital`, 'scope.siteId');
+      }
+    }
+    if (rule.scopeKind === 'kiosks') {
+      const found = await this.kiosks.getByIds(rule.kioskIds!);
+      const own = new Set(found.filter((k) => k.hospitalId === rule.hospitalId).map((k) => k.id));
+      const missing = rule.kioskIds!.filter((id) => !own.has(id));
+      if (missing.length) {
+        throw badRequest('RULE_SCOPE_INVALID', `scope.kioskIds: no kiosk ${missing.join(', ')} in this hospital`, 'scope.kioskIds');
+      }
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Timestamped } from '../database/timestamps';
+
+export const ROLES = ['admin', 'ops', 'staff', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
+
+@Entity('users')
+export class User extends Timestamped {
+  @PrimaryColumn({ type: 'char', length: 36 })
+  id!: string;
+
+  @Column({ type: 'varchar', length: 64, unique: true })
+  username!: string;
+
+  @Column({ name: 'display_name', type: 'varchar', length: 200, default: '' })
+  displayName!: string;
+
+  /** argon2id hash (PHC string). */
+  @Column({ name: 'password_hash', type: 'varchar', length: 255 })
+  passwordHash!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  role!: Role;
+
+  @Column({ type: 'boolean', default: false })
+  disabled!: boolean;
+
+  @Column({ name: 'last_login_at', type: 'datetime', precision: 3, nullable: true })
+  lastLoginAt!: Date | null;
+}
+
+/** Which hospitals a staff or viewer account may see. Admin and ops see all. */
+@Entity('user_hospitals')
+export class UserHospital {
+  @PrimaryColumn({ name: 'user_id', type: 'char', length: 36 })
+  userId!: string;
+
+  @PrimaryColumn({ name: 'hospital_id', type: 'char', length: 36 })
+  hospitalId!: string;
+}

@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { In } from 'typeorm';
+import { Database } from '../database/database.service';
+import type { Page } from '../common/validation';
+import { escapeLike } from '../common/sql';
+import { Role, User, UserHospital } from './user.entity';
+
+export interface UserWithHospitals {
+  user: User;
+  hospitalIds: string[];
+}
+
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly db: Database) {}
+
+  getById(id: string): Promise<User | null> {
+    return this.db.repo(User).findOneBy({ id });
+  }
+
+  getByUsername(username: string): Promise<User | null> {
+    return this.db.repo(User).findOneBy({ username });
+  }
+
+  async hospitalIdsOf(userId: string): Promise<string[]> {
+    const rows = await this.db.repo(UserHospital).findBy({ userId });
+    return rows.map((r) => r.hospitalId).sort();
+  }
+
+  async save(user: User): Promise<User> {
+    return this.db.repo(User).save(user);
+  }
+
+  async setHospitals(userId: string, hospitalIds: string[]): Promise<void> {
+    await this.db.repo(UserHospital).delete({ userId });
+    if (hospitalIds.length) {
+      await this.db.repo(UserHospital).insert(hospitalIds.map((hospitalId) => ({ userId, hospitalId })));
+    }
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.repo(User).delete({ id });
+  }
+
+  async markLoggedIn(id: string, at: Date): Promise<void> {
+    await this.db.repo(User).update({ id }, { lastLoginAt: at });
+  }
+
+  async search(f: { role?: Role; hospitalId?: string; q?: string; page: number; pageSize: number }): Promise<Page<UserWithHospitals>> {
+    const q = this.db.repo(User).createQueryBuilder('u');
+    if (f.role) q.andWhere('u.role = :role', { role: f.role });
+    if (f.hospitalId) {
+      q.andWhere('u.id IN (SELECT uh.user_id FROM user_hospitals uh WHERE uh.hospital_id = :hid)', { hid: f.hospitalId });
+    }
+    if (f.q) q.andWhere('(u.username LIKE :q OR u.display_name LIKE :q)', { q: `%${escapeLike(f.q)}%` });
+    const [users, total] = await q
+      .orderBy('u.username')
+      .skip((f.page - 1) * f.pageSize)
+      .take(f.pageSize)
+      .getManyAndCount();
+    const links = users.length ? await this.db.repo(UserHospital).findBy({ userId: In(users.map((u) => u.id)) }) : [];
+    const items = users.map((user) => ({
+      user,
+      hospitalIds: links.filter((l) => l.userId === user.id).map((l) => l.hospitalId).sort(),
+    }));
+    return { items, total, page: f.page, pageSize: f.pageSize };
+  }
+}
