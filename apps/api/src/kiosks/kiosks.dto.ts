@@ -43,16 +43,25 @@ const shutdownMethod = z.discriminatedUnion('method', [
   }),
 ]);
 
-/** The fields of a kiosk that a CSV row carries too. */
-export const kioskFields = z.object({
+/** Checks of each field, without defaults: a PATCH must not reset what it does not mention. */
+const kioskFieldChecks = {
   code: kioskCode,
   name: z.string().trim().min(1, 'required').max(200),
   kind: z.enum(KIOSK_KINDS, { message: `one of ${KIOSK_KINDS.join(', ')}` }),
-  location: z.string().trim().max(200).default(''),
-  ip: ipv4.nullable().default(null),
+  location: z.string().trim().max(200),
+  ip: ipv4.nullable(),
   mac: macAddress,
-  subnet: cidr.nullable().default(null),
-  vncPort: z.coerce.number().int().min(1).max(65535).default(5900),
+  subnet: cidr.nullable(),
+  vncPort: z.coerce.number().int().min(1).max(65535),
+};
+
+/** The fields of a kiosk that a CSV row carries too, with the defaults of a new kiosk. */
+export const kioskFields = z.object({
+  ...kioskFieldChecks,
+  location: kioskFieldChecks.location.default(''),
+  ip: kioskFieldChecks.ip.default(null),
+  subnet: kioskFieldChecks.subnet.default(null),
+  vncPort: kioskFieldChecks.vncPort.default(5900),
 });
 
 function ipMatchesSubnet(k: { ip?: string | null; subnet?: string | null }, ctx: z.RefinementCtx) {
@@ -70,8 +79,8 @@ export const createKioskBody = kioskFields
   .strict()
   .superRefine(ipMatchesSubnet);
 
-export const updateKioskBody = kioskFields
-  .extend({ siteId: uuid, shutdownMethod: shutdownMethod.nullable() })
+export const updateKioskBody = z
+  .object({ ...kioskFieldChecks, siteId: uuid, shutdownMethod: shutdownMethod.nullable() })
   .partial()
   .strict();
 

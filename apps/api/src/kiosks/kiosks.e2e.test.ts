@@ -25,7 +25,15 @@ describe('kiosks', () => {
     expect((await staffA.get(`/api/kiosks/${id}`)).body.name).toBe('Registration 7');
     const patched = await staffA.patch(`/api/kiosks/${id}`, { name: 'Registration seven', vncPort: 5901 });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ name: 'Registration seven', vncPort: 5901, code: 'MZ-1F-07' });
+    // Fields the PATCH does not mention keep their values.
+    expect(patched.body).toMatchObject({
+      name: 'Registration seven',
+      vncPort: 5901,
+      code: 'MZ-1F-07',
+      location: 'Outpatient hall',
+      ip: '10.1.2.7',
+      subnet: '10.1.2.0/24',
+    });
 
     const list = await staffA.get(`/api/kiosks?siteId=${ids.siteA}&q=MZ-1F&page=1&pageSize=10`);
     expect(list.body).toMatchObject({ total: 1, page: 1, pageSize: 10 });

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../config/config';
+import { startTestApi, TestApi } from '../testing/test-app';
+
+describe('ops endpoints', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(() => api?.close());
+
+  it('/healthz answers without a session', async () => {
+    const res = await api.anonymous().get('/healthz');
+    expect(res).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('/readyz checks MySQL and Redis', async () => {
+    const res = await api.anonymous().get('/readyz');
+    expect(res).toMatchObject({ status: 200, body: { status: 'ready', checks: { mysql: 'ok', redis: 'ok' } } });
+  });
+
+  it('/readyz is 503 naming the dependency when MySQL is gone', async () => {
+    const broken = await startTestApi();
+    try {
+      await broken.db.query(`KILL CONNECTION_ID()`).catch(() => undefined);
+      // Point the app's pool at a dead port by destroying it: readiness must say which dependency failed.
+      await broken.app.get((await import('typeorm')).DataSource).destroy();
+      const res = await broken.anonymous().get('/readyz');
+      expect(res.status).toBe(503);
+      expect(res.body.checks.redis).toBe('ok');
+      expect(res.body.checks.mysql).toMatch(/^failed/);
+    } finally {
+      await broken.close().catch(() => undefined);
+    }
+  });
+
+  it('/metrics is Prometheus text with request counters', async () => {
+    await api.anonymous().get('/api/hospitals');
+    const res = await api.anonymous().get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    expect(res.text).toMatch(/wakeward_http_requests_total\{method="GET",route="\/api\/hospitals",status="401"\} \d+/);
+    expect(res.text).toContain('process_resident_memory_bytes');
+  });
+
+  it('every response carries a request id; a sane caller id is kept', async () => {
+    const res = await api.anonymous().request('GET', '/healthz', undefined, { 'x-request-id': 'trace-123' });
+    expect(res.headers.get('x-request-id')).toBe('trace-123');
+    const generated = await api.anonymous().request('GET', '/healthz', undefined, { 'x-request-id': 'bad id with spaces' });
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('OpenAPI is served at /api/docs and /api/docs-json', async () => {
+    const json = await api.anonymous().get('/api/docs-json');
+    expect(json.status).toBe(200);
+    expect(json.body.info.title).toBe('Wakeward API');
+    expect(Object.keys(json.body.paths)).toEqual(expect.arrayContaining(['/api/kiosks', '/api/rules/{id}', '/api/auth/login']));
+    expect((await api.anonymous().get('/api/docs')).text).toContain('swagger');
+  });
+
+  it('an unknown route is a JSON 404 in the API error format, never an HTML page', async () => {
+    const res = await api.anonymous().get('/api/nothing-here');
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('NOT_FOUND');
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+  });
+});
+
+describe('configuration', () => {
+  it('refuses to start naming every bad setting', () => {
+    try {
+      loadConfig({ PORT: 'eighty', ROLE: 'boss', REDIS_URL: 'localhost:6379', DB_NAME: 'bad-name!' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const message = (err as Error).message;
+      for (const setting of ['PORT', 'ROLE', 'REDIS_URL', 'DB_NAME']) expect(message).toContain(`${setting}:`);
+    }
+  });
+
+  it('never allows demo mode or a missing session secret in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DEMO: 'true', SESSION_SECRET: 'x'.repeat(32) })).toThrow(/DEMO: demo mode is not allowed/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET: required/);
+  });
+
+  it('has defaults for development', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, role: 'all', db: { host: '127.0.0.1', port: 3306, database: 'wakeward' } });
+  });
+});
