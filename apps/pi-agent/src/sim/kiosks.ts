@@ -180,6 +180,8 @@ export class KioskSimulator extends EventEmitter {
   private async powerOn(kiosk: Kiosk): Promise<void> {
     const server = net.createServer((socket) => {
       // A real VNC server greets with its protocol version; enough for a TCP probe.
+      // Probes hang up at once, so a reset here is normal, not an error.
+      socket.on('error', () => {});
       socket.end('RFB 003.008\n');
     });
     await new Promise<void>((resolve, reject) => {
