@@ -11,7 +11,7 @@ import { createApiApp } from './app';
 async function main() {
   let config;
   try {
-    config = loadConfig({ WEB_DIST: resolve(__dirname, '../../../../web/dist'), ...process.env });
+    config = loadConfig({ WEB_DIST: resolve(__dirname, '../../../../../web/dist'), ...process.env });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

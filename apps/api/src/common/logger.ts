@@ -6,11 +6,15 @@ export function createLogger(level: string): Logger {
   return pino({ level, base: { service: 'wakeward-api' }, timestamp: pino.stdTimeFunctions.isoTime });
 }
 
+/** Nest's start-up chatter (one line per route and module) is debug, not info. */
+const STARTUP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory']);
+
 /** Lets Nest's own messages go through the same JSON logger. */
 export class NestPinoLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
   log(message: unknown, context?: string) {
-    this.logger.info({ context }, String(message));
+    if (context && STARTUP_CONTEXTS.has(context)) this.logger.debug({ context }, String(message));
+    else this.logger.info({ context }, String(message));
   }
   error(message: unknown, trace?: string, context?: string) {
     this.logger.error({ context, trace }, String(message));

@@ -1,0 +1,53 @@
+// `npm start`: everything a newcomer needs, from a fresh clone, in one command.
+// Installs what is missing, makes sure MySQL and Redis run, builds, migrates, loads
+// the demo data, then runs the API + worker (serving the console) in demo mode.
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ensureServices } from './ensure-services.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const started = Date.now();
+const env = {
+  NODE_ENV: 'development',
+  DEMO: 'true',
+  PORT: '3000',
+  ...process.env,
+};
+const step = (label, cmd, args) => {
+  console.log(`[start] ${label}`);
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });
+  if (result.status !== 0) {
+    console.error(`[start] failed: ${label}`);
+    process.exit(result.status ?? 1);
+  }
+};
+
+step('checking dependencies', 'node', ['scripts/ensure-install.mjs']);
+console.log('[start] checking MySQL/MariaDB and Redis');
+await ensureServices();
+step('building API, agent and console', 'npm', ['run', '--silent', 'build']);
+const cli = 'apps/api/dist/apps/api/src/cli.js';
+step('migrating the database', 'node', [cli, 'migrate']);
+step('loading demo data', 'node', [cli, 'seed-demo']);
+
+const api = spawn('node', ['apps/api/dist/apps/api/src/main.js'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env });
+let announced = false;
+api.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  if (!announced && chunk.toString().includes('is listening on')) {
+    announced = true;
+    const url = `http://localhost:${env.PORT}`;
+    console.log(`
+  Wakeward is running (demo mode), ready in ${((Date.now() - started) / 1000).toFixed(1)} s
+    console   ${url}/
+    API docs  ${url}/api/docs
+    health    ${url}/readyz
+  Demo accounts (password: demo-password): admin, ops, staff-a, staff-b, viewer
+  Stop with Ctrl+C.
+`);
+  }
+});
+const stop = (signal) => api.kill(signal);
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+api.on('exit', (code) => process.exit(code ?? 0));
