@@ -21,6 +21,8 @@ const MAX_CACHED_READINGS = 200_000;
 export class ZoneClock {
   private readonly zone: IANAZone;
   private readonly instants = new Map<number, number>();
+  // The fleet planner asks for the date of the same instant once per kiosk group.
+  private lastDayOf = { instant: Number.NaN, day: 0 };
 
   constructor(readonly name: string) {
     this.zone = IANAZone.create(name);
@@ -35,7 +37,10 @@ export class ZoneClock {
   instantOfReading(wallMinute: number): number {
     let instant = this.instants.get(wallMinute);
     if (instant === undefined) {
-      if (this.instants.size >= MAX_CACHED_READINGS) this.instants.clear();
+      if (this.instants.size >= MAX_CACHED_READINGS) {
+        this.instants.clear();
+        this.lastDayOf = { instant: Number.NaN, day: 0 };
+      }
       instant = this.computeInstant(wallMinute * MS_PER_MINUTE);
       this.instants.set(wallMinute, instant);
     }
@@ -49,11 +54,13 @@ export class ZoneClock {
 
   /** The local date whose span [start of day, start of next day) holds the instant. */
   dayOf(instant: number): number {
+    if (instant === this.lastDayOf.instant) return this.lastDayOf.day;
     let day = Math.floor((instant + this.offsetAt(instant)) / MS_PER_DAY);
     // Differs from the calendar date on the clock only when midnight falls in a gap
     // or is repeated; the spans tile time exactly, so one step corrects it.
     if (instant < this.startOfDay(day)) day -= 1;
     else if (instant >= this.startOfDay(day + 1)) day += 1;
+    this.lastDayOf = { instant, day };
     return day;
   }
 

@@ -31,24 +31,18 @@ export function planTransitions(rules: readonly PowerRule[], kiosks: readonly Ki
   const compiled = compileRules(rules);
 
   // Index rules by what their scope names, so finding a kiosk's rules costs three lookups.
-  const byHospital = new Map<string, number[]>();
-  const bySite = new Map<string, number[]>();
-  const byKioskId = new Map<string, number[]>();
-  const add = (index: Map<string, number[]>, key: string, ruleIndex: number) => {
-    const list = index.get(key);
-    if (!list) index.set(key, [ruleIndex]);
-    else if (list[list.length - 1] !== ruleIndex) list.push(ruleIndex); // a kiosk listed twice in one rule
-  };
+  const byHospital = new Map<string, RuleList>();
+  const bySite = new Map<string, RuleList>();
+  const byKioskId = new Map<string, RuleList>();
   compiled.forEach(({ rule }, i) => {
     const scope = rule.scope;
-    if (scope.kind === 'hospital') add(byHospital, scope.hospitalId, i);
-    else if (scope.kind === 'site') add(bySite, scope.siteId, i);
-    else for (const kioskId of scope.kioskIds) add(byKioskId, kioskId, i);
+    if (scope.kind === 'hospital') addTo(byHospital, scope.hospitalId, i);
+    else if (scope.kind === 'site') addTo(bySite, scope.siteId, i);
+    else for (const kioskId of scope.kioskIds) addTo(byKioskId, kioskId, i);
   });
 
   // Rules of each scope kind come in input order and the kinds in a fixed order, so
   // equal rule sets give equal keys without sorting.
-  const NONE: number[] = [];
   const groupsByKey = new Map<string, { timeZone: string; kiosks: KioskRef[]; ruleIndexes: number[] }>();
   const checkedZones = new Set<string>();
   for (const kiosk of kiosks) {
@@ -56,17 +50,17 @@ export function planTransitions(rules: readonly PowerRule[], kiosks: readonly Ki
       validateKiosk(kiosk);
       checkedZones.add(kiosk.timeZone);
     }
-    const hospitalRules = byHospital.get(kiosk.hospitalId) ?? NONE;
-    const siteRules = bySite.get(kiosk.siteId) ?? NONE;
-    const kioskRules = byKioskId.get(kiosk.id) ?? NONE;
-    const key = `${kiosk.timeZone}|${hospitalRules.join(',')}|${siteRules.join(',')}|${kioskRules.join(',')}`;
+    const hospitalRules = byHospital.get(kiosk.hospitalId) ?? NO_RULES;
+    const siteRules = bySite.get(kiosk.siteId) ?? NO_RULES;
+    const kioskRules = byKioskId.get(kiosk.id) ?? NO_RULES;
+    const key = `${kiosk.timeZone}|${keyOf(hospitalRules)}|${keyOf(siteRules)}|${keyOf(kioskRules)}`;
     const group = groupsByKey.get(key);
     if (group) group.kiosks.push(kiosk);
     else {
       groupsByKey.set(key, {
         timeZone: kiosk.timeZone,
         kiosks: [kiosk],
-        ruleIndexes: [...hospitalRules, ...siteRules, ...kioskRules],
+        ruleIndexes: [...hospitalRules.indexes, ...siteRules.indexes, ...kioskRules.indexes],
       });
     }
   }
@@ -80,4 +74,23 @@ export function planTransitions(rules: readonly PowerRule[], kiosks: readonly Ki
     for (const kiosk of members) byKiosk.set(kiosk.id, planned);
   }
   return { groups, byKiosk };
+}
+
+/** Indexes (into the rule array) of the rules one hospital, site or kiosk id names. */
+interface RuleList {
+  indexes: number[];
+  /** The indexes joined, computed once: kiosks named by the same rules get equal keys. */
+  key?: string;
+}
+
+const NO_RULES: RuleList = { indexes: [], key: '' };
+
+function addTo(index: Map<string, RuleList>, id: string, ruleIndex: number): void {
+  const list = index.get(id);
+  if (!list) index.set(id, { indexes: [ruleIndex] });
+  else if (list.indexes[list.indexes.length - 1] !== ruleIndex) list.indexes.push(ruleIndex); // an id listed twice in one rule
+}
+
+function keyOf(list: RuleList): string {
+  return (list.key ??= list.indexes.join(','));
 }
