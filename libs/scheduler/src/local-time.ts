@@ -121,7 +121,7 @@ export function localToInstant(localDate: string, clock: string, zone: string): 
   }
   const minutes = parseClock(clock, true);
   if (minutes === undefined) {
-    throw new ScheduleError('RULE_WINDOW_INVALID', undefined, 'clock', `${JSON.stringify(clock)} is not HH:mm`);
+    throw new ScheduleError('LOCAL_TIME_INVALID', undefined, 'clock', `${JSON.stringify(clock)} is not HH:mm`);
   }
   return new Date(zoneClock(zone).instantOfReading(day * MINUTES_PER_DAY + minutes));
 }

@@ -14,7 +14,8 @@ export type ScheduleErrorCode =
   | 'RULE_UPDATED_AT_INVALID'
   | 'KIOSK_TIME_ZONE_INVALID'
   | 'INSTANT_INVALID'
-  | 'LOCAL_DATE_INVALID';
+  | 'LOCAL_DATE_INVALID'
+  | 'LOCAL_TIME_INVALID';
 
 /**
  * A rule, kiosk or argument the scheduler cannot read. It is a RangeError (the
