@@ -181,8 +181,11 @@ export class Agent {
   }
 
   private async pollCommandsOnce(): Promise<void> {
+    const asked = Date.now();
     const { commands, rejected } = await this.client.pollCommands(this.config.http.longPollWaitS, this.stopping.signal);
     this.lastPollProgress = Date.now();
+    // A proxy or server that answers an empty long poll at once must not make us spin.
+    if (commands.length === 0 && rejected.length === 0 && Date.now() - asked < 1000) await abortableSleep(1000, this.stopping.signal);
     for (const r of rejected) this.log.error('command does not match the protocol; ignored', { problem: r.problem, raw: r.raw });
     for (const command of commands) {
       if (command.type === 'cancel') continue;

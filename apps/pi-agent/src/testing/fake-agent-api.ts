@@ -61,6 +61,16 @@ export class FakeAgentApi {
     const recorded: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, body: text ? JSON.parse(text) : undefined };
     this.requests.push(recorded);
     const key = `${recorded.method} ${path.split('?')[0]}`;
+    if (key === 'GET /commands' && !this.routes.has(key)) {
+      // Hold the long poll like the real API: until commands are pending or `wait` passes.
+      const waitMs = Number(new URL(path, 'http://x').searchParams.get('wait') ?? 0) * 1000;
+      const deadline = Date.now() + waitMs;
+      while (this.pendingCommands.length === 0 && Date.now() < deadline && !this.down) await new Promise((r) => setTimeout(r, 20));
+      if (this.down) {
+        req.socket.destroy();
+        return;
+      }
+    }
     const handler = this.routes.get(key) ?? ((r) => this.defaultHandler(r));
     const answer = await handler(recorded);
     res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
