@@ -1,0 +1,5 @@
+import { FleetRegistry1764000000000 } from './1764000000000-fleet-registry';
+import { AgentProtocol1764100000000 } from './1764100000000-agent-protocol';
+
+/** Every migration, in order. Listed explicitly so that sources and compiled files load the same set. */
+export const migrations = [FleetRegistry1764000000000, AgentProtocol1764100000000];
