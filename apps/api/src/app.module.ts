@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AgentProtocolModule } from './agent-protocol/agent-protocol.module';
 import { AgentsModule } from './agents/agents.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
@@ -29,6 +30,7 @@ export class AppModule {
         SitesModule,
         KiosksModule,
         AgentsModule,
+        AgentProtocolModule,
         RulesModule,
         UsersModule,
         OpsModule,

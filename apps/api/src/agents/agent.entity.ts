@@ -40,4 +40,12 @@ export class Agent extends Timestamped {
   /** Agent clock minus server clock at the last heartbeat, in ms. */
   @Column({ name: 'clock_skew_ms', type: 'int', nullable: true })
   clockSkewMs!: number | null;
+
+  /** Seconds since the agent started, from its last heartbeat. */
+  @Column({ name: 'uptime_s', type: 'int', nullable: true })
+  uptimeS!: number | null;
+
+  /** Readings and results waiting in the agent's disk buffer at its last heartbeat. */
+  @Column({ name: 'buffered_count', type: 'int', nullable: true })
+  bufferedCount!: number | null;
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { IsNull, Not } from 'typeorm';
 import { Database } from '../database/database.service';
 import type { Page } from '../common/validation';
 import { Agent } from './agent.entity';
@@ -13,6 +14,37 @@ export class AgentsRepository {
 
   getBySite(siteId: string): Promise<Agent[]> {
     return this.db.repo(Agent).find({ where: { siteId }, order: { name: 'ASC' } });
+  }
+
+  getBySiteAndName(siteId: string, name: string): Promise<Agent | null> {
+    return this.db.repo(Agent).findOneBy({ siteId, name });
+  }
+
+  /** The agent whose current, unrevoked token hashes to this value. */
+  getByActiveTokenHash(tokenHash: string): Promise<Agent | null> {
+    return this.db.repo(Agent).findOneBy({ tokenHash, tokenRevokedAt: IsNull() });
+  }
+
+  /** Agents of a site holding a valid token: the ones commands can be sent to. */
+  getEnrolledBySite(siteId: string): Promise<Agent[]> {
+    return this.db.repo(Agent).find({ where: { siteId, tokenHash: Not(IsNull()), tokenRevokedAt: IsNull() }, order: { name: 'ASC' } });
+  }
+
+  async recordHeartbeat(
+    id: string,
+    beat: { at: Date; version: string; uptimeS: number; clockSkewMs: number; bufferedCount: number },
+  ): Promise<void> {
+    await this.db.repo(Agent).update(
+      { id },
+      {
+        lastHeartbeatAt: beat.at,
+        version: beat.version,
+        uptimeS: beat.uptimeS,
+        clockSkewMs: beat.clockSkewMs,
+        bufferedCount: beat.bufferedCount,
+        updatedAt: beat.at,
+      },
+    );
   }
 
   save(agent: Agent): Promise<Agent> {

@@ -58,6 +58,8 @@ export class AgentsService {
         version: null,
         lastHeartbeatAt: null,
         clockSkewMs: null,
+        uptimeS: null,
+        bufferedCount: null,
       });
       await this.agents.save(agent).catch(duplicateName);
       await this.audit.record({ action: 'create', entityType: 'agent', entityId: agent.id, hospitalId: site.hospitalId, after: publicAgent(agent) });

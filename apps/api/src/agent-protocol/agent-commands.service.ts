@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { badRequest, conflict, notFound } from '../common/errors';
+import { Database } from '../database/database.service';
+import type { AgentCommand, CancelCommand, NewPowerCommand, PowerCommand } from './agent-command';
+import type { CommandResultInput } from './agent-protocol.dto';
+import { CommandNotifier } from './command-notifier';
+import { CommandRecordsRepository } from './command-records.repository';
+import { PendingCommandsRepository } from './pending-commands.repository';
+
+const newCommandId = (prefix: 'cmd' | 'cnl') => `${prefix}_${randomBytes(12).toString('base64url')}`;
+
+/**
+ * Commands for agents (PROTOCOL.md "Commands"): issued here by the console and,
+ * later, by dispatch; delivered by long poll until the agent reports a result or
+ * the command expires; cancelled by delivering a `cancel`.
+ */
+@Injectable()
+export class AgentCommandsService {
+  constructor(
+    private readonly db: Database,
+    private readonly pending: PendingCommandsRepository,
+    private readonly records: CommandRecordsRepository,
+    private readonly notifier: CommandNotifier,
+  ) {}
+
+  /** Queues one command for one agent; a poll waiting for it anywhere answers at once. */
+  async enqueue(agentId: string, command: NewPowerCommand): Promise<PowerCommand> {
+    const [issued] = await this.enqueueMany([{ agentId, command }]);
+    return issued;
+  }
+
+  /**
+   * Queues commands for several agents: all recorded in MySQL, then all made
+   * pending in one Redis transaction. `beforeDelivery` runs inside the same
+   * database transaction (for the caller's audit entries): if it fails, nothing is sent.
+   */
+  enqueueMany(
+    items: Array<{ agentId: string; command: NewPowerCommand }>,
+    beforeDelivery?: (issued: Array<{ agentId: string; command: PowerCommand }>) => Promise<void>,
+  ): Promise<PowerCommand[]> {
+    const now = new Date();
+    for (const { command } of items) {
+      if (command.expiresAt.getTime() <= now.getTime()) throw badRequest('COMMAND_EXPIRED', 'expiresAt: must be in the future', 'expiresAt');
+      if (command.expiresAt.getTime() <= command.dueAt.getTime()) throw badRequest('COMMAND_EXPIRED', 'expiresAt: must be after dueAt', 'expiresAt');
+    }
+    const issued = items.map(({ agentId, command }) => ({
+      agentId,
+      command: {
+        id: newCommandId('cmd'),
+        type: command.type,
+        dueAt: command.dueAt.toISOString(),
+        expiresAt: command.expiresAt.toISOString(),
+        targets: command.targets,
+      } satisfies PowerCommand,
+    }));
+    return this.db.transaction(async () => {
+      await this.records.insertIssued(
+        issued.map(({ agentId, command }) => ({
+          id: command.id,
+          agentId,
+          type: command.type,
+          dueAt: new Date(command.dueAt),
+          expiresAt: new Date(command.expiresAt),
+          cancels: null,
+          body: command,
+          createdAt: now,
+        })),
+      );
+      await beforeDelivery?.(issued);
+      await this.pending.add(issued.map(({ agentId, command }) => ({ agentId, command, expiresAtMs: Date.parse(command.expiresAt) })));
+      return issued.map((i) => i.command);
+    });
+  }
+
+  /**
+   * Withdraws a command the agent has not reported yet: it is no longer delivered,
+   * and a `cancel` naming it is delivered instead until it expires (the agent
+   * may already hold the command and must drop it).
+   */
+  cancel(agentId: string, commandId: string): Promise<CancelCommand> {
+    return this.db.transaction(async () => {
+      const stored = await this.pending.get(agentId, commandId);
+      if (!stored || stored.command.type === 'cancel') {
+        const issued = await this.records.getIssued(commandId, agentId);
+        if (!issued || issued.type === 'cancel') throw notFound('COMMAND_NOT_FOUND', `command ${commandId} was not sent to agent ${agentId}`);
+        if (await this.records.hasResult(commandId, agentId)) throw conflict('COMMAND_ALREADY_REPORTED', 'the agent has already reported this command');
+        throw conflict('COMMAND_NOT_PENDING', issued.cancelledAt ? 'the command is already cancelled' : 'the command has expired');
+      }
+      const now = new Date();
+      const cancel: CancelCommand = { id: newCommandId('cnl'), type: 'cancel', cancels: commandId };
+      await this.records.insertIssued([
+        { id: cancel.id, agentId, type: 'cancel', dueAt: null, expiresAt: new Date(stored.expiresAtMs), cancels: commandId, body: cancel, createdAt: now },
+      ]);
+      await this.records.markCancelled(commandId, agentId, now);
+      await this.pending.add([{ agentId, command: cancel, expiresAtMs: stored.expiresAtMs, replaces: commandId }]);
+      return cancel;
+    });
+  }
+
+  /**
+   * Long poll: the agent's pending commands as soon as there are any, or [] after
+   * `waitMs`. Ends early (with what there is) when the client goes away or the
+   * process shuts down; the listener is removed in every case.
+   */
+  async poll(agentId: string, waitMs: number, signal: AbortSignal): Promise<AgentCommand[]> {
+    const deadline = Date.now() + waitMs;
+    let wake: () => void = () => {};
+    let changed = new Promise<void>((resolve) => (wake = resolve));
+    const stopListening = this.notifier.listen(agentId, () => wake());
+    const onAbort = () => wake();
+    signal.addEventListener('abort', onAbort);
+    try {
+      for (;;) {
+        const commands = await this.pending.list(agentId);
+        const left = deadline - Date.now();
+        if (commands.length || left <= 0 || signal.aborted || this.notifier.isClosing) return commands;
+        const timer = setTimeout(() => wake(), left);
+        await changed;
+        clearTimeout(timer);
+        changed = new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      stopListening();
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Stores the agent's result once and stops delivering the command. 404 for a command not sent to this agent. */
+  async recordResult(agentId: string, commandId: string, result: CommandResultInput): Promise<void> {
+    const known = (await this.pending.has(agentId, commandId)) || (await this.records.getIssued(commandId, agentId)) !== null;
+    if (!known) throw notFound('COMMAND_NOT_FOUND', `command ${commandId} was not sent to this agent`);
+    await this.records.insertResult(commandId, agentId, result, new Date());
+    await this.pending.remove(agentId, commandId);
+  }
+}

@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+import { AgentsModule } from '../agents/agents.module';
+import { KiosksModule } from '../kiosks/kiosks.module';
+import { SitesModule } from '../sites/sites.module';
+import { AgentCommandsService } from './agent-commands.service';
+import { AgentPlanService } from './agent-plan.service';
+import { AgentEnrolmentController, AgentProtocolController } from './agent-protocol.controller';
+import { AgentReportsRepository } from './agent-reports.repository';
+import { AgentReportsService } from './agent-reports.service';
+import { AgentTokenGuard } from './agent-token.guard';
+import { CommandNotifier } from './command-notifier';
+import { CommandRecordsRepository } from './command-records.repository';
+import { KioskLivenessController } from './kiosk-liveness.controller';
+import { KioskLivenessService } from './kiosk-liveness.service';
+import { PendingCommandsRepository } from './pending-commands.repository';
+import { SiteCommandsController } from './site-commands.controller';
+import { SiteCommandsService } from './site-commands.service';
+
+/**
+ * The agents' side of the API (PROTOCOL.md, `/api/agent/v1`) and the console views
+ * built on it: commands for a site's kiosks and kiosk liveness.
+ * `AgentCommandsService` is the one way to send a command to an agent.
+ */
+@Module({
+  imports: [AgentsModule, KiosksModule, SitesModule],
+  controllers: [AgentEnrolmentController, AgentProtocolController, SiteCommandsController, KioskLivenessController],
+  providers: [
+    AgentTokenGuard,
+    PendingCommandsRepository,
+    CommandNotifier,
+    CommandRecordsRepository,
+    AgentCommandsService,
+    AgentReportsRepository,
+    AgentReportsService,
+    AgentPlanService,
+    SiteCommandsService,
+    KioskLivenessService,
+  ],
+  exports: [AgentCommandsService, KioskLivenessService, CommandNotifier],
+})
+export class AgentProtocolModule {}

@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import type { Agent } from '../agents/agent.entity';
+import { AgentsRepository } from '../agents/agents.repository';
+import { badRequest, tooLarge } from '../common/errors';
+import { parseInput } from '../common/validation';
+import { Database } from '../database/database.service';
+import { heartbeatBody, MAX_READINGS_PER_REQUEST, OfflineActionInput, ProbeReport, readingsBody } from './agent-protocol.dto';
+import { AgentReportsRepository } from './agent-reports.repository';
+
+const INT32_MAX = 2_147_483_647;
+const clampInt = (n: number) => Math.max(-INT32_MAX, Math.min(INT32_MAX, Math.round(n)));
+
+/** What agents send in: heartbeats, probes, offline actions, readings. Each batch is stored whole or not at all. */
+@Injectable()
+export class AgentReportsService {
+  constructor(
+    private readonly db: Database,
+    private readonly agents: AgentsRepository,
+    private readonly reports: AgentReportsRepository,
+  ) {}
+
+  async heartbeat(agent: Agent, beat: z.output<typeof heartbeatBody>) {
+    const now = new Date();
+    await this.agents.recordHeartbeat(agent.id, {
+      at: now,
+      version: beat.version,
+      uptimeS: clampInt(beat.uptimeS),
+      clockSkewMs: clampInt(beat.time.getTime() - now.getTime()),
+      bufferedCount: clampInt(beat.buffered),
+    });
+    return { serverTime: now.toISOString(), config: { probeIntervalS: 30, readingIntervalS: 60, probePorts: [5900] } };
+  }
+
+  /** An agent probes only kiosks of its own site: any other kiosk id rejects the whole report. */
+  async probes(agent: Agent, report: ProbeReport): Promise<void> {
+    await this.assertOwnKiosks(agent, report.results.map((r, i) => ({ id: r.kioskId, field: `results.${i}.kioskId` })));
+    await this.reports.upsertProbes(agent.id, report, new Date());
+  }
+
+  async offlineActions(agent: Agent, actions: OfflineActionInput[]): Promise<void> {
+    await this.assertOwnKiosks(
+      agent,
+      actions.flatMap((a, i) => a.kioskIds.map((id, j) => ({ id, field: `actions.${i}.kioskIds.${j}` }))),
+    );
+    await this.reports.insertOfflineActions(agent.id, actions, new Date());
+  }
+
+  /** The batch size is checked before anything else: 413 for more than 5,000, as PROTOCOL.md says. */
+  async readings(agent: Agent, body: unknown): Promise<{ ackSeq: number }> {
+    const count = (body as { readings?: unknown } | null)?.readings;
+    if (Array.isArray(count) && count.length > MAX_READINGS_PER_REQUEST) {
+      throw tooLarge('BATCH_TOO_LARGE', `at most ${MAX_READINGS_PER_REQUEST} readings a request (got ${count.length}); nothing was stored`);
+    }
+    const { readings } = parseInput(readingsBody, body);
+    if (!readings.length) return { ackSeq: await this.reports.highestReadingSeq(agent.id) };
+    await this.db.transaction(() => this.reports.insertReadings(agent.id, readings, new Date()));
+    return { ackSeq: Math.max(...readings.map((r) => r.seq)) };
+  }
+
+  private async assertOwnKiosks(agent: Agent, refs: Array<{ id: string; field: string }>): Promise<void> {
+    const own = await this.reports.kioskIdsOfSite(agent.siteId, refs.map((r) => r.id));
+    const foreign = refs.find((r) => !own.has(r.id));
+    if (foreign) {
+      throw badRequest('KIOSK_NOT_OF_AGENT_SITE', `${foreign.field}: ${foreign.id} is not a kiosk of this agent's site; nothing was stored`, foreign.field);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '../database/database.service';
+import type { AgentCommand } from './agent-command';
+import type { CommandResultInput } from './agent-protocol.dto';
+
+export interface IssuedCommand {
+  id: string;
+  agentId: string;
+  type: AgentCommand['type'];
+  dueAt: Date | null;
+  expiresAt: Date;
+  cancels: string | null;
+}
+
+/** What was sent to which agent (agent_commands) and what the agents reported (command_results). */
+@Injectable()
+export class CommandRecordsRepository {
+  constructor(private readonly db: Database) {}
+
+  async insertIssued(rows: Array<IssuedCommand & { body: AgentCommand; createdAt: Date }>): Promise<void> {
+    if (!rows.length) return;
+    await this.db.manager.query(
+      `INSERT INTO agent_commands (id, agent_id, type, due_at, expires_at, cancels, body, created_at) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      rows.flatMap((r) => [r.id, r.agentId, r.type, r.dueAt, r.expiresAt, r.cancels, JSON.stringify(r.body), r.createdAt]),
+    );
+  }
+
+  async getIssued(commandId: string, agentId: string): Promise<(IssuedCommand & { cancelledAt: Date | null }) | null> {
+    const rows = await this.db.manager.query(
+      `SELECT id, agent_id AS agentId, type, due_at AS dueAt, expires_at AS expiresAt, cancels, cancelled_at AS cancelledAt
+         FROM agent_commands WHERE id = ? AND agent_id = ?`,
+      [commandId, agentId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async markCancelled(commandId: string, agentId: string, at: Date): Promise<void> {
+    await this.db.manager.query(`UPDATE agent_commands SET cancelled_at = ? WHERE id = ? AND agent_id = ?`, [at, commandId, agentId]);
+  }
+
+  /** Stores the first report of a result; a resend changes nothing. */
+  async insertResult(commandId: string, agentId: string, result: CommandResultInput, receivedAt: Date): Promise<void> {
+    await this.db.manager.query(
+      `INSERT IGNORE INTO command_results (command_id, agent_id, status, started_at, finished_at, targets, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [commandId, agentId, result.status, result.startedAt, result.finishedAt, JSON.stringify(result.targets), receivedAt],
+    );
+  }
+
+  async hasResult(commandId: string, agentId: string): Promise<boolean> {
+    const rows = await this.db.manager.query(`SELECT 1 AS x FROM command_results WHERE command_id = ? AND agent_id = ?`, [commandId, agentId]);
+    return rows.length > 0;
+  }
+}
