@@ -21,12 +21,22 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function world(overrides: Record<string, unknown> = {}, stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wakeward-agent-'))) {
+async function world(
+  overrides: Record<string, unknown> = {},
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wakeward-agent-')),
+) {
   const api = new FakeAgentApi();
   const apiUrl = await api.start();
   cleanup.push(() => api.stop());
   const base = await freePortRange(5);
-  const sim = new KioskSimulator({ kiosks: KioskSimulator.kioskSpecs(2), udpBasePort: base, vncBasePort: base + 2, controlPort: base + 4, bootDelayMs: 100, shutdownDelayMs: 50 });
+  const sim = new KioskSimulator({
+    kiosks: KioskSimulator.kioskSpecs(2),
+    udpBasePort: base,
+    vncBasePort: base + 2,
+    controlPort: base + 4,
+    bootDelayMs: 100,
+    shutdownDelayMs: 50,
+  });
   await sim.start();
   cleanup.push(() => sim.stop());
   const fragment = sim.agentConfigFragment() as Record<string, Record<string, unknown>>;
@@ -56,12 +66,23 @@ function command(id: string, type: 'wake' | 'shutdown', kioskIds: string[], dueI
     type,
     dueAt: new Date(now + dueInMs).toISOString(),
     expiresAt: new Date(now + dueInMs + 60_000).toISOString(),
-    targets: kioskIds.map((kioskId) => ({ kioskId, mac: KioskSimulator.macFor(Number(kioskId.slice(-3)) - 1), broadcast: '10.1.2.255', shutdown: { method: 'simulator' } })),
+    targets: kioskIds.map((kioskId) => ({
+      kioskId,
+      mac: KioskSimulator.macFor(Number(kioskId.slice(-3)) - 1),
+      broadcast: '10.1.2.255',
+      shutdown: { method: 'simulator' },
+    })),
   };
 }
 
 function probeStates(api: FakeAgentApi, kioskId: string): boolean[] {
-  return api.of('POST /probes').flatMap((r) => (r.body as { results: Array<{ kioskId: string; up: boolean }> }).results.filter((x) => x.kioskId === kioskId).map((x) => x.up));
+  return api
+    .of('POST /probes')
+    .flatMap((r) =>
+      (r.body as { results: Array<{ kioskId: string; up: boolean }> }).results
+        .filter((x) => x.kioskId === kioskId)
+        .map((x) => x.up),
+    );
 }
 
 describe('agent against a stand-in API and simulated kiosks', () => {
@@ -76,7 +97,10 @@ describe('agent against a stand-in API and simulated kiosks', () => {
     // Delivered again (no result seen yet by the API): must not run twice.
     api.pendingCommands = [wake];
     await api.waitFor(() => api.of('POST /commands/cmd_wake/result').length > 0);
-    expect(api.of('POST /commands/cmd_wake/result')[0]!.body).toMatchObject({ status: 'done', targets: [{ kioskId: 'SIM-001', ok: true, error: null }] });
+    expect(api.of('POST /commands/cmd_wake/result')[0]!.body).toMatchObject({
+      status: 'done',
+      targets: [{ kioskId: 'SIM-001', ok: true, error: null }],
+    });
     await api.waitFor(() => probeStates(api, 'SIM-001').includes(true));
 
     api.pendingCommands = [command('cmd_off', 'shutdown', ['SIM-001'])];
@@ -85,12 +109,22 @@ describe('agent against a stand-in API and simulated kiosks', () => {
     await api.waitFor(() => api.of('POST /commands/cmd_off/result').length > 0);
 
     await api.waitFor(() => api.of('POST /readings').length >= 2 && api.of('POST /heartbeat').length >= 2);
-    const seqs = api.of('POST /readings').flatMap((r) => (r.body as { readings: Reading[] }).readings.map((x) => x.seq));
+    const seqs = api
+      .of('POST /readings')
+      .flatMap((r) => (r.body as { readings: Reading[] }).readings.map((x) => x.seq));
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(new Set(seqs).size).toBe(seqs.length);
     const reading = (api.of('POST /readings')[0]!.body as { readings: Reading[] }).readings[0]!;
-    expect(reading).toMatchObject({ temperatureC: expect.any(Number), humidityPct: expect.any(Number), smokeRaw: expect.any(Number), smokeAlarm: false });
-    expect(api.of('POST /heartbeat')[0]!.body).toMatchObject({ version: expect.any(String), buffered: expect.any(Number) });
+    expect(reading).toMatchObject({
+      temperatureC: expect.any(Number),
+      humidityPct: expect.any(Number),
+      smokeRaw: expect.any(Number),
+      smokeAlarm: false,
+    });
+    expect(api.of('POST /heartbeat')[0]!.body).toMatchObject({
+      version: expect.any(String),
+      buffered: expect.any(Number),
+    });
     expect(api.requests.every((r) => r.headers.authorization === 'Bearer tok_test')).toBe(true);
     expect(sim.state('SIM-001')).toMatchObject({ boots: 1, shutdowns: 1 });
     expect(api.of('POST /commands/cmd_wake/result')).toHaveLength(1);
@@ -105,7 +139,9 @@ describe('agent against a stand-in API and simulated kiosks', () => {
     expect(api.of('POST /readings')).toHaveLength(0);
     api.down = false;
     await api.waitFor(() => agent.readings.size === 0 && api.of('POST /readings').length > 0);
-    const seqs = api.of('POST /readings').flatMap((r) => (r.body as { readings: Reading[] }).readings.map((x) => x.seq));
+    const seqs = api
+      .of('POST /readings')
+      .flatMap((r) => (r.body as { readings: Reading[] }).readings.map((x) => x.seq));
     expect(seqs[0]).toBe(1);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
   });
@@ -116,7 +152,10 @@ describe('agent against a stand-in API and simulated kiosks', () => {
     api.route('GET /plan', () => ({
       status: 200,
       headers: { etag: '"p1"' },
-      body: { generatedAt: new Date().toISOString(), items: [{ at, type: 'wake', targets: command('x', 'wake', ['SIM-002']).targets }] },
+      body: {
+        generatedAt: new Date().toISOString(),
+        items: [{ at, type: 'wake', targets: command('x', 'wake', ['SIM-002']).targets }],
+      },
     }));
     agent.start();
     cleanup.push(() => agent.stop());
@@ -127,7 +166,9 @@ describe('agent against a stand-in API and simulated kiosks', () => {
     expect(api.of('POST /offline-actions')).toHaveLength(0);
     api.down = false;
     await api.waitFor(() => api.of('POST /offline-actions').length > 0);
-    expect(api.of('POST /offline-actions')[0]!.body).toEqual({ actions: [{ at, type: 'wake', kioskIds: ['SIM-002'], executedAt: expect.any(String) }] });
+    expect(api.of('POST /offline-actions')[0]!.body).toEqual({
+      actions: [{ at, type: 'wake', kioskIds: ['SIM-002'], executedAt: expect.any(String) }],
+    });
     // The plan request carried the ETag once it had one.
     await api.waitFor(() => api.of('GET /plan').some((r) => r.headers['if-none-match'] === '"p1"'));
   });

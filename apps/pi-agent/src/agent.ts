@@ -8,7 +8,14 @@ import { ApiHealth } from './api-health';
 import { DurableQueue } from './buffer/durable-queue';
 import { PlanCache } from './buffer/plan-cache';
 import { loadEnrolment } from './buffer/token-store';
-import { AgentApiClient, AgentApiError, ProtocolViolationError, abortableSleep, backoffDelay, isRetryable } from './client';
+import {
+  AgentApiClient,
+  AgentApiError,
+  ProtocolViolationError,
+  abortableSleep,
+  backoffDelay,
+  isRetryable,
+} from './client';
 import { FileCommandLedger } from './commands/command-ledger';
 import { OfflinePlan } from './commands/offline-plan';
 import { ProbeMonitor } from './commands/probe';
@@ -17,12 +24,21 @@ import { createShutdownKiosks } from './commands/shutdown';
 import { createWakeKiosks } from './commands/wake';
 import type { AgentConfig } from './config';
 import type { Logger } from './log';
-import { MAX_READINGS_PER_REQUEST, type CommandResult, type KioskTarget, type OfflineAction, type PowerCommand, type Reading, type TargetOutcome } from './protocol';
+import {
+  MAX_READINGS_PER_REQUEST,
+  type CommandResult,
+  type KioskTarget,
+  type OfflineAction,
+  type PowerCommand,
+  type Reading,
+  type TargetOutcome,
+} from './protocol';
 import { createEnvironmentSensor, type EnvironmentReading, type EnvironmentSensor } from './sensors';
 import { AGENT_VERSION } from './version';
 import { SystemdNotifier } from './watchdog';
 
-export type OutboxItem = { kind: 'result'; commandId: string; result: CommandResult } | { kind: 'offline-action'; action: OfflineAction };
+export type OutboxItem =
+  { kind: 'result'; commandId: string; result: CommandResult } | { kind: 'offline-action'; action: OfflineAction };
 
 type StoredReading = Omit<Reading, 'seq'>;
 
@@ -62,13 +78,15 @@ export class Agent {
       token,
       requestTimeoutMs: config.http.requestTimeoutMs,
       onContact: (reached) => {
-        if (this.health.record(reached)) this.log[reached ? 'info' : 'warn'](reached ? 'API reachable again' : 'API unreachable');
+        if (this.health.record(reached))
+          this.log[reached ? 'info' : 'warn'](reached ? 'API reachable again' : 'API unreachable');
       },
     });
     const bufferDir = path.join(config.stateDir, 'buffer');
     this.readings = DurableQueue.open(bufferDir, 'readings', {
       maxPending: config.buffer.maxReadings,
-      onDrop: (n, total) => log.warn('reading buffer full: oldest readings dropped', { dropped: n, totalDropped: total }),
+      onDrop: (n, total) =>
+        log.warn('reading buffer full: oldest readings dropped', { dropped: n, totalDropped: total }),
     });
     this.outbox = DurableQueue.open(bufferDir, 'outbox', {
       maxPending: config.buffer.maxOutbox,
@@ -78,7 +96,11 @@ export class Agent {
     this.sensor = options.sensor ?? createEnvironmentSensor(config.sensors, log);
     this.wake = createWakeKiosks(config.wake, log.child({ action: 'wake' }));
     this.shutdown = createShutdownKiosks(config.shutdown, log.child({ action: 'shutdown' }));
-    this.probes = new ProbeMonitor(config.probe, (report) => this.client.reportProbes(report), log.child({ part: 'probe' }));
+    this.probes = new ProbeMonitor(
+      config.probe,
+      (report) => this.client.reportProbes(report),
+      log.child({ part: 'probe' }),
+    );
     this.probeIntervalS = config.probe.intervalS;
     this.readingIntervalS = config.readings.intervalS;
     this.runner = new CommandRunner({
@@ -115,11 +137,31 @@ export class Agent {
     });
     this.loops.push(
       this.loop('commands', () => this.pollCommandsOnce()),
-      this.loop('heartbeat', () => this.heartbeatOnce(), () => this.config.heartbeatIntervalS * 1000),
-      this.loop('plan', () => this.refreshPlanOnce(), () => this.config.plan.refreshIntervalS * 1000),
-      this.loop('offline-plan', () => this.offline.tick(), () => 1000),
-      this.loop('probe', async () => void (await this.probes.runRound()), () => this.probeIntervalS * 1000),
-      this.loop('readings', () => this.takeReadingOnce(), () => this.readingIntervalS * 1000),
+      this.loop(
+        'heartbeat',
+        () => this.heartbeatOnce(),
+        () => this.config.heartbeatIntervalS * 1000,
+      ),
+      this.loop(
+        'plan',
+        () => this.refreshPlanOnce(),
+        () => this.config.plan.refreshIntervalS * 1000,
+      ),
+      this.loop(
+        'offline-plan',
+        () => this.offline.tick(),
+        () => 1000,
+      ),
+      this.loop(
+        'probe',
+        async () => void (await this.probes.runRound()),
+        () => this.probeIntervalS * 1000,
+      ),
+      this.loop(
+        'readings',
+        () => this.takeReadingOnce(),
+        () => this.readingIntervalS * 1000,
+      ),
       this.flushLoop(),
     );
     this.notifier.ready();
@@ -140,7 +182,10 @@ export class Agent {
 
   /** Healthy = the command loop made progress (an answer or a failure) recently. */
   healthy(): boolean {
-    const limit = (this.config.http.longPollWaitS + this.config.http.requestTimeoutMs / 1000) * 1000 + this.config.http.backoffMaxMs + 30_000;
+    const limit =
+      (this.config.http.longPollWaitS + this.config.http.requestTimeoutMs / 1000) * 1000 +
+      this.config.http.backoffMaxMs +
+      30_000;
     return Date.now() - this.lastPollProgress < limit;
   }
 
@@ -185,8 +230,10 @@ export class Agent {
     const { commands, rejected } = await this.client.pollCommands(this.config.http.longPollWaitS, this.stopping.signal);
     this.lastPollProgress = Date.now();
     // A proxy or server that answers an empty long poll at once must not make us spin.
-    if (commands.length === 0 && rejected.length === 0 && Date.now() - asked < 1000) await abortableSleep(1000, this.stopping.signal);
-    for (const r of rejected) this.log.error('command does not match the protocol; ignored', { problem: r.problem, raw: r.raw });
+    if (commands.length === 0 && rejected.length === 0 && Date.now() - asked < 1000)
+      await abortableSleep(1000, this.stopping.signal);
+    for (const r of rejected)
+      this.log.error('command does not match the protocol; ignored', { problem: r.problem, raw: r.raw });
     for (const command of commands) {
       if (command.type === 'cancel') continue;
       this.offline.noteCommand(command);
@@ -245,7 +292,8 @@ export class Agent {
     const http = this.config.http;
     let delay = backoffDelay(attempt, { initialMs: http.backoffInitialMs, maxMs: http.backoffMaxMs });
     // A revoked token or a protocol mismatch will not fix itself quickly: do not hammer.
-    if ((err instanceof AgentApiError && err.status === 401) || err instanceof ProtocolViolationError) delay = http.backoffMaxMs;
+    if ((err instanceof AgentApiError && err.status === 401) || err instanceof ProtocolViolationError)
+      delay = http.backoffMaxMs;
     if (err instanceof AgentApiError && err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
     return delay;
   }
@@ -274,7 +322,12 @@ export class Agent {
         if (signal.aborted) break;
         failures++;
         const delay = this.failureDelay(err, failures);
-        this.log.warn('sending buffered data failed; will retry', { error: err, retryInMs: delay, readings: this.readings.size, outbox: this.outbox.size });
+        this.log.warn('sending buffered data failed; will retry', {
+          error: err,
+          retryInMs: delay,
+          readings: this.readings.size,
+          outbox: this.outbox.size,
+        });
         await abortableSleep(delay, signal);
       }
     }

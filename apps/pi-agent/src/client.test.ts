@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AgentApiClient, AgentApiError, ApiUnreachableError, ProtocolViolationError, backoffDelay, withBackoff } from './client';
+import {
+  AgentApiClient,
+  AgentApiError,
+  ApiUnreachableError,
+  ProtocolViolationError,
+  backoffDelay,
+  withBackoff,
+} from './client';
 import { FakeAgentApi } from './testing/fake-agent-api';
 
 let api: FakeAgentApi;
@@ -14,9 +21,19 @@ describe('AgentApiClient against a recording HTTP server', () => {
   it('enrolls without a token and sends the bearer token afterwards', async () => {
     api.route('POST /enroll', () => ({ status: 201, body: { agentId: 'agt_1', token: 'tok_secret' } }));
     const client = new AgentApiClient({ baseUrl: baseUrl + '/' });
-    const res = await client.enroll({ code: 'ABC', name: 'pi-3', hostname: 'pi3', version: '0.1.0', subnets: ['10.1.2.0/24'] });
+    const res = await client.enroll({
+      code: 'ABC',
+      name: 'pi-3',
+      hostname: 'pi3',
+      version: '0.1.0',
+      subnets: ['10.1.2.0/24'],
+    });
     expect(res).toMatchObject({ agentId: 'agt_1', token: 'tok_secret' });
-    expect(api.requests[0]).toMatchObject({ method: 'POST', path: '/enroll', body: { code: 'ABC', subnets: ['10.1.2.0/24'] } });
+    expect(api.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/enroll',
+      body: { code: 'ABC', subnets: ['10.1.2.0/24'] },
+    });
     expect(api.requests[0]!.headers.authorization).toBeUndefined();
 
     client.token = res.token;
@@ -26,7 +43,13 @@ describe('AgentApiClient against a recording HTTP server', () => {
 
   it('long-polls commands, keeping valid ones and reporting malformed ones', async () => {
     api.pendingCommands = [
-      { id: 'cmd_1', type: 'wake', dueAt: '2026-01-26T23:00:00.000Z', expiresAt: '2026-01-26T23:05:00.000Z', targets: [{ kioskId: 'k1', mac: '00:1a:2b:3c:4d:5e', broadcast: '10.1.2.255', futureField: 1 }] },
+      {
+        id: 'cmd_1',
+        type: 'wake',
+        dueAt: '2026-01-26T23:00:00.000Z',
+        expiresAt: '2026-01-26T23:05:00.000Z',
+        targets: [{ kioskId: 'k1', mac: '00:1a:2b:3c:4d:5e', broadcast: '10.1.2.255', futureField: 1 }],
+      },
       { id: 'cmd_2', type: 'cancel', cancels: 'cmd_0' },
       { id: 'cmd_3', type: 'wake', dueAt: 'tomorrow', expiresAt: 'later', targets: [] },
     ];
@@ -39,10 +62,19 @@ describe('AgentApiClient against a recording HTTP server', () => {
   });
 
   it('surfaces JSON error bodies as typed errors with their code and Retry-After', async () => {
-    api.route('POST /heartbeat', () => ({ status: 401, body: { error: { code: 'AGENT_TOKEN_REVOKED', message: 'token revoked' } } }));
-    api.route('POST /probes', () => ({ status: 429, body: { error: { code: 'RATE_LIMITED', message: 'slow down' } }, headers: { 'retry-after': '7' } }));
+    api.route('POST /heartbeat', () => ({
+      status: 401,
+      body: { error: { code: 'AGENT_TOKEN_REVOKED', message: 'token revoked' } },
+    }));
+    api.route('POST /probes', () => ({
+      status: 429,
+      body: { error: { code: 'RATE_LIMITED', message: 'slow down' } },
+      headers: { 'retry-after': '7' },
+    }));
     const client = new AgentApiClient({ baseUrl, token: 't' });
-    const err = await client.heartbeat({ version: '0.1.0', uptimeS: 1, time: '', buffered: 0 }).catch((e: unknown) => e);
+    const err = await client
+      .heartbeat({ version: '0.1.0', uptimeS: 1, time: '', buffered: 0 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AgentApiError);
     expect(err).toMatchObject({ status: 401, code: 'AGENT_TOKEN_REVOKED', message: 'token revoked', transient: false });
     const limited = await client.reportProbes({ observedAt: '', results: [] }).catch((e: unknown) => e);
@@ -52,14 +84,23 @@ describe('AgentApiClient against a recording HTTP server', () => {
   it('flags answers that break the protocol', async () => {
     api.route('POST /heartbeat', () => ({ status: 200, body: { hello: 'world' } }));
     const client = new AgentApiClient({ baseUrl, token: 't' });
-    await expect(client.heartbeat({ version: '0.1.0', uptimeS: 1, time: '', buffered: 0 })).rejects.toBeInstanceOf(ProtocolViolationError);
+    await expect(client.heartbeat({ version: '0.1.0', uptimeS: 1, time: '', buffered: 0 })).rejects.toBeInstanceOf(
+      ProtocolViolationError,
+    );
   });
 
   it('uses If-None-Match for the plan and understands 304', async () => {
     api.route('GET /plan', (req) =>
       req.headers['if-none-match'] === '"v1"'
         ? { status: 304 }
-        : { status: 200, body: { generatedAt: '2026-01-26T00:00:00.000Z', items: [{ at: '2026-01-26T23:00:00.000Z', type: 'wake', targets: [{ kioskId: 'k1' }] }] }, headers: { etag: '"v1"' } },
+        : {
+            status: 200,
+            body: {
+              generatedAt: '2026-01-26T00:00:00.000Z',
+              items: [{ at: '2026-01-26T23:00:00.000Z', type: 'wake', targets: [{ kioskId: 'k1' }] }],
+            },
+            headers: { etag: '"v1"' },
+          },
     );
     const client = new AgentApiClient({ baseUrl, token: 't' });
     const first = await client.getPlan(48);
@@ -70,11 +111,20 @@ describe('AgentApiClient against a recording HTTP server', () => {
 
   it('posts results, probes, offline actions and readings in protocol shape', async () => {
     const client = new AgentApiClient({ baseUrl, token: 't' });
-    await client.reportResult('cmd/1', { status: 'done', startedAt: 'a', finishedAt: 'b', targets: [{ kioskId: 'k1', ok: true, error: null }] });
+    await client.reportResult('cmd/1', {
+      status: 'done',
+      startedAt: 'a',
+      finishedAt: 'b',
+      targets: [{ kioskId: 'k1', ok: true, error: null }],
+    });
     await client.reportOfflineActions([{ at: 'a', type: 'wake', kioskIds: ['k1'], executedAt: 'b' }]);
     const ack = await client.sendReadings([{ seq: 5, at: 'a', temperatureC: 24 }]);
     expect(ack).toEqual({ ackSeq: 5 });
-    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /commands/cmd%2F1/result', 'POST /offline-actions', 'POST /readings']);
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /commands/cmd%2F1/result',
+      'POST /offline-actions',
+      'POST /readings',
+    ]);
     expect(api.requests[1]!.body).toEqual({ actions: [{ at: 'a', type: 'wake', kioskIds: ['k1'], executedAt: 'b' }] });
   });
 
@@ -82,7 +132,9 @@ describe('AgentApiClient against a recording HTTP server', () => {
     const contacts: boolean[] = [];
     await api.stop();
     const client = new AgentApiClient({ baseUrl, token: 't', onContact: (ok) => contacts.push(ok) });
-    await expect(client.heartbeat({ version: '0.1.0', uptimeS: 1, time: '', buffered: 0 })).rejects.toBeInstanceOf(ApiUnreachableError);
+    await expect(client.heartbeat({ version: '0.1.0', uptimeS: 1, time: '', buffered: 0 })).rejects.toBeInstanceOf(
+      ApiUnreachableError,
+    );
     expect(contacts).toEqual([false]);
     api = new FakeAgentApi();
     await api.start();
@@ -122,7 +174,9 @@ describe('withBackoff', () => {
     for (let attempt = 1; attempt < 40; attempt++) {
       const ceiling = Math.min(60_000, 1000 * 2 ** (attempt - 1));
       expect(backoffDelay(attempt, { initialMs: 1000, maxMs: 60_000, random: () => 0 })).toBe(ceiling / 2);
-      expect(backoffDelay(attempt, { initialMs: 1000, maxMs: 60_000, random: () => 0.999999 })).toBeLessThanOrEqual(ceiling);
+      expect(backoffDelay(attempt, { initialMs: 1000, maxMs: 60_000, random: () => 0.999999 })).toBeLessThanOrEqual(
+        ceiling,
+      );
     }
   });
 });

@@ -157,7 +157,8 @@ export class AgentApiClient {
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (opts.auth !== false) {
-      if (!this.token) throw new AgentApiError(401, 'AGENT_NOT_ENROLLED', 'this agent has no token; run `enroll` first');
+      if (!this.token)
+        throw new AgentApiError(401, 'AGENT_NOT_ENROLLED', 'this agent has no token; run `enroll` first');
       headers.authorization = `Bearer ${this.token}`;
     }
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.options.requestTimeoutMs ?? 15_000);
@@ -194,7 +195,12 @@ async function toApiError(res: Response, what: string): Promise<AgentApiError> {
   } catch {
     // Not JSON (a proxy's HTML error page): fall through with the status only.
   }
-  return new AgentApiError(res.status, `HTTP_${res.status}`, `${what} answered ${res.status} ${text.slice(0, 200)}`, retryAfterMs);
+  return new AgentApiError(
+    res.status,
+    `HTTP_${res.status}`,
+    `${what} answered ${res.status} ${text.slice(0, 200)}`,
+    retryAfterMs,
+  );
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {

@@ -17,8 +17,18 @@ describe('loadConfig', () => {
   it('merges a JSON file with environment variables, env winning', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wakeward-config-'));
     const file = path.join(dir, 'agent.json');
-    fs.writeFileSync(file, JSON.stringify({ apiUrl: 'http://127.0.0.1:3000', wake: { port: 7, address: '127.0.0.1' }, subnets: ['10.1.2.0/24'] }));
-    const config = loadConfig({ configFile: file, env: { WAKEWARD_WAKE_PORT: '40009', WAKEWARD_SUBNETS: '10.1.2.0/24, 10.1.3.0/24' } });
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        apiUrl: 'http://127.0.0.1:3000',
+        wake: { port: 7, address: '127.0.0.1' },
+        subnets: ['10.1.2.0/24'],
+      }),
+    );
+    const config = loadConfig({
+      configFile: file,
+      env: { WAKEWARD_WAKE_PORT: '40009', WAKEWARD_SUBNETS: '10.1.2.0/24, 10.1.3.0/24' },
+    });
     expect(config.apiUrl).toBe('http://127.0.0.1:3000');
     expect(config.wake).toMatchObject({ port: 40009, address: '127.0.0.1' });
     expect(config.subnets).toEqual(['10.1.2.0/24', '10.1.3.0/24']);
@@ -31,7 +41,10 @@ describe('loadConfig', () => {
     );
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wakeward-config-'));
     const file = path.join(dir, 'agent.json');
-    fs.writeFileSync(file, JSON.stringify({ apiUrl: 'http://x', shutdown: { methods: { ssh: { kind: 'exec', argv: [] } } } }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ apiUrl: 'http://x', shutdown: { methods: { ssh: { kind: 'exec', argv: [] } } } }),
+    );
     expect(() => loadConfig({ configFile: file, env: {} })).toThrow(/shutdown\.methods\.ssh\.argv: .*config file/);
     fs.writeFileSync(file, JSON.stringify({ apiUrl: 'http://x', wake: { prot: 9 } }));
     expect(() => loadConfig({ configFile: file, env: {} })).toThrow(/wake: .*prot/);

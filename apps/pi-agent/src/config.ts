@@ -221,7 +221,11 @@ export function loadConfig(options: { env?: NodeJS.ProcessEnv; configFile?: stri
     if (value === undefined || value === '') continue;
     let parsed: unknown = value;
     if (spec.type === 'number') parsed = /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
-    if (spec.type === 'list') parsed = value.split(',').map((s) => s.trim()).filter(Boolean);
+    if (spec.type === 'list')
+      parsed = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     setPath(raw, spec.path, parsed);
     fromEnv.set(spec.path.join('.'), name);
   }

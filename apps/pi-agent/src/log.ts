@@ -27,7 +27,10 @@ export function createLogger(bindings: Record<string, unknown> = {}): Logger {
     if (ORDER[level] < ORDER[minimum]) return;
     const entry: Record<string, unknown> = { time: new Date().toISOString(), level, msg, ...bindings };
     for (const [key, value] of Object.entries(fields ?? {})) {
-      entry[key] = value instanceof Error ? { name: value.name, message: value.message, code: (value as { code?: unknown }).code } : value;
+      entry[key] =
+        value instanceof Error
+          ? { name: value.name, message: value.message, code: (value as { code?: unknown }).code }
+          : value;
     }
     sink(JSON.stringify(entry));
   };

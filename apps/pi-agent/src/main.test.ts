@@ -12,8 +12,15 @@ import { FakeAgentApi } from './testing/fake-agent-api';
 const main = path.resolve(__dirname, 'main.ts');
 const cwd = path.resolve(__dirname, '..');
 /** Async on purpose: the stand-in API lives in this process and must keep answering. */
-function cli(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function cli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -39,7 +46,11 @@ describe('wakeward-agent CLI', () => {
     const bad = await cli(['--check-config'], { WAKEWARD_API_URL: 'ftp://x', WAKEWARD_STATE_DIR: stateDir });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/apiUrl: .*WAKEWARD_API_URL/);
-    const good = await cli(['--check-config'], { WAKEWARD_API_URL: 'http://127.0.0.1:9', WAKEWARD_STATE_DIR: stateDir, WAKEWARD_TOKEN: 'secret' });
+    const good = await cli(['--check-config'], {
+      WAKEWARD_API_URL: 'http://127.0.0.1:9',
+      WAKEWARD_STATE_DIR: stateDir,
+      WAKEWARD_TOKEN: 'secret',
+    });
     expect(good.status).toBe(0);
     expect(good.stdout).not.toContain('secret');
     expect(fs.existsSync(stateDir)).toBe(false);
@@ -50,7 +61,13 @@ describe('wakeward-agent CLI', () => {
     api.route('POST /enroll', () => ({ status: 201, body: { agentId: 'agt_7', token: 'tok_from_enrol' } }));
     const apiUrl = await api.start();
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wakeward-cli-'));
-    const env = { WAKEWARD_API_URL: apiUrl, WAKEWARD_STATE_DIR: stateDir, WAKEWARD_SENSORS: 'simulated', WAKEWARD_READING_INTERVAL_S: '1', WAKEWARD_LONG_POLL_WAIT_S: '1' };
+    const env = {
+      WAKEWARD_API_URL: apiUrl,
+      WAKEWARD_STATE_DIR: stateDir,
+      WAKEWARD_SENSORS: 'simulated',
+      WAKEWARD_READING_INTERVAL_S: '1',
+      WAKEWARD_LONG_POLL_WAIT_S: '1',
+    };
 
     const notEnrolled = await cli(['run'], env);
     expect(notEnrolled.status).toBe(3);
@@ -63,7 +80,11 @@ describe('wakeward-agent CLI', () => {
     expect(fs.statSync(tokenFile).mode & 0o777).toBe(0o600);
     expect(JSON.parse(fs.readFileSync(tokenFile, 'utf8'))).toMatchObject({ agentId: 'agt_7', token: 'tok_from_enrol' });
 
-    const child = spawn(process.execPath, ['--import', 'tsx', main, 'run'], { cwd, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', main, 'run'], {
+      cwd,
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     await api.waitFor(() => api!.of('POST /heartbeat').length > 0 && api!.of('POST /readings').length > 0, 20_000);
@@ -71,7 +92,10 @@ describe('wakeward-agent CLI', () => {
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(0);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string });
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: string; msg: string });
     expect(lines.map((l) => l.msg)).toContain('agent starting');
     expect(lines.map((l) => l.msg)).toContain('agent stopping');
   });

@@ -36,7 +36,11 @@ export function parseArgs(argv: string[]): ParsedArgs {
       const [name, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
       const next = argv[i + 1];
       if (inline !== undefined) flags.set(name, inline);
-      else if (next !== undefined && !next.startsWith('--') && !['version', 'check-config', 'initially-on', 'help'].includes(name)) {
+      else if (
+        next !== undefined &&
+        !next.startsWith('--') &&
+        !['version', 'check-config', 'initially-on', 'help'].includes(name)
+      ) {
         flags.set(name, next);
         i++;
       } else flags.set(name, true);
@@ -84,7 +88,13 @@ async function main(argv: string[]): Promise<number> {
       return simulateKiosks(args);
     case '':
     case 'help':
-      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('*/')[0]!.replace(/^#.*\n\/\*\*\n/, '').replace(/^ \* ?/gm, '') + '\n');
+      process.stdout.write(
+        fs
+          .readFileSync(__filename, 'utf8')
+          .split('*/')[0]!
+          .replace(/^#.*\n\/\*\*\n/, '')
+          .replace(/^ \* ?/gm, '') + '\n',
+      );
       return args.command === 'help' ? 0 : 2;
     default:
       throw new UsageError(`unknown command ${JSON.stringify(args.command)}; try --help`);
@@ -97,7 +107,13 @@ async function enroll(args: ParsedArgs, configFile: string | undefined): Promise
   const config = loadConfig({ configFile });
   const log = createLogger({ service: 'wakeward-agent' });
   const client = new AgentApiClient({ baseUrl: config.apiUrl, requestTimeoutMs: config.http.requestTimeoutMs });
-  const res = await client.enroll({ code, name: config.name, hostname: os.hostname(), version: AGENT_VERSION, subnets: config.subnets });
+  const res = await client.enroll({
+    code,
+    name: config.name,
+    hostname: os.hostname(),
+    version: AGENT_VERSION,
+    subnets: config.subnets,
+  });
   saveEnrolment(config.stateDir, { agentId: res.agentId, token: res.token, enrolledAt: new Date().toISOString() });
   log.info('enrolled', { agentId: res.agentId, stateDir: config.stateDir });
   return 0;
@@ -139,7 +155,11 @@ async function simulateKiosks(args: ParsedArgs): Promise<number> {
   const fragment = simulator.agentConfigFragment();
   const outFile = stringFlag(args, 'write-agent-config');
   if (outFile) fs.writeFileSync(outFile, JSON.stringify(fragment, null, 2));
-  log.info('kiosk simulator running', { controlUrl: simulator.controlUrl, kiosks: simulator.states(), agentConfig: outFile ?? fragment });
+  log.info('kiosk simulator running', {
+    controlUrl: simulator.controlUrl,
+    kiosks: simulator.states(),
+    agentConfig: outFile ?? fragment,
+  });
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -27,10 +27,13 @@ export class SystemdNotifier {
   startWatchdog(healthy: () => boolean): void {
     const usec = Number(this.env.WATCHDOG_USEC);
     if (!this.enabled || !Number.isFinite(usec) || usec <= 0) return;
-    this.timer = setInterval(() => {
-      if (healthy()) this.notify([`--pid=${process.pid}`, 'WATCHDOG=1']);
-      else this.log.error('main loop unhealthy; withholding watchdog ping so systemd restarts the agent');
-    }, Math.max(1000, usec / 2000));
+    this.timer = setInterval(
+      () => {
+        if (healthy()) this.notify([`--pid=${process.pid}`, 'WATCHDOG=1']);
+        else this.log.error('main loop unhealthy; withholding watchdog ping so systemd restarts the agent');
+      },
+      Math.max(1000, usec / 2000),
+    );
     this.timer.unref();
   }
 

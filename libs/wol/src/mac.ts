@@ -75,11 +75,11 @@ export function isValidMac(input: string): boolean {
 }
 
 function describeProblem(text: string): string {
-  const bad = text.match(/[^0-9a-f:.\-]/i);
+  const bad = text.match(/[^0-9a-f:.-]/i);
   if (bad) return `character ${JSON.stringify(bad[0])} is not a hex digit or separator`;
-  const separators = new Set(text.match(/[:.\-]/g) ?? []);
+  const separators = new Set(text.match(/[:.-]/g) ?? []);
   if (separators.size > 1) return 'it mixes separators; use one of ":", "-" or Cisco "."';
-  const digits = text.replace(/[:.\-]/g, '').length;
+  const digits = text.replace(/[:.-]/g, '').length;
   if (digits !== 12) return `it has ${digits} hex digits, a MAC address has 12`;
   return 'expected 00:1a:2b:3c:4d:5e, 00-1A-2B-3C-4D-5E, 001a.2b3c.4d5e or 001a2b3c4d5e';
 }

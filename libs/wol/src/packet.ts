@@ -39,8 +39,8 @@ export function parseSecureOnPassword(password: SecureOnPassword): Buffer {
     if (octets.some((o) => o > 255)) throw new SecureOnPasswordError('a dotted 4-byte password has an octet over 255');
     return Buffer.from(octets);
   }
-  const hex = text.replace(/[:\-]/g, '');
-  if (/^[0-9a-f]{12}$/i.test(hex) && /^[0-9a-f]{2}([:\-]?[0-9a-f]{2}){5}$/i.test(text)) {
+  const hex = text.replace(/[:-]/g, '');
+  if (/^[0-9a-f]{12}$/i.test(hex) && /^[0-9a-f]{2}([:-]?[0-9a-f]{2}){5}$/i.test(text)) {
     // Not parseMac: a password may legitimately look like a multicast or all-zero MAC.
     return Buffer.from(hex, 'hex');
   }

@@ -76,7 +76,13 @@ describe('sendMagicPacket over loopback', () => {
 
   it('works with the broadcast flag set when asked', async () => {
     const rx = await capture();
-    await sendMagicPacket('00:1a:2b:3c:4d:5e', { address: '127.0.0.1', port: rx.port, repeat: 2, intervalMs: 1, broadcast: true });
+    await sendMagicPacket('00:1a:2b:3c:4d:5e', {
+      address: '127.0.0.1',
+      port: rx.port,
+      repeat: 2,
+      intervalMs: 1,
+      broadcast: true,
+    });
     await rx.waitFor(2);
     expect(rx.packets).toHaveLength(2);
   });

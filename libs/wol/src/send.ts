@@ -52,12 +52,16 @@ export async function sendMagicPacket(mac: string, options: SendMagicPacketOptio
   if (isLimitedBroadcast(address)) {
     // Routers never forward it and it floods every interface of the Pi; a kiosk's
     // subnet has a directed broadcast address, which is what we want instead.
-    throw new WakeSendError('WOL_TARGET_INVALID', 'the limited broadcast address is not allowed; use the subnet\'s directed broadcast');
+    throw new WakeSendError(
+      'WOL_TARGET_INVALID',
+      "the limited broadcast address is not allowed; use the subnet's directed broadcast",
+    );
   }
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new WakeSendError('WOL_TARGET_INVALID', `port ${port} is not between 1 and 65535`);
   }
-  if (!Number.isInteger(repeat) || repeat < 1) throw new WakeSendError('WOL_TARGET_INVALID', `repeat ${repeat} must be >= 1`);
+  if (!Number.isInteger(repeat) || repeat < 1)
+    throw new WakeSendError('WOL_TARGET_INVALID', `repeat ${repeat} must be >= 1`);
   const packet = magicPacket(mac, { password: options.password });
 
   const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');

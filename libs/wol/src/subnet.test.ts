@@ -18,7 +18,9 @@ describe('broadcastAddress', () => {
   });
 
   it('refuses an ip outside the given network, bad masks and bad ips', () => {
-    expect(() => broadcastAddress('10.1.3.17', '10.1.2.0/24')).toThrow(expect.objectContaining({ code: 'IP_NOT_IN_SUBNET' }));
+    expect(() => broadcastAddress('10.1.3.17', '10.1.2.0/24')).toThrow(
+      expect.objectContaining({ code: 'IP_NOT_IN_SUBNET' }),
+    );
     expect(() => broadcastAddress('10.1.2.17', '255.0.255.0')).toThrow(/not contiguous/);
     expect(() => broadcastAddress('10.1.2.17', '33')).toThrow(SubnetError);
     expect(() => broadcastAddress('10.1.2', '24')).toThrow(expect.objectContaining({ code: 'IP_INVALID' }));

@@ -24,7 +24,7 @@ export function broadcastAddress(ip: string, cidrOrSubnet: string | number): str
   const address = ipv4ToInt(ip);
   const { prefix, network } = parsePrefix(cidrOrSubnet);
   const mask = prefixToMask(prefix);
-  if (network !== undefined && ((address & mask) >>> 0) !== ((network & mask) >>> 0)) {
+  if (network !== undefined && (address & mask) >>> 0 !== (network & mask) >>> 0) {
     throw new SubnetError('IP_NOT_IN_SUBNET', `${ip} is not in ${String(cidrOrSubnet)}`);
   }
   return intToIpv4(((address & mask) | ~mask) >>> 0);

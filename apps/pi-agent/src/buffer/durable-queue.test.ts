@@ -83,7 +83,10 @@ describe('DurableQueue', () => {
         `let n = 0;\n` +
         `setInterval(() => { for (let i = 0; i < 20; i++) { const seq = q.append({ n: ++n }); process.stdout.write('accepted ' + seq + '\\n'); if (n % 7 === 0) q.ack(seq - 3); } }, 1);\n`,
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: path.resolve(__dirname, '../..'), stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      cwd: path.resolve(__dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let accepted = 0;
     let output = '';
     await new Promise<void>((resolve, reject) => {

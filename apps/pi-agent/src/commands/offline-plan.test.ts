@@ -13,14 +13,23 @@ const planConfig = AgentConfigSchema.parse({ apiUrl: 'http://127.0.0.1:1' }).pla
 // Near the real clock: the plan remembers commands for a few days counted from now.
 const AT = Math.floor(Date.now() / 60_000) * 60_000 + 3_600_000;
 
-function setup(options: { items?: Plan['items']; lastAnswerAt?: number; failingSince?: number; stateDir?: string } = {}) {
+function setup(
+  options: { items?: Plan['items']; lastAnswerAt?: number; failingSince?: number; stateDir?: string } = {},
+) {
   const stateDir = options.stateDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'wakeward-plan-'));
   const cache = new PlanCache(stateDir);
   cache.save(
     {
       generatedAt: new Date(AT - 3600_000).toISOString(),
       items: options.items ?? [
-        { at: new Date(AT).toISOString(), type: 'wake', targets: [{ kioskId: 'K1', mac: '00:1a:2b:3c:4d:5e' }, { kioskId: 'K2', mac: '00:1a:2b:3c:4d:5f' }] },
+        {
+          at: new Date(AT).toISOString(),
+          type: 'wake',
+          targets: [
+            { kioskId: 'K1', mac: '00:1a:2b:3c:4d:5e' },
+            { kioskId: 'K2', mac: '00:1a:2b:3c:4d:5f' },
+          ],
+        },
         { at: new Date(AT + 3600_000).toISOString(), type: 'shutdown', targets: [{ kioskId: 'K1' }] },
       ],
     },
@@ -37,7 +46,11 @@ function setup(options: { items?: Plan['items']; lastAnswerAt?: number; failingS
     config: planConfig,
     execute: async (type, targets: KioskTarget[]) => {
       executed.push({ type, kioskIds: targets.map((t) => t.kioskId) });
-      return targets.map((t) => ({ kioskId: t.kioskId, ok: t.kioskId !== 'K2', error: t.kioskId === 'K2' ? 'boom' : null }));
+      return targets.map((t) => ({
+        kioskId: t.kioskId,
+        ok: t.kioskId !== 'K2',
+        error: t.kioskId === 'K2' ? 'boom' : null,
+      }));
     },
     record: (a) => actions.push(a),
     log: memoryLogger(),
@@ -53,7 +66,9 @@ describe('OfflinePlan', () => {
     expect(executed).toEqual([]);
     await offline.tick(AT + 10);
     expect(executed).toEqual([{ type: 'wake', kioskIds: ['K1', 'K2'] }]);
-    expect(actions).toEqual([{ at: new Date(AT).toISOString(), type: 'wake', kioskIds: ['K1'], executedAt: expect.any(String) }]);
+    expect(actions).toEqual([
+      { at: new Date(AT).toISOString(), type: 'wake', kioskIds: ['K1'], executedAt: expect.any(String) },
+    ]);
     await offline.tick(AT + 20_000);
     expect(executed).toHaveLength(1);
   });
@@ -75,7 +90,13 @@ describe('OfflinePlan', () => {
 
   it('leaves items to a delivered command covering them', async () => {
     const { offline, executed } = setup({ lastAnswerAt: AT - 200_000 });
-    offline.noteCommand({ id: 'cmd_1', type: 'wake', dueAt: new Date(AT).toISOString(), expiresAt: new Date(AT + 300_000).toISOString(), targets: [{ kioskId: 'K1' }] });
+    offline.noteCommand({
+      id: 'cmd_1',
+      type: 'wake',
+      dueAt: new Date(AT).toISOString(),
+      expiresAt: new Date(AT + 300_000).toISOString(),
+      targets: [{ kioskId: 'K1' }],
+    });
     await offline.tick(AT + 1000);
     expect(executed).toEqual([{ type: 'wake', kioskIds: ['K2'] }]);
   });

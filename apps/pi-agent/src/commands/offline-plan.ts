@@ -46,7 +46,11 @@ export class OfflinePlan {
   /** Every delivered command, as soon as it arrives: it covers matching plan items. */
   noteCommand(command: PowerCommand): void {
     if (command.type === 'probe') return;
-    this.commandsSeen.push({ type: command.type, dueAt: Date.parse(command.dueAt), kioskIds: new Set(command.targets.map((t) => t.kioskId)) });
+    this.commandsSeen.push({
+      type: command.type,
+      dueAt: Date.parse(command.dueAt),
+      kioskIds: new Set(command.targets.map((t) => t.kioskId)),
+    });
     const cutoff = Date.now() - REMEMBER_MS;
     while (this.commandsSeen.length > 0 && this.commandsSeen[0]!.dueAt < cutoff) this.commandsSeen.shift();
   }
@@ -64,15 +68,23 @@ export class OfflinePlan {
         const at = Date.parse(item.at);
         if (at > now || now - at > this.deps.config.graceS * 1000) continue;
         if (this.deps.health.lastAnswered > at) continue;
-        const due = item.targets.filter((t) => !this.handled.has(key(item.type, at, t.kioskId)) && !this.coveredByCommand(item.type, at, t.kioskId));
+        const due = item.targets.filter(
+          (t) => !this.handled.has(key(item.type, at, t.kioskId)) && !this.coveredByCommand(item.type, at, t.kioskId),
+        );
         if (due.length === 0) continue;
         for (const t of due) this.handled.set(key(item.type, at, t.kioskId), at);
         this.persist(now);
-        this.deps.log.warn('API unreachable: executing planned action locally', { type: item.type, at: item.at, kiosks: due.length, offlineForS: Math.round(offlineFor / 1000) });
+        this.deps.log.warn('API unreachable: executing planned action locally', {
+          type: item.type,
+          at: item.at,
+          kiosks: due.length,
+          offlineForS: Math.round(offlineFor / 1000),
+        });
         const outcomes = await this.deps.execute(item.type, due);
         const done = outcomes.filter((o) => o.ok).map((o) => o.kioskId);
         const failed = outcomes.filter((o) => !o.ok);
-        if (failed.length > 0) this.deps.log.warn('local planned action failed for some kiosks', { type: item.type, failed });
+        if (failed.length > 0)
+          this.deps.log.warn('local planned action failed for some kiosks', { type: item.type, failed });
         this.deps.record({ at: item.at, type: item.type, kioskIds: done, executedAt: new Date().toISOString() });
       }
     } finally {
@@ -81,7 +93,9 @@ export class OfflinePlan {
   }
 
   private coveredByCommand(type: string, at: number, kioskId: string): boolean {
-    return this.commandsSeen.some((c) => c.type === type && Math.abs(c.dueAt - at) <= MATCH_TOLERANCE_MS && c.kioskIds.has(kioskId));
+    return this.commandsSeen.some(
+      (c) => c.type === type && Math.abs(c.dueAt - at) <= MATCH_TOLERANCE_MS && c.kioskIds.has(kioskId),
+    );
   }
 
   private persist(now: number): void {

@@ -37,7 +37,14 @@ describe('ProbeMonitor', () => {
     const base = await freePortRange(2);
     const reports: ProbeReport[] = [];
     const monitor = new ProbeMonitor(
-      { ...probeDefaults, address: '127.0.0.1', timeoutMs: 500, snapshotIntervalS: 300, portByKiosk: { A: base, B: base + 1 }, kiosks: [{ kioskId: 'A' }, { kioskId: 'B' }] },
+      {
+        ...probeDefaults,
+        address: '127.0.0.1',
+        timeoutMs: 500,
+        snapshotIntervalS: 300,
+        portByKiosk: { A: base, B: base + 1 },
+        kiosks: [{ kioskId: 'A' }, { kioskId: 'B' }],
+      },
       async (r) => void reports.push(r),
       memoryLogger(),
     );
@@ -87,7 +94,11 @@ describe('ProbeMonitor', () => {
   it('probes the configured port list when a kiosk has no port of its own', async () => {
     const base = await freePortRange(2);
     await listen(base + 1);
-    const monitor = new ProbeMonitor({ ...probeDefaults, timeoutMs: 500, ports: [base, base + 1] }, async () => {}, memoryLogger());
+    const monitor = new ProbeMonitor(
+      { ...probeDefaults, timeoutMs: 500, ports: [base, base + 1] },
+      async () => {},
+      memoryLogger(),
+    );
     const [result] = await monitor.probeNow([{ kioskId: 'K', ip: '127.0.0.1' }]);
     expect(result).toMatchObject({ kioskId: 'K', up: true, method: `tcp:${base + 1}` });
   });

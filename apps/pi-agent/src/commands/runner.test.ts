@@ -23,7 +23,12 @@ function setup(ledger = new MemoryCommandLedger()) {
     runs.push({ id: command.id, at: Date.now() });
     return command.targets.map((t) => ({ kioskId: t.kioskId, ok: true, error: null }));
   });
-  const runner = new CommandRunner({ execute, report: (id, result) => results.push({ id, result }), ledger, log: memoryLogger() });
+  const runner = new CommandRunner({
+    execute,
+    report: (id, result) => results.push({ id, result }),
+    ledger,
+    log: memoryLogger(),
+  });
   return { runner, runs, results, execute, ledger };
 }
 
@@ -42,7 +47,10 @@ describe('CommandRunner', () => {
     await vi.advanceTimersByTimeAsync(1);
     await runner.idle();
     expect(runs).toEqual([{ id: 'cmd_1', at: T0 + 60_000 }]);
-    expect(results[0]).toMatchObject({ id: 'cmd_1', result: { status: 'done', targets: [{ kioskId: 'MZ-1F-07', ok: true, error: null }] } });
+    expect(results[0]).toMatchObject({
+      id: 'cmd_1',
+      result: { status: 'done', targets: [{ kioskId: 'MZ-1F-07', ok: true, error: null }] },
+    });
   });
 
   it('runs at once when dueAt has passed but expiresAt has not', async () => {
@@ -58,7 +66,10 @@ describe('CommandRunner', () => {
     runner.deliver([wake('cmd_old', -600_000, -1)]);
     await vi.advanceTimersByTimeAsync(1000);
     expect(runs).toEqual([]);
-    expect(results[0]).toMatchObject({ id: 'cmd_old', result: { status: 'failed', targets: [{ ok: false, error: 'COMMAND_EXPIRED' }] } });
+    expect(results[0]).toMatchObject({
+      id: 'cmd_old',
+      result: { status: 'failed', targets: [{ ok: false, error: 'COMMAND_EXPIRED' }] },
+    });
   });
 
   it('does not run a command whose timer fires after expiresAt (stalled process)', async () => {
@@ -148,6 +159,9 @@ describe('CommandRunner', () => {
     runner.deliver([wake('cmd_err', 0)]);
     await vi.advanceTimersByTimeAsync(0);
     await runner.idle();
-    expect(results[0]!.result).toMatchObject({ status: 'failed', targets: [{ kioskId: 'MZ-1F-07', ok: false, error: 'boom' }] });
+    expect(results[0]!.result).toMatchObject({
+      status: 'failed',
+      targets: [{ kioskId: 'MZ-1F-07', ok: false, error: 'boom' }],
+    });
   });
 });

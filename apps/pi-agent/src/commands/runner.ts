@@ -70,7 +70,8 @@ export class CommandRunner {
     const wait = Math.max(0, Date.parse(command.dueAt) - Date.now());
     const timer = setTimeout(() => this.fire(command.id), Math.min(wait, MAX_TIMER_MS));
     this.scheduled.set(command.id, { command, timer });
-    if (wait > 0) this.deps.log.info('command scheduled', { commandId: command.id, type: command.type, dueAt: command.dueAt });
+    if (wait > 0)
+      this.deps.log.info('command scheduled', { commandId: command.id, type: command.type, dueAt: command.dueAt });
   }
 
   private fire(id: string): void {
@@ -99,7 +100,12 @@ export class CommandRunner {
   private async run(command: PowerCommand): Promise<void> {
     const startedAt = new Date();
     const lateMs = startedAt.getTime() - Date.parse(command.dueAt);
-    this.deps.log.info('command started', { commandId: command.id, type: command.type, lateMs, targets: command.targets.length });
+    this.deps.log.info('command started', {
+      commandId: command.id,
+      type: command.type,
+      lateMs,
+      targets: command.targets.length,
+    });
     let targets: TargetOutcome[];
     try {
       targets = await this.deps.execute(command);
@@ -112,7 +118,11 @@ export class CommandRunner {
       finishedAt: new Date().toISOString(),
       targets,
     };
-    this.deps.log.info('command finished', { commandId: command.id, status: result.status, failed: targets.filter((t) => !t.ok).length });
+    this.deps.log.info('command finished', {
+      commandId: command.id,
+      status: result.status,
+      failed: targets.filter((t) => !t.ok).length,
+    });
     this.deps.report(command.id, result);
   }
 
@@ -141,9 +151,15 @@ export class CommandRunner {
       // The cancel overtook its command (or we restarted): remember it, so the
       // command is dropped if it is delivered after all.
       this.deps.ledger.record(cancel.cancels, 'cancelled');
-      this.deps.log.info('cancel for a command not seen yet; recorded', { commandId: cancel.cancels, cancelId: cancel.id });
+      this.deps.log.info('cancel for a command not seen yet; recorded', {
+        commandId: cancel.cancels,
+        cancelId: cancel.id,
+      });
     } else {
-      this.deps.log.warn('cancel arrived too late; command already handled', { commandId: cancel.cancels, state: already });
+      this.deps.log.warn('cancel arrived too late; command already handled', {
+        commandId: cancel.cancels,
+        state: already,
+      });
     }
     this.deps.ledger.record(cancel.id, 'started');
     const now = new Date().toISOString();

@@ -34,19 +34,53 @@ describe('exec shutdown templates (real child processes)', () => {
     const canary = path.join(dir, 'canary');
     fs.writeFileSync(canary, 'still here');
     const config = shutdownConfig({
-      ssh: { kind: 'exec', argv: [process.execPath, recorder, out, 'admin@{ip}', 'shutdown', '/s', '/t', '0', '/c', 'Wakeward: {name}', '{user}'] },
+      ssh: {
+        kind: 'exec',
+        argv: [
+          process.execPath,
+          recorder,
+          out,
+          'admin@{ip}',
+          'shutdown',
+          '/s',
+          '/t',
+          '0',
+          '/c',
+          'Wakeward: {name}',
+          '{user}',
+        ],
+      },
     });
     const shutdown = createShutdownKiosks(config, memoryLogger());
     const evil = `name; rm -rf ${canary} $(touch ${canary}.pwned) \`id\` | cat`;
-    const [outcome] = await shutdown([{ kioskId: 'MZ-1F-07', ip: '10.1.2.17', name: evil, shutdown: { method: 'ssh', user: "o'brien && reboot" } }]);
+    const [outcome] = await shutdown([
+      { kioskId: 'MZ-1F-07', ip: '10.1.2.17', name: evil, shutdown: { method: 'ssh', user: "o'brien && reboot" } },
+    ]);
     expect(outcome).toEqual({ kioskId: 'MZ-1F-07', ok: true, error: null });
-    expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual(['admin@10.1.2.17', 'shutdown', '/s', '/t', '0', '/c', `Wakeward: ${evil}`, "o'brien && reboot"]);
+    expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual([
+      'admin@10.1.2.17',
+      'shutdown',
+      '/s',
+      '/t',
+      '0',
+      '/c',
+      `Wakeward: ${evil}`,
+      "o'brien && reboot",
+    ]);
     expect(fs.readFileSync(canary, 'utf8')).toBe('still here');
     expect(fs.existsSync(`${canary}.pwned`)).toBe(false);
   });
 
   it('refuses to substitute an ip that is not an IP or a placeholder the kiosk lacks', async () => {
-    const config = shutdownConfig({ ssh: { kind: 'exec', argv: [process.execPath, recorder, path.join(dir, 'never.json'), 'admin@{ip}', '{password}'] } }, 'ssh');
+    const config = shutdownConfig(
+      {
+        ssh: {
+          kind: 'exec',
+          argv: [process.execPath, recorder, path.join(dir, 'never.json'), 'admin@{ip}', '{password}'],
+        },
+      },
+      'ssh',
+    );
     const shutdown = createShutdownKiosks(config, memoryLogger());
     const outcomes = await shutdown([
       { kioskId: 'a', ip: '10.1.2.17; reboot' },
@@ -58,22 +92,39 @@ describe('exec shutdown templates (real child processes)', () => {
   });
 
   it('reports a failing command with its exit code and stderr', async () => {
-    const config = shutdownConfig({ net: { kind: 'exec', argv: [process.execPath, recorder, path.join(dir, 'argv-f.json'), '--fail'] } });
-    const [outcome] = await createShutdownKiosks(config, memoryLogger())([{ kioskId: 'k', shutdown: { method: 'net' } }]);
+    const config = shutdownConfig({
+      net: { kind: 'exec', argv: [process.execPath, recorder, path.join(dir, 'argv-f.json'), '--fail'] },
+    });
+    const [outcome] = await createShutdownKiosks(
+      config,
+      memoryLogger(),
+    )([{ kioskId: 'k', shutdown: { method: 'net' } }]);
     expect(outcome!.ok).toBe(false);
     expect(outcome!.error).toMatch(/^SHUTDOWN_FAILED: .*\(255\): Connection refused/);
   });
 
   it('kills a command that outlives its timeout', async () => {
-    const config = shutdownConfig({ slow: { kind: 'exec', argv: [process.execPath, recorder, path.join(dir, 'argv-h.json'), '--hang'], timeoutMs: 300 } });
+    const config = shutdownConfig({
+      slow: {
+        kind: 'exec',
+        argv: [process.execPath, recorder, path.join(dir, 'argv-h.json'), '--hang'],
+        timeoutMs: 300,
+      },
+    });
     const started = Date.now();
-    const [outcome] = await createShutdownKiosks(config, memoryLogger())([{ kioskId: 'k', shutdown: { method: 'slow' } }]);
+    const [outcome] = await createShutdownKiosks(
+      config,
+      memoryLogger(),
+    )([{ kioskId: 'k', shutdown: { method: 'slow' } }]);
     expect(outcome!.error).toMatch(/^SHUTDOWN_TIMEOUT/);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('fails a kiosk whose method this agent does not know', async () => {
-    const [outcome] = await createShutdownKiosks(shutdownConfig({}), memoryLogger())([{ kioskId: 'k', shutdown: { method: 'ipmi' } }]);
+    const [outcome] = await createShutdownKiosks(
+      shutdownConfig({}),
+      memoryLogger(),
+    )([{ kioskId: 'k', shutdown: { method: 'ipmi' } }]);
     expect(outcome!.error).toMatch(/^SHUTDOWN_METHOD_UNKNOWN: .*"ipmi"/);
   });
 });
@@ -83,19 +134,45 @@ describe('http shutdown', () => {
     const api = new FakeAgentApi();
     const base = await api.start();
     cleanup.push(() => api.stop());
-    const config = shutdownConfig({ agentd: { kind: 'http', method: 'POST', url: `${base}/power/{kioskId}/off?who={name}`, body: '{"reason":"{name}"}' } }, 'agentd');
+    const config = shutdownConfig(
+      {
+        agentd: {
+          kind: 'http',
+          method: 'POST',
+          url: `${base}/power/{kioskId}/off?who={name}`,
+          body: '{"reason":"{name}"}',
+        },
+      },
+      'agentd',
+    );
     const [outcome] = await createShutdownKiosks(config, memoryLogger())([{ kioskId: 'MZ 1F/07', name: 'a&b "c"' }]);
     expect(outcome!.ok).toBe(true);
-    expect(api.requests[0]).toMatchObject({ method: 'POST', path: '/power/MZ%201F%2F07/off?who=a%26b%20%22c%22', body: { reason: 'a&b "c"' } });
+    expect(api.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/power/MZ%201F%2F07/off?who=a%26b%20%22c%22',
+      body: { reason: 'a&b "c"' },
+    });
   });
 
   it('shuts a simulated kiosk down through its control endpoint', async () => {
     const base = await freePortRange(3);
-    const sim = new KioskSimulator({ kiosks: KioskSimulator.kioskSpecs(1), udpBasePort: base, vncBasePort: base + 1, controlPort: base + 2, initiallyOn: true, shutdownDelayMs: 10 });
+    const sim = new KioskSimulator({
+      kiosks: KioskSimulator.kioskSpecs(1),
+      udpBasePort: base,
+      vncBasePort: base + 1,
+      controlPort: base + 2,
+      initiallyOn: true,
+      shutdownDelayMs: 10,
+    });
     await sim.start();
     cleanup.push(() => sim.stop());
-    const fragment = sim.agentConfigFragment() as { shutdown: { methods: Record<string, unknown>; defaultMethod: string } };
-    const shutdown = createShutdownKiosks(shutdownConfig(fragment.shutdown.methods, fragment.shutdown.defaultMethod), memoryLogger());
+    const fragment = sim.agentConfigFragment() as {
+      shutdown: { methods: Record<string, unknown>; defaultMethod: string };
+    };
+    const shutdown = createShutdownKiosks(
+      shutdownConfig(fragment.shutdown.methods, fragment.shutdown.defaultMethod),
+      memoryLogger(),
+    );
     const [outcome] = await shutdown([{ kioskId: 'SIM-001' }]);
     expect(outcome!.ok).toBe(true);
     await sim.waitForState('SIM-001', 'off', 2000);

@@ -22,7 +22,12 @@ export type ShutdownKiosks = (targets: KioskTarget[]) => Promise<TargetOutcome[]
 
 export class ShutdownError extends Error {
   constructor(
-    readonly code: 'SHUTDOWN_METHOD_UNKNOWN' | 'SHUTDOWN_TEMPLATE_INCOMPLETE' | 'SHUTDOWN_FIELD_INVALID' | 'SHUTDOWN_FAILED' | 'SHUTDOWN_TIMEOUT',
+    readonly code:
+      | 'SHUTDOWN_METHOD_UNKNOWN'
+      | 'SHUTDOWN_TEMPLATE_INCOMPLETE'
+      | 'SHUTDOWN_FIELD_INVALID'
+      | 'SHUTDOWN_FAILED'
+      | 'SHUTDOWN_TIMEOUT',
     message: string,
   ) {
     super(message);
@@ -43,26 +48,41 @@ export function placeholderValues(target: KioskTarget): Record<string, string> {
 }
 
 /** Replaces `{name}` in one template string; `encode` applies to substituted values only. */
-export function fillTemplate(template: string, values: Record<string, string>, encode: (v: string) => string = (v) => v): string {
+export function fillTemplate(
+  template: string,
+  values: Record<string, string>,
+  encode: (v: string) => string = (v) => v,
+): string {
   return template.replace(/\{([A-Za-z][A-Za-z0-9_]*)\}/g, (_, name: string) => {
     const value = values[name];
-    if (value === undefined) throw new ShutdownError('SHUTDOWN_TEMPLATE_INCOMPLETE', `the kiosk has no value for {${name}}`);
-    if (name === 'ip' && isIP(value) === 0) throw new ShutdownError('SHUTDOWN_FIELD_INVALID', `ip ${JSON.stringify(value)} is not an IP address`);
-    if (name === 'mac' && !isValidMac(value)) throw new ShutdownError('SHUTDOWN_FIELD_INVALID', `mac ${JSON.stringify(value)} is not a MAC address`);
+    if (value === undefined)
+      throw new ShutdownError('SHUTDOWN_TEMPLATE_INCOMPLETE', `the kiosk has no value for {${name}}`);
+    if (name === 'ip' && isIP(value) === 0)
+      throw new ShutdownError('SHUTDOWN_FIELD_INVALID', `ip ${JSON.stringify(value)} is not an IP address`);
+    if (name === 'mac' && !isValidMac(value))
+      throw new ShutdownError('SHUTDOWN_FIELD_INVALID', `mac ${JSON.stringify(value)} is not a MAC address`);
     return encode(value);
   });
 }
 
 export function resolveMethod(target: KioskTarget, config: AgentConfig['shutdown']): ShutdownMethod {
   const name = target.shutdown?.method;
-  const method = (name !== undefined ? config.methods[name] : undefined) ?? (config.defaultMethod ? config.methods[config.defaultMethod] : undefined);
+  const method =
+    (name !== undefined ? config.methods[name] : undefined) ??
+    (config.defaultMethod ? config.methods[config.defaultMethod] : undefined);
   if (!method) {
-    throw new ShutdownError('SHUTDOWN_METHOD_UNKNOWN', `shutdown method ${JSON.stringify(name ?? null)} is not configured on this agent`);
+    throw new ShutdownError(
+      'SHUTDOWN_METHOD_UNKNOWN',
+      `shutdown method ${JSON.stringify(name ?? null)} is not configured on this agent`,
+    );
   }
   return method;
 }
 
-export function runExecShutdown(method: Extract<ShutdownMethod, { kind: 'exec' }>, values: Record<string, string>): Promise<void> {
+export function runExecShutdown(
+  method: Extract<ShutdownMethod, { kind: 'exec' }>,
+  values: Record<string, string>,
+): Promise<void> {
   const argv = method.argv.map((element) => fillTemplate(element, values));
   return new Promise((resolve, reject) => {
     execFile(
@@ -72,24 +92,48 @@ export function runExecShutdown(method: Extract<ShutdownMethod, { kind: 'exec' }
       (err, _stdout, stderr) => {
         if (!err) return resolve();
         const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
-        if (e.killed) return reject(new ShutdownError('SHUTDOWN_TIMEOUT', `${argv[0]} did not finish within ${method.timeoutMs} ms`));
+        if (e.killed)
+          return reject(
+            new ShutdownError('SHUTDOWN_TIMEOUT', `${argv[0]} did not finish within ${method.timeoutMs} ms`),
+          );
         const detail = String(stderr).trim().split('\n').slice(-3).join(' | ');
-        reject(new ShutdownError('SHUTDOWN_FAILED', `${argv[0]} failed (${e.code ?? 'error'})${detail ? `: ${detail}` : ''}`));
+        reject(
+          new ShutdownError(
+            'SHUTDOWN_FAILED',
+            `${argv[0]} failed (${e.code ?? 'error'})${detail ? `: ${detail}` : ''}`,
+          ),
+        );
       },
     );
   });
 }
 
-export async function runHttpShutdown(method: Extract<ShutdownMethod, { kind: 'http' }>, values: Record<string, string>): Promise<void> {
+export async function runHttpShutdown(
+  method: Extract<ShutdownMethod, { kind: 'http' }>,
+  values: Record<string, string>,
+): Promise<void> {
   const url = fillTemplate(method.url, values, encodeURIComponent);
-  const body = method.body === undefined ? undefined : fillTemplate(method.body, values, (v) => JSON.stringify(v).slice(1, -1));
+  const body =
+    method.body === undefined ? undefined : fillTemplate(method.body, values, (v) => JSON.stringify(v).slice(1, -1));
   let res: Response;
   try {
-    res = await fetch(url, { method: method.method, headers: method.headers, body, signal: AbortSignal.timeout(method.timeoutMs) });
+    res = await fetch(url, {
+      method: method.method,
+      headers: method.headers,
+      body,
+      signal: AbortSignal.timeout(method.timeoutMs),
+    });
   } catch (err) {
     const name = (err as Error).name;
-    if (name === 'TimeoutError') throw new ShutdownError('SHUTDOWN_TIMEOUT', `${method.method} ${url} did not answer within ${method.timeoutMs} ms`);
-    throw new ShutdownError('SHUTDOWN_FAILED', `${method.method} ${url}: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`);
+    if (name === 'TimeoutError')
+      throw new ShutdownError(
+        'SHUTDOWN_TIMEOUT',
+        `${method.method} ${url} did not answer within ${method.timeoutMs} ms`,
+      );
+    throw new ShutdownError(
+      'SHUTDOWN_FAILED',
+      `${method.method} ${url}: ${(err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message}`,
+    );
   }
   await res.body?.cancel();
   if (!res.ok) throw new ShutdownError('SHUTDOWN_FAILED', `${method.method} ${url} answered ${res.status}`);

@@ -17,7 +17,11 @@ describe('wake destination', () => {
   it('prefers the configured override, then the broadcast, then unicast', () => {
     const target = { kioskId: 'k1', mac: '00:1a:2b:3c:4d:5e', ip: '10.1.2.17', broadcast: '10.1.2.255' };
     expect(wakeDestination(target, baseWake)).toEqual({ address: '10.1.2.255', port: 9, broadcast: true });
-    expect(wakeDestination({ ...target, broadcast: undefined }, baseWake)).toEqual({ address: '10.1.2.17', port: 9, broadcast: false });
+    expect(wakeDestination({ ...target, broadcast: undefined }, baseWake)).toEqual({
+      address: '10.1.2.17',
+      port: 9,
+      broadcast: false,
+    });
     expect(wakeDestination({ ...target, wolPort: 7 }, baseWake)).toMatchObject({ port: 7 });
     expect(wakeDestination(target, { ...baseWake, address: '127.0.0.1', portByKiosk: { k1: 40001 } })).toEqual({
       address: '127.0.0.1',
@@ -31,11 +35,23 @@ describe('wake destination', () => {
 describe('waking simulated kiosks over loopback UDP', () => {
   it('wakes each kiosk on its own port and reports per-kiosk outcomes', async () => {
     const base = await freePortRange(7);
-    sim = new KioskSimulator({ kiosks: KioskSimulator.kioskSpecs(3), udpBasePort: base, vncBasePort: base + 3, controlPort: base + 6, bootDelayMs: 20 });
+    sim = new KioskSimulator({
+      kiosks: KioskSimulator.kioskSpecs(3),
+      udpBasePort: base,
+      vncBasePort: base + 3,
+      controlPort: base + 6,
+      bootDelayMs: 20,
+    });
     await sim.start();
     const states = sim.states();
     const wake = createWakeKiosks(
-      { ...baseWake, address: '127.0.0.1', repeat: 2, intervalMs: 5, portByKiosk: Object.fromEntries(states.map((s) => [s.kioskId, s.wolPort])) },
+      {
+        ...baseWake,
+        address: '127.0.0.1',
+        repeat: 2,
+        intervalMs: 5,
+        portByKiosk: Object.fromEntries(states.map((s) => [s.kioskId, s.wolPort])),
+      },
       memoryLogger(),
     );
     const outcomes = await wake([

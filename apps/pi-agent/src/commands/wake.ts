@@ -16,7 +16,10 @@ import type { KioskTarget, TargetOutcome } from '../protocol';
 
 export type WakeKiosks = (targets: KioskTarget[]) => Promise<TargetOutcome[]>;
 
-export function wakeDestination(target: KioskTarget, config: AgentConfig['wake']): { address: string; port: number; broadcast: boolean } | undefined {
+export function wakeDestination(
+  target: KioskTarget,
+  config: AgentConfig['wake'],
+): { address: string; port: number; broadcast: boolean } | undefined {
   const port = config.portByKiosk[target.kioskId] ?? target.wolPort ?? config.port;
   if (config.address) return { address: config.address, port, broadcast: false };
   if (target.broadcast) return { address: target.broadcast, port, broadcast: true };
@@ -29,8 +32,14 @@ export function createWakeKiosks(config: AgentConfig['wake'], log: Logger): Wake
     Promise.all(
       targets.map(async (target): Promise<TargetOutcome> => {
         const destination = wakeDestination(target, config);
-        if (!target.mac) return { kioskId: target.kioskId, ok: false, error: 'MAC_MISSING: the kiosk has no MAC address' };
-        if (!destination) return { kioskId: target.kioskId, ok: false, error: 'WAKE_ADDRESS_MISSING: no broadcast or ip for the kiosk' };
+        if (!target.mac)
+          return { kioskId: target.kioskId, ok: false, error: 'MAC_MISSING: the kiosk has no MAC address' };
+        if (!destination)
+          return {
+            kioskId: target.kioskId,
+            ok: false,
+            error: 'WAKE_ADDRESS_MISSING: no broadcast or ip for the kiosk',
+          };
         try {
           const sent = await sendMagicPacket(normalizeMac(target.mac), {
             ...destination,

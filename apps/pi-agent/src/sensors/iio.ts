@@ -28,6 +28,7 @@ export async function findIioDevice(base: string, name: string, device?: string)
 /** Reads an integer sysfs attribute; throws with the errno (EIO, ETIMEDOUT) on failure. */
 export async function readSysfsInt(file: string): Promise<number> {
   const text = (await fs.readFile(file, 'utf8')).trim();
-  if (!/^-?\d+$/.test(text)) throw Object.assign(new Error(`${file} holds ${JSON.stringify(text)}, not an integer`), { code: 'EBADVALUE' });
+  if (!/^-?\d+$/.test(text))
+    throw Object.assign(new Error(`${file} holds ${JSON.stringify(text)}, not an integer`), { code: 'EBADVALUE' });
   return Number(text);
 }

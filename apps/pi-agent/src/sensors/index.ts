@@ -12,7 +12,10 @@ export function createEnvironmentSensor(config: AgentConfig['sensors'], log: Log
   if (config.kind === 'none') return new NoSensor();
   if (config.kind === 'simulated') return new SimulatedSensor(config.simulated);
   const parts: EnvironmentSensor[] = [
-    new Dht11Sensor(config.dht11 ?? { iioBase: '/sys/bus/iio/devices', deviceName: 'dht11', attempts: 4, retryDelayMs: 2_100 }, log.child({ sensor: 'dht11' })),
+    new Dht11Sensor(
+      config.dht11 ?? { iioBase: '/sys/bus/iio/devices', deviceName: 'dht11', attempts: 4, retryDelayMs: 2_100 },
+      log.child({ sensor: 'dht11' }),
+    ),
   ];
   if (config.mq2) parts.push(new Mq2Sensor(config.mq2, log.child({ sensor: 'mq2' })));
   return new CombinedSensor(parts);

@@ -42,7 +42,10 @@ export class Mq2Sensor implements EnvironmentSensor {
       if (value < 0 || value > ADC_MAX) throw new Error(`out of range: ${value}`);
       return value;
     } catch (err) {
-      this.log.warn('MQ-2 analog read failed', { file, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
+      this.log.warn('MQ-2 analog read failed', {
+        file,
+        error: (err as NodeJS.ErrnoException).code ?? (err as Error).message,
+      });
       return undefined;
     }
   }
@@ -55,7 +58,10 @@ export class Mq2Sensor implements EnvironmentSensor {
       if (level !== '0' && level !== '1') throw new Error(`holds ${JSON.stringify(level)}, expected 0 or 1`);
       return alarm.activeLow ? level === '0' : level === '1';
     } catch (err) {
-      this.log.warn('MQ-2 alarm pin read failed', { path: alarm.path, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
+      this.log.warn('MQ-2 alarm pin read failed', {
+        path: alarm.path,
+        error: (err as NodeJS.ErrnoException).code ?? (err as Error).message,
+      });
       return undefined;
     }
   }

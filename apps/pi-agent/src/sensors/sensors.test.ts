@@ -41,18 +41,26 @@ describe('DHT11 through the kernel IIO driver', () => {
     const temp = path.join(base, 'iio:device0/in_temp_input');
     fs.mkdirSync(temp);
     let attempts = 0;
-    const sensor = new Dht11Sensor({ iioBase: base, deviceName: 'dht11', attempts: 4, retryDelayMs: 0 }, memoryLogger(), async () => {
-      if (++attempts === 2) {
-        fs.rmdirSync(temp);
-        fs.writeFileSync(temp, '19500');
-      }
-    });
+    const sensor = new Dht11Sensor(
+      { iioBase: base, deviceName: 'dht11', attempts: 4, retryDelayMs: 0 },
+      memoryLogger(),
+      async () => {
+        if (++attempts === 2) {
+          fs.rmdirSync(temp);
+          fs.writeFileSync(temp, '19500');
+        }
+      },
+    );
     expect(await sensor.read()).toEqual({ temperatureC: 19.5, humidityPct: 55 });
     expect(attempts).toBe(2);
   });
 
   it('reports missing values, not invented ones, when reads keep failing', async () => {
-    const base = fakeSysfs({ 'iio:device0/name': 'dht11', 'iio:device0/in_temp_input': 'garbage', 'iio:device0/in_humidityrelative_input': '250000' });
+    const base = fakeSysfs({
+      'iio:device0/name': 'dht11',
+      'iio:device0/in_temp_input': 'garbage',
+      'iio:device0/in_humidityrelative_input': '250000',
+    });
     const log = memoryLogger();
     const sensor = new Dht11Sensor({ iioBase: base, deviceName: 'dht11', attempts: 3, retryDelayMs: 0 }, log, noSleep);
     expect(await sensor.read()).toEqual({});
@@ -78,7 +86,10 @@ describe('MQ-2 through MCP3008 and a GPIO alarm pin', () => {
       'gpio/gpio17/value': '0\n',
     });
     const sensor = new Mq2Sensor(
-      { adc: { iioBase: path.join(base, 'iio'), deviceName: 'mcp3008', channel: 2 }, alarm: { path: path.join(base, 'gpio/gpio17/value'), activeLow: true } },
+      {
+        adc: { iioBase: path.join(base, 'iio'), deviceName: 'mcp3008', channel: 2 },
+        alarm: { path: path.join(base, 'gpio/gpio17/value'), activeLow: true },
+      },
       memoryLogger(),
     );
     expect(await sensor.read()).toEqual({ smokeRaw: 312, smokeAlarm: true });
@@ -87,8 +98,14 @@ describe('MQ-2 through MCP3008 and a GPIO alarm pin', () => {
   });
 
   it('supports an active-high pin and leaves out what cannot be read', async () => {
-    const base = fakeSysfs({ 'iio:device0/name': 'mcp3008', 'iio:device0/in_voltage0_raw': '4000', 'value': '1' });
-    const sensor = new Mq2Sensor({ adc: { iioBase: base, deviceName: 'mcp3008', channel: 0 }, alarm: { path: path.join(base, 'value'), activeLow: false } }, memoryLogger());
+    const base = fakeSysfs({ 'iio:device0/name': 'mcp3008', 'iio:device0/in_voltage0_raw': '4000', value: '1' });
+    const sensor = new Mq2Sensor(
+      {
+        adc: { iioBase: base, deviceName: 'mcp3008', channel: 0 },
+        alarm: { path: path.join(base, 'value'), activeLow: false },
+      },
+      memoryLogger(),
+    );
     expect(await sensor.read()).toEqual({ smokeAlarm: true }); // 4000 is beyond a 10-bit ADC
     const broken = new Mq2Sensor({ alarm: { path: path.join(base, 'missing'), activeLow: true } }, memoryLogger());
     expect(await broken.read()).toEqual({});
@@ -98,7 +115,11 @@ describe('MQ-2 through MCP3008 and a GPIO alarm pin', () => {
     const base = fakeSysfs({ 'iio:device0/name': 'dht11', 'iio:device0/in_temp_input': '22000', 'gpio/value': '1' });
     const config = AgentConfigSchema.parse({
       apiUrl: 'http://127.0.0.1:1',
-      sensors: { kind: 'hardware', dht11: { iioBase: base, attempts: 1, retryDelayMs: 0 }, mq2: { alarm: { path: path.join(base, 'gpio/value') } } },
+      sensors: {
+        kind: 'hardware',
+        dht11: { iioBase: base, attempts: 1, retryDelayMs: 0 },
+        mq2: { alarm: { path: path.join(base, 'gpio/value') } },
+      },
     }).sensors;
     const sensor = createEnvironmentSensor(config, memoryLogger());
     expect(sensor).toBeInstanceOf(CombinedSensor);
@@ -127,10 +148,16 @@ describe('simulated room', () => {
 
   it('raises heat and smoke during a configured event only', () => {
     const start = Date.parse('2026-01-26T03:00:00Z');
-    const heat = new SimulatedSensor({ ...config, event: { kind: 'heat', startsAt: new Date(start).toISOString(), durationMin: 30 } });
+    const heat = new SimulatedSensor({
+      ...config,
+      event: { kind: 'heat', startsAt: new Date(start).toISOString(), durationMin: 30 },
+    });
     expect(heat.readAt(start + 10 * 60_000).temperatureC!).toBeGreaterThan(35);
     expect(heat.readAt(start + 40 * 60_000).temperatureC!).toBeLessThan(30);
-    const smoke = new SimulatedSensor({ ...config, event: { kind: 'smoke', startsAt: new Date(start).toISOString(), durationMin: 30 } });
+    const smoke = new SimulatedSensor({
+      ...config,
+      event: { kind: 'smoke', startsAt: new Date(start).toISOString(), durationMin: 30 },
+    });
     expect(smoke.readAt(start + 10 * 60_000)).toMatchObject({ smokeAlarm: true });
     expect(smoke.readAt(start + 10 * 60_000).smokeRaw!).toBeGreaterThan(500);
   });

@@ -13,7 +13,9 @@ afterEach(async () => {
 
 async function send(packet: Buffer, port: number): Promise<void> {
   const socket = dgram.createSocket('udp4');
-  await new Promise<void>((resolve, reject) => socket.send(packet, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    socket.send(packet, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+  );
   socket.close();
 }
 
@@ -63,6 +65,8 @@ describe('KioskSimulator', () => {
   });
 
   it('refuses to bind outside loopback', () => {
-    expect(() => new KioskSimulator({ kiosks: [], host: '0.0.0.0', udpBasePort: 1, vncBasePort: 1, controlPort: 1 })).toThrow(/127\.0\.0\.0\/8/);
+    expect(
+      () => new KioskSimulator({ kiosks: [], host: '0.0.0.0', udpBasePort: 1, vncBasePort: 1, controlPort: 1 }),
+    ).toThrow(/127\.0\.0\.0\/8/);
   });
 });

@@ -62,7 +62,8 @@ export class KioskSimulator extends EventEmitter {
   constructor(private readonly options: KioskSimulatorOptions) {
     super();
     this.host = options.host ?? '127.0.0.1';
-    if (!/^127\.\d+\.\d+\.\d+$/.test(this.host)) throw new Error(`the kiosk simulator only binds to 127.0.0.0/8, not ${this.host}`);
+    if (!/^127\.\d+\.\d+\.\d+$/.test(this.host))
+      throw new Error(`the kiosk simulator only binds to 127.0.0.0/8, not ${this.host}`);
   }
 
   /** MAC of simulated kiosk i: locally administered (02:...), so it is no real card's. */
@@ -72,7 +73,10 @@ export class KioskSimulator extends EventEmitter {
   }
 
   static kioskSpecs(count: number, prefix = 'SIM'): SimulatedKioskSpec[] {
-    return Array.from({ length: count }, (_, i) => ({ kioskId: `${prefix}-${String(i + 1).padStart(3, '0')}`, mac: KioskSimulator.macFor(i) }));
+    return Array.from({ length: count }, (_, i) => ({
+      kioskId: `${prefix}-${String(i + 1).padStart(3, '0')}`,
+      mac: KioskSimulator.macFor(i),
+    }));
   }
 
   async start(): Promise<void> {
@@ -164,7 +168,8 @@ export class KioskSimulator extends EventEmitter {
 
   private onPacket(kiosk: Kiosk, data: Buffer): void {
     // SecureOn passwords (4 or 6 trailing bytes) are accepted but not checked here.
-    const valid = data.length >= 102 && data.subarray(0, 102).equals(kiosk.expected) && [102, 106, 108].includes(data.length);
+    const valid =
+      data.length >= 102 && data.subarray(0, 102).equals(kiosk.expected) && [102, 106, 108].includes(data.length);
     if (!valid) {
       kiosk.packetsRejected++;
       this.emit('packet', kiosk.kioskId, false);
@@ -215,7 +220,8 @@ export class KioskSimulator extends EventEmitter {
     if (req.method === 'GET' && url.pathname === '/kiosks') return reply(200, { kiosks: this.states() });
     if (req.method === 'POST' && shutdown) {
       const kiosk = this.kiosks.get(decodeURIComponent(shutdown[1]!));
-      if (!kiosk) return reply(404, { error: { code: 'KIOSK_NOT_FOUND', message: `no simulated kiosk ${shutdown[1]}` } });
+      if (!kiosk)
+        return reply(404, { error: { code: 'KIOSK_NOT_FOUND', message: `no simulated kiosk ${shutdown[1]}` } });
       if (kiosk.power === 'on') {
         kiosk.shutdowns++;
         this.setPower(kiosk, 'shutting-down');

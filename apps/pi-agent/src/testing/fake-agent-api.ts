@@ -12,7 +12,11 @@ export interface RecordedRequest {
   body: unknown;
 }
 
-export type Handler = (req: RecordedRequest) => { status: number; body?: unknown; headers?: Record<string, string> } | Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
+export type Handler = (
+  req: RecordedRequest,
+) =>
+  | { status: number; body?: unknown; headers?: Record<string, string> }
+  | Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
 
 export class FakeAgentApi {
   readonly requests: RecordedRequest[] = [];
@@ -58,14 +62,20 @@ export class FakeAgentApi {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const path = (req.url ?? '').replace(/^\/api\/agent\/v1/, '');
-    const recorded: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, body: text ? JSON.parse(text) : undefined };
+    const recorded: RecordedRequest = {
+      method: req.method ?? '',
+      path,
+      headers: req.headers,
+      body: text ? JSON.parse(text) : undefined,
+    };
     this.requests.push(recorded);
     const key = `${recorded.method} ${path.split('?')[0]}`;
     if (key === 'GET /commands' && !this.routes.has(key)) {
       // Hold the long poll like the real API: until commands are pending or `wait` passes.
       const waitMs = Number(new URL(path, 'http://x').searchParams.get('wait') ?? 0) * 1000;
       const deadline = Date.now() + waitMs;
-      while (this.pendingCommands.length === 0 && Date.now() < deadline && !this.down) await new Promise((r) => setTimeout(r, 20));
+      while (this.pendingCommands.length === 0 && Date.now() < deadline && !this.down)
+        await new Promise((r) => setTimeout(r, 20));
       if (this.down) {
         req.socket.destroy();
         return;
@@ -77,7 +87,7 @@ export class FakeAgentApi {
     res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
   }
 
-  private defaultHandler(req: RecordedRequest): { status: number; body?: unknown } {
+  private defaultHandler(req: RecordedRequest): { status: number; body?: unknown; headers?: Record<string, string> } {
     const path = req.path.split('?')[0];
     if (path === '/commands') {
       const commands = this.pendingCommands;

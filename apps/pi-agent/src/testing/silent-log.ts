@@ -1,7 +1,9 @@
 import type { Logger } from '../log';
 
 /** A logger that keeps lines in memory, for assertions and quiet test output. */
-export function memoryLogger(): Logger & { lines: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> } {
+export function memoryLogger(): Logger & {
+  lines: Array<{ level: string; msg: string; fields?: Record<string, unknown> }>;
+} {
   const lines: Array<{ level: string; msg: string; fields?: Record<string, unknown> }> = [];
   const make = (): Logger => ({
     debug: (msg, fields) => void lines.push({ level: 'debug', msg, fields }),
