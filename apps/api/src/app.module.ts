@@ -6,10 +6,13 @@ import { AuthModule } from './auth/auth.module';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { HospitalsModule } from './hospitals/hospitals.module';
+import { FleetModule } from './fleet/fleet.module';
 import { KiosksModule } from './kiosks/kiosks.module';
+import { LiveModule } from './live/live.module';
 import { OpsModule } from './ops/ops.module';
 import { RedisModule } from './redis/redis.module';
 import { RulesModule } from './rules/rules.module';
+import { ScheduleModule } from './schedule/schedule.module';
 import { SitesModule } from './sites/sites.module';
 import { UsersModule } from './users/users.module';
 
@@ -34,6 +37,9 @@ export class AppModule {
         RulesModule,
         UsersModule,
         OpsModule,
+        ScheduleModule,
+        FleetModule,
+        LiveModule,
       ],
     };
   }

@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { badRequest, notFound } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { Database } from '../database/database.service';
+import { parseInput } from '../common/validation';
 import { HospitalsRepository } from '../hospitals/hospitals.repository';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { SitesRepository } from '../sites/sites.repository';
@@ -39,17 +40,7 @@ export class RulesService {
 
   create(p: Principal, input: z.output<typeof createRuleBody>) {
     return this.db.transaction(async () => {
-      const hospital = await this.hospitals.getById(input.hospitalId);
-      if (!hospital || !canEditFleet(p, hospital.id)) {
-        if (hospital) await this.access.denied('power_rule', null, hospital.id);
-        throw notFound('HOSPITAL_NOT_FOUND', `hospital ${input.hospitalId} not found`);
-      }
-      const rule = new PowerRuleRecord();
-      rule.id = randomUUID();
-      rule.hospitalId = hospital.id;
-      this.apply(rule, input);
-      await this.checkScopeBelongsToHospital(rule);
-      assertValidRule(rule);
+      const rule = await this.newRule(p, input);
       await this.rules.save(rule);
       await this.audit.record({ action: 'create', entityType: 'power_rule', entityId: rule.id, hospitalId: rule.hospitalId, after: publicRule(rule) });
       return publicRule(rule);
@@ -59,16 +50,52 @@ export class RulesService {
   update(p: Principal, id: string, input: z.output<typeof updateRuleBody>) {
     return this.db.transaction(async () => {
       const rule = await this.getVisible(p, id);
-      await this.access.assertFleetEditable(p, 'power_rule', id, rule.hospitalId);
       const before = publicRule(rule);
-      this.apply(rule, input);
-      await this.checkScopeBelongsToHospital(rule);
-      rule.updatedAt = new Date();
-      assertValidRule(rule);
+      await this.changedRule(p, rule, input);
       await this.rules.save(rule);
       await this.audit.record({ action: 'update', entityType: 'power_rule', entityId: id, hospitalId: rule.hospitalId, before, after: publicRule(rule) });
       return publicRule(rule);
     });
+  }
+
+  /**
+   * The rule as it would be after a create (no ruleId) or an update, checked exactly
+   * as saving would check it, but not stored: for the console's preview.
+   */
+  async draft(p: Principal, input: unknown, ruleId?: string): Promise<PowerRuleRecord> {
+    if (!ruleId) return this.newRule(p, parseInput(createRuleBody, input));
+    const rule = await this.getVisible(p, ruleId);
+    await this.changedRule(p, rule, parseInput(updateRuleBody, input));
+    return rule;
+  }
+
+  /** Every rule of a hospital, for schedule computations. */
+  getByHospital(hospitalId: string): Promise<PowerRuleRecord[]> {
+    return this.rules.getByHospital(hospitalId);
+  }
+
+  private async newRule(p: Principal, input: z.output<typeof createRuleBody>): Promise<PowerRuleRecord> {
+    const hospital = await this.hospitals.getById(input.hospitalId);
+    if (!hospital || !canEditFleet(p, hospital.id)) {
+      if (hospital) await this.access.denied('power_rule', null, hospital.id);
+      throw notFound('HOSPITAL_NOT_FOUND', `hospital ${input.hospitalId} not found`);
+    }
+    const rule = new PowerRuleRecord();
+    rule.id = randomUUID();
+    rule.hospitalId = hospital.id;
+    this.apply(rule, input);
+    await this.checkScopeBelongsToHospital(rule);
+    rule.updatedAt = new Date();
+    assertValidRule(rule);
+    return rule;
+  }
+
+  private async changedRule(p: Principal, rule: PowerRuleRecord, input: z.output<typeof updateRuleBody>): Promise<void> {
+    await this.access.assertFleetEditable(p, 'power_rule', rule.id, rule.hospitalId);
+    this.apply(rule, input);
+    await this.checkScopeBelongsToHospital(rule);
+    rule.updatedAt = new Date();
+    assertValidRule(rule);
   }
 
   delete(p: Principal, id: string): Promise<void> {

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { KiosksModule } from '../kiosks/kiosks.module';
+import { RulesModule } from '../rules/rules.module';
+import { SitesModule } from '../sites/sites.module';
+import { FleetController } from './fleet.controller';
+import { FleetRepository } from './fleet.repository';
+import { FleetService } from './fleet.service';
+
+@Module({ imports: [SitesModule, KiosksModule, RulesModule], controllers: [FleetController], providers: [FleetRepository, FleetService] })
+export class FleetModule {}

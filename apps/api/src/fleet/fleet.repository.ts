@@ -1,0 +1,34 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '../database/database.service';
+
+export interface KioskSighting {
+  kioskId: string;
+  agentId: string;
+  agentName: string;
+  up: boolean;
+  observedAt: Date;
+}
+
+/** Reads what the site's agents last saw of each kiosk (written by the agent protocol's probes). */
+@Injectable()
+export class FleetRepository {
+  constructor(private readonly db: Database) {}
+
+  async sightingsOfSite(siteId: string): Promise<KioskSighting[]> {
+    const rows: { kiosk_id: string; agent_id: string; agent_name: string; up: number; observed_at: Date }[] = await this.db.manager.query(
+      `SELECT p.kiosk_id, p.agent_id, a.name AS agent_name, p.up, p.observed_at
+         FROM kiosk_probes p
+         JOIN kiosks k ON k.id = p.kiosk_id
+         JOIN agents a ON a.id = p.agent_id
+        WHERE k.site_id = ?`,
+      [siteId],
+    );
+    return rows.map((r) => ({
+      kioskId: r.kiosk_id,
+      agentId: r.agent_id,
+      agentName: r.agent_name,
+      up: Boolean(r.up),
+      observedAt: r.observed_at,
+    }));
+  }
+}

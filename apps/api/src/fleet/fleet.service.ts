@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { resolve } from '@wakeward/scheduler';
+import type { Principal } from '../common/request-context';
+import { KiosksRepository } from '../kiosks/kiosks.repository';
+import { toSchedulerRule } from '../rules/rule-mapping';
+import { RulesService } from '../rules/rules.service';
+import { kioskRef } from '../schedule/schedule.service';
+import { SitesService } from '../sites/sites.service';
+import { FleetRepository, KioskSighting } from './fleet.repository';
+
+/**
+ * A sighting older than this no longer counts: agents send a full snapshot every
+ * 5 minutes, so two missed snapshots make the state unknown.
+ */
+export const SIGHTING_TTL_MS = 11 * 60_000;
+
+export type Observed = 'up' | 'down' | 'unknown';
+
+/** A kiosk is up when any agent of its site sees it up (PROTOCOL.md, probes). */
+export function observedState(sightings: KioskSighting[], now: Date): { observed: Observed; lastSeenAt: Date | null } {
+  const fresh = sightings.filter((s) => now.getTime() - s.observedAt.getTime() < SIGHTING_TTL_MS);
+  const ups = sightings.filter((s) => s.up).map((s) => s.observedAt.getTime());
+  const lastSeenAt = ups.length ? new Date(Math.max(...ups)) : null;
+  if (fresh.length === 0) return { observed: 'unknown', lastSeenAt };
+  return { observed: fresh.some((s) => s.up) ? 'up' : 'down', lastSeenAt };
+}
+
+@Injectable()
+export class FleetService {
+  constructor(
+    private readonly sites: SitesService,
+    private readonly kiosks: KiosksRepository,
+    private readonly rules: RulesService,
+    private readonly fleet: FleetRepository,
+  ) {}
+
+  /** Every kiosk of a site with what it should be (schedule) and what it is (probes). */
+  async ofSite(p: Principal, siteId: string, now = new Date()) {
+    const site = await this.sites.get(p, siteId);
+    const [kiosks, records, sightings] = await Promise.all([
+      this.kiosks.getBySite(site.id),
+      this.rules.getByHospital(site.hospitalId),
+      this.fleet.sightingsOfSite(site.id),
+    ]);
+    const rules = records.map(toSchedulerRule);
+    const byKiosk = new Map<string, KioskSighting[]>();
+    for (const s of sightings) byKiosk.set(s.kioskId, [...(byKiosk.get(s.kioskId) ?? []), s]);
+    return {
+      site: { id: site.id, name: site.name, timeZone: site.timeZone, hospitalId: site.hospitalId },
+      kiosks: kiosks.map((k) => {
+        const expected = resolve(rules, kioskRef(k, site), now);
+        const seen = byKiosk.get(k.id) ?? [];
+        const { observed, lastSeenAt } = observedState(seen, now);
+        return {
+          id: k.id,
+          code: k.code,
+          name: k.name,
+          kind: k.kind,
+          location: k.location,
+          ip: k.ip,
+          mac: k.mac,
+          expected: expected.state,
+          expectedRuleId: expected.ruleId,
+          observed,
+          lastSeenAt,
+          agents: seen.map((s) => ({ id: s.agentId, name: s.agentName, up: s.up, observedAt: s.observedAt })),
+        };
+      }),
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
+import { OnGatewayConnection, OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import type Redis from 'ioredis';
+import type { Server, Socket } from 'socket.io';
+import { AuthService } from '../auth/auth.service';
+import { SESSION_COOKIE } from '../auth/auth.guard';
+import { REDIS } from '../redis/redis.module';
+import { LiveEvent, LiveEventsService } from './live-events.service';
+
+const ALL_HOSPITALS_ROOM = 'hospital:*';
+
+/**
+ * socket.io for the console: a browser signs in with its session cookie and joins
+ * the rooms of the hospitals it may see; events for a hospital reach that room and
+ * the users who see every hospital.
+ */
+@WebSocketGateway({ path: '/socket.io', serveClient: false })
+export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {
+  @WebSocketServer() private server!: Server;
+  private subscriber?: Redis;
+  private readonly logger = new Logger('live');
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly events: LiveEventsService,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  afterInit(): void {
+    this.subscriber = this.redis.duplicate();
+    void this.subscriber.subscribe(this.events.channel);
+    this.subscriber.on('message', (_channel: string, message: string) => {
+      try {
+        const event = JSON.parse(message) as LiveEvent;
+        this.server.to(`hospital:${event.hospitalId}`).to(ALL_HOSPITALS_ROOM).emit(event.type, event.payload);
+      } catch (err) {
+        this.logger.warn(`dropped a malformed live event: ${(err as Error).message}`);
+      }
+    });
+  }
+
+  async handleConnection(socket: Socket): Promise<void> {
+    const token = parseCookies(socket.handshake.headers.cookie ?? '')[SESSION_COOKIE];
+    const principal = token ? await this.auth.authenticate(token).catch(() => null) : null;
+    if (!principal) {
+      socket.emit('session.invalid', { code: 'UNAUTHENTICATED', message: 'sign in first' });
+      socket.disconnect(true);
+      return;
+    }
+    if (principal.hospitalIds === 'all') await socket.join(ALL_HOSPITALS_ROOM);
+    else await socket.join(principal.hospitalIds.map((id) => `hospital:${id}`));
+    socket.emit('ready', { hospitalIds: principal.hospitalIds });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.subscriber?.disconnect();
+  }
+}
+
+function parseCookies(header: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return out;
+}
