@@ -1,0 +1,262 @@
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createApiApp } from '../app';
+import { createLogger } from '../common/logger';
+import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../testing/test-app';
+import type { NewPowerCommand } from './agent-command';
+import { AgentCommandsService } from './agent-commands.service';
+import { AgentClient, enrolAgent } from './agent-test-kit';
+import { CommandNotifier } from './command-notifier';
+
+describe('agent commands: long poll, redelivery, expiry, cancel, several API processes', () => {
+  let api: TestApi;
+  let ids: Awaited<ReturnType<typeof seedTwoHospitals>>;
+  let ops: Client;
+  let commands: AgentCommandsService;
+  let notifier: CommandNotifier;
+  let kiosks: Array<{ id: string; mac: string }>;
+
+  const wake = (ms = 60_000): NewPowerCommand => ({
+    type: 'wake',
+    dueAt: new Date(),
+    expiresAt: new Date(Date.now() + ms),
+    targets: [{ kioskId: kiosks[0].id, mac: kiosks[0].mac, ip: '10.1.2.1', broadcast: '10.1.2.255' }],
+  });
+  const result = (kioskId: string) => ({
+    status: 'done',
+    startedAt: new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
+    targets: [{ kioskId, ok: true, error: null }],
+  });
+  /** Resolves once a long poll of this process is registered for the agent: no sleeping. */
+  const pollRegistered = (n: CommandNotifier, agentId: string) =>
+    new Promise<void>((resolve) => {
+      const listen = n.listen.bind(n);
+      const spy = vi.spyOn(n, 'listen').mockImplementation((id, fn) => {
+        const off = listen(id, fn);
+        if (id === agentId) {
+          spy.mockRestore();
+          resolve();
+        }
+        return off;
+      });
+    });
+  const pendingCount = async () => Number((await api.db.query('SELECT COUNT(*) AS n FROM agent_commands'))[0].n);
+
+  beforeAll(async () => {
+    api = await startTestApi();
+    ids = await seedTwoHospitals(api.db);
+    ops = await api.login('ops');
+    commands = api.app.get(AgentCommandsService);
+    notifier = api.app.get(CommandNotifier);
+    kiosks = [];
+    for (const n of [1, 2, 3]) {
+      const extra = n === 3 ? { ip: '10.1.3.3', subnet: '10.1.3.0/24', shutdownMethod: { method: 'http', url: 'http://10.1.3.3:8080/off' } } : {};
+      const res = await ops.post('/api/kiosks', kioskBody(ids.siteA, n, extra));
+      expect(res.status).toBe(201);
+      kiosks.push(res.body);
+    }
+  });
+  afterAll(() => api?.close());
+
+  it('a command enqueued while the agent waits arrives in under 100 ms; an idle poll returns [] after `wait`', async () => {
+    const { agentId, client } = await enrolAgent(ops, ids.siteA, 'pi-lat');
+    const registered = pollRegistered(notifier, agentId);
+    let arrived = 0;
+    const poll = client.get('/commands?wait=10').then((r) => ((arrived = performance.now()), r));
+    await registered;
+    const sent = performance.now();
+    const command = await commands.enqueue(agentId, wake());
+    const res = await poll;
+    expect(res.status).toBe(200);
+    expect(res.body.commands).toEqual([command]);
+    expect(arrived - sent).toBeLessThan(100);
+    expect(command).toMatchObject({ id: expect.stringMatching(/^cmd_/), type: 'wake', targets: [{ kioskId: kiosks[0].id }] });
+
+    await client.post(`/commands/${command.id}/result`, result(kiosks[0].id));
+    const idleStart = performance.now();
+    const idle = await client.get('/commands?wait=1');
+    const idleMs = performance.now() - idleStart;
+    expect(idle.body).toEqual({ commands: [] });
+    expect(idleMs).toBeGreaterThanOrEqual(990);
+    expect(idleMs).toBeLessThan(1500);
+  });
+
+  it('a command is delivered on every poll until its result arrives; the result is stored once, resends are 204', async () => {
+    const { agentId, client } = await enrolAgent(ops, ids.siteA, 'pi-redeliver');
+    const command = await commands.enqueue(agentId, wake());
+    for (let i = 0; i < 3; i++) expect((await client.get('/commands?wait=0')).body.commands.map((c: { id: string }) => c.id)).toEqual([command.id]);
+
+    const report = result(kiosks[0].id);
+    expect((await client.post(`/commands/${command.id}/result`, report)).status).toBe(204);
+    expect((await client.post(`/commands/${command.id}/result`, report)).status).toBe(204);
+    const rows = await api.db.query('SELECT * FROM command_results WHERE command_id = ?', [command.id]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ agent_id: agentId, status: 'done' });
+    const targets = typeof rows[0].targets === 'string' ? JSON.parse(rows[0].targets) : rows[0].targets;
+    expect(targets).toEqual([{ kioskId: kiosks[0].id, ok: true, error: null }]);
+    expect((await client.get('/commands?wait=0')).body.commands).toEqual([]);
+  });
+
+  it('results for commands not sent to the agent are 404 and store nothing; bad results are 400', async () => {
+    const a = await enrolAgent(ops, ids.siteA, 'pi-own-1');
+    const b = await enrolAgent(ops, ids.siteA, 'pi-own-2');
+    const command = await commands.enqueue(a.agentId, wake());
+    const foreign = await b.client.post(`/commands/${command.id}/result`, result(kiosks[0].id));
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.error.code).toBe('COMMAND_NOT_FOUND');
+    expect((await b.client.post('/commands/cmd_unknown/result', result(kiosks[0].id))).status).toBe(404);
+    const bad = await a.client.post(`/commands/${command.id}/result`, { ...result(kiosks[0].id), status: 'maybe' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('status');
+    expect(await api.db.query('SELECT * FROM command_results WHERE command_id = ?', [command.id])).toEqual([]);
+    expect((await a.client.get('/commands?wait=0')).body.commands).toHaveLength(1);
+  });
+
+  it('a command is no longer delivered once it has expired', async () => {
+    const { agentId, client } = await enrolAgent(ops, ids.siteA, 'pi-expiry');
+    const command = await commands.enqueue(agentId, wake(600));
+    expect((await client.get('/commands?wait=0')).body.commands).toHaveLength(1);
+    // Expiry is a moment in time: there is no event to await.
+    await new Promise((r) => setTimeout(r, Date.parse(command.expiresAt) - Date.now() + 20));
+    expect((await client.get('/commands?wait=0')).body.commands).toEqual([]);
+    await expect(commands.enqueue(agentId, wake(-1000))).rejects.toMatchObject({ code: 'COMMAND_EXPIRED' });
+  });
+
+  it('cancel replaces a pending command by a cancel naming it, delivered to a waiting poll at once; the cancel is reported like any command', async () => {
+    const { agentId, client } = await enrolAgent(ops, ids.siteA, 'pi-cancel');
+    const command = await commands.enqueue(agentId, wake());
+    const registered = pollRegistered(notifier, agentId);
+    // The agent has seen the command; the poll after it waits for news.
+    expect((await client.get('/commands?wait=0')).body.commands).toHaveLength(1);
+    const waitingPoll = client.get('/commands?wait=10');
+    await registered;
+    const cancel = await commands.cancel(agentId, command.id);
+    const res = await waitingPoll;
+    expect(res.body.commands).toEqual([{ id: cancel.id, type: 'cancel', cancels: command.id }]);
+    await expect(commands.cancel(agentId, command.id)).rejects.toMatchObject({ code: 'COMMAND_NOT_PENDING' });
+    await expect(commands.cancel(agentId, 'cmd_nope')).rejects.toMatchObject({ code: 'COMMAND_NOT_FOUND' });
+
+    expect((await client.post(`/commands/${cancel.id}/result`, { ...result(kiosks[0].id), targets: [] })).status).toBe(204);
+    expect((await client.get('/commands?wait=0')).body.commands).toEqual([]);
+    const [row] = await api.db.query('SELECT cancelled_at FROM agent_commands WHERE id = ?', [command.id]);
+    expect(row.cancelled_at).toBeInstanceOf(Date);
+  });
+
+  it('a client that goes away stops waiting: its listener is removed', async () => {
+    const { agentId, client } = await enrolAgent(ops, ids.siteA, 'pi-gone');
+    const registered = pollRegistered(notifier, agentId);
+    const abort = new AbortController();
+    const poll = client.get('/commands?wait=25', {}, abort.signal).catch((e: Error) => e);
+    await registered;
+    expect(notifier.waitingAgents).toBe(1);
+    abort.abort();
+    await poll;
+    await vi.waitFor(() => expect(notifier.waitingAgents).toBe(0), { timeout: 2000, interval: 10 });
+  });
+
+  it('wait is validated: at most 30 whole seconds', async () => {
+    const { client } = await enrolAgent(ops, ids.siteA, 'pi-wait');
+    for (const wait of ['31', '-1', 'abc', '1.5']) {
+      const res = await client.get(`/commands?wait=${wait}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error.field).toBe('wait');
+    }
+  });
+
+  it('a command enqueued through API process 1 reaches an agent long-polling process 2 within 100 ms', async () => {
+    const second: NestExpressApplication = await createApiApp(api.config, createLogger('silent'));
+    await second.listen(0, '127.0.0.1');
+    try {
+      const url2 = `http://127.0.0.1:${(second.getHttpServer().address() as AddressInfo).port}`;
+      const { agentId, token } = await enrolAgent(ops, ids.siteA, 'pi-replica');
+      const viaSecond = new AgentClient(url2, token);
+      const registered = pollRegistered(second.get(CommandNotifier), agentId);
+      let arrived = 0;
+      const poll = viaSecond.get('/commands?wait=10').then((r) => ((arrived = performance.now()), r));
+      await registered;
+      const sent = performance.now();
+      const command = await commands.enqueue(agentId, wake());
+      const res = await poll;
+      expect(res.body.commands.map((c: { id: string }) => c.id)).toEqual([command.id]);
+      expect(arrived - sent).toBeLessThan(100);
+      // The result may go to either process.
+      expect((await viaSecond.post(`/commands/${command.id}/result`, result(kiosks[0].id))).status).toBe(204);
+      expect((await new AgentClient(api.url, token).get('/commands?wait=0')).body.commands).toEqual([]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  describe('console: POST /api/sites/:siteId/commands', () => {
+    let otherKiosk: string;
+    let badMac: string;
+    beforeAll(async () => {
+      otherKiosk = (await ops.post('/api/kiosks', kioskBody(ids.siteB, 40))).body.id;
+      badMac = (await ops.post('/api/kiosks', kioskBody(ids.siteA, 90, { code: 'BAD-MAC' }))).body.id;
+      // Written before MACs were validated, or edited in the database by hand.
+      await api.db.query(`UPDATE kiosks SET mac = 'zz:zz:zz:zz:zz:zz' WHERE id = ?`, [badMac]);
+    });
+
+    it('sends one command to every enrolled agent whose subnets reach the kiosks, with MAC, IP, broadcast and shutdown method; audited', async () => {
+      const vlan2 = await enrolAgent(ops, ids.siteA, 'pi-vlan2', ['10.1.2.0/24']);
+      const both = await enrolAgent(ops, ids.siteA, 'pi-both', ['10.1.2.0/24', '10.1.3.0/24']);
+      const other = await enrolAgent(ops, ids.siteB, 'pi-site-b', ['10.1.2.0/24']);
+      const revoked = await enrolAgent(ops, ids.siteA, 'pi-revoked', ['10.1.2.0/24']);
+      await ops.post(`/api/agents/${revoked.agentId}/revoke`);
+
+      const dueAt = new Date(Date.now() + 60_000).toISOString();
+      const res = await ops.post(`/api/sites/${ids.siteA}/commands`, { type: 'wake', kioskIds: [kiosks[0].id, kiosks[2].id], dueAt });
+      expect(res.status).toBe(201);
+      const byAgent = Object.fromEntries(res.body.commands.map((c: { agentId: string }) => [c.agentId, c]));
+      expect(byAgent[vlan2.agentId].kioskIds).toEqual([kiosks[0].id]);
+      expect(byAgent[both.agentId].kioskIds).toEqual([kiosks[0].id, kiosks[2].id]);
+      expect(byAgent[other.agentId]).toBeUndefined();
+      expect(byAgent[revoked.agentId]).toBeUndefined();
+      expect(res.body.uncovered).toEqual([]);
+
+      const [delivered] = (await both.client.get('/commands?wait=0')).body.commands;
+      expect(delivered).toEqual({
+        id: byAgent[both.agentId].id,
+        type: 'wake',
+        dueAt,
+        expiresAt: new Date(Date.parse(dueAt) + 5 * 60_000).toISOString(),
+        targets: [
+          expect.objectContaining({ kioskId: kiosks[0].id, mac: '00:1a:2b:3c:4d:01', ip: '10.1.2.1', broadcast: '10.1.2.255' }),
+          expect.objectContaining({ kioskId: kiosks[2].id, ip: '10.1.3.3', broadcast: '10.1.3.255', shutdown: { method: 'http', url: 'http://10.1.3.3:8080/off' } }),
+        ],
+      });
+      expect((await other.client.get('/commands?wait=0')).body.commands).toEqual([]);
+      const audit = await api.db.query(`SELECT entity_id, actor_name FROM audit_entries WHERE entity_type = 'agent_command' AND action = 'create'`);
+      expect(audit.map((a: { entity_id: string }) => a.entity_id).sort()).toEqual(res.body.commands.map((c: { id: string }) => c.id).sort());
+    });
+
+    it.each([
+      ['unknown command type', { type: 'reboot' }, 'type', 'VALIDATION_FAILED'],
+      ['a kiosk of another site', { kioskIds: ['other'] }, 'kioskIds.0', 'COMMAND_KIOSK_INVALID'],
+      ['a kiosk id that is no UUID', { kioskIds: ['nope'] }, 'kioskIds.0', 'VALIDATION_FAILED'],
+      ['expiresAt before dueAt', { dueAt: new Date(Date.now() + 60_000).toISOString(), expiresAt: new Date().toISOString() }, 'expiresAt', 'VALIDATION_FAILED'],
+      ['a shutdown for a kiosk without shutdown method', { type: 'shutdown' }, 'kioskIds.0', 'KIOSK_SHUTDOWN_METHOD_MISSING'],
+      ['a kiosk with a malformed MAC', { kioskIds: ['badmac'] }, 'kioskIds.0', 'KIOSK_MAC_INVALID'],
+      ['an unknown field', { colour: 'blue' }, undefined, 'VALIDATION_FAILED'],
+    ])('%s is a 400 naming the field, and nothing is sent', async (_, patch, field, code) => {
+      const body: Record<string, unknown> = { type: 'wake', kioskIds: [kiosks[0].id], ...patch };
+      body.kioskIds = (body.kioskIds as string[]).map((id) => (id === 'other' ? otherKiosk : id === 'badmac' ? badMac : id));
+      const before = await pendingCount();
+      const res = await ops.post(`/api/sites/${ids.siteA}/commands`, body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe(code);
+      if (field) expect(res.body.error.field).toBe(field);
+      expect(await pendingCount()).toBe(before);
+    });
+
+    it('is for ops and admin only', async () => {
+      const staff = await api.login('staff-a');
+      const res = await staff.post(`/api/sites/${ids.siteA}/commands`, { type: 'wake', kioskIds: [kiosks[0].id] });
+      expect(res.status).toBe(403);
+    });
+  });
+});
