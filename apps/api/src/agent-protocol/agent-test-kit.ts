@@ -54,7 +54,7 @@ export async function enrolAgent(ops: Client, siteId: string, name: string, subn
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ code, name, hostname: `${name}.local`, version: '1.2.0', subnets }),
   });
-  const body = await res.json();
+  const body = (await res.json()) as { agentId: string; token: string };
   if (res.status !== 201) throw new Error(`enroll: ${res.status} ${JSON.stringify(body)}`);
-  return { agentId: body.agentId as string, token: body.token as string, client: new AgentClient(baseUrl, body.token) };
+  return { agentId: body.agentId, token: body.token, client: new AgentClient(baseUrl, body.token) };
 }
