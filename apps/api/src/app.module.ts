@@ -14,6 +14,7 @@ import { RedisModule } from './redis/redis.module';
 import { RulesModule } from './rules/rules.module';
 import { ScheduleModule } from './schedule/schedule.module';
 import { SitesModule } from './sites/sites.module';
+import { UndoModule } from './undo/undo.module';
 import { UsersModule } from './users/users.module';
 
 @Module({})
@@ -40,6 +41,7 @@ export class AppModule {
         ScheduleModule,
         FleetModule,
         LiveModule,
+        UndoModule,
       ],
     };
   }
