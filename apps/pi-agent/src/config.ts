@@ -133,6 +133,10 @@ export const AgentConfigSchema = z.strictObject({
       methods: z.record(z.string(), ShutdownMethodSchema).default({}),
       /** Used when a target names no method or one this agent does not know. */
       defaultMethod: z.string().optional(),
+      /** Run methods the API sends with the kiosk (`command` argv, `http` url). */
+      allowServerDefined: z.boolean().default(true),
+      /** When set, a server-defined command may only start one of these programs. */
+      allowedPrograms: z.array(z.string().min(1)).optional(),
     })
     .prefault({}),
   readings: z

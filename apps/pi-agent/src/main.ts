@@ -1,19 +1,9 @@
 #!/usr/bin/env node
-/**
- * wakeward-agent — the Raspberry Pi agent.
- *
- *   wakeward-agent --version
- *   wakeward-agent --check-config [--config file]    validate settings, touch nothing
- *   wakeward-agent enroll --code CODE [--config file] exchange an enrolment code for a token
- *   wakeward-agent run [--config file]                the daemon (systemd runs this)
- *   wakeward-agent simulate-kiosks [--count N] [--udp-base-port P] [--vnc-base-port P]
- *        [--control-port P] [--boot-delay-ms MS] [--initially-on] [--write-agent-config FILE]
- *
- * Settings come from the JSON file (--config or WAKEWARD_CONFIG) and WAKEWARD_* env
- * variables; see config.ts and README.md.
- */
+/** The agent's command line; `wakeward-agent help` prints USAGE. */
 import fs from 'node:fs';
 import os from 'node:os';
+import { isValidMac } from '@wakeward/wol';
+import { z } from 'zod';
 import { Agent } from './agent';
 import { saveEnrolment } from './buffer/token-store';
 import { AgentApiClient } from './client';
@@ -21,6 +11,21 @@ import { ConfigError, loadConfig } from './config';
 import { configureLogging, createLogger } from './log';
 import { KioskSimulator } from './sim/kiosks';
 import { AGENT_VERSION } from './version';
+
+const USAGE = `wakeward-agent — the Raspberry Pi agent of Wakeward
+
+  wakeward-agent --version
+  wakeward-agent --check-config [--config FILE]    validate settings, touch nothing
+  wakeward-agent enroll --code CODE [--config FILE] exchange an enrolment code for a token
+  wakeward-agent run [--config FILE]                the daemon (systemd runs this)
+  wakeward-agent simulate-kiosks [--count N | --kiosks FILE] [--udp-base-port P]
+       [--vnc-base-port P] [--control-port P] [--boot-delay-ms MS]
+       [--shutdown-delay-ms MS] [--initially-on] [--write-agent-config FILE]
+     --kiosks FILE: [{"kioskId": "...", "mac": "00:1a:2b:3c:4d:5e"}, ...]
+
+Settings come from the JSON file (--config or WAKEWARD_CONFIG) and WAKEWARD_*
+environment variables; see apps/pi-agent/README.md.
+`;
 
 interface ParsedArgs {
   command: string;
@@ -67,6 +72,10 @@ function numberFlag(args: ParsedArgs, name: string, fallback: number): number {
 
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
+  if (args.flags.has('help')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   if (args.flags.has('version')) {
     process.stdout.write(`${AGENT_VERSION}\n`);
     return 0;
@@ -88,13 +97,7 @@ async function main(argv: string[]): Promise<number> {
       return simulateKiosks(args);
     case '':
     case 'help':
-      process.stdout.write(
-        fs
-          .readFileSync(__filename, 'utf8')
-          .split('*/')[0]!
-          .replace(/^#.*\n\/\*\*\n/, '')
-          .replace(/^ \* ?/gm, '') + '\n',
-      );
+      process.stdout.write(USAGE);
       return args.command === 'help' ? 0 : 2;
     default:
       throw new UsageError(`unknown command ${JSON.stringify(args.command)}; try --help`);
@@ -139,9 +142,12 @@ async function run(configFile: string | undefined): Promise<number> {
 
 async function simulateKiosks(args: ParsedArgs): Promise<number> {
   const log = createLogger({ service: 'kiosk-simulator' });
-  const count = numberFlag(args, 'count', 5);
+  const kiosksFile = stringFlag(args, 'kiosks');
+  const kiosks = kiosksFile
+    ? readKioskSpecs(kiosksFile)
+    : KioskSimulator.kioskSpecs(numberFlag(args, 'count', 5), stringFlag(args, 'prefix') ?? 'SIM');
   const simulator = new KioskSimulator({
-    kiosks: KioskSimulator.kioskSpecs(count, stringFlag(args, 'prefix') ?? 'SIM'),
+    kiosks,
     udpBasePort: numberFlag(args, 'udp-base-port', 47000),
     vncBasePort: numberFlag(args, 'vnc-base-port', 48000),
     controlPort: numberFlag(args, 'control-port', 46999),
@@ -166,6 +172,22 @@ async function simulateKiosks(args: ParsedArgs): Promise<number> {
   });
   await simulator.stop();
   return 0;
+}
+
+/** `--kiosks FILE`: the API's own kiosk ids and MACs, so commands from a real API match. */
+function readKioskSpecs(file: string): Array<{ kioskId: string; mac: string }> {
+  const schema = z
+    .array(z.object({ kioskId: z.string().min(1), mac: z.string().refine(isValidMac, 'not a valid MAC address') }))
+    .min(1);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--kiosks ${file}: ${(err as Error).message}`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(`--kiosks ${file}: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
 }
 
 if (require.main === module) {

@@ -85,7 +85,8 @@ export class OfflinePlan {
         const failed = outcomes.filter((o) => !o.ok);
         if (failed.length > 0)
           this.deps.log.warn('local planned action failed for some kiosks', { type: item.type, failed });
-        this.deps.record({ at: item.at, type: item.type, kioskIds: done, executedAt: new Date().toISOString() });
+        if (done.length > 0)
+          this.deps.record({ at: item.at, type: item.type, kioskIds: done, executedAt: new Date().toISOString() });
       }
     } finally {
       this.busy = false;

@@ -13,6 +13,7 @@ export type ReportResult = (commandId: string, result: CommandResult) => void;
 
 /** setTimeout cannot wait longer than ~24.8 days; long waits are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_ERROR_LENGTH = 500;
 
 export class CommandRunner {
   private readonly scheduled = new Map<string, { command: PowerCommand; timer: NodeJS.Timeout }>();
@@ -112,6 +113,10 @@ export class CommandRunner {
     } catch (err) {
       targets = command.targets.map((t) => ({ kioskId: t.kioskId, ok: false, error: (err as Error).message }));
     }
+    // The API keeps error texts short (stderr of a failing ssh can be long).
+    targets = targets.map((t) =>
+      t.error && t.error.length > MAX_ERROR_LENGTH ? { ...t, error: t.error.slice(0, MAX_ERROR_LENGTH - 1) + '…' } : t,
+    );
     const result: CommandResult = {
       status: targets.every((t) => t.ok) ? 'done' : 'failed',
       startedAt: startedAt.toISOString(),

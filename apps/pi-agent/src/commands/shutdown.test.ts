@@ -186,3 +186,63 @@ describe('fillTemplate', () => {
     expect(fillTemplate('{a}-{a}-{ b }', { a: 'x' })).toBe('x-x-{ b }');
   });
 });
+
+describe('methods sent by the API with the kiosk', () => {
+  it('runs an inline command argv with placeholders, still without a shell', async () => {
+    const out = path.join(dir, 'argv-inline.json');
+    const shutdown = createShutdownKiosks(shutdownConfig({}), memoryLogger());
+    const [outcome] = await shutdown([
+      {
+        kioskId: 'k-1',
+        ip: '10.1.2.17',
+        name: 'Lobby `reboot`',
+        shutdown: { method: 'command', argv: [process.execPath, recorder, out, 'admin@{ip}', '{name}'], timeoutS: 5 },
+      },
+    ]);
+    expect(outcome).toEqual({ kioskId: 'k-1', ok: true, error: null });
+    expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual(['admin@10.1.2.17', 'Lobby `reboot`']);
+  });
+
+  it('calls an inline http method', async () => {
+    const api = new FakeAgentApi();
+    const base = await api.start();
+    cleanup.push(() => api.stop());
+    const shutdown = createShutdownKiosks(shutdownConfig({}), memoryLogger());
+    const [outcome] = await shutdown([
+      { kioskId: 'k-2', shutdown: { method: 'http', url: `${base}/off/{kioskId}`, httpMethod: 'PUT' } },
+    ]);
+    expect(outcome!.ok).toBe(true);
+    expect(api.requests[0]).toMatchObject({ method: 'PUT', path: '/off/k-2' });
+  });
+
+  it('can be locked down to local methods or to a list of programs', async () => {
+    const locked = AgentConfigSchema.parse({
+      apiUrl: 'http://127.0.0.1:1',
+      shutdown: { allowServerDefined: false },
+    }).shutdown;
+    const [a] = await createShutdownKiosks(
+      locked,
+      memoryLogger(),
+    )([{ kioskId: 'k', shutdown: { method: 'command', argv: ['true'] } }]);
+    expect(a!.error).toMatch(/allowServerDefined/);
+    const listed = AgentConfigSchema.parse({
+      apiUrl: 'http://127.0.0.1:1',
+      shutdown: { allowedPrograms: ['ssh'] },
+    }).shutdown;
+    const [b] = await createShutdownKiosks(
+      listed,
+      memoryLogger(),
+    )([{ kioskId: 'k', shutdown: { method: 'command', argv: ['rm', '-rf', '/tmp/x'] } }]);
+    expect(b!.error).toMatch(/"rm" is not in shutdown.allowedPrograms/);
+  });
+
+  it('prefers a method of the same name in the local config', async () => {
+    const out = path.join(dir, 'argv-local.json');
+    const config = shutdownConfig({ command: { kind: 'exec', argv: [process.execPath, recorder, out, 'local'] } });
+    await createShutdownKiosks(
+      config,
+      memoryLogger(),
+    )([{ kioskId: 'k', shutdown: { method: 'command', argv: ['false'] } }]);
+    expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual(['local']);
+  });
+});

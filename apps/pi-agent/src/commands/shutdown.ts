@@ -1,15 +1,22 @@
 /**
- * Shutdown: each kiosk names a method (`target.shutdown.method`) defined in this
- * agent's config, never a command line sent by the API, so a compromised or buggy
- * server cannot make the Pi run arbitrary programs. Two kinds:
- *   exec  argv template run with execFile (no shell); `{field}` placeholders are
- *         substituted inside each argv element, so `name; rm -rf /` stays one
- *         literal argument. Beware of `ssh`: it joins remote arguments into a
- *         shell line on the kiosk, so only use {ip}/{mac}/{kioskId}-like fields there
- *         ({ip} and {mac} are validated before substitution).
+ * Shutdown: run the kiosk's shutdown method. Where the method comes from, first match:
+ *   1. `target.shutdown.method` names a method in this agent's config
+ *      (`shutdown.methods`): a site can pin what its Pis may run;
+ *   2. the target carries the method itself, as the API sends kiosks' methods:
+ *      `{ method: 'command', argv: [...], timeoutS? }` or
+ *      `{ method: 'http', url, httpMethod?, timeoutS? }` — refused when the config
+ *      says `shutdown.allowServerDefined: false`, and a command's program must be in
+ *      `shutdown.allowedPrograms` when that list is set;
+ *   3. `shutdown.defaultMethod` from the config.
+ * Two kinds:
+ *   exec  argv run with execFile (no shell); `{field}` placeholders are substituted
+ *         inside each argv element, so `name; rm -rf /` stays one literal argument.
+ *         Beware of `ssh`: it joins remote arguments into a shell line on the kiosk,
+ *         so only use {ip}/{mac}/{kioskId}-like fields there ({ip} and {mac} are
+ *         validated before substitution).
  *   http  a request to a URL template; placeholders are URL-encoded.
- * Placeholders: kioskId, ip, mac, broadcast, name, code, and every string or number
- * field of `target.shutdown` (e.g. {user}). An unknown placeholder fails the kiosk.
+ * Placeholders: kioskId, ip, mac, broadcast, name, code, and every other string or
+ * number field of `target.shutdown` (e.g. {user}). An unknown placeholder fails the kiosk.
  */
 import { execFile } from 'node:child_process';
 import { isIP } from 'node:net';
@@ -35,10 +42,14 @@ export class ShutdownError extends Error {
   }
 }
 
+/** Fields of an inline method that describe it rather than the kiosk. */
+const METHOD_FIELDS = new Set(['method', 'argv', 'url', 'httpMethod', 'timeoutS']);
+
 export function placeholderValues(target: KioskTarget): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [key, value] of Object.entries(target.shutdown ?? {})) {
-    if (key !== 'method' && (typeof value === 'string' || typeof value === 'number')) values[key] = String(value);
+    if (!METHOD_FIELDS.has(key) && (typeof value === 'string' || typeof value === 'number'))
+      values[key] = String(value);
   }
   for (const key of ['kioskId', 'ip', 'mac', 'broadcast', 'name', 'code'] as const) {
     const value = target[key];
@@ -66,17 +77,57 @@ export function fillTemplate(
 }
 
 export function resolveMethod(target: KioskTarget, config: AgentConfig['shutdown']): ShutdownMethod {
-  const name = target.shutdown?.method;
-  const method =
-    (name !== undefined ? config.methods[name] : undefined) ??
-    (config.defaultMethod ? config.methods[config.defaultMethod] : undefined);
-  if (!method) {
-    throw new ShutdownError(
-      'SHUTDOWN_METHOD_UNKNOWN',
-      `shutdown method ${JSON.stringify(name ?? null)} is not configured on this agent`,
-    );
+  const spec = target.shutdown;
+  const name = spec?.method;
+  const named = name !== undefined ? config.methods[name] : undefined;
+  if (named) return named;
+  const inline = spec ? inlineMethod(spec) : undefined;
+  if (inline) {
+    if (!config.allowServerDefined) {
+      throw new ShutdownError(
+        'SHUTDOWN_METHOD_UNKNOWN',
+        'this agent does not run shutdown methods sent by the server (shutdown.allowServerDefined is false)',
+      );
+    }
+    if (inline.kind === 'exec' && config.allowedPrograms && !config.allowedPrograms.includes(inline.argv[0]!)) {
+      throw new ShutdownError(
+        'SHUTDOWN_METHOD_UNKNOWN',
+        `program ${JSON.stringify(inline.argv[0])} is not in shutdown.allowedPrograms`,
+      );
+    }
+    return inline;
   }
-  return method;
+  const fallback = config.defaultMethod ? config.methods[config.defaultMethod] : undefined;
+  if (fallback) return fallback;
+  throw new ShutdownError(
+    'SHUTDOWN_METHOD_UNKNOWN',
+    `shutdown method ${JSON.stringify(name ?? null)} is not configured on this agent`,
+  );
+}
+
+/** The API's per-kiosk method: `command` with argv, or `http` with url. */
+function inlineMethod(spec: NonNullable<KioskTarget['shutdown']>): ShutdownMethod | undefined {
+  const timeoutMs = typeof spec.timeoutS === 'number' && spec.timeoutS > 0 ? spec.timeoutS * 1000 : undefined;
+  if (
+    spec.method === 'command' &&
+    Array.isArray(spec.argv) &&
+    spec.argv.length > 0 &&
+    spec.argv.every((a) => typeof a === 'string')
+  ) {
+    return { kind: 'exec', argv: spec.argv as string[], timeoutMs: timeoutMs ?? 30_000 };
+  }
+  if (spec.method === 'http' && typeof spec.url === 'string') {
+    const httpMethod = typeof spec.httpMethod === 'string' ? spec.httpMethod.toUpperCase() : 'POST';
+    if (!['GET', 'POST', 'PUT', 'DELETE'].includes(httpMethod)) return undefined;
+    return {
+      kind: 'http',
+      method: httpMethod as 'GET' | 'POST' | 'PUT' | 'DELETE',
+      url: spec.url,
+      headers: {},
+      timeoutMs: timeoutMs ?? 10_000,
+    };
+  }
+  return undefined;
 }
 
 export function runExecShutdown(
