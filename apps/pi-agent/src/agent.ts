@@ -27,7 +27,6 @@ import type { Logger } from './log';
 import {
   MAX_READINGS_PER_REQUEST,
   type CommandResult,
-  type KioskTarget,
   type OfflineAction,
   type PowerCommand,
   type Reading,
@@ -387,5 +386,3 @@ export class Agent {
     }
   }
 }
-
-export type { KioskTarget };

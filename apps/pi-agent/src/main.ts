@@ -195,7 +195,12 @@ if (require.main === module) {
     (code) => process.exit(code),
     (err: unknown) => {
       if (err instanceof ConfigError || err instanceof UsageError) process.stderr.write(`${err.message}\n`);
-      else process.stderr.write(`wakeward-agent: ${(err as Error).message}\n`);
+      else {
+        const code = (err as { code?: unknown }).code;
+        process.stderr.write(
+          `wakeward-agent: ${typeof code === 'string' ? `${code}: ` : ''}${(err as Error).message}\n`,
+        );
+      }
       process.exit(err instanceof UsageError ? 2 : 1);
     },
   );
