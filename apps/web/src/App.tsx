@@ -1,87 +1,256 @@
-import { FormEvent, useEffect, useState } from 'react';
-import { api, ApiRequestError, Hospital, Me, Site } from './api';
-
 /**
- * Placeholder console: sign in and see the hospitals and sites you may see, with
- * their kiosk counts. The full console (fleet, schedules, charts, alerts) is its own issue.
+ * The console shell: sign-in, session expiry, the navigation that follows the
+ * user's role, live connection and alert badge, and the pages (loaded on demand so
+ * the first download stays small).
  */
+import { FormEvent, lazy, ReactNode, Suspense, useCallback, useEffect, useState } from 'react';
+import { api, ApiRequestError, Me, setSessionEndedHandler } from './api/client';
+import { Loading, NoAccess } from './components/common';
+import { ToastProvider, useToast } from './components/Toasts';
+import { LOCALES, useI18n, type MessageKey } from './i18n';
+import { connectLive, disconnectLive, useLiveConnected, useLiveEvent } from './live';
+import { Link, matchPath, navigate, useRoute } from './router';
+import { isOps, Session, SessionContext } from './session';
+
+const FleetPage = lazy(() => import('./pages/FleetPage'));
+const KioskPage = lazy(() => import('./pages/KioskPage'));
+const SchedulesPage = lazy(() => import('./pages/SchedulesPage'));
+const AuditPage = lazy(() => import('./pages/AuditPage'));
+const AgentsPage = lazy(() => import('./pages/AgentsPage'));
+const UnavailablePage = lazy(() => import('./pages/UnavailablePage'));
+
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const [notice, setNotice] = useState<MessageKey | null>(null);
   useEffect(() => {
-    api.me().then((r) => setMe(r.user), () => setMe(null));
+    api.me().then(
+      (r) => setMe(r.user),
+      () => setMe(null),
+    );
   }, []);
-  if (me === undefined) return <p style={styles.page}>Loading…</p>;
-  return me ? <Overview me={me} onLogout={() => setMe(null)} /> : <Login onLogin={setMe} />;
-}
-
-function Login({ onLogin }: { onLogin: (me: Me) => void }) {
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setError(null);
-    try {
-      onLogin((await api.login(username, password)).user);
-    } catch (err) {
-      setError(err instanceof ApiRequestError ? err.message : 'The server cannot be reached');
-    }
-  };
+  useEffect(() => {
+    setSessionEndedHandler(() => {
+      disconnectLive();
+      setNotice('login.expired');
+      setMe(null);
+    });
+    return () => setSessionEndedHandler(null);
+  }, []);
+  const signedOut = useCallback(() => {
+    disconnectLive();
+    setNotice('login.signedOut');
+    setMe(null);
+  }, []);
+  if (me === undefined) return <Loading />;
   return (
-    <form onSubmit={submit} style={{ ...styles.page, maxWidth: 320 }} aria-label="Sign in">
-      <h1>Wakeward</h1>
-      <label>
-        Username
-        <input name="username" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" style={styles.input} />
-      </label>
-      <label>
-        Password
-        <input name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" style={styles.input} />
-      </label>
-      {error && <p role="alert" style={{ color: '#b00020' }}>{error}</p>}
-      <button type="submit">Sign in</button>
-    </form>
+    <ToastProvider>
+      {me ? (
+        <Shell me={me} onSignedOut={signedOut} />
+      ) : (
+        <Login
+          notice={notice}
+          onLogin={(user) => {
+            setNotice(null);
+            setMe(user);
+          }}
+        />
+      )}
+    </ToastProvider>
   );
 }
 
-function Overview({ me, onLogout }: { me: Me; onLogout: () => void }) {
-  const [hospitals, setHospitals] = useState<Hospital[]>([]);
-  const [sites, setSites] = useState<(Site & { kiosks?: number })[]>([]);
-  useEffect(() => {
-    void (async () => {
-      setHospitals((await api.hospitals()).items);
-      const list = (await api.sites()).items;
-      setSites(await Promise.all(list.map(async (s) => ({ ...s, kiosks: await api.kioskCount(s.id) }))));
-    })();
-  }, []);
+function LanguageSwitch() {
+  const { locale, setLocale, t } = useI18n();
   return (
-    <main style={styles.page}>
-      <header style={{ display: 'flex', justifyContent: 'space-between', alignItems: 'center' }}>
-        <h1>Wakeward</h1>
-        <span>
-          {me.username} ({me.role}){' '}
-          <button onClick={() => api.logout().then(onLogout)}>Sign out</button>
-        </span>
-      </header>
-      {hospitals.map((h) => (
-        <section key={h.id}>
-          <h2>{h.name}</h2>
-          <ul>
-            {sites
-              .filter((s) => s.hospitalId === h.id)
-              .map((s) => (
-                <li key={s.id} data-testid="site">
-                  {s.name} — {s.kiosks ?? '…'} kiosks — {s.timeZone}
-                </li>
-              ))}
-          </ul>
-        </section>
-      ))}
+    <label className="lang">
+      <span className="sr-only">{t('nav.language')}</span>
+      <select value={locale} onChange={(e) => setLocale(e.target.value as typeof locale)} data-testid="language" aria-label={t('nav.language')}>
+        {LOCALES.map((l) => (
+          <option key={l.id} value={l.id}>
+            {l.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function Login({ onLogin, notice }: { onLogin: (me: Me) => void; notice: MessageKey | null }) {
+  const { t } = useI18n();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      onLogin((await api.login(username, password)).user);
+    } catch (err) {
+      if (err instanceof ApiRequestError) {
+        setError(err.status === 401 ? t('login.wrong') : err.status === 429 ? t('login.rateLimited') : err.message);
+      } else setError(t('common.unreachable'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main className="login">
+      <form onSubmit={submit} aria-label={t('login.title')} className="card">
+        <div className="login-head">
+          <h1>Wakeward</h1>
+          <LanguageSwitch />
+        </div>
+        <p className="muted">{t('login.tagline')}</p>
+        {notice && (
+          <p className="notice" role="status" data-testid="login-notice">
+            {t(notice)}
+          </p>
+        )}
+        <label className="field">
+          {t('login.username')}
+          <input name="username" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" required autoFocus />
+        </label>
+        <label className="field">
+          {t('login.password')}
+          <input name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" required />
+        </label>
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={busy}>
+          {t('login.submit')}
+        </button>
+      </form>
     </main>
   );
 }
 
-const styles = {
-  page: { fontFamily: 'system-ui, sans-serif', margin: '2rem auto', maxWidth: 960, padding: '0 1rem' },
-  input: { display: 'block', width: '100%', marginBottom: '0.75rem' },
-} as const;
+interface NavItem {
+  path: string;
+  label: MessageKey;
+  opsOnly?: boolean;
+}
+const NAV: NavItem[] = [
+  { path: '/fleet', label: 'nav.fleet' },
+  { path: '/schedules', label: 'nav.schedules' },
+  { path: '/agents', label: 'nav.agents', opsOnly: true },
+  { path: '/environment', label: 'nav.environment', opsOnly: true },
+  { path: '/alerts', label: 'nav.alerts', opsOnly: true },
+  { path: '/audit', label: 'nav.audit' },
+];
+
+function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
+  const { t } = useI18n();
+  useState(() => connectLive());
+  const [session, setSession] = useState<Session | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  useEffect(() => {
+    Promise.all([api.hospitals(), api.sites()]).then(
+      ([h, s]) => setSession({ me, hospitals: h.items, sites: s.items }),
+      setLoadError,
+    );
+  }, [me]);
+  const route = useRoute();
+  useEffect(() => {
+    if (route.path === '/' || route.path === '/index.html') navigate('/fleet', { replace: true });
+  }, [route.path]);
+
+  const logout = async () => {
+    await api.logout().catch(() => undefined);
+    onSignedOut();
+  };
+  const nav = NAV.filter((n) => !n.opsOnly || isOps(me.role));
+  const noHospitals = session && session.hospitals.length === 0;
+
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <Link to="/fleet" className="brand">
+          Wakeward
+        </Link>
+        <nav aria-label={t('nav.main')}>
+          {nav.map((n) => (
+            <Link key={n.path} to={n.path} className={route.path.startsWith(n.path) ? 'active' : ''} data-testid={`nav-${n.path.slice(1)}`}>
+              {t(n.label)}
+              {n.path === '/alerts' && <AlertBadge />}
+            </Link>
+          ))}
+        </nav>
+        <div className="topbar-right">
+          <LiveDot />
+          <LanguageSwitch />
+          <span className="user" data-testid="user">
+            {me.username} · {t(`role.${me.role}` as MessageKey)}
+          </span>
+          <button onClick={logout} data-testid="logout">
+            {t('nav.logout')}
+          </button>
+        </div>
+      </header>
+      <main className="content">
+        {loadError ? (
+          <NoAccess />
+        ) : !session ? (
+          <Loading />
+        ) : noHospitals ? (
+          <NoAccess detail={t('noAccess.noHospitals')} />
+        ) : (
+          <SessionContext.Provider value={session}>
+            <Suspense fallback={<Loading />}>
+              <Page path={route.path} session={session} />
+            </Suspense>
+          </SessionContext.Provider>
+        )}
+      </main>
+    </div>
+  );
+}
+
+function Page({ path, session }: { path: string; session: Session }): ReactNode {
+  const ops = isOps(session.me.role);
+  const kiosk = matchPath('/kiosks/:id', path);
+  if (kiosk) return <KioskPage key={kiosk.id} kioskId={kiosk.id} />;
+  if (path.startsWith('/fleet')) return <FleetPage />;
+  if (path.startsWith('/schedules')) return <SchedulesPage />;
+  if (path.startsWith('/audit')) return <AuditPage />;
+  if (path.startsWith('/agents')) return ops ? <AgentsPage /> : <NoAccess />;
+  if (path.startsWith('/environment')) return ops ? <UnavailablePage page="environment" /> : <NoAccess />;
+  if (path.startsWith('/alerts')) return ops ? <UnavailablePage page="alerts" /> : <NoAccess />;
+  if (path === '/' || path === '/index.html') return null;
+  return <NotFound />;
+}
+
+function NotFound() {
+  const { t } = useI18n();
+  return <p className="error">{t('common.pageNotFound')}</p>;
+}
+
+function LiveDot() {
+  const { t } = useI18n();
+  const live = useLiveConnected();
+  return (
+    <span className={`live-dot ${live ? 'on' : 'off'}`} title={live ? t('live.connected') : t('live.disconnected')} data-testid="live" data-connected={live}>
+      {live ? t('live.short') : t('live.offShort')}
+    </span>
+  );
+}
+
+/** Counts alerts opened since the page loaded and says so in a toast. */
+function AlertBadge() {
+  const { t } = useI18n();
+  const toast = useToast();
+  const [count, setCount] = useState(0);
+  useLiveEvent<{ kind?: string; message?: string }>('alert.opened', (a) => {
+    setCount((c) => c + 1);
+    toast(t('alerts.newToast', { text: a.message ?? a.kind ?? '' }), 'alert');
+  });
+  return count ? (
+    <span className="badge" data-testid="alert-badge">
+      {count}
+    </span>
+  ) : null;
+}

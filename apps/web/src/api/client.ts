@@ -1,0 +1,101 @@
+/**
+ * The console's one typed client for the API: same-origin, session cookie, JSON
+ * errors `{"error":{"code","message","field"}}`. A 401 on any call but login and
+ * me means the session ended: the shell is told once and shows the sign-in form.
+ */
+import type {
+  AgentView,
+  AuditEntry,
+  EnrolmentCode,
+  Fleet,
+  Hospital,
+  KioskSchedule,
+  Kiosk,
+  LivenessEvent,
+  Me,
+  Page,
+  PowerRule,
+  RulePreview,
+  RuleInput,
+  Site,
+} from './types';
+
+export * from './types';
+
+export interface ApiError {
+  code: string;
+  message: string;
+  field?: string;
+  details?: { field: string; message: string }[];
+}
+
+export class ApiRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: ApiError,
+  ) {
+    super(error.message);
+  }
+}
+
+let onSessionEnded: (() => void) | null = null;
+/** The shell registers here to be told when the server says the session is gone. */
+export function setSessionEndedHandler(handler: (() => void) | null) {
+  onSessionEnded = handler;
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 204) return undefined as T;
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const error: ApiError = json.error ?? { code: `HTTP_${res.status}`, message: res.statusText };
+    if (res.status === 401 && !path.startsWith('/api/auth/')) onSessionEnded?.();
+    throw new ApiRequestError(res.status, error);
+  }
+  return json as T;
+}
+
+const qs = (params: Record<string, string | number | undefined | null>) => {
+  const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== '') as [string, string | number][];
+  return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)]))}` : '';
+};
+
+export const api = {
+  login: (username: string, password: string) => request<{ user: Me }>('POST', '/api/auth/login', { username, password }),
+  logout: () => request<void>('POST', '/api/auth/logout'),
+  me: () => request<{ user: Me }>('GET', '/api/auth/me'),
+
+  hospitals: () => request<Page<Hospital>>('GET', '/api/hospitals?pageSize=500'),
+  sites: (hospitalId?: string) => request<Page<Site>>('GET', `/api/sites${qs({ hospitalId, pageSize: 500 })}`),
+  site: (id: string) => request<Site>('GET', `/api/sites/${id}`),
+
+  fleet: (siteId: string) => request<Fleet>('GET', `/api/fleet${qs({ siteId })}`),
+  kiosks: (q: { hospitalId?: string; siteId?: string; q?: string; pageSize?: number; page?: number }) =>
+    request<Page<Kiosk>>('GET', `/api/kiosks${qs(q)}`),
+  kiosk: (id: string) => request<Kiosk>('GET', `/api/kiosks/${id}`),
+  updateKiosk: (id: string, patch: Partial<Kiosk>) => request<Kiosk>('PATCH', `/api/kiosks/${id}`, patch),
+  kioskSchedule: (id: string, days = 7) => request<KioskSchedule>('GET', `/api/kiosks/${id}/schedule${qs({ days })}`),
+  kioskLiveness: (id: string) => request<{ items: LivenessEvent[] }>('GET', `/api/kiosks/${id}/liveness`),
+
+  rules: (hospitalId: string) => request<Page<PowerRule>>('GET', `/api/rules${qs({ hospitalId, pageSize: 500 })}`),
+  rule: (id: string) => request<PowerRule>('GET', `/api/rules/${id}`),
+  createRule: (body: RuleInput & { hospitalId: string }) => request<PowerRule>('POST', '/api/rules', body),
+  updateRule: (id: string, body: Partial<RuleInput>) => request<PowerRule>('PATCH', `/api/rules/${id}`, body),
+  deleteRule: (id: string) => request<void>('DELETE', `/api/rules/${id}`),
+  previewRule: (body: { rule: Partial<RuleInput> & { hospitalId?: string }; ruleId?: string; kioskIds: string[]; days?: number }) =>
+    request<RulePreview>('POST', '/api/rules/preview', body),
+
+  audit: (q: { page?: number; pageSize?: number; entityType?: string; entityId?: string; action?: string; hospitalId?: string }) =>
+    request<Page<AuditEntry>>('GET', `/api/audit${qs(q)}`),
+  undo: (id: string) => request<{ undone: true; entry: AuditEntry }>('POST', `/api/audit/${id}/undo`),
+
+  agents: (siteId: string) => request<Page<AgentView>>('GET', `/api/agents${qs({ siteId, pageSize: 500 })}`),
+  createEnrolmentCode: (siteId: string) => request<EnrolmentCode>('POST', `/api/sites/${siteId}/enrolment-codes`),
+  revokeAgent: (id: string) => request<unknown>('POST', `/api/agents/${id}/revoke`),
+};

@@ -1,0 +1,167 @@
+/** Shapes of the API's answers, as the console reads them (see apps/api/src/<domain>/). */
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export type Role = 'admin' | 'ops' | 'staff' | 'viewer';
+
+export interface Me {
+  id: string;
+  username: string;
+  role: Role;
+  hospitalIds: string[] | 'all';
+}
+
+export interface Hospital {
+  id: string;
+  code: string;
+  name: string;
+}
+
+export interface Site {
+  id: string;
+  hospitalId: string;
+  name: string;
+  timeZone: string;
+}
+
+export const KIOSK_KINDS = ['registration', 'payment', 'report-printer', 'self-service', 'information', 'other'] as const;
+export type KioskKind = (typeof KIOSK_KINDS)[number];
+
+export interface Kiosk {
+  id: string;
+  hospitalId: string;
+  siteId: string;
+  code: string;
+  name: string;
+  kind: KioskKind;
+  location: string;
+  ip: string | null;
+  mac: string;
+  subnet: string | null;
+  vncPort: number;
+  updatedAt?: string;
+}
+
+export type Expected = 'on' | 'off' | 'unmanaged';
+export type Observed = 'up' | 'down' | 'unknown';
+
+export interface FleetKiosk {
+  id: string;
+  code: string;
+  name: string;
+  kind: KioskKind;
+  location: string;
+  ip: string | null;
+  mac: string;
+  expected: Expected;
+  expectedRuleId?: string;
+  observed: Observed;
+  lastSeenAt: string | null;
+  agents: { id: string; name: string; up: boolean; observedAt: string }[];
+}
+
+export interface Fleet {
+  site: { id: string; name: string; timeZone: string; hospitalId: string };
+  kiosks: FleetKiosk[];
+}
+
+export interface KioskLivenessMessage {
+  kioskId: string;
+  siteId: string;
+  hospitalId: string;
+  observed: 'up' | 'down';
+  observedAt: string;
+}
+
+export interface LivenessEvent {
+  observedAt?: string;
+  at?: string;
+  up?: boolean;
+  observed?: Observed;
+  agentId?: string;
+  agentName?: string;
+}
+
+export interface ScheduleDay {
+  date: string;
+  winner: { id: string; name: string; layer: 'regular' | 'override'; scopeKind: ScopeKind } | null;
+  reason: string;
+  intervals: { start: string; end: string; state: Expected }[];
+  candidates: { ruleId: string; name: string; inForce: boolean; reason: string }[];
+}
+
+export interface KioskSchedule {
+  timeZone: string;
+  days: ScheduleDay[];
+}
+
+export type ScopeKind = 'hospital' | 'site' | 'kiosks';
+export type RuleScope = { kind: 'hospital' } | { kind: 'site'; siteId: string } | { kind: 'kiosks'; kioskIds: string[] };
+export interface PowerWindow {
+  start: string;
+  end: string;
+}
+
+export interface RuleInput {
+  name: string;
+  scope: RuleScope;
+  layer: 'regular' | 'override';
+  days: number[] | null;
+  from: string | null;
+  until: string | null;
+  windows: PowerWindow[];
+  priority: number;
+}
+
+export interface PowerRule extends RuleInput {
+  id: string;
+  hospitalId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RulePreview {
+  kiosks: { kioskId: string; code: string; name: string; schedule: KioskSchedule }[];
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actorId: string | null;
+  actorName: string;
+  action: string;
+  entityType: string;
+  entityId: string | null;
+  hospitalId: string | null;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
+export interface AgentView {
+  id: string;
+  siteId: string;
+  name: string;
+  location: string;
+  subnets: string[];
+  hostname: string | null;
+  version: string | null;
+  lastHeartbeatAt: string | null;
+  clockSkewMs: number | null;
+  uptimeS: number | null;
+  bufferedCount: number | null;
+  tokenRevokedAt: string | null;
+  enrolled: boolean;
+  online: boolean;
+}
+
+export interface EnrolmentCode {
+  id: string;
+  siteId: string;
+  code: string;
+  expiresAt: string;
+  installCommand: string;
+}

@@ -1,0 +1,137 @@
+/**
+ * The Pi agents of a site: online or not, last heartbeat, version, clock skew,
+ * buffered readings; create an enrolment code (shown once, with the install
+ * command) and revoke an agent's token.
+ */
+import { useEffect, useState } from 'react';
+import { AgentView, api, ApiRequestError, EnrolmentCode } from '../api/client';
+import { ErrorNote, Loading, SitePicker } from '../components/common';
+import { useToast } from '../components/Toasts';
+import { useI18n } from '../i18n';
+import { setQueryParam, useRoute } from '../router';
+import { isOps, useSession } from '../session';
+
+export default function AgentsPage() {
+  const { t, ago, dateTime } = useI18n();
+  const toast = useToast();
+  const { me, hospitals, sites } = useSession();
+  const { query } = useRoute();
+  const siteId = query.get('site') ?? sites[0]?.id ?? '';
+  const site = sites.find((s) => s.id === siteId);
+  const [agents, setAgents] = useState<AgentView[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [version, setVersion] = useState(0);
+  const [code, setCode] = useState<EnrolmentCode | null>(null);
+  useEffect(() => {
+    setAgents(null);
+    setError(null);
+    api.agents(siteId).then((p) => setAgents(p.items), setError);
+  }, [siteId, version]);
+  useEffect(() => setCode(null), [siteId]);
+  // Online means a heartbeat in the last 90 s: refresh so the page does not go stale.
+  useEffect(() => {
+    const timer = setInterval(() => setVersion((v) => v + 1), 30_000);
+    return () => clearInterval(timer);
+  }, []);
+
+  const createCode = async () => {
+    try {
+      setCode(await api.createEnrolmentCode(siteId));
+    } catch (err) {
+      toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
+    }
+  };
+  const revoke = async (a: AgentView) => {
+    if (!window.confirm(t('agents.confirmRevoke', { name: a.name }))) return;
+    try {
+      await api.revokeAgent(a.id);
+      toast(t('agents.revoked', { name: a.name }));
+      setVersion((v) => v + 1);
+    } catch (err) {
+      toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
+    }
+  };
+  const skew = (ms: number | null) => (ms === null ? '—' : `${ms > 0 ? '+' : ''}${(ms / 1000).toFixed(1)} s`);
+
+  return (
+    <section>
+      <div className="page-head">
+        <h1>{t('agents.title')}</h1>
+        <SitePicker hospitals={hospitals} sites={sites} value={siteId} onChange={(id) => setQueryParam('site', id)} />
+      </div>
+      {isOps(me.role) && (
+        <div className="card">
+          <div className="card-head">
+            <h2>{t('agents.enrol')}</h2>
+            <button className="primary" onClick={createCode} data-testid="create-enrolment-code">
+              {t('agents.createCode')}
+            </button>
+          </div>
+          <p className="hint">{t('agents.enrolHint', { site: site?.name ?? '' })}</p>
+          {code && (
+            <div className="secret" data-testid="enrolment-code">
+              <p>
+                <strong>{t('agents.codeOnce')}</strong> {t('agents.expires', { at: dateTime(code.expiresAt) })}
+              </p>
+              <p className="code-big">
+                <code>{code.code}</code>
+              </p>
+              <p>{t('agents.installCommand')}</p>
+              <pre>
+                <code>{code.installCommand}</code>
+              </pre>
+              <button onClick={() => navigator.clipboard?.writeText(code.installCommand).then(() => toast(t('common.copied')))}>{t('common.copy')}</button>
+            </div>
+          )}
+        </div>
+      )}
+      <ErrorNote error={error} />
+      {!agents && !error && <Loading />}
+      {agents && (
+        <div className="card">
+          <table className="table" data-testid="agents-table">
+            <thead>
+              <tr>
+                <th>{t('agents.name')}</th>
+                <th>{t('agents.status')}</th>
+                <th>{t('agents.lastHeartbeat')}</th>
+                <th>{t('agents.version')}</th>
+                <th>{t('agents.skew')}</th>
+                <th>{t('agents.buffered')}</th>
+                <th>{t('agents.subnets')}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {agents.map((a) => (
+                <tr key={a.id} data-testid="agent-row" data-name={a.name} data-online={a.online}>
+                  <td>
+                    <strong>{a.name}</strong>
+                    <div className="muted small">{a.location}</div>
+                  </td>
+                  <td>
+                    <span className={`pill ${a.online ? 'up' : 'down'}`}>{a.online ? t('agents.online') : t('agents.offline')}</span>
+                    {!a.enrolled && <div className="muted small">{a.tokenRevokedAt ? t('agents.tokenRevoked') : t('agents.notEnrolled')}</div>}
+                  </td>
+                  <td title={a.lastHeartbeatAt ? dateTime(a.lastHeartbeatAt) : ''}>{ago(a.lastHeartbeatAt)}</td>
+                  <td>{a.version ?? '—'}</td>
+                  <td className={a.clockSkewMs !== null && Math.abs(a.clockSkewMs) > 2000 ? 'warn' : ''}>{skew(a.clockSkewMs)}</td>
+                  <td>{a.bufferedCount ?? '—'}</td>
+                  <td className="small">{a.subnets.join(', ')}</td>
+                  <td>
+                    {isOps(me.role) && a.enrolled && (
+                      <button className="danger" onClick={() => revoke(a)} data-testid="revoke">
+                        {t('agents.revoke')}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {agents.length === 0 && <p className="empty">{t('agents.none')}</p>}
+        </div>
+      )}
+    </section>
+  );
+}
