@@ -34,6 +34,9 @@ export class AgentCommandsService {
    * Queues commands for several agents: all recorded in MySQL, then all made
    * pending in one Redis transaction. `beforeDelivery` runs inside the same
    * database transaction (for the caller's audit entries): if it fails, nothing is sent.
+   * Called inside a caller's transaction, the commands are pending in Redis before
+   * that transaction commits; a result arriving early is still accepted because
+   * the command is pending.
    */
   enqueueMany(
     items: Array<{ agentId: string; command: NewPowerCommand }>,
