@@ -12,8 +12,10 @@
  *
  * Sending
  *   sendMagicPacket(mac, { address, port=9, repeat=3, intervalMs=100, broadcast=false, bindAddress?, password?, signal? })
- *     -> Promise<{ sent, bytes }>; throws WakeSendError (WOL_TARGET_INVALID | WOL_SEND_FAILED).
+ *     -> Promise<{ sent, bytes }>; throws WakeSendError (WOL_TARGET_INVALID | WOL_SEND_FAILED | MAC_INVALID | ...).
  *     The address is always explicit (directed broadcast or unicast); the limited broadcast is refused.
+ *   sendMagicPackets([{ mac, address, port?, broadcast?, password? }], { repeat, intervalMs, bindAddress?, signal? })
+ *     -> Promise<Array<{ sent, bytes, error? }>>: many kiosks at once over shared sockets, one outcome each.
  *
  * Subnets
  *   broadcastAddress(ip, cidrOrSubnet): string   10.1.2.17 + "24" | "10.1.2.0/24" | "255.255.255.0" -> 10.1.2.255
@@ -23,6 +25,12 @@ export { MacAddressError, formatMac, isValidMac, normalizeMac, parseMac } from '
 export type { MacAddressErrorCode } from './mac';
 export { MAGIC_PACKET_LENGTH, SecureOnPasswordError, magicPacket, parseSecureOnPassword } from './packet';
 export type { SecureOnPassword } from './packet';
-export { WakeSendError, sendMagicPacket } from './send';
-export type { SendMagicPacketOptions, SendMagicPacketResult } from './send';
+export { WakeSendError, sendMagicPacket, sendMagicPackets } from './send';
+export type {
+  MagicPacketOutcome,
+  MagicPacketTarget,
+  SendMagicPacketOptions,
+  SendMagicPacketResult,
+  SendOptions,
+} from './send';
 export { SubnetError, broadcastAddress, intToIpv4, ipv4ToInt, isLimitedBroadcast } from './subnet';

@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { intToIpv4 } from './subnet';
 import { magicPacket } from './packet';
-import { WakeSendError, sendMagicPacket } from './send';
+import { WakeSendError, sendMagicPacket, sendMagicPackets } from './send';
 
 interface Captured {
   data: Buffer;
@@ -110,5 +110,35 @@ describe('sendMagicPacket over loopback', () => {
     await expect(sendMagicPacket('00:1a:2b:3c:4d:5e', { address: '127.0.0.1', port: 70000 })).rejects.toThrow(
       /between 1 and 65535/,
     );
+  });
+
+  it('wakes many kiosks in one go, each on its own port, bad targets failing alone', async () => {
+    const receivers = await Promise.all([capture(), capture(), capture()]);
+    const macs = ['00:1a:2b:3c:4d:01', '00:1a:2b:3c:4d:02', '00:1a:2b:3c:4d:03'];
+    const outcomes = await sendMagicPackets(
+      [
+        { mac: macs[0]!, address: '127.0.0.1', port: receivers[0]!.port },
+        { mac: 'bogus', address: '127.0.0.1', port: receivers[1]!.port },
+        { mac: macs[2]!, address: '127.0.0.1', port: receivers[2]!.port, broadcast: true, password: '1.2.3.4' },
+        { mac: macs[1]!, address: 'not-an-ip' },
+      ],
+      { repeat: 2, intervalMs: 30 },
+    );
+    expect(outcomes.map((o) => [o.sent, o.error?.code])).toEqual([
+      [2, undefined],
+      [0, 'MAC_INVALID'],
+      [2, undefined],
+      [0, 'WOL_TARGET_INVALID'],
+    ]);
+    await receivers[0]!.waitFor(2);
+    await receivers[2]!.waitFor(2);
+    expect(receivers[0]!.packets.every((p) => p.data.equals(magicPacket(macs[0]!)))).toBe(true);
+    expect(receivers[2]!.packets.every((p) => p.data.equals(magicPacket(macs[2]!, { password: '1.2.3.4' })))).toBe(
+      true,
+    );
+    expect(receivers[1]!.packets).toHaveLength(0);
+    // Round 1 reaches every kiosk before round 2 starts.
+    expect(Math.abs(receivers[0]!.packets[0]!.at - receivers[2]!.packets[0]!.at)).toBeLessThan(25);
+    expect(receivers[0]!.packets[1]!.at - receivers[0]!.packets[0]!.at).toBeGreaterThanOrEqual(25);
   });
 });

@@ -1,20 +1,22 @@
 import dgram from 'node:dgram';
 import { isIP } from 'node:net';
-import { magicPacket, type SecureOnPassword } from './packet';
+import { MacAddressError } from './mac';
+import { magicPacket, SecureOnPasswordError, type SecureOnPassword } from './packet';
 import { isLimitedBroadcast } from './subnet';
 
 /*
  * Why not the `wake_on_lan` npm package (it is a dependency, and its
  * createMagicPacket is correct): its `wake()` defaults to the limited broadcast
  * address, always sets SO_BROADCAST even for unicast, has no SecureOn password,
- * cannot bind to a chosen interface address and reports only the first error
- * through a callback. We need a directed broadcast or unicast target that is
- * always explicit, the broadcast flag only when asked, and a promise that says
- * how many packets actually left. So this module uses `node:dgram` directly.
+ * cannot bind to a chosen interface address, opens one socket per MAC and reports
+ * only the first error through a callback. We need a directed broadcast or unicast
+ * target that is always explicit, the broadcast flag only when asked, many kiosks
+ * woken in the same millisecond, and per-kiosk outcomes. So this module uses
+ * `node:dgram` directly.
  */
 
 export class WakeSendError extends Error {
-  readonly code: 'WOL_TARGET_INVALID' | 'WOL_SEND_FAILED';
+  readonly code: 'WOL_TARGET_INVALID' | 'WOL_SEND_FAILED' | 'MAC_INVALID' | 'SECUREON_PASSWORD_INVALID';
   constructor(code: WakeSendError['code'], message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'WakeSendError';
@@ -22,31 +24,111 @@ export class WakeSendError extends Error {
   }
 }
 
-export interface SendMagicPacketOptions {
+export interface MagicPacketTarget {
+  mac: string;
   /** Directed broadcast (e.g. 10.1.2.255) or unicast address of the kiosk. Required: no default. */
   address: string;
   /** UDP port; 9 (discard) is the convention, 7 is also common. */
   port?: number;
-  /** How many packets to send; WoL is fire-and-forget over UDP, so a few repeats cover loss. */
+  /** Set SO_BROADCAST; needed when `address` is a broadcast address of an attached subnet. */
+  broadcast?: boolean;
+  password?: SecureOnPassword;
+}
+
+export interface SendOptions {
+  /** How many packets per target; WoL is fire-and-forget over UDP, so a few repeats cover loss. */
   repeat?: number;
   /** Pause between repeats, in ms. */
   intervalMs?: number;
-  /** Set SO_BROADCAST; needed when `address` is a broadcast address of an attached subnet. */
-  broadcast?: boolean;
   /** Local address to send from, to choose the interface/VLAN on a multi-homed Pi. */
   bindAddress?: string;
-  password?: SecureOnPassword;
   signal?: AbortSignal;
 }
+
+export type SendMagicPacketOptions = Omit<MagicPacketTarget, 'mac'> & SendOptions;
 
 export interface SendMagicPacketResult {
   sent: number;
   bytes: number;
 }
 
+export interface MagicPacketOutcome extends SendMagicPacketResult {
+  /** Set when this target got fewer packets than asked (invalid target or send error). */
+  error?: WakeSendError;
+}
+
 /** Sends `repeat` magic packets for `mac` to `address:port`, `intervalMs` apart. */
 export async function sendMagicPacket(mac: string, options: SendMagicPacketOptions): Promise<SendMagicPacketResult> {
-  const { address, port = 9, repeat = 3, intervalMs = 100, broadcast = false } = options;
+  const [outcome] = await sendMagicPackets([{ ...options, mac }], options);
+  if (outcome!.error) throw outcome!.error;
+  return { sent: outcome!.sent, bytes: outcome!.bytes };
+}
+
+/**
+ * Wakes many kiosks at once: round 1 goes to every target back to back, then round
+ * 2 after `intervalMs`, and so on. Sockets are shared (one per address family and
+ * broadcast flag), so 200 kiosks leave in about a millisecond. One bad target
+ * fails alone; the outcomes are in the order of `targets`.
+ */
+export async function sendMagicPackets(
+  targets: MagicPacketTarget[],
+  options: SendOptions = {},
+): Promise<MagicPacketOutcome[]> {
+  const { repeat = 3, intervalMs = 100 } = options;
+  if (!Number.isInteger(repeat) || repeat < 1) {
+    throw new WakeSendError('WOL_TARGET_INVALID', `repeat ${repeat} must be >= 1`);
+  }
+  const outcomes: MagicPacketOutcome[] = targets.map(() => ({ sent: 0, bytes: 0 }));
+  const ready: Array<{ index: number; packet: Buffer; address: string; port: number; socketKey: string }> = [];
+  for (const [index, target] of targets.entries()) {
+    try {
+      const { address, port = 9, broadcast = false } = target;
+      const family = checkTarget(address, port);
+      const packet = magicPacket(target.mac, { password: target.password });
+      outcomes[index]!.bytes = packet.length;
+      ready.push({ index, packet, address, port, socketKey: `${family}:${broadcast}` });
+    } catch (err) {
+      outcomes[index]!.error = toWakeError(err, target);
+    }
+  }
+
+  const sockets = new Map<string, dgram.Socket>();
+  try {
+    for (const key of new Set(ready.map((r) => r.socketKey))) {
+      try {
+        sockets.set(key, await openSocket(key, options.bindAddress));
+      } catch (err) {
+        for (const r of ready.filter((x) => x.socketKey === key))
+          outcomes[r.index]!.error = toWakeError(err, targets[r.index]!);
+      }
+    }
+    for (let round = 0; round < repeat; round++) {
+      if (options.signal?.aborted) break;
+      if (round > 0) await delay(intervalMs, options.signal);
+      if (options.signal?.aborted) break;
+      await Promise.all(
+        ready.map(async (r) => {
+          const socket = sockets.get(r.socketKey);
+          const outcome = outcomes[r.index]!;
+          if (!socket || outcome.error) return;
+          try {
+            await new Promise<void>((resolve, reject) =>
+              socket.send(r.packet, r.port, r.address, (err) => (err ? reject(err) : resolve())),
+            );
+            outcome.sent++;
+          } catch (err) {
+            outcome.error = toWakeError(err, targets[r.index]!);
+          }
+        }),
+      );
+    }
+  } finally {
+    for (const socket of sockets.values()) socket.close();
+  }
+  return outcomes;
+}
+
+function checkTarget(address: string, port: number): 4 | 6 {
   const family = isIP(address);
   if (family === 0) throw new WakeSendError('WOL_TARGET_INVALID', `${JSON.stringify(address)} is not an IP address`);
   if (isLimitedBroadcast(address)) {
@@ -60,43 +142,37 @@ export async function sendMagicPacket(mac: string, options: SendMagicPacketOptio
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new WakeSendError('WOL_TARGET_INVALID', `port ${port} is not between 1 and 65535`);
   }
-  if (!Number.isInteger(repeat) || repeat < 1)
-    throw new WakeSendError('WOL_TARGET_INVALID', `repeat ${repeat} must be >= 1`);
-  const packet = magicPacket(mac, { password: options.password });
+  return family as 4 | 6;
+}
 
-  const socket = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
-  let socketError: Error | undefined;
-  socket.on('error', (err) => (socketError = err));
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind({ address: options.bindAddress, port: 0 }, () => {
-        socket.off('error', reject);
-        resolve();
-      });
+async function openSocket(key: string, bindAddress: string | undefined): Promise<dgram.Socket> {
+  const [family, broadcast] = key.split(':');
+  const socket = dgram.createSocket(family === '6' ? 'udp6' : 'udp4');
+  // Errors after bind surface through send callbacks; keep them from crashing the process.
+  socket.on('error', () => {});
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind({ address: bindAddress, port: 0 }, () => {
+      socket.off('error', reject);
+      resolve();
     });
-    socket.setBroadcast(broadcast);
+  });
+  socket.setBroadcast(broadcast === 'true');
+  return socket;
+}
 
-    let sent = 0;
-    for (let i = 0; i < repeat; i++) {
-      if (options.signal?.aborted) break;
-      if (i > 0) await delay(intervalMs, options.signal);
-      if (options.signal?.aborted) break;
-      await new Promise<void>((resolve, reject) =>
-        socket.send(packet, port, address, (err) => (err ? reject(err) : resolve())),
-      );
-      sent++;
-    }
-    if (socketError) throw socketError;
-    return { sent, bytes: packet.length };
-  } catch (err) {
-    if (err instanceof WakeSendError) throw err;
-    throw new WakeSendError('WOL_SEND_FAILED', `sending to ${address}:${port} failed: ${(err as Error).message}`, {
-      cause: err,
-    });
-  } finally {
-    socket.close();
+function toWakeError(err: unknown, target: MagicPacketTarget): WakeSendError {
+  if (err instanceof WakeSendError) return err;
+  if (err instanceof MacAddressError || err instanceof SecureOnPasswordError) {
+    return new WakeSendError(err.code, err.message, { cause: err });
   }
+  return new WakeSendError(
+    'WOL_SEND_FAILED',
+    `sending to ${target.address}:${target.port ?? 9} failed: ${(err as Error).message}`,
+    {
+      cause: err,
+    },
+  );
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {

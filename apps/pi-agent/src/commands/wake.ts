@@ -9,7 +9,7 @@
  *            > the target's `wolPort` > config `wake.port` (9)
  * SO_BROADCAST is set only when sending to the target's broadcast address.
  */
-import { MacAddressError, normalizeMac, sendMagicPacket } from '@wakeward/wol';
+import { sendMagicPackets, type MagicPacketTarget } from '@wakeward/wol';
 import type { AgentConfig } from '../config';
 import type { Logger } from '../log';
 import type { KioskTarget, TargetOutcome } from '../protocol';
@@ -28,32 +28,32 @@ export function wakeDestination(
 }
 
 export function createWakeKiosks(config: AgentConfig['wake'], log: Logger): WakeKiosks {
-  return (targets) =>
-    Promise.all(
-      targets.map(async (target): Promise<TargetOutcome> => {
-        const destination = wakeDestination(target, config);
-        if (!target.mac)
-          return { kioskId: target.kioskId, ok: false, error: 'MAC_MISSING: the kiosk has no MAC address' };
-        if (!destination)
-          return {
-            kioskId: target.kioskId,
-            ok: false,
-            error: 'WAKE_ADDRESS_MISSING: no broadcast or ip for the kiosk',
-          };
-        try {
-          const sent = await sendMagicPacket(normalizeMac(target.mac), {
-            ...destination,
-            repeat: config.repeat,
-            intervalMs: config.intervalMs,
-            bindAddress: config.bindAddress,
-            password: config.password,
-          });
-          log.debug('magic packets sent', { kioskId: target.kioskId, ...destination, sent: sent.sent });
-          return { kioskId: target.kioskId, ok: true, error: null };
-        } catch (err) {
-          const code = err instanceof MacAddressError ? err.code : ((err as { code?: string }).code ?? 'WAKE_FAILED');
-          return { kioskId: target.kioskId, ok: false, error: `${code}: ${(err as Error).message}` };
-        }
-      }),
+  return async (targets) => {
+    const outcomes: TargetOutcome[] = targets.map((t) => ({ kioskId: t.kioskId, ok: false, error: null }));
+    const sendable: Array<{ index: number; packet: MagicPacketTarget }> = [];
+    for (const [index, target] of targets.entries()) {
+      const destination = wakeDestination(target, config);
+      if (!target.mac) outcomes[index]!.error = 'MAC_MISSING: the kiosk has no MAC address';
+      else if (!destination) outcomes[index]!.error = 'WAKE_ADDRESS_MISSING: no broadcast or ip for the kiosk';
+      else sendable.push({ index, packet: { mac: target.mac, ...destination, password: config.password } });
+    }
+    // All kiosks of a command in one batch: round 1 leaves for every kiosk within
+    // about a millisecond of dueAt, instead of queueing behind one socket per kiosk.
+    const sent = await sendMagicPackets(
+      sendable.map((s) => s.packet),
+      { repeat: config.repeat, intervalMs: config.intervalMs, bindAddress: config.bindAddress },
     );
+    for (const [i, { index, packet }] of sendable.entries()) {
+      const result = sent[i]!;
+      if (result.error) outcomes[index]!.error = `${result.error.code}: ${result.error.message}`;
+      else outcomes[index] = { kioskId: targets[index]!.kioskId, ok: true, error: null };
+      log.debug('magic packets sent', {
+        kioskId: targets[index]!.kioskId,
+        address: packet.address,
+        port: packet.port,
+        sent: result.sent,
+      });
+    }
+    return outcomes;
+  };
 }
