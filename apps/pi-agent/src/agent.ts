@@ -27,6 +27,7 @@ import type { Logger } from './log';
 import {
   MAX_READINGS_PER_REQUEST,
   type CommandResult,
+  type KioskTarget,
   type OfflineAction,
   type PowerCommand,
   type Reading,
@@ -64,6 +65,7 @@ export class Agent {
   private flushWaiter: (() => void) | undefined;
   private lastPollProgress = Date.now();
   private probeIntervalS: number;
+  private readonly commandTargets = new Map<string, { target: KioskTarget; seenAt: number }>();
   private readingIntervalS: number;
 
   constructor(
@@ -237,6 +239,7 @@ export class Agent {
       if (command.type === 'cancel') continue;
       this.offline.noteCommand(command);
       this.probes.learn(command.targets);
+      for (const t of command.targets) this.commandTargets.set(t.kioskId, { target: t, seenAt: Date.now() });
     }
     this.runner.deliver(commands);
   }
@@ -262,7 +265,13 @@ export class Agent {
     const fetched = await this.client.getPlan(this.config.plan.hours, this.plan.etag);
     if (fetched.notModified) return;
     this.plan.save(fetched.plan, fetched.etag);
-    for (const item of fetched.plan.items) this.probes.learn(item.targets);
+    // Probe what the plan and the last day's commands name; forget the rest.
+    const dayAgo = Date.now() - 24 * 3600_000;
+    for (const [id, seen] of this.commandTargets) if (seen.seenAt < dayAgo) this.commandTargets.delete(id);
+    this.probes.replaceLearned([
+      ...fetched.plan.items.flatMap((i) => i.targets),
+      ...[...this.commandTargets.values()].map((s) => s.target),
+    ]);
     this.log.info('plan updated', { items: fetched.plan.items.length, etag: fetched.etag });
   }
 

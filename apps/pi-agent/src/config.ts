@@ -79,7 +79,11 @@ export const AgentConfigSchema = z.strictObject({
   stateDir: z.string().min(1).default('/var/lib/wakeward-agent'),
   /** Overrides the token file (tests, containers). */
   token: z.string().min(1).optional(),
-  name: z.string().min(1).default(os.hostname()),
+  /** Checked here as the API checks it, so a bad name fails before enrolment. */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, '1-100 letters, digits, ., - or _ (e.g. pi-3)')
+    .default(os.hostname().slice(0, 100)),
   subnets: z.array(z.string()).default([]),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   http: z

@@ -103,3 +103,16 @@ describe('ProbeMonitor', () => {
     expect(result).toMatchObject({ kioskId: 'K', up: true, method: `tcp:${base + 1}` });
   });
 });
+
+describe('ProbeMonitor kiosk set', () => {
+  it('forgets learnt kiosks that left the plan but keeps configured ones', () => {
+    const monitor = new ProbeMonitor(
+      { ...probeDefaults, kiosks: [{ kioskId: 'CONFIGURED' }] },
+      async () => {},
+      memoryLogger(),
+    );
+    monitor.learn([{ kioskId: 'OLD' }, { kioskId: 'STAYS', ip: '127.0.0.1' }]);
+    monitor.replaceLearned([{ kioskId: 'STAYS' }, { kioskId: 'NEW' }]);
+    expect(monitor.knownKiosks.sort()).toEqual(['CONFIGURED', 'NEW', 'STAYS']);
+  });
+});

@@ -53,6 +53,22 @@ export class ProbeMonitor {
     }
   }
 
+  /**
+   * Replaces every learnt kiosk with `targets` (config kiosks stay): a kiosk deleted
+   * or moved to another site leaves the plan, and must leave our probes too, or
+   * the API refuses every report that names it.
+   */
+  replaceLearned(targets: Array<Pick<KioskTarget, 'kioskId' | 'ip' | 'vncPort'>>): void {
+    const keep = new Set([...this.config.kiosks.map((k) => k.kioskId), ...targets.map((t) => t.kioskId)]);
+    for (const id of [...this.kiosks.keys()]) {
+      if (!keep.has(id)) {
+        this.kiosks.delete(id);
+        this.lastUp.delete(id);
+      }
+    }
+    this.learn(targets);
+  }
+
   /** From the heartbeat's server config. */
   setPorts(ports: number[]): void {
     if (ports.length > 0) this.ports = ports;
