@@ -1,10 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AgentProtocolModule } from './agent-protocol/agent-protocol.module';
 import { AgentsModule } from './agents/agents.module';
+import { AlertsModule } from './alerts/alerts.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
+import { DispatchModule } from './dispatch/dispatch.module';
 import { HospitalsModule } from './hospitals/hospitals.module';
 import { FleetModule } from './fleet/fleet.module';
 import { KiosksModule } from './kiosks/kiosks.module';
@@ -42,6 +44,8 @@ export class AppModule {
         FleetModule,
         LiveModule,
         UndoModule,
+        AlertsModule,
+        DispatchModule,
       ],
     };
   }

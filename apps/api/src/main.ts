@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from './config/config';
-import { createLogger } from './common/logger';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+import { createLogger, NestPinoLogger } from './common/logger';
 import { createApiApp } from './app';
 
 /**
@@ -27,7 +29,12 @@ async function main() {
     logger.info({ url, role: config.role, demo: config.demo }, `Wakeward is listening on ${url}`);
   }
   if (config.role === 'worker') {
-    logger.info({ role: config.role }, 'worker started: no background jobs are defined yet');
+    // No HTTP: the application context runs the dispatch worker (DispatchWorker).
+    const worker = await NestFactory.createApplicationContext(AppModule.forConfig(config), {
+      logger: new NestPinoLogger(logger),
+    });
+    worker.enableShutdownHooks();
+    logger.info({ role: config.role }, 'worker started');
   }
 }
 

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Agent } from '../agents/agent.entity';
+import { PlannerService } from '../dispatch/planner.service';
+import { KiosksRepository } from '../kiosks/kiosks.repository';
+import { SitesRepository } from '../sites/sites.repository';
 import type { KioskTarget } from './agent-command';
+import { isTarget, reaches, targetOf } from './kiosk-targets';
 
 export interface PlanItem {
   at: string;
@@ -10,15 +14,31 @@ export interface PlanItem {
 }
 
 /**
- * The offline fallback plan of an agent (PROTOCOL.md "Plan"). Its items come from
- * dispatch's planned transitions, which do not exist yet: until then the plan is
- * honestly empty, so an agent cut off from the API does nothing on its own.
+ * The offline fallback plan of an agent (PROTOCOL.md "Plan"): the same transitions
+ * the dispatcher plans for the agent's site, limited to the kiosks this agent
+ * reaches, so that an agent cut off from the API can act on its own copy.
  */
 @Injectable()
 export class AgentPlanService {
-  async planFor(_agent: Agent, _hours: number): Promise<{ generatedAt: string; items: PlanItem[]; etag: string }> {
+  constructor(
+    private readonly planner: PlannerService,
+    private readonly sites: SitesRepository,
+    private readonly kiosks: KiosksRepository,
+  ) {}
+
+  async planFor(agent: Agent, hours: number, now = new Date()): Promise<{ generatedAt: string; items: PlanItem[]; etag: string }> {
+    const site = await this.sites.getById(agent.siteId);
     const items: PlanItem[] = [];
-    return { generatedAt: new Date().toISOString(), items, etag: etagOf(items) };
+    if (site) {
+      const kiosks = (await this.kiosks.getBySite(site.id)).filter((k) => reaches(agent, k));
+      const byId = new Map(kiosks.map((k) => [k.id, k]));
+      const to = new Date(now.getTime() + hours * 3_600_000);
+      for (const t of await this.planner.transitionsOfSite(site, now, to, kiosks)) {
+        const targets = t.kioskIds.map((id) => targetOf(byId.get(id)!, t.action)).filter(isTarget);
+        if (targets.length) items.push({ at: t.at.toISOString(), type: t.action, targets });
+      }
+    }
+    return { generatedAt: now.toISOString(), items, etag: etagOf(items) };
   }
 }
 

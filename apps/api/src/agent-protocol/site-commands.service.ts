@@ -1,17 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { broadcastAddress, normalizeMac } from '@wakeward/wol';
-import type { Agent } from '../agents/agent.entity';
 import { AgentsRepository } from '../agents/agents.repository';
 import { AuditService } from '../audit/audit.service';
 import { badRequest, conflict } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import type { Kiosk } from '../kiosks/kiosk.entity';
-import { ipInSubnet } from '../kiosks/kiosks.dto';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { SitesService } from '../sites/sites.service';
 import type { KioskTarget } from './agent-command';
 import type { SiteCommandInput } from './agent-protocol.dto';
 import { AgentCommandsService } from './agent-commands.service';
+import { isTarget, reaches, targetOf } from './kiosk-targets';
 
 const DEFAULT_VALIDITY_MS = 5 * 60_000;
 const MAX_VALIDITY_MS = 24 * 3_600_000;
@@ -92,40 +90,7 @@ export class SiteCommandsService {
 
 /** What an agent needs to act on a kiosk; refuses kiosks it could not act on. */
 function toTarget(k: Kiosk, type: SiteCommandInput['type'], field: string): KioskTarget {
-  let mac: string;
-  try {
-    mac = normalizeMac(k.mac);
-  } catch {
-    throw badRequest('KIOSK_MAC_INVALID', `${field}: kiosk ${k.code} has a malformed MAC address (${k.mac}); fix the kiosk first`, field);
-  }
-  if (type === 'shutdown' && !k.shutdownMethod) {
-    throw badRequest('KIOSK_SHUTDOWN_METHOD_MISSING', `${field}: kiosk ${k.code} has no shutdown method`, field);
-  }
-  if (type === 'probe' && !k.ip) throw badRequest('KIOSK_IP_MISSING', `${field}: kiosk ${k.code} has no IP address to probe`, field);
-  let broadcast: string | undefined;
-  if (k.subnet) {
-    try {
-      broadcast = broadcastAddress(k.ip ?? k.subnet.split('/')[0], k.subnet);
-    } catch {
-      broadcast = undefined; // an IP outside its subnet: the agent falls back to unicast
-    }
-  }
-  return {
-    kioskId: k.id,
-    code: k.code,
-    name: k.name,
-    mac,
-    ...(k.ip && { ip: k.ip }),
-    ...(broadcast && { broadcast }),
-    vncPort: k.vncPort,
-    ...(k.shutdownMethod && { shutdown: k.shutdownMethod }),
-  };
-}
-
-/** An agent reaches a kiosk in one of its subnets; an agent that lists no subnets is taken to reach the whole site. */
-function reaches(agent: Agent, k: Kiosk): boolean {
-  if (!agent.subnets.length) return true;
-  const address = k.ip ?? k.subnet?.split('/')[0];
-  if (!address) return true;
-  return agent.subnets.some((s) => ipInSubnet(address, s));
+  const target = targetOf(k, type);
+  if (!isTarget(target)) throw badRequest(target.code, `${field}: ${target.problem}`, field);
+  return target;
 }

@@ -35,6 +35,15 @@ export const configSchema = z
     LOGIN_RATE_WINDOW_S: z.coerce.number().int().positive().default(300),
     DEMO: bool.default(false),
     WEB_DIST: z.string().optional(),
+    PLAN_HORIZON_H: z.coerce.number().positive().max(72).default(26),
+    DISPATCH_LEAD_S: z.coerce.number().min(0).max(600).default(60),
+    COMMAND_TTL_S: z.coerce.number().positive().max(3600).default(300),
+    VERIFY_AFTER_S: z
+      .string()
+      .regex(/^\d+(\.\d+)?(,\d+(\.\d+)?)*$/, 'comma-separated seconds, e.g. 300,600,900')
+      .default('300,600,900'),
+    CATCH_UP_S: z.coerce.number().min(0).default(900),
+    REPAIR_INTERVAL_S: z.coerce.number().positive().default(60),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
@@ -55,6 +64,20 @@ export interface AppConfig {
   redis: { url: string; prefix: string };
   session: { secret: string; idleMs: number; absoluteMs: number; cookieSecure: boolean };
   loginRateLimit: { attempts: number; windowS: number };
+  dispatch: {
+    /** How far ahead the planner keeps jobs. */
+    horizonMs: number;
+    /** How long before its instant a transition is delivered to the agents. */
+    leadMs: number;
+    /** How long a command stays deliverable after its instant. */
+    commandTtlMs: number;
+    /** When after the instant verification looks (the last one alerts). */
+    verifyAfterMs: number[];
+    /** How late a transition may still run; later it is recorded as missed. */
+    catchUpMs: number;
+    /** How often the periodic pass repairs the plan from MySQL. */
+    repairIntervalMs: number;
+  };
   demo: boolean;
   webDist?: string;
   logLevel: string;
@@ -87,6 +110,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cookieSecure: c.COOKIE_SECURE,
     },
     loginRateLimit: { attempts: c.LOGIN_RATE_LIMIT, windowS: c.LOGIN_RATE_WINDOW_S },
+    dispatch: {
+      horizonMs: c.PLAN_HORIZON_H * 3_600_000,
+      leadMs: c.DISPATCH_LEAD_S * 1000,
+      commandTtlMs: c.COMMAND_TTL_S * 1000,
+      verifyAfterMs: c.VERIFY_AFTER_S.split(',').map((s) => Math.round(Number(s) * 1000)),
+      catchUpMs: c.CATCH_UP_S * 1000,
+      repairIntervalMs: c.REPAIR_INTERVAL_S * 1000,
+    },
     demo: c.DEMO,
     webDist: c.WEB_DIST,
     logLevel: c.LOG_LEVEL,

@@ -6,5 +6,10 @@ import { FleetController } from './fleet.controller';
 import { FleetRepository } from './fleet.repository';
 import { FleetService } from './fleet.service';
 
-@Module({ imports: [SitesModule, KiosksModule, RulesModule], controllers: [FleetController], providers: [FleetRepository, FleetService] })
+@Module({
+  imports: [SitesModule, KiosksModule, RulesModule],
+  controllers: [FleetController],
+  providers: [FleetRepository, FleetService],
+  exports: [FleetRepository],
+})
 export class FleetModule {}

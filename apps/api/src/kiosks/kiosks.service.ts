@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { scopeHospitalFilter } from '../common/access';
 import { AccessService, notFoundError } from '../common/access.service';
 import { AuditService } from '../audit/audit.service';
+import { ReplanService } from '../dispatch/replan.service';
 import { badRequest, conflict } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { ER_DUP_ENTRY, mysqlErrno } from '../common/sql';
@@ -22,6 +23,7 @@ export class KiosksService {
     private readonly sites: SitesService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
+    private readonly replan: ReplanService,
   ) {}
 
   list(p: Principal, query: z.output<typeof listKiosksQuery>) {
@@ -36,8 +38,8 @@ export class KiosksService {
     return kiosk;
   }
 
-  create(p: Principal, input: z.output<typeof createKioskBody>): Promise<Kiosk> {
-    return this.db.transaction(async () => {
+  async create(p: Principal, input: z.output<typeof createKioskBody>): Promise<Kiosk> {
+    const kiosk = await this.db.transaction(async () => {
       const site = await this.sites.get(p, input.siteId);
       await this.access.assertFleetEditable(p, 'site', site.id, site.hospitalId);
       const kiosk = Object.assign(new Kiosk(), { id: randomUUID(), hospitalId: site.hospitalId, ...input });
@@ -45,11 +47,15 @@ export class KiosksService {
       await this.audit.record({ action: 'create', entityType: 'kiosk', entityId: kiosk.id, hospitalId: kiosk.hospitalId, after: kiosk });
       return kiosk;
     });
+    await this.replan.sites([kiosk.siteId]);
+    return kiosk;
   }
 
-  update(p: Principal, id: string, input: z.output<typeof updateKioskBody>): Promise<Kiosk> {
-    return this.db.transaction(async () => {
+  async update(p: Principal, id: string, input: z.output<typeof updateKioskBody>): Promise<Kiosk> {
+    let previousSite = '';
+    const kiosk = await this.db.transaction(async () => {
       const kiosk = await this.get(p, id);
+      previousSite = kiosk.siteId;
       await this.access.assertFleetEditable(p, 'kiosk', id, kiosk.hospitalId);
       if (input.siteId && input.siteId !== kiosk.siteId) {
         const site = await this.sites.get(p, input.siteId);
@@ -66,20 +72,24 @@ export class KiosksService {
       await this.audit.record({ action: 'update', entityType: 'kiosk', entityId: id, hospitalId: kiosk.hospitalId, before, after: kiosk });
       return kiosk;
     });
+    await this.replan.sites([previousSite, kiosk.siteId]);
+    return kiosk;
   }
 
-  delete(p: Principal, id: string): Promise<void> {
-    return this.db.transaction(async () => {
+  async delete(p: Principal, id: string): Promise<void> {
+    const siteId = await this.db.transaction(async () => {
       const kiosk = await this.get(p, id);
       await this.access.assertFleetEditable(p, 'kiosk', id, kiosk.hospitalId);
       await this.kiosks.delete(id);
       await this.audit.record({ action: 'delete', entityType: 'kiosk', entityId: id, hospitalId: kiosk.hospitalId, before: kiosk });
+      return kiosk.siteId;
     });
+    await this.replan.sites([siteId]);
   }
 
   /** All rows or none: any bad row rejects the whole file, listing every problem. */
-  importCsv(p: Principal, siteId: string, csv: string): Promise<{ imported: number }> {
-    return this.db.transaction(async () => {
+  async importCsv(p: Principal, siteId: string, csv: string): Promise<{ imported: number }> {
+    const result = await this.db.transaction(async () => {
       const site = await this.sites.get(p, siteId);
       await this.access.assertFleetEditable(p, 'site', site.id, site.hospitalId);
       const existing = await this.kiosks.identifiersOfHospital(site.hospitalId);
@@ -101,6 +111,8 @@ export class KiosksService {
       }
       return { imported: kiosks.length };
     });
+    await this.replan.sites([siteId]);
+    return result;
   }
 
   async exportCsv(p: Principal, siteId: string): Promise<string> {

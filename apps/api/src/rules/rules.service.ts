@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { canEditFleet, scopeHospitalFilter } from '../common/access';
 import { AccessService, notFoundError } from '../common/access.service';
 import { AuditService } from '../audit/audit.service';
+import { ReplanService } from '../dispatch/replan.service';
 import { badRequest, notFound } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { Database } from '../database/database.service';
@@ -26,6 +27,7 @@ export class RulesService {
     private readonly kiosks: KiosksRepository,
     private readonly access: AccessService,
     private readonly audit: AuditService,
+    private readonly replan: ReplanService,
   ) {}
 
   async list(p: Principal, query: z.output<typeof listRulesQuery>) {
@@ -38,17 +40,19 @@ export class RulesService {
     return publicRule(await this.getVisible(p, id));
   }
 
-  create(p: Principal, input: z.output<typeof createRuleBody>) {
-    return this.db.transaction(async () => {
+  async create(p: Principal, input: z.output<typeof createRuleBody>) {
+    const rule = await this.db.transaction(async () => {
       const rule = await this.newRule(p, input);
       await this.rules.save(rule);
       await this.audit.record({ action: 'create', entityType: 'power_rule', entityId: rule.id, hospitalId: rule.hospitalId, after: publicRule(rule) });
       return publicRule(rule);
     });
+    await this.replan.hospital(rule.hospitalId);
+    return rule;
   }
 
-  update(p: Principal, id: string, input: z.output<typeof updateRuleBody>) {
-    return this.db.transaction(async () => {
+  async update(p: Principal, id: string, input: z.output<typeof updateRuleBody>) {
+    const rule = await this.db.transaction(async () => {
       const rule = await this.getVisible(p, id);
       const before = publicRule(rule);
       await this.changedRule(p, rule, input);
@@ -56,6 +60,8 @@ export class RulesService {
       await this.audit.record({ action: 'update', entityType: 'power_rule', entityId: id, hospitalId: rule.hospitalId, before, after: publicRule(rule) });
       return publicRule(rule);
     });
+    await this.replan.hospital(rule.hospitalId);
+    return rule;
   }
 
   /**
@@ -98,13 +104,15 @@ export class RulesService {
     assertValidRule(rule);
   }
 
-  delete(p: Principal, id: string): Promise<void> {
-    return this.db.transaction(async () => {
+  async delete(p: Principal, id: string): Promise<void> {
+    const hospitalId = await this.db.transaction(async () => {
       const rule = await this.getVisible(p, id);
       await this.access.assertFleetEditable(p, 'power_rule', id, rule.hospitalId);
       await this.rules.delete(id);
       await this.audit.record({ action: 'delete', entityType: 'power_rule', entityId: id, hospitalId: rule.hospitalId, before: publicRule(rule) });
+      return rule.hospitalId;
     });
+    await this.replan.hospital(hospitalId);
   }
 
   private async getVisible(p: Principal, id: string): Promise<PowerRuleRecord> {

@@ -12,6 +12,10 @@ export class SitesRepository {
     return this.db.repo(Site).findOneBy({ id });
   }
 
+  async allIds(): Promise<string[]> {
+    return (await this.db.repo(Site).find({ select: { id: true }, order: { id: 'ASC' } })).map((s) => s.id);
+  }
+
   getByHospital(hospitalId: string): Promise<Site[]> {
     return this.db.repo(Site).find({ where: { hospitalId }, order: { name: 'ASC' } });
   }

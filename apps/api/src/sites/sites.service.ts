@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { canEditFleet, scopeHospitalFilter } from '../common/access';
 import { AuditService } from '../audit/audit.service';
+import { ReplanService } from '../dispatch/replan.service';
 import { AccessService, notFoundError } from '../common/access.service';
 import { conflict, notFound } from '../common/errors';
 import type { Principal } from '../common/request-context';
@@ -21,6 +22,7 @@ export class SitesService {
     private readonly hospitals: HospitalsRepository,
     private readonly access: AccessService,
     private readonly audit: AuditService,
+    private readonly replan: ReplanService,
   ) {}
 
   list(p: Principal, query: z.output<typeof listSitesQuery>) {
@@ -49,8 +51,8 @@ export class SitesService {
     });
   }
 
-  update(p: Principal, id: string, input: z.output<typeof updateSiteBody>): Promise<Site> {
-    return this.db.transaction(async () => {
+  async update(p: Principal, id: string, input: z.output<typeof updateSiteBody>): Promise<Site> {
+    const site = await this.db.transaction(async () => {
       const site = await this.get(p, id);
       const before = { ...site };
       Object.assign(site, input);
@@ -58,6 +60,9 @@ export class SitesService {
       await this.audit.record({ action: 'update', entityType: 'site', entityId: id, hospitalId: site.hospitalId, before, after: site });
       return site;
     });
+    // A new time zone moves every local time of the site.
+    await this.replan.sites([site.id]);
+    return site;
   }
 
   delete(p: Principal, id: string): Promise<void> {

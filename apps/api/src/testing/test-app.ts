@@ -83,6 +83,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     REDIS_PREFIX: `wk_test_${suffix}:`,
     LOG_LEVEL: 'silent',
+    // No dispatch worker unless a test asks for one (ROLE=all or worker).
+    ROLE: 'api',
     ...overrides,
   });
 }

@@ -7,6 +7,7 @@ import { conflict, DomainError, notFound } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { ER_DUP_ENTRY, ER_NO_REFERENCED_ROW, mysqlErrno } from '../common/sql';
 import { Database } from '../database/database.service';
+import { ReplanService } from '../dispatch/replan.service';
 import { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { PowerRuleRecord } from '../rules/power-rule.entity';
@@ -29,10 +30,11 @@ export class UndoService {
     private readonly access: AccessService,
     private readonly rules: RulesRepository,
     private readonly kiosks: KiosksRepository,
+    private readonly replan: ReplanService,
   ) {}
 
-  undo(p: Principal, entryId: string) {
-    return this.db.transaction(async () => {
+  async undo(p: Principal, entryId: string) {
+    const result = await this.db.transaction(async () => {
       const entry = await this.auditEntries.getById(entryId);
       if (!entry || !entry.hospitalId) throw notFound('AUDIT_ENTRY_NOT_FOUND', `audit entry ${entryId} not found`);
       await this.access.assertFleetEditable(p, 'audit_entry', entryId, entry.hospitalId);
@@ -66,8 +68,10 @@ export class UndoService {
         before: current,
         after: after ? { ...after, undoOf: entry.id } : { undoOf: entry.id },
       });
-      return { undone: true, entityType: entry.entityType, entityId: entry.entityId, state: after };
+      return { undone: true, entityType: entry.entityType, entityId: entry.entityId, hospitalId: entry.hospitalId, state: after };
     });
+    await this.replan.hospital(result.hospitalId);
+    return result;
   }
 
   private storeFor(entry: AuditEntry) {

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { In, LessThan, MoreThan } from 'typeorm';
+import { Database } from '../database/database.service';
+import type { Page } from '../common/validation';
+import { Dispatch, DispatchAction, DispatchStatus } from './dispatch.entity';
+
+export interface Occurrence {
+  kioskId: string;
+  siteId: string;
+  hospitalId: string;
+  action: DispatchAction;
+  plannedAt: Date;
+  ruleId: string | null;
+}
+
+@Injectable()
+export class DispatchRepository {
+  constructor(private readonly db: Database) {}
+
+  /** One row per occurrence whatever runs twice: existing rows are left as they are. */
+  async insertPlanned(rows: Occurrence[], now: Date): Promise<void> {
+    if (!rows.length) return;
+    await this.db.manager
+      .createQueryBuilder()
+      .insert()
+      .into(Dispatch)
+      .values(rows.map((r) => ({ ...r, status: 'planned' as const, commands: [], verifications: [], createdAt: now, updatedAt: now })))
+      .orIgnore()
+      .execute();
+  }
+
+  /** Rows still 'planned', locked until the transaction ends: only one runner sends them. */
+  lockPlanned(kioskIds: string[], plannedAt: Date, action: DispatchAction): Promise<Dispatch[]> {
+    if (!kioskIds.length) return Promise.resolve([]);
+    return this.db
+      .repo(Dispatch)
+      .createQueryBuilder('d')
+      .setLock('pessimistic_write')
+      .where('d.kiosk_id IN (:...kioskIds)', { kioskIds })
+      .andWhere('d.planned_at = :plannedAt AND d.action = :action AND d.status = :status', { plannedAt, action, status: 'planned' })
+      .getMany();
+  }
+
+  ofOccurrence(siteId: string, plannedAt: Date, action: DispatchAction, statuses?: DispatchStatus[]): Promise<Dispatch[]> {
+    return this.db.repo(Dispatch).find({
+      where: { siteId, plannedAt, action, ...(statuses && { status: In(statuses) }) },
+    });
+  }
+
+  /** Sent but not yet due: what a schedule change may have to call back. */
+  sentAfter(siteId: string, after: Date): Promise<Dispatch[]> {
+    return this.db.repo(Dispatch).find({ where: { siteId, status: 'sent', plannedAt: MoreThan(after) } });
+  }
+
+  async save(rows: Dispatch[]): Promise<void> {
+    const now = new Date();
+    for (const row of rows) row.updatedAt = now;
+    if (rows.length) await this.db.repo(Dispatch).save(rows, { chunk: 500 });
+  }
+
+  async search(f: { kioskId?: string; siteId?: string; before?: Date; page: number; pageSize: number }): Promise<Page<Dispatch>> {
+    const where = {
+      ...(f.kioskId && { kioskId: f.kioskId }),
+      ...(f.siteId && { siteId: f.siteId }),
+      ...(f.before && { plannedAt: LessThan(f.before) }),
+    };
+    const [items, total] = await this.db.repo(Dispatch).findAndCount({
+      where,
+      order: { plannedAt: 'DESC', id: 'DESC' },
+      skip: (f.page - 1) * f.pageSize,
+      take: f.pageSize,
+    });
+    return { items, total, page: f.page, pageSize: f.pageSize };
+  }
+}

@@ -1,0 +1,83 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Job, Worker } from 'bullmq';
+import type Redis from 'ioredis';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { DISPATCH_QUEUE, DispatchJob } from './dispatch-jobs';
+import { bullConnection, bullPrefix, DispatchQueue } from './dispatch-queue';
+import { DispatcherService } from './dispatcher.service';
+import { PlannerService } from './planner.service';
+import { VerificationService } from './verification.service';
+
+export class RedisPolicyError extends Error {}
+
+/**
+ * The dispatch worker: runs in processes with ROLE=worker or ROLE=all. Checks
+ * Redis' eviction policy first (BullMQ loses jobs if Redis evicts keys), plans
+ * every site, and keeps a repeating repair pass.
+ */
+@Injectable()
+export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private worker?: Worker<DispatchJob>;
+  private connection?: Redis;
+  private readonly logger = new Logger('dispatch-worker');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly queue: DispatchQueue,
+    private readonly planner: PlannerService,
+    private readonly dispatcher: DispatcherService,
+    private readonly verification: VerificationService,
+  ) {}
+
+  get enabled(): boolean {
+    return this.config.role !== 'api';
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.enabled) return;
+    this.connection = bullConnection(this.config);
+    await assertNoEviction(this.connection);
+    this.worker = new Worker<DispatchJob>(DISPATCH_QUEUE, (job) => this.process(job), {
+      connection: this.connection,
+      prefix: bullPrefix(this.config),
+      concurrency: 16,
+    });
+    this.worker.on('failed', (job, err) => this.logger.error(`job ${job?.id} failed: ${err.message}`));
+    await this.queue.queue.upsertJobScheduler(
+      'repair',
+      { every: this.config.dispatch.repairIntervalMs },
+      { name: 'repair', data: { kind: 'repair' }, opts: { removeOnComplete: 100 } },
+    );
+    // Start from MySQL at once rather than at the first repair tick.
+    await this.queue.queue.add('repair', { kind: 'repair' }, { removeOnComplete: 100 });
+  }
+
+  private async process(job: Job<DispatchJob>): Promise<unknown> {
+    const data = job.data;
+    switch (data.kind) {
+      case 'transition':
+        return this.dispatcher.runTransition(data);
+      case 'verify':
+        return this.verification.verify(data);
+      case 'plan-site':
+        return this.planner.planSite(data.siteId);
+      case 'repair':
+        return this.planner.planAll();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+    this.connection?.disconnect();
+  }
+}
+
+async function assertNoEviction(redis: Redis): Promise<void> {
+  const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
+  if (policy !== 'noeviction') {
+    throw new RedisPolicyError(
+      `Redis maxmemory-policy is "${policy}": BullMQ needs "noeviction" or scheduled wakes may silently vanish. ` +
+        `Run "redis-cli CONFIG SET maxmemory-policy noeviction" and set "maxmemory-policy noeviction" in redis.conf.`,
+    );
+  }
+}

@@ -1,0 +1,179 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { resolve } from '@wakeward/scheduler';
+import { AGENT_OFFLINE_AFTER_MS } from '../agents/agents.service';
+import { AgentsRepository } from '../agents/agents.repository';
+import type { Agent } from '../agents/agent.entity';
+import { AlertsService } from '../alerts/alerts.service';
+import { AgentCommandsService } from '../agent-protocol/agent-commands.service';
+import { isTarget, reaches, targetOf } from '../agent-protocol/kiosk-targets';
+import type { KioskTarget } from '../agent-protocol/agent-command';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { Database } from '../database/database.service';
+import { Kiosk } from '../kiosks/kiosk.entity';
+import { KiosksRepository } from '../kiosks/kiosks.repository';
+import { LiveEventsService } from '../live/live-events.service';
+import { toSchedulerRule } from '../rules/rule-mapping';
+import { RulesRepository } from '../rules/rules.repository';
+import { kioskRef } from '../schedule/schedule.service';
+import { Site } from '../sites/site.entity';
+import { SitesRepository } from '../sites/sites.repository';
+import { TransitionJob, verifyJobId } from './dispatch-jobs';
+import { DispatchQueue } from './dispatch-queue';
+import { Dispatch, DispatchAction } from './dispatch.entity';
+import { DispatchRepository } from './dispatch.repository';
+
+const targetState = (action: DispatchAction) => (action === 'wake' ? 'on' : 'off');
+
+/**
+ * Turns a due transition into commands: one per online agent of the site that
+ * reaches the kiosks (all of them send; one alive is enough), carrying `dueAt` so
+ * the agents fire on their own clocks. MySQL's unique key on (kiosk, instant,
+ * action) and a row lock make each occurrence go out once, whatever BullMQ repeats.
+ */
+@Injectable()
+export class DispatcherService {
+  private readonly logger = new Logger('dispatch');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: Database,
+    private readonly queue: DispatchQueue,
+    private readonly dispatches: DispatchRepository,
+    private readonly sites: SitesRepository,
+    private readonly kiosks: KiosksRepository,
+    private readonly rules: RulesRepository,
+    private readonly agents: AgentsRepository,
+    private readonly commands: AgentCommandsService,
+    private readonly alerts: AlertsService,
+    private readonly live: LiveEventsService,
+  ) {}
+
+  async runTransition(job: TransitionJob, now = new Date()): Promise<Record<string, number>> {
+    const at = new Date(job.at);
+    const site = await this.sites.getById(job.siteId);
+    if (!site) return { gone: job.kioskIds.length };
+    const kiosks = (await this.kiosks.getByIds(job.kioskIds)).filter((k) => k.siteId === site.id);
+    const rules = (await this.rules.getByHospital(site.hospitalId)).map(toSchedulerRule);
+    const want = targetState(job.action);
+    const late = now.getTime() > at.getTime();
+
+    // The schedule may have changed since planning: only kiosks still due for this change count.
+    const due = kiosks
+      .map((k) => ({ kiosk: k, at: resolve(rules, kioskRef(k, site), at) }))
+      .filter((d) => d.at.state === want);
+    await this.dispatches.insertPlanned(
+      due.map((d) => ({ kioskId: d.kiosk.id, siteId: site.id, hospitalId: site.hospitalId, action: job.action, plannedAt: at, ruleId: d.at.ruleId ?? null })),
+      now,
+    );
+
+    const counts = await this.db.transaction(async () => {
+      const rows = await this.dispatches.lockPlanned(due.map((d) => d.kiosk.id), at, job.action);
+      if (!rows.length) return { sent: 0, skipped: 0, missed: 0, noAgent: 0 };
+      const kioskById = new Map(kiosks.map((k) => [k.id, k]));
+      if (now.getTime() - at.getTime() > this.config.dispatch.catchUpMs) {
+        return this.recordMissed(site, rows, at, job.action, now);
+      }
+      // Late but within the catch-up window: run only where the state it leads to is
+      // still expected now (never a stale shutdown of a kiosk that should be on).
+      const stale = late ? rows.filter((r) => resolve(rules, kioskRef(kioskById.get(r.kioskId)!, site), now).state !== want) : [];
+      for (const r of stale) Object.assign(r, { status: 'skipped', outcome: 'found late; the schedule no longer expects this state' });
+      const live = rows.filter((r) => !stale.includes(r));
+      const result = await this.send(site, live, kioskById, job.action, { dueAt: at, attempt: 0, now });
+      await this.dispatches.save(rows);
+      return { ...result, skipped: stale.length, missed: 0 };
+    });
+
+    if (counts.sent) await this.scheduleVerification(site.id, at, job.action, now);
+    if (counts.sent || counts.noAgent || counts.missed || counts.skipped) {
+      await this.live.publish('dispatch.updated', site.hospitalId, { siteId: site.id, at: at.toISOString(), action: job.action, ...counts });
+      this.logger.log(`site ${site.id} ${job.action} at ${at.toISOString()}: ${JSON.stringify(counts)}`);
+    }
+    return counts;
+  }
+
+  /**
+   * Sends the rows' kiosks to every online agent that reaches them and records
+   * which agent got which command. Rows nobody can send become `no_agent` (alerted).
+   */
+  async send(
+    site: Site,
+    rows: Dispatch[],
+    kioskById: Map<string, Kiosk>,
+    action: DispatchAction,
+    { dueAt, attempt, now }: { dueAt: Date; attempt: number; now: Date },
+  ): Promise<{ sent: number; noAgent: number }> {
+    const online = (await this.agents.getEnrolledBySite(site.id)).filter(
+      (a) => a.lastHeartbeatAt && now.getTime() - a.lastHeartbeatAt.getTime() < AGENT_OFFLINE_AFTER_MS,
+    );
+    const perAgent = new Map<Agent, KioskTarget[]>();
+    const unreachable: Dispatch[] = [];
+    for (const row of rows) {
+      const kiosk = kioskById.get(row.kioskId)!;
+      const target = targetOf(kiosk, action);
+      if (!isTarget(target)) {
+        Object.assign(row, { status: 'failed', outcome: target.problem });
+        continue;
+      }
+      const senders = online.filter((a) => reaches(a, kiosk));
+      if (!senders.length) {
+        unreachable.push(row);
+        continue;
+      }
+      for (const agent of senders) perAgent.set(agent, [...(perAgent.get(agent) ?? []), target]);
+    }
+    const expiresAt = new Date(Math.max(dueAt.getTime(), now.getTime()) + this.config.dispatch.commandTtlMs);
+    const entries = [...perAgent.entries()];
+    const issued = entries.length
+      ? await this.commands.enqueueMany(entries.map(([agent, targets]) => ({ agentId: agent.id, command: { type: action, dueAt, expiresAt, targets } })))
+      : [];
+    const sentRows = new Set<Dispatch>();
+    issued.forEach((command, i) => {
+      const agent = entries[i][0];
+      for (const t of command.targets) {
+        const row = rows.find((r) => r.kioskId === t.kioskId)!;
+        row.commands = [...row.commands, { agentId: agent.id, commandId: command.id, issuedAt: now.toISOString(), attempt }];
+        row.status = 'sent';
+        row.sentAt ??= now;
+        sentRows.add(row);
+      }
+    });
+    for (const row of unreachable) Object.assign(row, { status: 'no_agent', outcome: 'no online agent of the site reaches this kiosk' });
+    if (unreachable.length) {
+      await this.alerts.raise({
+        kind: 'no_agent',
+        openKey: `no_agent:${site.id}`,
+        hospitalId: site.hospitalId,
+        siteId: site.id,
+        message: `No online agent of site ${site.name} could send ${action} to ${unreachable.length} kiosk(s) due ${dueAt.toISOString()}`,
+        details: { at: dueAt.toISOString(), action, kioskIds: unreachable.map((r) => r.kioskId) },
+      });
+    } else if (sentRows.size) {
+      await this.alerts.resolve(`no_agent:${site.id}`);
+    }
+    return { sent: sentRows.size, noAgent: unreachable.length };
+  }
+
+  private async recordMissed(site: Site, rows: Dispatch[], at: Date, action: DispatchAction, now: Date) {
+    for (const r of rows) Object.assign(r, { status: 'missed', outcome: `found ${Math.round((now.getTime() - at.getTime()) / 1000)} s late, past the catch-up window` });
+    await this.dispatches.save(rows);
+    await this.alerts.raise({
+      kind: 'dispatch_missed',
+      openKey: `missed:${site.id}:${at.getTime()}:${action}`,
+      hospitalId: site.hospitalId,
+      siteId: site.id,
+      message: `${action} of ${rows.length} kiosk(s) at site ${site.name} due ${at.toISOString()} was missed`,
+      details: { at: at.toISOString(), action, kioskIds: rows.map((r) => r.kioskId) },
+    });
+    return { sent: 0, skipped: 0, missed: rows.length, noAgent: 0 };
+  }
+
+  private async scheduleVerification(siteId: string, at: Date, action: DispatchAction, now: Date): Promise<void> {
+    await this.queue.queue.addBulk(
+      this.config.dispatch.verifyAfterMs.map((afterMs, round) => ({
+        name: 'verify',
+        data: { kind: 'verify' as const, siteId, at: at.toISOString(), action, round },
+        opts: { jobId: verifyJobId(siteId, at, action, round), delay: Math.max(0, at.getTime() + afterMs - now.getTime()) },
+      })),
+    );
+  }
+}

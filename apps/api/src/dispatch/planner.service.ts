@@ -1,0 +1,138 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { planTransitions, PowerRule } from '@wakeward/scheduler';
+import type Redis from 'ioredis';
+import { AgentCommandsService } from '../agent-protocol/agent-commands.service';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { Kiosk } from '../kiosks/kiosk.entity';
+import { KiosksRepository } from '../kiosks/kiosks.repository';
+import { REDIS } from '../redis/redis.module';
+import { toSchedulerRule } from '../rules/rule-mapping';
+import { RulesRepository } from '../rules/rules.repository';
+import { kioskRef } from '../schedule/schedule.service';
+import { Site } from '../sites/site.entity';
+import { SitesRepository } from '../sites/sites.repository';
+import { actionFor, transitionJobId, TransitionJob } from './dispatch-jobs';
+import { DispatchQueue } from './dispatch-queue';
+import type { DispatchAction } from './dispatch.entity';
+import { DispatchRepository } from './dispatch.repository';
+
+/** All kiosks of a site that change state at one instant the same way. */
+export interface SiteTransition {
+  at: Date;
+  action: DispatchAction;
+  kioskIds: string[];
+  ruleIds: Map<string, string | undefined>;
+}
+
+/**
+ * Keeps, for every site, one delayed BullMQ job per (instant, action) for the next
+ * `horizonMs`, from MySQL (the source of truth). Planning is idempotent: job ids are
+ * deterministic, and jobs that no longer apply are removed. The window starts
+ * `catchUpMs` in the past so that a Redis that lost its jobs gets back the recent
+ * ones, which the dispatcher then runs late or records as missed.
+ */
+@Injectable()
+export class PlannerService {
+  private readonly logger = new Logger('planner');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly queue: DispatchQueue,
+    private readonly sites: SitesRepository,
+    private readonly kiosks: KiosksRepository,
+    private readonly rules: RulesRepository,
+    private readonly dispatches: DispatchRepository,
+    private readonly commands: AgentCommandsService,
+  ) {}
+
+  /** The site's transitions in [from, to), grouped by instant and action. */
+  async transitionsOfSite(site: Site, from: Date, to: Date, kiosks?: Kiosk[]): Promise<SiteTransition[]> {
+    const siteKiosks = kiosks ?? (await this.kiosks.getBySite(site.id));
+    const rules: PowerRule[] = (await this.rules.getByHospital(site.hospitalId)).map(toSchedulerRule);
+    const plan = planTransitions(rules, siteKiosks.map((k) => kioskRef(k, site)), from, to);
+    const byKey = new Map<string, SiteTransition>();
+    for (const group of plan.groups) {
+      for (const t of group.transitions) {
+        if (t.state === 'unmanaged') continue;
+        const action = actionFor(t.state);
+        const key = `${t.at.getTime()}|${action}`;
+        let entry = byKey.get(key);
+        if (!entry) byKey.set(key, (entry = { at: t.at, action, kioskIds: [], ruleIds: new Map() }));
+        for (const kiosk of group.kiosks) {
+          entry.kioskIds.push(kiosk.id);
+          entry.ruleIds.set(kiosk.id, t.ruleId);
+        }
+      }
+    }
+    return [...byKey.values()].sort((a, b) => a.at.getTime() - b.at.getTime() || a.action.localeCompare(b.action));
+  }
+
+  async planSite(siteId: string, now = new Date()): Promise<{ jobs: number; removed: number; cancelled: number }> {
+    const site = await this.sites.getById(siteId);
+    const plannedKey = `dispatch-plan:${siteId}`;
+    const previous = new Set(await this.redis.smembers(plannedKey));
+    const jobs: { name: string; data: TransitionJob; opts: { jobId: string; delay: number } }[] = [];
+    if (site) {
+      const from = new Date(now.getTime() - this.config.dispatch.catchUpMs);
+      const to = new Date(now.getTime() + this.config.dispatch.horizonMs);
+      for (const t of await this.transitionsOfSite(site, from, to)) {
+        const jobId = transitionJobId(site.id, t.at, t.action, t.kioskIds);
+        jobs.push({
+          name: 'transition',
+          data: { kind: 'transition', siteId: site.id, at: t.at.toISOString(), action: t.action, kioskIds: t.kioskIds },
+          opts: { jobId, delay: Math.max(0, t.at.getTime() - this.config.dispatch.leadMs - now.getTime()) },
+        });
+      }
+    }
+    const current = new Set(jobs.map((j) => j.opts.jobId));
+    const cancelled = await this.callBackStaleCommands(siteId, jobs.map((j) => j.data), now);
+    let removed = 0;
+    for (const jobId of previous) {
+      if (current.has(jobId)) continue;
+      const job = await this.queue.queue.getJob(jobId);
+      // A job already running or done is left alone: the dispatcher cancels what it sent.
+      if (job && ((await job.isDelayed()) || (await job.isWaiting()))) {
+        await job.remove();
+        removed++;
+      }
+    }
+    // Adding a job whose id exists is a no-op in BullMQ: planning twice adds nothing.
+    for (let i = 0; i < jobs.length; i += 500) await this.queue.queue.addBulk(jobs.slice(i, i + 500));
+    const tx = this.redis.multi().del(plannedKey);
+    if (current.size) tx.sadd(plannedKey, ...current);
+    await tx.exec();
+    if (removed || cancelled) {
+      this.logger.log(`site ${siteId}: ${jobs.length} transition jobs; ${removed} removed and ${cancelled} delivered commands cancelled`);
+    }
+    return { jobs: jobs.length, removed, cancelled };
+  }
+
+  /**
+   * A schedule change after delivery: commands already with the agents for a
+   * transition that is no longer planned are cancelled (PROTOCOL.md `cancel`).
+   */
+  private async callBackStaleCommands(siteId: string, planned: TransitionJob[], now: Date): Promise<number> {
+    const stillPlanned = new Set(planned.flatMap((t) => t.kioskIds.map((k) => `${k}|${Date.parse(t.at)}|${t.action}`)));
+    const stale = (await this.dispatches.sentAfter(siteId, now)).filter(
+      (d) => !stillPlanned.has(`${d.kioskId}|${d.plannedAt.getTime()}|${d.action}`),
+    );
+    const commandIds = new Map<string, string>();
+    for (const d of stale) for (const c of d.commands) commandIds.set(c.commandId, c.agentId);
+    for (const [commandId, agentId] of commandIds) {
+      // Already reported or expired: nothing left to call back.
+      await this.commands.cancel(agentId, commandId).catch(() => undefined);
+    }
+    for (const d of stale) Object.assign(d, { status: 'cancelled', outcome: 'the schedule changed after delivery' });
+    await this.dispatches.save(stale);
+    return commandIds.size;
+  }
+
+  /** The periodic repair pass: every site, from MySQL. */
+  async planAll(now = new Date()): Promise<{ sites: number; jobs: number }> {
+    let jobs = 0;
+    const ids = await this.sites.allIds();
+    for (const id of ids) jobs += (await this.planSite(id, now)).jobs;
+    return { sites: ids.length, jobs };
+  }
+}

@@ -1,0 +1,93 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AlertsService } from '../alerts/alerts.service';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { Database } from '../database/database.service';
+import { FleetRepository } from '../fleet/fleet.repository';
+import { observedState } from '../fleet/fleet.service';
+import { KiosksRepository } from '../kiosks/kiosks.repository';
+import { LiveEventsService } from '../live/live-events.service';
+import { SitesRepository } from '../sites/sites.repository';
+import { DispatcherService } from './dispatcher.service';
+import type { VerifyJob } from './dispatch-jobs';
+import type { Dispatch } from './dispatch.entity';
+import { DispatchRepository } from './dispatch.repository';
+
+/**
+ * At each configured offset after a transition (+5, +10, +15 min by default),
+ * compares what the agents' probes see with what the transition should have
+ * achieved. A kiosk still off after a wake is woken again; one still wrong at the
+ * last check fails and raises an alert for ops.
+ */
+@Injectable()
+export class VerificationService {
+  private readonly logger = new Logger('verification');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: Database,
+    private readonly dispatches: DispatchRepository,
+    private readonly dispatcher: DispatcherService,
+    private readonly fleet: FleetRepository,
+    private readonly sites: SitesRepository,
+    private readonly kiosks: KiosksRepository,
+    private readonly alerts: AlertsService,
+    private readonly live: LiveEventsService,
+  ) {}
+
+  async verify(job: VerifyJob, now = new Date()): Promise<Record<string, number>> {
+    const at = new Date(job.at);
+    const site = await this.sites.getById(job.siteId);
+    if (!site) return {};
+    const lastRound = job.round >= this.config.dispatch.verifyAfterMs.length - 1;
+    const afterS = Math.round(this.config.dispatch.verifyAfterMs[job.round] / 1000);
+    const expected = job.action === 'wake' ? 'up' : 'down';
+
+    const result = await this.db.transaction(async () => {
+      const rows = await this.dispatches.ofOccurrence(site.id, at, job.action, ['sent']);
+      if (!rows.length) return { ok: 0, wrong: 0 };
+      const sightings = await this.fleet.sightingsOfSite(site.id);
+      const ok: Dispatch[] = [];
+      const wrong: Dispatch[] = [];
+      for (const row of rows) {
+        const { observed } = observedState(sightings.filter((s) => s.kioskId === row.kioskId), now);
+        const good = observed === expected;
+        (good ? ok : wrong).push(row);
+        const action = good ? 'none' : lastRound ? 'alerted' : job.action === 'wake' ? 'woken-again' : 'none';
+        row.verifications = [...row.verifications, { at: now.toISOString(), afterS, observed, ok: good, action }];
+      }
+      for (const row of ok) Object.assign(row, { status: 'verified', outcome: `${expected} after ${afterS} s` });
+      if (lastRound) {
+        for (const row of wrong) Object.assign(row, { status: 'failed', outcome: `not ${expected} ${afterS} s after the ${job.action}` });
+      } else if (job.action === 'wake' && wrong.length) {
+        const kioskById = new Map((await this.kiosks.getByIds(wrong.map((r) => r.kioskId))).map((k) => [k.id, k]));
+        await this.dispatcher.send(site, wrong, kioskById, job.action, { dueAt: now, attempt: job.round + 1, now });
+      }
+      await this.dispatches.save(rows);
+      return { ok: ok.length, wrong: wrong.length, okRows: ok, wrongRows: wrong };
+    });
+
+    for (const row of result.okRows ?? []) await this.alerts.resolve(`kiosk_state:${row.kioskId}`, now);
+    if (lastRound) {
+      for (const row of result.wrongRows ?? []) {
+        await this.alerts.raise(
+          {
+            kind: 'kiosk_state',
+            openKey: `kiosk_state:${row.kioskId}`,
+            hospitalId: site.hospitalId,
+            siteId: site.id,
+            kioskId: row.kioskId,
+            message: `Kiosk ${row.kioskId} is not ${expected} ${afterS} s after its ${job.action} due ${at.toISOString()}`,
+            details: { dispatchId: row.id, at: at.toISOString(), action: job.action },
+          },
+          now,
+        );
+      }
+    }
+    const counts = { ok: result.ok, wrong: result.wrong };
+    if (counts.ok || counts.wrong) {
+      await this.live.publish('dispatch.updated', site.hospitalId, { siteId: site.id, at: at.toISOString(), action: job.action, round: job.round, ...counts });
+      this.logger.log(`site ${site.id} ${job.action} at ${at.toISOString()} +${afterS}s: ${JSON.stringify(counts)}`);
+    }
+    return counts;
+  }
+}
