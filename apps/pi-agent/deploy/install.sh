@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Wakeward agent on Raspberry Pi OS (bookworm or later). Run as root
-# from an unpacked release (the directory holding dist/, node_modules/, deploy/):
+# from an unpacked release made by deploy/build-release.sh (the directory holding
+# dist/, node_modules/, deploy/):
 #
 #   sudo ./deploy/install.sh
 #   sudo -u wakeward-agent WAKEWARD_CONFIG=/etc/wakeward-agent/agent.json \

@@ -6,7 +6,7 @@ import { isValidMac } from '@wakeward/wol';
 import { z } from 'zod';
 import { Agent } from './agent';
 import { saveEnrolment } from './buffer/token-store';
-import { AgentApiClient } from './client';
+import { AgentApiClient, withBackoff } from './client';
 import { ConfigError, loadConfig } from './config';
 import { configureLogging, createLogger } from './log';
 import { KioskSimulator } from './sim/kiosks';
@@ -110,12 +110,13 @@ async function enroll(args: ParsedArgs, configFile: string | undefined): Promise
   const config = loadConfig({ configFile });
   const log = createLogger({ service: 'wakeward-agent' });
   const client = new AgentApiClient({ baseUrl: config.apiUrl, requestTimeoutMs: config.http.requestTimeoutMs });
-  const res = await client.enroll({
-    code,
-    name: config.name,
-    hostname: os.hostname(),
-    version: AGENT_VERSION,
-    subnets: config.subnets,
+  const request = { code, name: config.name, hostname: os.hostname(), version: AGENT_VERSION, subnets: config.subnets };
+  // Leased lines drop: retry a failed connection (never a refused code) a few times.
+  const res = await withBackoff(() => client.enroll(request), {
+    initialMs: 1000,
+    maxMs: 15_000,
+    maxAttempts: 6,
+    onRetry: (error, delayMs) => log.warn('enrolment request failed; retrying', { error, retryInMs: delayMs }),
   });
   saveEnrolment(config.stateDir, { agentId: res.agentId, token: res.token, enrolledAt: new Date().toISOString() });
   log.info('enrolled', { agentId: res.agentId, stateDir: config.stateDir });

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Builds a self-contained release directory of the agent (and a tarball of it) that
+# deploy/install.sh installs on a Pi: dist/, the runtime node_modules (zod and
+# @wakeward/wol, nothing else), package.json and deploy/. Pure JavaScript, so one
+# release runs on any Pi with node >= 20.
+#
+#   apps/pi-agent/deploy/build-release.sh [OUT_DIR]     (from anywhere; default /tmp/wakeward-agent-release)
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
+OUT=${1:-/tmp/wakeward-agent-release}
+AGENT="$ROOT/apps/pi-agent"
+
+cd "$ROOT"
+npx tsc -b apps/pi-agent
+
+rm -rf "$OUT"
+mkdir -p "$OUT/node_modules/@wakeward/wol" "$OUT/deploy"
+cp -a "$AGENT/dist" "$OUT/dist"
+# Test helpers are compiled with the sources; they have no place on a Pi.
+rm -rf "$OUT/dist/apps/pi-agent/src/testing" "$OUT/dist/.tsbuildinfo"
+cp "$AGENT/package.json" "$OUT/package.json"
+cp "$AGENT/deploy/wakeward-agent.service" "$AGENT/deploy/install.sh" "$AGENT/deploy/agent.example.json" "$OUT/deploy/"
+cp "$AGENT/README.md" "$OUT/README.md"
+
+# Runtime dependencies, resolved the way node resolves them from the agent.
+cp "$ROOT/libs/wol/package.json" "$OUT/node_modules/@wakeward/wol/package.json"
+cp -a "$ROOT/libs/wol/dist" "$OUT/node_modules/@wakeward/wol/dist"
+rm -f "$OUT/node_modules/@wakeward/wol/dist/.tsbuildinfo"
+ZOD=$(node -p "require('path').dirname(require.resolve('zod/package.json', { paths: ['$AGENT'] }))")
+cp -a "$ZOD" "$OUT/node_modules/zod"
+
+node "$OUT/dist/apps/pi-agent/src/main.js" --version >/dev/null
+tar -C "$(dirname "$OUT")" -czf "$OUT.tar.gz" "$(basename "$OUT")"
+echo "release: $OUT ($(du -sh "$OUT" | cut -f1)), tarball: $OUT.tar.gz"
