@@ -38,6 +38,18 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // The console in headless Chromium against the real API (which needs SWC, as above).
+        plugins: [swc.vite({ module: { type: 'es6' } })],
+        resolve: { alias },
+        test: {
+          name: 'web',
+          root: here('./apps/web'),
+          include: ['e2e/**/*.e2e.test.ts', 'src/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

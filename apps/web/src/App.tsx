@@ -17,6 +17,7 @@ const KioskPage = lazy(() => import('./pages/KioskPage'));
 const SchedulesPage = lazy(() => import('./pages/SchedulesPage'));
 const AuditPage = lazy(() => import('./pages/AuditPage'));
 const AgentsPage = lazy(() => import('./pages/AgentsPage'));
+const AlertsPage = lazy(() => import('./pages/AlertsPage'));
 const UnavailablePage = lazy(() => import('./pages/UnavailablePage'));
 
 export function App() {
@@ -64,7 +65,12 @@ function LanguageSwitch() {
   return (
     <label className="lang">
       <span className="sr-only">{t('nav.language')}</span>
-      <select value={locale} onChange={(e) => setLocale(e.target.value as typeof locale)} data-testid="language" aria-label={t('nav.language')}>
+      <select
+        value={locale}
+        onChange={(e) => setLocale(e.target.value as typeof locale)}
+        data-testid="language"
+        aria-label={t('nav.language')}
+      >
         {LOCALES.map((l) => (
           <option key={l.id} value={l.id}>
             {l.label}
@@ -110,11 +116,25 @@ function Login({ onLogin, notice }: { onLogin: (me: Me) => void; notice: Message
         )}
         <label className="field">
           {t('login.username')}
-          <input name="username" value={username} onChange={(e) => setUsername(e.target.value)} autoComplete="username" required autoFocus />
+          <input
+            name="username"
+            value={username}
+            onChange={(e) => setUsername(e.target.value)}
+            autoComplete="username"
+            required
+            autoFocus
+          />
         </label>
         <label className="field">
           {t('login.password')}
-          <input name="password" type="password" value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" required />
+          <input
+            name="password"
+            type="password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            autoComplete="current-password"
+            required
+          />
         </label>
         {error && (
           <p role="alert" className="error">
@@ -174,7 +194,12 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
         </Link>
         <nav aria-label={t('nav.main')}>
           {nav.map((n) => (
-            <Link key={n.path} to={n.path} className={route.path.startsWith(n.path) ? 'active' : ''} data-testid={`nav-${n.path.slice(1)}`}>
+            <Link
+              key={n.path}
+              to={n.path}
+              className={route.path.startsWith(n.path) ? 'active' : ''}
+              data-testid={`nav-${n.path.slice(1)}`}
+            >
               {t(n.label)}
               {n.path === '/alerts' && <AlertBadge />}
             </Link>
@@ -219,7 +244,7 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
   if (path.startsWith('/audit')) return <AuditPage />;
   if (path.startsWith('/agents')) return ops ? <AgentsPage /> : <NoAccess />;
   if (path.startsWith('/environment')) return ops ? <UnavailablePage page="environment" /> : <NoAccess />;
-  if (path.startsWith('/alerts')) return ops ? <UnavailablePage page="alerts" /> : <NoAccess />;
+  if (path.startsWith('/alerts')) return ops ? <AlertsPage /> : <NoAccess />;
   if (path === '/' || path === '/index.html') return null;
   return <NotFound />;
 }
@@ -233,21 +258,34 @@ function LiveDot() {
   const { t } = useI18n();
   const live = useLiveConnected();
   return (
-    <span className={`live-dot ${live ? 'on' : 'off'}`} title={live ? t('live.connected') : t('live.disconnected')} data-testid="live" data-connected={live}>
+    <span
+      className={`live-dot ${live ? 'on' : 'off'}`}
+      title={live ? t('live.connected') : t('live.disconnected')}
+      data-testid="live"
+      data-connected={live}
+    >
       {live ? t('live.short') : t('live.offShort')}
     </span>
   );
 }
 
-/** Counts alerts opened since the page loaded and says so in a toast. */
+/** The number of open alerts, kept current by live events; a toast for each new one. */
 function AlertBadge() {
   const { t } = useI18n();
   const toast = useToast();
-  const [count, setCount] = useState(0);
+  const [count, setCount] = useState<number | null>(null);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    api.alerts({ status: 'open', pageSize: 1 }).then(
+      (p) => setCount(p.total),
+      () => setCount(null),
+    );
+  }, [version]);
   useLiveEvent<{ kind?: string; message?: string }>('alert.opened', (a) => {
-    setCount((c) => c + 1);
+    setVersion((v) => v + 1);
     toast(t('alerts.newToast', { text: a.message ?? a.kind ?? '' }), 'alert');
   });
+  useLiveEvent('alert.updated', () => setVersion((v) => v + 1));
   return count ? (
     <span className="badge" data-testid="alert-badge">
       {count}

@@ -11,7 +11,9 @@ import type {
   Hospital,
   KioskSchedule,
   Kiosk,
-  LivenessEvent,
+  KioskLiveness,
+  Alert,
+  AlertStatus,
   Me,
   Page,
   PowerRule,
@@ -48,7 +50,10 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
-    headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json', accept: 'application/json' },
+    headers:
+      body === undefined
+        ? { accept: 'application/json' }
+        : { 'content-type': 'application/json', accept: 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (res.status === 204) return undefined as T;
@@ -62,12 +67,16 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
 }
 
 const qs = (params: Record<string, string | number | undefined | null>) => {
-  const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== '') as [string, string | number][];
+  const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== '') as [
+    string,
+    string | number,
+  ][];
   return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)]))}` : '';
 };
 
 export const api = {
-  login: (username: string, password: string) => request<{ user: Me }>('POST', '/api/auth/login', { username, password }),
+  login: (username: string, password: string) =>
+    request<{ user: Me }>('POST', '/api/auth/login', { username, password }),
   logout: () => request<void>('POST', '/api/auth/logout'),
   me: () => request<{ user: Me }>('GET', '/api/auth/me'),
 
@@ -81,19 +90,33 @@ export const api = {
   kiosk: (id: string) => request<Kiosk>('GET', `/api/kiosks/${id}`),
   updateKiosk: (id: string, patch: Partial<Kiosk>) => request<Kiosk>('PATCH', `/api/kiosks/${id}`, patch),
   kioskSchedule: (id: string, days = 7) => request<KioskSchedule>('GET', `/api/kiosks/${id}/schedule${qs({ days })}`),
-  kioskLiveness: (id: string) => request<{ items: LivenessEvent[] }>('GET', `/api/kiosks/${id}/liveness`),
+  kioskLiveness: (id: string) => request<KioskLiveness>('GET', `/api/kiosks/${id}/liveness`),
 
   rules: (hospitalId: string) => request<Page<PowerRule>>('GET', `/api/rules${qs({ hospitalId, pageSize: 500 })}`),
   rule: (id: string) => request<PowerRule>('GET', `/api/rules/${id}`),
   createRule: (body: RuleInput & { hospitalId: string }) => request<PowerRule>('POST', '/api/rules', body),
   updateRule: (id: string, body: Partial<RuleInput>) => request<PowerRule>('PATCH', `/api/rules/${id}`, body),
   deleteRule: (id: string) => request<void>('DELETE', `/api/rules/${id}`),
-  previewRule: (body: { rule: Partial<RuleInput> & { hospitalId?: string }; ruleId?: string; kioskIds: string[]; days?: number }) =>
-    request<RulePreview>('POST', '/api/rules/preview', body),
+  previewRule: (body: {
+    rule: Partial<RuleInput> & { hospitalId?: string };
+    ruleId?: string;
+    kioskIds: string[];
+    days?: number;
+  }) => request<RulePreview>('POST', '/api/rules/preview', body),
 
-  audit: (q: { page?: number; pageSize?: number; entityType?: string; entityId?: string; action?: string; hospitalId?: string }) =>
-    request<Page<AuditEntry>>('GET', `/api/audit${qs(q)}`),
+  audit: (q: {
+    page?: number;
+    pageSize?: number;
+    entityType?: string;
+    entityId?: string;
+    action?: string;
+    hospitalId?: string;
+  }) => request<Page<AuditEntry>>('GET', `/api/audit${qs(q)}`),
   undo: (id: string) => request<{ undone: true; entry: AuditEntry }>('POST', `/api/audit/${id}/undo`),
+
+  alerts: (q: { status?: AlertStatus; siteId?: string; page?: number; pageSize?: number }) =>
+    request<Page<Alert>>('GET', `/api/alerts${qs(q)}`),
+  acknowledgeAlert: (id: string) => request<Alert>('POST', `/api/alerts/${id}/acknowledge`),
 
   agents: (siteId: string) => request<Page<AgentView>>('GET', `/api/agents${qs({ siteId, pageSize: 500 })}`),
   createEnrolmentCode: (siteId: string) => request<EnrolmentCode>('POST', `/api/sites/${siteId}/enrolment-codes`),

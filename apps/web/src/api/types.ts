@@ -28,7 +28,14 @@ export interface Site {
   timeZone: string;
 }
 
-export const KIOSK_KINDS = ['registration', 'payment', 'report-printer', 'self-service', 'information', 'other'] as const;
+export const KIOSK_KINDS = [
+  'registration',
+  'payment',
+  'report-printer',
+  'self-service',
+  'information',
+  'other',
+] as const;
 export type KioskKind = (typeof KIOSK_KINDS)[number];
 
 export interface Kiosk {
@@ -77,13 +84,39 @@ export interface KioskLivenessMessage {
   observedAt: string;
 }
 
-export interface LivenessEvent {
-  observedAt?: string;
-  at?: string;
-  up?: boolean;
-  observed?: Observed;
-  agentId?: string;
-  agentName?: string;
+/** GET /api/kiosks/:id/liveness: the kiosk's state now, and what each agent of its site last saw. */
+export interface KioskLiveness {
+  kioskId: string;
+  up: boolean | null;
+  observedAt: string | null;
+  agents: {
+    agentId: string;
+    agentName: string;
+    up: boolean;
+    method: string;
+    latencyMs: number | null;
+    observedAt: string;
+    receivedAt: string;
+    fresh: boolean;
+  }[];
+}
+
+export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
+export interface Alert {
+  id: string;
+  hospitalId: string;
+  siteId: string | null;
+  kioskId: string | null;
+  agentId: string | null;
+  kind: string;
+  status: AlertStatus;
+  message: string;
+  details: Record<string, unknown> | null;
+  openedAt: string;
+  lastSeenAt: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  resolvedAt: string | null;
 }
 
 export interface ScheduleDay {
@@ -100,7 +133,8 @@ export interface KioskSchedule {
 }
 
 export type ScopeKind = 'hospital' | 'site' | 'kiosks';
-export type RuleScope = { kind: 'hospital' } | { kind: 'site'; siteId: string } | { kind: 'kiosks'; kioskIds: string[] };
+export type RuleScope =
+  { kind: 'hospital' } | { kind: 'site'; siteId: string } | { kind: 'kiosks'; kioskIds: string[] };
 export interface PowerWindow {
   start: string;
   end: string;

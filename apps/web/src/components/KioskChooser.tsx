@@ -48,7 +48,11 @@ export function KioskChooser({
           <span key={k.id} className="chip" data-testid="chip">
             {k.code}
             {!disabled && (
-              <button type="button" aria-label={t('common.remove', { what: k.code })} onClick={() => onChange(chosen.filter((c) => c.id !== k.id))}>
+              <button
+                type="button"
+                aria-label={t('common.remove', { what: k.code })}
+                onClick={() => onChange(chosen.filter((c) => c.id !== k.id))}
+              >
                 ×
               </button>
             )}

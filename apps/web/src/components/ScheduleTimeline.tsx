@@ -5,7 +5,15 @@
 import type { KioskSchedule, ScheduleDay } from '../api/client';
 import { useI18n, type MessageKey } from '../i18n';
 
-export function ScheduleTimeline({ schedule, compact = false, testId }: { schedule: KioskSchedule; compact?: boolean; testId?: string }) {
+export function ScheduleTimeline({
+  schedule,
+  compact = false,
+  testId,
+}: {
+  schedule: KioskSchedule;
+  compact?: boolean;
+  testId?: string;
+}) {
   const { t } = useI18n();
   return (
     <div className={`timeline${compact ? ' compact' : ''}`} data-testid={testId}>
@@ -24,8 +32,8 @@ export function ScheduleTimeline({ schedule, compact = false, testId }: { schedu
         <DayRow key={d.date} day={d} timeZone={schedule.timeZone} compact={compact} />
       ))}
       <p className="legend muted">
-        <span className="seg on" /> {t('expected.on')} <span className="seg off" /> {t('expected.off')} <span className="seg unmanaged" /> {t('expected.unmanaged')} ·{' '}
-        {t('schedule.zone', { zone: schedule.timeZone })}
+        <span className="seg on" /> {t('expected.on')} <span className="seg off" /> {t('expected.off')}{' '}
+        <span className="seg unmanaged" /> {t('expected.unmanaged')} · {t('schedule.zone', { zone: schedule.timeZone })}
       </p>
     </div>
   );
@@ -36,7 +44,9 @@ function DayRow({ day, timeZone, compact }: { day: ScheduleDay; timeZone: string
   const start = day.intervals.length ? new Date(day.intervals[0].start).getTime() : 0;
   const end = day.intervals.length ? new Date(day.intervals[day.intervals.length - 1].end).getTime() : 1;
   const span = end - start || 1;
-  const weekday = new Intl.DateTimeFormat(locale, { weekday: 'short', timeZone: 'UTC' }).format(new Date(`${day.date}T12:00:00Z`));
+  const weekday = new Intl.DateTimeFormat(locale, { weekday: 'short', timeZone: 'UTC' }).format(
+    new Date(`${day.date}T12:00:00Z`),
+  );
   const onText = day.intervals
     .filter((i) => i.state === 'on')
     .map((i) => `${time(i.start, timeZone)}–${endLabel(i.end, end, time(i.end, timeZone))}`)
@@ -73,4 +83,5 @@ function DayRow({ day, timeZone, compact }: { day: ScheduleDay; timeZone: string
 }
 
 /** The end of the day reads 24:00, not 00:00. */
-const endLabel = (iso: string, dayEnd: number, label: string) => (new Date(iso).getTime() === dayEnd && label === '00:00' ? '24:00' : label);
+const endLabel = (iso: string, dayEnd: number, label: string) =>
+  new Date(iso).getTime() === dayEnd && label === '00:00' ? '24:00' : label;

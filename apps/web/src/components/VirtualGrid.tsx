@@ -58,13 +58,23 @@ export function VirtualGrid<T>({
   const visible = [];
   for (let r = first; r < last; r++) {
     visible.push(
-      <div key={r} className="vgrid-row" style={{ top: r * rowHeight, height: rowHeight, gridTemplateColumns: `repeat(${columns}, 1fr)` }}>
+      <div
+        key={r}
+        className="vgrid-row"
+        style={{ top: r * rowHeight, height: rowHeight, gridTemplateColumns: `repeat(${columns}, 1fr)` }}
+      >
         {items.slice(r * columns, (r + 1) * columns).map(render)}
       </div>,
     );
   }
   return (
-    <div ref={ref} className="vgrid" style={{ height: rows * rowHeight }} data-testid={testId} data-count={items.length}>
+    <div
+      ref={ref}
+      className="vgrid"
+      style={{ height: rows * rowHeight }}
+      data-testid={testId}
+      data-count={items.length}
+    >
       {visible}
     </div>
   );

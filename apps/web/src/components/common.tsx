@@ -5,7 +5,11 @@ import { useI18n } from '../i18n';
 
 export function Loading() {
   const { t } = useI18n();
-  return <p className="muted" role="status">{t('common.loading')}</p>;
+  return (
+    <p className="muted" role="status">
+      {t('common.loading')}
+    </p>
+  );
 }
 
 export function ErrorNote({ error }: { error: unknown }) {
@@ -13,14 +17,23 @@ export function ErrorNote({ error }: { error: unknown }) {
   if (!error) return null;
   if (error instanceof ApiRequestError) {
     if (error.status === 403) return <NoAccess />;
-    if (error.status === 404) return <p className="error" role="alert">{t('common.notFound')}</p>;
+    if (error.status === 404)
+      return (
+        <p className="error" role="alert">
+          {t('common.notFound')}
+        </p>
+      );
     return (
       <p className="error" role="alert">
         {error.message} <code>{error.error.code}</code>
       </p>
     );
   }
-  return <p className="error" role="alert">{t('common.unreachable')}</p>;
+  return (
+    <p className="error" role="alert">
+      {t('common.unreachable')}
+    </p>
+  );
 }
 
 export function NoAccess({ detail }: { detail?: ReactNode }) {
@@ -34,7 +47,17 @@ export function NoAccess({ detail }: { detail?: ReactNode }) {
 }
 
 /** Sites grouped by hospital; staff see only their own. */
-export function SitePicker({ hospitals, sites, value, onChange }: { hospitals: Hospital[]; sites: Site[]; value: string; onChange(id: string): void }) {
+export function SitePicker({
+  hospitals,
+  sites,
+  value,
+  onChange,
+}: {
+  hospitals: Hospital[];
+  sites: Site[];
+  value: string;
+  onChange(id: string): void;
+}) {
   const { t } = useI18n();
   return (
     <label className="field-inline">
@@ -56,7 +79,15 @@ export function SitePicker({ hospitals, sites, value, onChange }: { hospitals: H
   );
 }
 
-export function HospitalPicker({ hospitals, value, onChange }: { hospitals: Hospital[]; value: string; onChange(id: string): void }) {
+export function HospitalPicker({
+  hospitals,
+  value,
+  onChange,
+}: {
+  hospitals: Hospital[];
+  value: string;
+  onChange(id: string): void;
+}) {
   const { t } = useI18n();
   return (
     <label className="field-inline">

@@ -19,7 +19,12 @@ export function detectLocale(): Locale {
   const stored = localStorage.getItem(STORAGE_KEY);
   if (stored === 'en' || stored === 'zh-CN') return stored;
   const preferred = navigator.languages?.length ? navigator.languages : [navigator.language];
-  return preferred.find((l) => /^(zh|en)/i.test(l))?.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
+  return preferred
+    .find((l) => /^(zh|en)/i.test(l))
+    ?.toLowerCase()
+    .startsWith('zh')
+    ? 'zh-CN'
+    : 'en';
 }
 
 export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;

@@ -80,7 +80,13 @@ export default function AgentsPage() {
               <pre>
                 <code>{code.installCommand}</code>
               </pre>
-              <button onClick={() => navigator.clipboard?.writeText(code.installCommand).then(() => toast(t('common.copied')))}>{t('common.copy')}</button>
+              <button
+                onClick={() =>
+                  navigator.clipboard?.writeText(code.installCommand).then(() => toast(t('common.copied')))
+                }
+              >
+                {t('common.copy')}
+              </button>
             </div>
           )}
         </div>
@@ -110,12 +116,20 @@ export default function AgentsPage() {
                     <div className="muted small">{a.location}</div>
                   </td>
                   <td>
-                    <span className={`pill ${a.online ? 'up' : 'down'}`}>{a.online ? t('agents.online') : t('agents.offline')}</span>
-                    {!a.enrolled && <div className="muted small">{a.tokenRevokedAt ? t('agents.tokenRevoked') : t('agents.notEnrolled')}</div>}
+                    <span className={`pill ${a.online ? 'up' : 'down'}`}>
+                      {a.online ? t('agents.online') : t('agents.offline')}
+                    </span>
+                    {!a.enrolled && (
+                      <div className="muted small">
+                        {a.tokenRevokedAt ? t('agents.tokenRevoked') : t('agents.notEnrolled')}
+                      </div>
+                    )}
                   </td>
                   <td title={a.lastHeartbeatAt ? dateTime(a.lastHeartbeatAt) : ''}>{ago(a.lastHeartbeatAt)}</td>
                   <td>{a.version ?? '—'}</td>
-                  <td className={a.clockSkewMs !== null && Math.abs(a.clockSkewMs) > 2000 ? 'warn' : ''}>{skew(a.clockSkewMs)}</td>
+                  <td className={a.clockSkewMs !== null && Math.abs(a.clockSkewMs) > 2000 ? 'warn' : ''}>
+                    {skew(a.clockSkewMs)}
+                  </td>
                   <td>{a.bufferedCount ?? '—'}</td>
                   <td className="small">{a.subnets.join(', ')}</td>
                   <td>

@@ -43,7 +43,11 @@ export default function AuditPage() {
       <div className="toolbar">
         <label className="field-inline">
           {t('audit.entityType')}
-          <select value={entityType} onChange={(e) => setQueryParam('entityType', e.target.value)} data-testid="audit-type">
+          <select
+            value={entityType}
+            onChange={(e) => setQueryParam('entityType', e.target.value)}
+            data-testid="audit-type"
+          >
             <option value="">{t('common.all')}</option>
             {ENTITY_TYPES.map((type) => (
               <option key={type} value={type}>
@@ -156,7 +160,13 @@ function AuditRow({
   };
   return (
     <>
-      <tr data-testid="audit-row" data-action={e.action} data-entity-type={e.entityType} data-entity-id={e.entityId ?? ''} className={open ? 'selected' : ''}>
+      <tr
+        data-testid="audit-row"
+        data-action={e.action}
+        data-entity-type={e.entityType}
+        data-entity-id={e.entityId ?? ''}
+        className={open ? 'selected' : ''}
+      >
         <td className="nowrap">{when}</td>
         <td>{e.actorName}</td>
         <td>
@@ -226,7 +236,8 @@ export function diff(before: unknown, after: unknown): { path: string; before: s
   const out: { path: string; before: string; after: string }[] = [];
   const show = (v: unknown) => (v === undefined ? '—' : JSON.stringify(v));
   const walk = (a: unknown, b: unknown, path: string) => {
-    const bothObjects = a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b);
+    const bothObjects =
+      a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b);
     if (bothObjects) {
       const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
       for (const k of keys) {

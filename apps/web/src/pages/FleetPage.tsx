@@ -49,7 +49,11 @@ export default function FleetPage() {
       const i = f.kiosks.findIndex((k) => k.id === m.kioskId);
       if (i < 0) return f;
       const kiosks = f.kiosks.slice();
-      kiosks[i] = { ...kiosks[i], observed: m.observed, lastSeenAt: m.observed === 'up' ? m.observedAt : kiosks[i].lastSeenAt };
+      kiosks[i] = {
+        ...kiosks[i],
+        observed: m.observed,
+        lastSeenAt: m.observed === 'up' ? m.observedAt : kiosks[i].lastSeenAt,
+      };
       return { ...f, kiosks };
     });
   });
@@ -114,7 +118,12 @@ export default function FleetPage() {
           </select>
         </label>
         <label className="field-inline check">
-          <input type="checkbox" checked={mismatchOnly} onChange={(e) => setQueryParam('mismatch', e.target.checked ? '1' : null)} data-testid="filter-mismatch" />
+          <input
+            type="checkbox"
+            checked={mismatchOnly}
+            onChange={(e) => setQueryParam('mismatch', e.target.checked ? '1' : null)}
+            data-testid="filter-mismatch"
+          />
           {t('fleet.mismatchOnly')}
         </label>
         <input
@@ -138,7 +147,13 @@ export default function FleetPage() {
           {shown.length === 0 ? (
             <p className="empty">{t('fleet.none')}</p>
           ) : (
-            <VirtualGrid items={shown} tileWidth={210} rowHeight={112} testId="fleet-grid" render={(k) => <KioskTile key={k.id} kiosk={k} />} />
+            <VirtualGrid
+              items={shown}
+              tileWidth={210}
+              rowHeight={112}
+              testId="fleet-grid"
+              render={(k) => <KioskTile key={k.id} kiosk={k} />}
+            />
           )}
         </>
       )}
@@ -177,7 +192,10 @@ const KioskTile = memo(function KioskTile({ kiosk: k }: { kiosk: FleetKiosk }) {
           {t(`observed.${k.observed}`)} / {t('fleet.expectedShort')} {t(`expected.${k.expected}`)}
         </span>
       </div>
-      <div className="tile-meta muted" title={k.agents.map((a) => `${a.name}: ${a.up ? t('observed.up') : t('observed.down')}`).join('\n')}>
+      <div
+        className="tile-meta muted"
+        title={k.agents.map((a) => `${a.name}: ${a.up ? t('observed.up') : t('observed.down')}`).join('\n')}
+      >
         {t('fleet.lastSeen', { ago: ago(k.lastSeenAt) })} · {t('fleet.agents', { up: agentsUp, n: k.agents.length })}
       </div>
     </Link>

@@ -3,7 +3,16 @@
  * dispatches, the remote screen button and the edit form (staff and up).
  */
 import { FormEvent, useEffect, useState } from 'react';
-import { api, ApiRequestError, Kiosk, KIOSK_KINDS, KioskSchedule, LivenessEvent, Site } from '../api/client';
+import {
+  api,
+  ApiRequestError,
+  Kiosk,
+  KIOSK_KINDS,
+  KioskLiveness,
+  KioskLivenessMessage,
+  KioskSchedule,
+  Site,
+} from '../api/client';
 import { ErrorNote, Loading } from '../components/common';
 import { ScheduleTimeline } from '../components/ScheduleTimeline';
 import { useToast } from '../components/Toasts';
@@ -107,47 +116,94 @@ function KioskScheduleView({ kioskId }: { kioskId: string }) {
   return <ScheduleTimeline schedule={schedule} testId="kiosk-schedule" />;
 }
 
+/**
+ * The state now as each agent of the site sees it, then the changes that arrived
+ * live since the page opened (the API keeps the latest probe per agent, not a history).
+ */
 function Liveness({ kioskId, site }: { kioskId: string; site?: Site }) {
-  const { t, dateTime } = useI18n();
-  const [events, setEvents] = useState<LivenessEvent[] | null>(null);
-  const [unavailable, setUnavailable] = useState(false);
+  const { t, dateTime, ago } = useI18n();
+  const [now, setNow] = useState<KioskLiveness | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [changes, setChanges] = useState<{ observed: 'up' | 'down'; observedAt: string }[]>([]);
   useEffect(() => {
-    api.kioskLiveness(kioskId).then(
-      (r) => setEvents(r.items ?? []),
-      () => setUnavailable(true),
-    );
+    api.kioskLiveness(kioskId).then(setNow, setError);
   }, [kioskId]);
-  useLiveEvent<{ kioskId: string; observed: 'up' | 'down'; observedAt: string }>('kiosk.liveness', (m) => {
-    if (m.kioskId === kioskId) setEvents((list) => [{ observed: m.observed, observedAt: m.observedAt }, ...(list ?? [])]);
+  useLiveEvent<KioskLivenessMessage>('kiosk.liveness', (m) => {
+    if (m.kioskId === kioskId)
+      setChanges((list) => [{ observed: m.observed, observedAt: m.observedAt }, ...list].slice(0, 50));
   });
+  const observed = changes[0]?.observed ?? (now ? (now.up === null ? 'unknown' : now.up ? 'up' : 'down') : 'unknown');
   return (
     <div className="card">
       <h2>{t('kiosk.liveness')}</h2>
-      {unavailable ? (
-        <p className="muted">{t('common.notAvailableYet')}</p>
-      ) : !events ? (
-        <Loading />
-      ) : events.length === 0 ? (
-        <p className="muted">{t('kiosk.noLiveness')}</p>
-      ) : (
-        <ul className="liveness" data-testid="liveness">
-          {events.slice(0, 30).map((e, i) => {
-            const observed = e.observed ?? (e.up === undefined ? 'unknown' : e.up ? 'up' : 'down');
-            const at = e.observedAt ?? e.at;
-            return (
-              <li key={i}>
-                <span className={`dot ${observed}`} /> {t(`observed.${observed}` as MessageKey)} · {at ? dateTime(at, site?.timeZone) : '—'}
-                {e.agentName && <span className="muted"> · {e.agentName}</span>}
-              </li>
-            );
-          })}
-        </ul>
+      <ErrorNote error={error} />
+      {!now && !error && <Loading />}
+      {now && (
+        <>
+          <p data-testid="kiosk-observed" data-observed={observed}>
+            <span className={`dot ${observed}`} /> <strong>{t(`observed.${observed}` as MessageKey)}</strong>
+            {now.observedAt && (
+              <span className="muted"> · {dateTime(changes[0]?.observedAt ?? now.observedAt, site?.timeZone)}</span>
+            )}
+          </p>
+          {now.agents.length === 0 ? (
+            <p className="muted">{t('kiosk.noLiveness')}</p>
+          ) : (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>{t('agents.name')}</th>
+                  <th>{t('fleet.state')}</th>
+                  <th>{t('kiosk.probe')}</th>
+                  <th>{t('kiosk.observedAt')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {now.agents.map((a) => (
+                  <tr key={a.agentId} className={a.fresh ? '' : 'muted'}>
+                    <td>{a.agentName}</td>
+                    <td>
+                      <span className={`dot ${a.up ? 'up' : 'down'}`} /> {a.up ? t('observed.up') : t('observed.down')}
+                      {!a.fresh && <span className="small"> ({t('kiosk.stale')})</span>}
+                    </td>
+                    <td className="small">
+                      {a.method}
+                      {a.latencyMs !== null && ` · ${a.latencyMs} ms`}
+                    </td>
+                    <td title={dateTime(a.observedAt, site?.timeZone)}>{ago(a.observedAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          <h3>{t('kiosk.changesLive')}</h3>
+          {changes.length === 0 ? (
+            <p className="muted small">{t('kiosk.noChangesYet')}</p>
+          ) : (
+            <ul className="liveness" data-testid="liveness-changes">
+              {changes.map((c, i) => (
+                <li key={i}>
+                  <span className={`dot ${c.observed}`} /> {t(`observed.${c.observed}`)} ·{' '}
+                  {dateTime(c.observedAt, site?.timeZone)}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
       )}
     </div>
   );
 }
 
-type KioskDraft = { name: string; kind: Kiosk['kind']; location: string; ip: string; mac: string; subnet: string; vncPort: string };
+type KioskDraft = {
+  name: string;
+  kind: Kiosk['kind'];
+  location: string;
+  ip: string;
+  mac: string;
+  subnet: string;
+  vncPort: string;
+};
 
 function KioskForm({ kiosk, onDone }: { kiosk: Kiosk; onDone(k: Kiosk | null): void }) {
   const { t } = useI18n();
@@ -162,7 +218,8 @@ function KioskForm({ kiosk, onDone }: { kiosk: Kiosk; onDone(k: Kiosk | null): v
     vncPort: String(kiosk.vncPort),
   });
   const [fieldError, setFieldError] = useState<{ field?: string; message: string } | null>(null);
-  const set = (k: keyof KioskDraft) => (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value });
+  const set = (k: keyof KioskDraft) => (e: { target: { value: string } }) =>
+    setDraft({ ...draft, [k]: e.target.value });
   const save = async (e: FormEvent) => {
     e.preventDefault();
     setFieldError(null);

@@ -13,7 +13,16 @@ import { useToast } from '../components/Toasts';
 import { useI18n, type MessageKey } from '../i18n';
 import { Link, navigate, setQueryParam, useRoute } from '../router';
 import { canEditFleet, useSession } from '../session';
-import { draftFromRule, emptyDraft, fieldKey, isOvernight, ruleBody, RuleDraft, splitOvernight, WEEKDAYS } from './schedule-draft';
+import {
+  draftFromRule,
+  emptyDraft,
+  fieldKey,
+  isOvernight,
+  ruleBody,
+  RuleDraft,
+  splitOvernight,
+  WEEKDAYS,
+} from './schedule-draft';
 
 export default function SchedulesPage() {
   const { t } = useI18n();
@@ -35,7 +44,11 @@ export default function SchedulesPage() {
     <section>
       <div className="page-head">
         <h1>{t('rules.title')}</h1>
-        <HospitalPicker hospitals={hospitals} value={hospitalId} onChange={(id) => navigate(`/schedules?hospital=${id}`)} />
+        <HospitalPicker
+          hospitals={hospitals}
+          value={hospitalId}
+          onChange={(id) => navigate(`/schedules?hospital=${id}`)}
+        />
       </div>
       <ErrorNote error={error} />
       {!rules && !error && <Loading />}
@@ -59,11 +72,21 @@ export default function SchedulesPage() {
   );
 }
 
-function RuleList({ rules, hospitalId, selected }: { rules: PowerRule[]; hospitalId: string; selected: string | null }) {
+function RuleList({
+  rules,
+  hospitalId,
+  selected,
+}: {
+  rules: PowerRule[];
+  hospitalId: string;
+  selected: string | null;
+}) {
   const { t } = useI18n();
   const { me, sites } = useSession();
   const order = { hospital: 0, site: 1, kiosks: 2 };
-  const sorted = [...rules].sort((a, b) => order[a.scope.kind] - order[b.scope.kind] || a.layer.localeCompare(b.layer) || b.priority - a.priority);
+  const sorted = [...rules].sort(
+    (a, b) => order[a.scope.kind] - order[b.scope.kind] || a.layer.localeCompare(b.layer) || b.priority - a.priority,
+  );
   return (
     <div className="card">
       <div className="card-head">
@@ -104,7 +127,9 @@ function RuleList({ rules, hospitalId, selected }: { rules: PowerRule[]; hospita
                 <DaysText days={r.days} />
               </td>
               <td>{r.from || r.until ? `${r.from ?? '…'} – ${r.until ?? '…'}` : '—'}</td>
-              <td>{r.windows.length ? r.windows.map((w) => `${w.start}–${w.end}`).join(', ') : t('rules.offAllDay')}</td>
+              <td>
+                {r.windows.length ? r.windows.map((w) => `${w.start}–${w.end}`).join(', ') : t('rules.offAllDay')}
+              </td>
               <td>{r.priority}</td>
             </tr>
           ))}
@@ -126,7 +151,17 @@ interface FieldProblem {
   code: string;
 }
 
-function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: string; rule: PowerRule | null; onSaved(r: PowerRule): void; onDeleted(): void }) {
+function RuleEditor({
+  hospitalId,
+  rule,
+  onSaved,
+  onDeleted,
+}: {
+  hospitalId: string;
+  rule: PowerRule | null;
+  onSaved(r: PowerRule): void;
+  onDeleted(): void;
+}) {
   const { t } = useI18n();
   const toast = useToast();
   const { me, sites } = useSession();
@@ -142,10 +177,14 @@ function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: stri
   useEffect(() => {
     if (!rule) return;
     const ids = rule.scope.kind === 'kiosks' ? rule.scope.kioskIds.slice(0, 200) : [];
-    Promise.all(ids.map((id) => api.kiosk(id).then((k) => ({ id: k.id, code: k.code, name: k.name }), () => ({ id, code: id.slice(0, 8), name: '' })))).then((kiosks) =>
-      setDraft(draftFromRule(rule, kiosks, hospitalSites[0]?.id ?? '')),
-    );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    Promise.all(
+      ids.map((id) =>
+        api.kiosk(id).then(
+          (k) => ({ id: k.id, code: k.code, name: k.name }),
+          () => ({ id, code: id.slice(0, 8), name: '' }),
+        ),
+      ),
+    ).then((kiosks) => setDraft(draftFromRule(rule, kiosks, hospitalSites[0]?.id ?? '')));
   }, [rule]);
 
   // Preview kiosks default to a few of the rule's scope; the user may change them.
@@ -154,13 +193,13 @@ function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: stri
     if (!draft) return;
     if (draft.scopeKind === 'kiosks') return setPreviewKiosks(draft.kiosks.slice(0, 5));
     let current = true;
-    api
-      .kiosks({ hospitalId, siteId: draft.scopeKind === 'site' ? draft.siteId : undefined, pageSize: 3 })
-      .then((p) => current && setPreviewKiosks(p.items.map((k) => ({ id: k.id, code: k.code, name: k.name }))), () => current && setPreviewKiosks([]));
+    api.kiosks({ hospitalId, siteId: draft.scopeKind === 'site' ? draft.siteId : undefined, pageSize: 3 }).then(
+      (p) => current && setPreviewKiosks(p.items.map((k) => ({ id: k.id, code: k.code, name: k.name }))),
+      () => current && setPreviewKiosks([]),
+    );
     return () => {
       current = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [scopeKey, hospitalId]);
 
   const body = useMemo(() => (draft ? ruleBody(draft) : null), [draft]);
@@ -175,7 +214,12 @@ function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: stri
     setPreviewing(true);
     const timer = setTimeout(() => {
       api
-        .previewRule({ rule: rule ? body : { ...body, hospitalId }, ruleId: rule?.id, kioskIds: previewKiosks.map((k) => k.id), days: 7 })
+        .previewRule({
+          rule: rule ? body : { ...body, hospitalId },
+          ruleId: rule?.id,
+          kioskIds: previewKiosks.map((k) => k.id),
+          days: 7,
+        })
         .then(
           (p) => {
             if (!current) return;
@@ -197,7 +241,6 @@ function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: stri
       current = false;
       clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [bodyKey, previewKiosks, rule?.id, hospitalId]);
 
   if (!draft) return <Loading />;
@@ -214,11 +257,24 @@ function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: stri
   const err = (field: string) =>
     problem && problem.field === field ? (
       <span className="field-error" role="alert" data-testid={`error-${field}`}>
-        {t(`error.${problem.code}` as MessageKey) !== `error.${problem.code}` ? `${t(`error.${problem.code}` as MessageKey)}: ` : ''}
+        {t(`error.${problem.code}` as MessageKey) !== `error.${problem.code}`
+          ? `${t(`error.${problem.code}` as MessageKey)}: `
+          : ''}
         {problem.message}
       </span>
     ) : null;
-  const knownFields = ['name', 'scope.siteId', 'scope.kioskIds', 'layer', 'days', 'from', 'until', 'windows', 'priority', ...draft.windows.flatMap((_, i) => [`windows.${i}.start`, `windows.${i}.end`])];
+  const knownFields = [
+    'name',
+    'scope.siteId',
+    'scope.kioskIds',
+    'layer',
+    'days',
+    'from',
+    'until',
+    'windows',
+    'priority',
+    ...draft.windows.flatMap((_, i) => [`windows.${i}.start`, `windows.${i}.end`]),
+  ];
 
   const save = async (e: FormEvent) => {
     e.preventDefault();
@@ -229,7 +285,8 @@ function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: stri
       toast(t('common.savedAudited'));
       onSaved(saved);
     } catch (err) {
-      if (err instanceof ApiRequestError && err.status === 400) setProblem({ field: fieldKey(err.error.field), message: err.error.message, code: err.error.code });
+      if (err instanceof ApiRequestError && err.status === 400)
+        setProblem({ field: fieldKey(err.error.field), message: err.error.message, code: err.error.code });
       else toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
     } finally {
       setSaving(false);
@@ -260,7 +317,13 @@ function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: stri
         <fieldset disabled={readOnly}>
           <label className="field">
             {t('rules.name')}
-            <input value={draft.name} onChange={(e) => set({ name: e.target.value })} name="name" data-testid="rule-name" aria-invalid={problem?.field === 'name'} />
+            <input
+              value={draft.name}
+              onChange={(e) => set({ name: e.target.value })}
+              name="name"
+              data-testid="rule-name"
+              aria-invalid={problem?.field === 'name'}
+            />
             {err('name')}
           </label>
 
@@ -269,13 +332,22 @@ function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: stri
             <div className="radio-row">
               {(['hospital', 'site', 'kiosks'] as const).map((k) => (
                 <label key={k}>
-                  <input type="radio" name="scopeKind" checked={draft.scopeKind === k} onChange={() => set({ scopeKind: k })} />
+                  <input
+                    type="radio"
+                    name="scopeKind"
+                    checked={draft.scopeKind === k}
+                    onChange={() => set({ scopeKind: k })}
+                  />
                   {t(`scope.${k}` as MessageKey)}
                 </label>
               ))}
             </div>
             {draft.scopeKind === 'site' && (
-              <select value={draft.siteId} onChange={(e) => set({ siteId: e.target.value })} aria-label={t('scope.site')}>
+              <select
+                value={draft.siteId}
+                onChange={(e) => set({ siteId: e.target.value })}
+                aria-label={t('scope.site')}
+              >
                 {hospitalSites.map((s) => (
                   <option key={s.id} value={s.id}>
                     {s.name}
@@ -284,7 +356,13 @@ function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: stri
               </select>
             )}
             {draft.scopeKind === 'kiosks' && (
-              <KioskChooser hospitalId={hospitalId} chosen={draft.kiosks} onChange={(kiosks) => set({ kiosks })} disabled={readOnly} testId="scope-kiosks" />
+              <KioskChooser
+                hospitalId={hospitalId}
+                chosen={draft.kiosks}
+                onChange={(kiosks) => set({ kiosks })}
+                disabled={readOnly}
+                testId="scope-kiosks"
+              />
             )}
             {err('scope.siteId')}
             {err('scope.kioskIds')}
@@ -317,7 +395,9 @@ function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: stri
                     type="checkbox"
                     disabled={draft.everyDay}
                     checked={draft.everyDay || draft.days.includes(d)}
-                    onChange={(e) => set({ days: e.target.checked ? [...draft.days, d] : draft.days.filter((x) => x !== d) })}
+                    onChange={(e) =>
+                      set({ days: e.target.checked ? [...draft.days, d] : draft.days.filter((x) => x !== d) })
+                    }
                   />
                   {t(`weekday.${d}` as MessageKey)}
                 </label>
@@ -329,12 +409,24 @@ function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: stri
           <div className="field-row">
             <label className="field">
               {t('rules.from')}
-              <input type="date" value={draft.from} onChange={(e) => set({ from: e.target.value })} name="from" aria-invalid={problem?.field === 'from'} />
+              <input
+                type="date"
+                value={draft.from}
+                onChange={(e) => set({ from: e.target.value })}
+                name="from"
+                aria-invalid={problem?.field === 'from'}
+              />
               {err('from')}
             </label>
             <label className="field">
               {t('rules.until')}
-              <input type="date" value={draft.until} onChange={(e) => set({ until: e.target.value })} name="until" aria-invalid={problem?.field === 'until'} />
+              <input
+                type="date"
+                value={draft.until}
+                onChange={(e) => set({ until: e.target.value })}
+                name="until"
+                aria-invalid={problem?.field === 'until'}
+              />
               {err('until')}
             </label>
           </div>
@@ -367,7 +459,11 @@ function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: stri
                   data-testid={`window-${i}-end`}
                   aria-invalid={problem?.field === `windows.${i}.end`}
                 />
-                <button type="button" onClick={() => set({ windows: draft.windows.filter((_, j) => j !== i) })} aria-label={t('rules.removeWindow', { n: i + 1 })}>
+                <button
+                  type="button"
+                  onClick={() => set({ windows: draft.windows.filter((_, j) => j !== i) })}
+                  aria-label={t('rules.removeWindow', { n: i + 1 })}
+                >
                   ×
                 </button>
                 {err(`windows.${i}.start`)}
@@ -381,7 +477,11 @@ function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: stri
               </p>
             )}
             <div className="actions">
-              <button type="button" onClick={() => set({ windows: [...draft.windows, { start: '', end: '' }] })} data-testid="add-window">
+              <button
+                type="button"
+                onClick={() => set({ windows: [...draft.windows, { start: '', end: '' }] })}
+                data-testid="add-window"
+              >
                 {t('rules.addWindow')}
               </button>
               <button type="button" onClick={() => set({ windows: [] })}>
@@ -395,7 +495,13 @@ function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: stri
 
           <label className="field">
             {t('rules.priority')}
-            <input value={draft.priority} onChange={(e) => set({ priority: e.target.value })} inputMode="numeric" name="priority" aria-invalid={problem?.field === 'priority'} />
+            <input
+              value={draft.priority}
+              onChange={(e) => set({ priority: e.target.value })}
+              inputMode="numeric"
+              name="priority"
+              aria-invalid={problem?.field === 'priority'}
+            />
             <span className="hint">{t('rules.priorityHint')}</span>
             {err('priority')}
           </label>
@@ -428,17 +534,32 @@ function RuleEditor({ hospitalId, rule, onSaved, onDeleted }: { hospitalId: stri
           {previewing && <span className="muted small">{t('common.loading')}</span>}
         </div>
         <p className="hint">{t('rules.previewHint')}</p>
-        {previewKiosks && <KioskChooser hospitalId={hospitalId} chosen={previewKiosks} onChange={setPreviewKiosks} max={50} testId="preview-kiosks" />}
+        {previewKiosks && (
+          <KioskChooser
+            hospitalId={hospitalId}
+            chosen={previewKiosks}
+            onChange={setPreviewKiosks}
+            max={50}
+            testId="preview-kiosks"
+          />
+        )}
         <ErrorNote error={previewError} />
         {problem && <p className="muted">{t('rules.previewBlocked')}</p>}
-        {preview?.kiosks.map((k) => (
-          <div key={k.kioskId} className="preview-kiosk" data-testid="preview-kiosk" data-code={k.code}>
-            <h3>
-              {k.code} <span className="muted">{k.name}</span>
-            </h3>
-            <ScheduleTimeline schedule={k.schedule} />
-          </div>
-        ))}
+        {preview?.kiosks
+          .slice()
+          .sort(
+            (a, b) =>
+              (previewKiosks ?? []).findIndex((k) => k.id === a.kioskId) -
+              (previewKiosks ?? []).findIndex((k) => k.id === b.kioskId),
+          )
+          .map((k) => (
+            <div key={k.kioskId} className="preview-kiosk" data-testid="preview-kiosk" data-code={k.code}>
+              <h3>
+                {k.code} <span className="muted">{k.name}</span>
+              </h3>
+              <ScheduleTimeline schedule={k.schedule} />
+            </div>
+          ))}
       </div>
     </div>
   );

@@ -56,7 +56,11 @@ export function draftFromRule(rule: PowerRule, kiosks: KioskRef[], defaultSiteId
 
 export function ruleBody(d: RuleDraft): RuleInput {
   const scope: RuleInput['scope'] =
-    d.scopeKind === 'hospital' ? { kind: 'hospital' } : d.scopeKind === 'site' ? { kind: 'site', siteId: d.siteId } : { kind: 'kiosks', kioskIds: d.kiosks.map((k) => k.id) };
+    d.scopeKind === 'hospital'
+      ? { kind: 'hospital' }
+      : d.scopeKind === 'site'
+        ? { kind: 'site', siteId: d.siteId }
+        : { kind: 'kiosks', kioskIds: d.kiosks.map((k) => k.id) };
   const priority = d.priority.trim() === '' ? 0 : Number(d.priority);
   return {
     name: d.name,

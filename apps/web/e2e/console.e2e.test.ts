@@ -1,0 +1,266 @@
+/**
+ * The console in a real browser against the real API, MySQL, Redis and socket.io,
+ * with the demo data and a simulated Pi agent. Screenshots of every page go to
+ * docs/screenshots/ (linked from the README).
+ */
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteKeys } from '../../api/src/testing/test-app';
+import { AlertsService } from '../../api/src/alerts/alerts.service';
+import { LiveEventsService } from '../../api/src/live/live-events.service';
+import { ConsoleEnv, ids, newPage, screenshots, signIn, SimulatedAgent, startConsole } from './harness';
+
+let env: ConsoleEnv;
+
+beforeAll(async () => {
+  env = await startConsole();
+}, 180_000);
+
+afterAll(async () => {
+  await env?.close();
+});
+
+const shot = (page: Page, name: string) => page.screenshot({ path: `${screenshots}${name}.png`, fullPage: false });
+
+describe('console', () => {
+  it('follows the browser language (zh-CN), switches to English and back, and remembers the choice', async () => {
+    const { context, page } = await newPage(env, 'zh-CN');
+    await page.goto('/');
+    await expect.poll(() => page.textContent('button[type=submit]')).toBe('登录');
+    expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
+    await shot(page, 'login-zh-CN');
+    await page.selectOption('[data-testid=language]', 'en');
+    await expect.poll(() => page.textContent('button[type=submit]')).toBe('Sign in');
+    await page.reload();
+    expect(await page.textContent('button[type=submit]')).toBe('Sign in');
+    await signIn(page, 'staff-a');
+    expect(await page.textContent('[data-testid=nav-fleet]')).toBe('Fleet');
+    await page.selectOption('[data-testid=language]', 'zh-CN');
+    await expect.poll(() => page.textContent('[data-testid=nav-fleet]')).toBe('设备总览');
+    await page.waitForSelector('[data-testid=kiosk-tile]');
+    await shot(page, 'fleet-zh-CN');
+    await page.selectOption('[data-testid=language]', 'en');
+    await expect.poll(() => page.textContent('[data-testid=nav-fleet]')).toBe('Fleet');
+    await context.close();
+  });
+
+  it('wrong password is refused with a message', async () => {
+    const { context, page } = await newPage(env);
+    await page.goto('/');
+    await page.fill('input[name=username]', 'staff-a');
+    await page.fill('input[name=password]', 'not-the-password');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('[role=alert]')).toContain('Wrong username or password');
+    await context.close();
+  });
+
+  describe('staff of hospital A', () => {
+    let page: Page;
+    let close: () => Promise<void>;
+    beforeAll(async () => {
+      const p = await newPage(env);
+      page = p.page;
+      close = () => p.context.close();
+      await signIn(page, 'staff-a');
+    });
+    afterAll(() => close());
+
+    it('sees only hospital A: its sites, and a not-found for a site of B', async () => {
+      await page.goto(`/fleet?site=${ids.siteAMain}`);
+      await page.waitForSelector('[data-testid=kiosk-tile]');
+      const groups = await page.$$eval('[data-testid=site-picker] optgroup', (els) =>
+        els.map((e) => e.getAttribute('label')),
+      );
+      expect(groups).toEqual(['Beijing Riverside Hospital']);
+      expect(await page.getAttribute('[data-testid=fleet-grid]', 'data-count')).toBe('90');
+      await shot(page, 'fleet');
+      await page.goto(`/fleet?site=${ids.siteBMain}`);
+      await page.waitForSelector('[role=alert]');
+      expect(await page.textContent('[role=alert]')).toContain('Not found');
+      await page.goto('/agents');
+      await page.waitForSelector('[data-testid=no-access]');
+      expect(await page.isVisible('[data-testid=nav-agents]')).toBe(false);
+      await shot(page, 'no-access');
+    });
+
+    it('filters the fleet by kind and by search', async () => {
+      await page.goto(`/fleet?site=${ids.siteAMain}`);
+      await page.waitForSelector('[data-testid=kiosk-tile]');
+      await page.selectOption('[data-testid=filter-kind]', 'payment');
+      await expect.poll(() => page.getAttribute('[data-testid=fleet-grid]', 'data-count')).toBe('18');
+      await page.selectOption('[data-testid=filter-kind]', '');
+      await page.fill('[data-testid=fleet-search]', 'MZ-');
+      const codes = await page.$$eval('[data-testid=kiosk-tile]', (els) => els.map((e) => e.getAttribute('data-code')));
+      expect(codes.length).toBeGreaterThan(0);
+      expect(codes.every((c) => c!.startsWith('MZ-'))).toBe(true);
+      await page.fill('[data-testid=fleet-search]', '');
+    });
+
+    /** The first tile's kiosk, with the agent reporting it up so the tile starts from 'up'. */
+    async function firstKiosk(): Promise<{ code: string; kioskId: string }> {
+      await page.goto(`/fleet?site=${ids.siteAMain}`);
+      await page.waitForSelector('[data-testid=kiosk-tile]');
+      await page.waitForSelector('[data-testid=live][data-connected=true]');
+      const code = (await page.getAttribute('[data-testid=kiosk-tile]', 'data-code'))!;
+      const staff = await env.api.login('staff-a', 'demo-password');
+      const kioskId = (await staff.get(`/api/kiosks?siteId=${ids.siteAMain}&q=${code}`)).body.items.find(
+        (k: { code: string }) => k.code === code,
+      ).id;
+      return { code, kioskId };
+    }
+
+    it('a kiosk going down changes its tile within 2 s, without a reload', async () => {
+      const agent = await SimulatedAgent.enrol(env.api, ids.siteAMain, 'pi-sim-1');
+      const { code, kioskId } = await firstKiosk();
+      // A realistic mix for the screenshot: most kiosks up, every seventh down.
+      const staff = await env.api.login('staff-a', 'demo-password');
+      const others = (await staff.get(`/api/kiosks?siteId=${ids.siteAMain}&pageSize=60`)).body.items.filter(
+        (k: { id: string }) => k.id !== kioskId,
+      );
+      await agent.probes([
+        { kioskId, up: true },
+        ...others.map((k: { id: string }, i: number) => ({ kioskId: k.id, up: i % 7 !== 3 })),
+      ]);
+      await page.reload();
+      await page.waitForSelector(`[data-testid=kiosk-tile][data-code="${code}"][data-observed=up]`);
+      await page.waitForSelector('[data-testid=live][data-connected=true]');
+      await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+
+      // The agent reports the kiosk down; the API announces it to the hospital's room.
+      const started = Date.now();
+      const observedAt = new Date().toISOString();
+      await agent.probes([{ kioskId, up: false }]);
+      await env.api.app
+        .get(LiveEventsService)
+        .publish('kiosk.liveness', ids.hospitalA, { kioskId, siteId: ids.siteAMain, observed: 'down', observedAt });
+      await page.waitForSelector(`[data-testid=kiosk-tile][data-code="${code}"][data-observed=down]`, {
+        timeout: 2000,
+      });
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
+      await shot(page, 'fleet-live');
+
+      await page.click(`[data-testid=kiosk-tile][data-code="${code}"]`);
+      await page.waitForSelector('[data-testid=schedule-day]');
+      expect(await page.$$eval('[data-testid=schedule-day]', (els) => els.length)).toBe(7);
+      expect(await page.getAttribute('[data-testid=kiosk-observed]', 'data-observed')).toBe('down');
+      expect(await page.isDisabled('[data-testid=screen-button]')).toBe(true);
+      await shot(page, 'kiosk');
+    });
+
+    // Needs the API to publish `kiosk.liveness` when an agent's probes change a kiosk's
+    // state (agent-protocol/probes): not done yet. Remove `.skip` when it is.
+    it.skip('a probe from the simulated agent alone reaches the tile within 2 s', async () => {
+      const agent = await SimulatedAgent.enrol(env.api, ids.siteAMain, 'pi-sim-2');
+      const { code, kioskId } = await firstKiosk();
+      await agent.probes([{ kioskId, up: true }]);
+      await page.waitForSelector(`[data-testid=kiosk-tile][data-code="${code}"][data-observed=up]`, { timeout: 2000 });
+      await agent.probes([{ kioskId, up: false }]);
+      await page.waitForSelector(`[data-testid=kiosk-tile][data-code="${code}"][data-observed=down]`, {
+        timeout: 2000,
+      });
+    });
+
+    it('edits a rule, sees the preview change, saves, finds the audit entry and undoes it', async () => {
+      await page.goto(`/schedules?hospital=${ids.hospitalA}&rule=${ids.ruleAWeekdays}`);
+      await page.waitForSelector('[data-testid=preview-kiosk] [data-testid=schedule-day]');
+      const onTexts = () =>
+        page.$$eval('[data-testid=preview-kiosk] .on-text', (els) => els.map((e) => e.textContent ?? '').join('|'));
+      await expect.poll(onTexts).toContain('07:00–20:00');
+      expect(await onTexts()).not.toContain('07:00–22:00');
+
+      // A bad time is reported next to its field, and nothing is saved.
+      await page.fill('[data-testid=window-0-end]', '25:00');
+      await page.waitForSelector('[data-testid="error-windows.0.end"]');
+      await shot(page, 'schedule-validation');
+
+      await page.fill('[data-testid=window-0-end]', '22:00');
+      await expect.poll(onTexts, { timeout: 5000 }).toContain('07:00–22:00');
+      await shot(page, 'schedule-preview');
+      const saved = page.waitForResponse(
+        (r) => r.url().includes(`/api/rules/${ids.ruleAWeekdays}`) && r.request().method() === 'PATCH',
+      );
+      await page.click('[data-testid=save-rule]');
+      expect((await saved).status()).toBe(200);
+      const staff = await env.api.login('staff-a', 'demo-password');
+      expect((await staff.get(`/api/rules/${ids.ruleAWeekdays}`)).body.windows).toEqual([
+        { start: '07:00', end: '22:00' },
+      ]);
+
+      await page.goto('/audit?entityType=power_rule');
+      const row = `[data-testid=audit-row][data-action=update][data-entity-id="${ids.ruleAWeekdays}"]`;
+      await page.waitForSelector(row);
+      await page.click(`${row} [data-testid=audit-diff-toggle]`);
+      await page.waitForSelector('[data-testid=audit-diff]');
+      const diffText = await page.textContent('[data-testid=audit-diff]');
+      expect(diffText).toContain('windows.0.end');
+      expect(diffText).toContain('"20:00"');
+      expect(diffText).toContain('"22:00"');
+      await shot(page, 'audit');
+
+      page.once('dialog', (d) => void d.accept());
+      const undone = page.waitForResponse((r) => r.url().includes('/undo'));
+      await page.click(`${row} [data-testid=undo]`);
+      expect((await undone).status()).toBe(200);
+      await page.waitForSelector(`[data-testid=audit-row][data-action=undo][data-entity-id="${ids.ruleAWeekdays}"]`);
+      expect((await staff.get(`/api/rules/${ids.ruleAWeekdays}`)).body.windows).toEqual([
+        { start: '07:00', end: '20:00' },
+      ]);
+    });
+
+    it('an expired session returns to the sign-in form with a message', async () => {
+      await page.goto('/fleet');
+      await page.waitForSelector('[data-testid=kiosk-tile]');
+      await deleteKeys(env.api.redis, `${env.api.config.redis.prefix}session:`);
+      await page.click('[data-testid=nav-schedules]');
+      await page.waitForSelector('[data-testid=login-notice]');
+      expect(await page.textContent('[data-testid=login-notice]')).toContain('session has expired');
+      await shot(page, 'session-expired');
+    });
+  });
+
+  describe('operations', () => {
+    let page: Page;
+    let close: () => Promise<void>;
+    beforeAll(async () => {
+      const p = await newPage(env);
+      page = p.page;
+      close = () => p.context.close();
+      await signIn(page, 'ops');
+    });
+    afterAll(() => close());
+
+    it('sees a new alert live (badge and toast) and acknowledges it', async () => {
+      await page.goto('/alerts');
+      await page.waitForSelector('[data-testid=alerts-table]');
+      await page.waitForSelector('[data-testid=live][data-connected=true]');
+      await env.api.app.get(AlertsService).raise({
+        kind: 'kiosk_state',
+        openKey: 'e2e:kiosk_state:1',
+        hospitalId: ids.hospitalA,
+        siteId: ids.siteAMain,
+        message: 'MZ-1F-01 should be on but is down at +15 min',
+      });
+      await page.waitForSelector('[data-testid=alert-badge]', { timeout: 3000 });
+      await page.waitForSelector('[data-testid=alert-row][data-status=open]');
+      await page.waitForSelector('.toast-alert');
+      await shot(page, 'alerts');
+      await page.click('[data-testid=alert-row][data-status=open] [data-testid=acknowledge]');
+      await page.waitForSelector('[data-testid=alert-row][data-status=open]', { state: 'detached' });
+      await page.click('[data-testid=alerts-tab-acknowledged]');
+      await page.waitForSelector('[data-testid=alert-row][data-status=acknowledged]');
+    });
+
+    it('lists the agents of a site and creates an enrolment code shown once with the install command', async () => {
+      await page.goto(`/agents?site=${ids.siteAMain}`);
+      await page.waitForSelector('[data-testid=agent-row]');
+      await page.click('[data-testid=create-enrolment-code]');
+      await page.waitForSelector('[data-testid=enrolment-code]');
+      expect(await page.textContent('[data-testid=enrolment-code]')).toContain('wakeward-agent enroll --code');
+      await shot(page, 'agents');
+      await page.goto('/environment');
+      await page.waitForSelector('[data-testid=unavailable-environment]');
+      await shot(page, 'environment');
+    });
+  });
+});

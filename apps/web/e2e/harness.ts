@@ -1,0 +1,131 @@
+/**
+ * What the console's browser tests stand on: the console built with Vite, the
+ * real API (MySQL, Redis, socket.io) in-process serving it, the demo data, a
+ * simulated Pi agent speaking PROTOCOL.md over HTTP, and Debian's headless
+ * Chromium driven by playwright-core.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { build } from 'vite';
+import { loadDemoData, demoId } from '../../api/src/demo/demo-data';
+import { startTestApi, TestApi } from '../../api/src/testing/test-app';
+
+export const webRoot = fileURLToPath(new URL('..', import.meta.url));
+export const webDist = fileURLToPath(new URL('../dist', import.meta.url));
+export const screenshots = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+export const DEMO_PASSWORD = 'demo-password';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Builds apps/web into dist/ (the test must not depend on an earlier build). */
+export async function buildConsole(): Promise<void> {
+  // vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ root: webRoot, configFile: `${webRoot}/vite.config.ts`, mode: 'production', logLevel: 'warn' });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  if (!existsSync(`${webDist}/index.html`)) throw new Error('vite build produced no index.html');
+}
+
+export interface ConsoleEnv {
+  api: TestApi;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+export async function startConsole(): Promise<ConsoleEnv> {
+  await buildConsole();
+  const api = await startTestApi({ WEB_DIST: webDist });
+  await loadDemoData(api.db);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return {
+    api,
+    browser,
+    async close() {
+      await browser.close();
+      await api.close();
+    },
+  };
+}
+
+export const ids = {
+  hospitalA: demoId('hospital:BJRS'),
+  hospitalB: demoId('hospital:BJWH'),
+  siteAMain: demoId('site:BJRS-MAIN'),
+  siteBMain: demoId('site:BJWH-MAIN'),
+  ruleAWeekdays: demoId('rule:BJRS:weekdays'),
+};
+
+export async function newPage(env: ConsoleEnv, locale = 'en-US'): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await env.browser.newContext({
+    baseURL: env.api.url,
+    locale,
+    viewport: { width: 1400, height: 900 },
+    timezoneId: 'Asia/Shanghai',
+  });
+  const page = await context.newPage();
+  return { context, page };
+}
+
+export async function signIn(page: Page, username: string): Promise<void> {
+  await page.goto('/');
+  await page.fill('input[name=username]', username);
+  await page.fill('input[name=password]', DEMO_PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForSelector('[data-testid=user]');
+}
+
+/** A Pi agent of a site, enrolled with a code that ops created, reporting probes. */
+export class SimulatedAgent {
+  private constructor(
+    private readonly baseUrl: string,
+    readonly agentId: string,
+    private readonly token: string,
+  ) {}
+
+  static async enrol(api: TestApi, siteId: string, name: string): Promise<SimulatedAgent> {
+    const ops = await api.login('ops', DEMO_PASSWORD);
+    const code = await ops.post(`/api/sites/${siteId}/enrolment-codes`);
+    if (code.status !== 201 && code.status !== 200) throw new Error(`enrolment code: ${code.status} ${code.text}`);
+    const res = await fetch(`${api.url}/api/agent/v1/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code: code.body.code, name, hostname: `${name}.sim`, version: '1.0.0-sim', subnets: [] }),
+    });
+    const body = await res.json();
+    if (!res.ok) throw new Error(`enroll: ${res.status} ${JSON.stringify(body)}`);
+    const agent = new SimulatedAgent(api.url, body.agentId, body.token);
+    await agent.call('/heartbeat', { version: '1.0.0-sim', uptimeS: 60, time: new Date().toISOString(), buffered: 0 });
+    return agent;
+  }
+
+  async probes(results: { kioskId: string; up: boolean }[]): Promise<void> {
+    await this.call('/probes', {
+      observedAt: new Date().toISOString(),
+      results: results.map((r) => ({ ...r, method: 'tcp:5900', latencyMs: 2 })),
+    });
+  }
+
+  private async call(path: string, body: unknown): Promise<void> {
+    const res = await fetch(`${this.baseUrl}/api/agent/v1${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.token}` },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`agent ${path}: ${res.status} ${await res.text()}`);
+  }
+}
