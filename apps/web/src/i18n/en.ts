@@ -173,7 +173,7 @@ export const en = {
   'audit.field': 'Field',
   'audit.before': 'Before',
   'audit.after': 'After',
-  'audit.changes': '{n} changes',
+  'audit.changes': 'Changes ({n})',
   'audit.undo': 'Undo',
   'audit.confirmUndo': 'Undo this change? The undo is audited too.',
   'audit.undone': 'Undone. The undo is in the audit log.',

@@ -1,0 +1,187 @@
+/**
+ * Console performance, printed:
+ *   - the initial JavaScript (index.html's entry script and its modulepreloads), gzipped;
+ *   - time to interactive of the fleet page for a site of 1,000 kiosks: from the
+ *     start of navigation until the tiles are on screen and a filter answers input.
+ *
+ *   npx tsx apps/web/scripts/perf.ts          (PERF_RUNS=5 by default)
+ *
+ * Builds the console (Vite) and the API (tsc -b apps/api), runs the API in a child
+ * process on its own MySQL database and Redis prefix with the demo data, imports a
+ * site of 1,000 kiosks through the CSV endpoint, and drives Debian's headless
+ * Chromium. Targets (issue 7): interactive within 1,500 ms, initial JS under 400 KB.
+ */
+import { execSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import Redis from 'ioredis';
+import mysql from 'mysql2/promise';
+import { chromium } from 'playwright-core';
+import { build } from 'vite';
+
+const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
+const webRoot = join(root, 'apps/web');
+const dist = join(webRoot, 'dist');
+const RUNS = Number(process.env.PERF_RUNS ?? 5);
+const KIOSKS = 1000;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+async function buildConsole() {
+  process.env.NODE_ENV = 'production';
+  await build({ root: webRoot, configFile: join(webRoot, 'vite.config.ts'), mode: 'production', logLevel: 'warn' });
+}
+
+/** The scripts a first visit downloads before anything renders: the entry and its preloads. */
+function initialJs(): { files: { file: string; raw: number; gzip: number }[]; gzip: number; cssGzip: number } {
+  const html = readFileSync(join(dist, 'index.html'), 'utf8');
+  const scripts = [
+    ...html.matchAll(/<script[^>]+src="([^"]+)"/g),
+    ...html.matchAll(/<link[^>]+rel="modulepreload"[^>]+href="([^"]+)"/g),
+  ].map((m) => m[1]);
+  const css = [...html.matchAll(/<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"/g)].map((m) => m[1]);
+  const size = (f: string) => {
+    const buf = readFileSync(join(dist, f));
+    return { file: f, raw: buf.length, gzip: gzipSync(buf, { level: 9 }).length };
+  };
+  const files = [...new Set(scripts)].map(size);
+  return { files, gzip: files.reduce((a, f) => a + f.gzip, 0), cssGzip: css.map(size).reduce((a, f) => a + f.gzip, 0) };
+}
+
+const freePort = () =>
+  new Promise<number>((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+
+async function main() {
+  await buildConsole();
+  const js = initialJs();
+  console.log('initial JavaScript (gzip -9):');
+  for (const f of js.files)
+    console.log(`  ${f.file}  ${(f.raw / 1024).toFixed(1)} KB raw, ${(f.gzip / 1024).toFixed(1)} KB gzipped`);
+  console.log(
+    `  total ${(js.gzip / 1024).toFixed(1)} KB gzipped (target < 400 KB); CSS ${(js.cssGzip / 1024).toFixed(1)} KB gzipped`,
+  );
+
+  execSync('npx tsc -b apps/api', { cwd: root, stdio: 'inherit' });
+  const suffix = randomBytes(4).toString('hex');
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    NODE_ENV: 'development',
+    DEMO: 'true',
+    DB_NAME: `wk_perf_${suffix}`,
+    REDIS_PREFIX: `wk_perf_${suffix}:`,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    WEB_DIST: dist,
+    LOG_LEVEL: 'warn',
+  };
+  const cli = join(root, 'apps/api/dist/apps/api/src/cli.js');
+  execSync(`node ${cli} migrate && node ${cli} seed-demo`, { cwd: root, env, stdio: 'ignore' });
+  const api = spawn('node', [join(root, 'apps/api/dist/apps/api/src/main.js')], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    for (let i = 0; ; i++) {
+      if ((await fetch(`${url}/healthz`).catch(() => null))?.ok) break;
+      if (i > 100) throw new Error('the API did not start');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const login = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'ops', password: 'demo-password' }),
+    });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0];
+    const call = async (method: string, path: string, body?: string, type = 'application/json') => {
+      const res = await fetch(`${url}${path}`, { method, headers: { cookie, 'content-type': type }, body });
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    };
+    const hospital = (await call('GET', '/api/hospitals')).items[0];
+    const site = await call(
+      'POST',
+      '/api/sites',
+      JSON.stringify({ hospitalId: hospital.id, name: 'Perf campus (1,000 kiosks)', timeZone: 'Asia/Shanghai' }),
+    );
+    const kinds = ['registration', 'payment', 'report-printer', 'self-service', 'information'];
+    const rows = ['code,name,kind,location,ip,mac,subnet,vncPort'];
+    for (let i = 0; i < KIOSKS; i++) {
+      const hex = (n: number) => n.toString(16).padStart(2, '0');
+      rows.push(
+        `PF-${String(i).padStart(4, '0')},Perf kiosk ${i},${kinds[i % 5]},Hall ${i % 20},10.99.${i >> 8}.${i & 255 || 1},02:99:00:00:${hex(i >> 8)}:${hex(i & 255)},10.99.0.0/16,5900`,
+      );
+    }
+    await call('POST', `/api/sites/${site.id}/kiosks/import`, rows.join('\n'), 'text/csv');
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    const context = await browser.newContext({ baseURL: url, viewport: { width: 1400, height: 900 } });
+    await context.addCookies([{ name: cookie.split('=')[0], value: cookie.split('=').slice(1).join('='), url }]);
+    const page = await context.newPage();
+    await page.goto('/fleet');
+    await page.waitForSelector('[data-testid=kiosk-tile]');
+    const times: { tiles: number; interactive: number }[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      await page.goto('about:blank');
+      const started = Date.now();
+      await page.goto(`/fleet?site=${site.id}`, { waitUntil: 'commit' });
+      await page.waitForSelector(`[data-testid=fleet-grid][data-count="${KIOSKS}"]`);
+      const tiles = Date.now() - started;
+      // Interactive: typing in the search box filters the 1,000 kiosks and the grid shows it.
+      await page.fill('[data-testid=fleet-search]', 'PF-0999');
+      await page.waitForSelector('[data-testid=fleet-grid][data-count="1"]');
+      times.push({ tiles, interactive: Date.now() - started });
+    }
+    await browser.close();
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    console.log(`fleet page, site of ${KIOSKS} kiosks, ${RUNS} navigations (headless Chromium, cold page each time):`);
+    console.log(
+      `  tiles on screen:  median ${median(times.map((t) => t.tiles))} ms, runs ${times.map((t) => t.tiles).join(', ')}`,
+    );
+    console.log(
+      `  interactive:      median ${median(times.map((t) => t.interactive))} ms, runs ${times.map((t) => t.interactive).join(', ')} (target < 1500 ms)`,
+    );
+  } finally {
+    api.kill('SIGTERM');
+    const db = await mysql.createConnection({
+      host: process.env.DB_HOST ?? '127.0.0.1',
+      user: process.env.DB_USER ?? 'root',
+      password: process.env.DB_PASSWORD ?? '',
+    });
+    await db.query(`DROP DATABASE IF EXISTS \`wk_perf_${suffix}\``);
+    await db.end();
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `wk_perf_${suffix}:*`, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    redis.disconnect();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
