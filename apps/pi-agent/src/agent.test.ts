@@ -194,4 +194,54 @@ describe('agent against a stand-in API and simulated kiosks', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(second.sim.state('SIM-001').packetsAccepted).toBe(0);
   });
+
+  it('drops the oldest readings past the bound and reports the count in the heartbeat', async () => {
+    const { api, agent } = await world({ buffer: { maxReadings: 3 } });
+    api.down = true;
+    agent.start();
+    cleanup.push(() => agent.stop());
+    await api.waitFor(() => agent.readings.dropped >= 2);
+    api.down = false;
+    await api.waitFor(() =>
+      api.of('POST /heartbeat').some((r) => ((r.body as { dropped?: number }).dropped ?? 0) >= 2),
+    );
+    await api.waitFor(() => agent.readings.size === 0);
+    const seqs = api
+      .of('POST /readings')
+      .flatMap((r) => (r.body as { readings: Reading[] }).readings.map((x) => x.seq));
+    expect(seqs[0]).toBeGreaterThan(1); // the first ones were dropped, oldest first
+  });
+
+  it('halves reading batches on 413 and drops a result the API says it cannot take', async () => {
+    const { api, agent } = await world({ readings: { intervalS: 0.05, batchSize: 8 } });
+    api.route('POST /readings', (req) => {
+      const readings = (req.body as { readings: Reading[] }).readings;
+      if (readings.length > 2)
+        return { status: 413, body: { error: { code: 'BATCH_TOO_LARGE', message: 'too many' } } };
+      return { status: 200, body: { ackSeq: Math.max(...readings.map((r) => r.seq)) } };
+    });
+    api.route('POST /commands/cmd_gone/result', () => ({
+      status: 404,
+      body: { error: { code: 'COMMAND_NOT_FOUND', message: 'gone' } },
+    }));
+    api.down = true;
+    agent.start();
+    cleanup.push(() => agent.stop());
+    agent.runner.deliver([command('cmd_gone', 'wake', ['SIM-001'], 0)]);
+    agent.runner.deliver([command('cmd_after', 'wake', ['SIM-002'], 0)]);
+    await api.waitFor(() => agent.readings.size >= 6 && agent.outbox.size === 2);
+    api.down = false;
+    await api.waitFor(() => api.of('POST /commands/cmd_after/result').length === 1 && agent.outbox.size === 0);
+    await api.waitFor(() =>
+      api.of('POST /readings').some((r) => r.body && (r.body as { readings: Reading[] }).readings.length <= 2),
+    );
+    const accepted = api
+      .of('POST /readings')
+      .map((r) => (r.body as { readings: Reading[] }).readings)
+      .filter((b) => b.length <= 2)
+      .flat()
+      .map((r) => r.seq);
+    expect(accepted).toEqual([...accepted].sort((a, b) => a - b));
+    expect(api.of('POST /commands/cmd_gone/result')).toHaveLength(1);
+  });
 });
