@@ -1,6 +1,7 @@
 // Makes sure MariaDB/MySQL and Redis answer on their configured ports, starting the
 // local Debian services when they are down. Used by `npm start`, `npm test` and CI.
 import { execSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 
 const services = [
@@ -45,6 +46,21 @@ export async function ensureServices() {
       if (Date.now() > deadline) throw new Error(`${s.name} did not come up on ${s.host}:${s.port} within 60 s`);
       await new Promise((r) => setTimeout(r, 500));
     }
+  }
+}
+
+/**
+ * The console's browser tests drive Debian's Chromium (playwright-core cannot
+ * download a browser here). Installs it with apt when it is missing.
+ */
+export function ensureChromium() {
+  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (existsSync(path)) return;
+  console.log(`[setup] ${path} is missing; installing Debian's chromium (a few minutes, once)`);
+  try {
+    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium', { stdio: 'inherit' });
+  } catch (err) {
+    throw new Error(`could not install chromium (run "apt-get install chromium" as root, or set CHROMIUM_PATH): ${err.message}`);
   }
 }
 

@@ -2,11 +2,12 @@
 // project's tests with vitest. Extra arguments go to vitest (e.g. `npm test -- api`).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ensureServices } from './ensure-services.mjs';
+import { ensureChromium, ensureServices } from './ensure-services.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env }).status ?? 1;
 
 if (run('node', ['scripts/ensure-install.mjs']) !== 0) process.exit(1);
 await ensureServices();
+ensureChromium();
 process.exit(run('npx', ['vitest', 'run', ...process.argv.slice(2)]));

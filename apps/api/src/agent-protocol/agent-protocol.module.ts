@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
+import { FleetModule } from '../fleet/fleet.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
 import { SitesModule } from '../sites/sites.module';
 import { AgentCommandsService } from './agent-commands.service';
@@ -22,7 +23,7 @@ import { SiteCommandsService } from './site-commands.service';
  * `AgentCommandsService` is the one way to send a command to an agent.
  */
 @Module({
-  imports: [AgentsModule, KiosksModule, SitesModule],
+  imports: [AgentsModule, KiosksModule, SitesModule, FleetModule],
   controllers: [AgentEnrolmentController, AgentProtocolController, SiteCommandsController, KioskLivenessController],
   providers: [
     AgentTokenGuard,

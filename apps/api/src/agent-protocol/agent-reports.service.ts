@@ -5,6 +5,10 @@ import { AgentsRepository } from '../agents/agents.repository';
 import { badRequest, tooLarge } from '../common/errors';
 import { parseInput } from '../common/validation';
 import { Database } from '../database/database.service';
+import { FleetRepository } from '../fleet/fleet.repository';
+import { observedState } from '../fleet/fleet.service';
+import { LiveEventsService } from '../live/live-events.service';
+import { SitesRepository } from '../sites/sites.repository';
 import { heartbeatBody, MAX_READINGS_PER_REQUEST, OfflineActionInput, ProbeReport, readingsBody } from './agent-protocol.dto';
 import { AgentReportsRepository } from './agent-reports.repository';
 
@@ -18,6 +22,9 @@ export class AgentReportsService {
     private readonly db: Database,
     private readonly agents: AgentsRepository,
     private readonly reports: AgentReportsRepository,
+    private readonly fleet: FleetRepository,
+    private readonly sites: SitesRepository,
+    private readonly live: LiveEventsService,
   ) {}
 
   async heartbeat(agent: Agent, beat: z.output<typeof heartbeatBody>) {
@@ -32,10 +39,34 @@ export class AgentReportsService {
     return { serverTime: now.toISOString(), config: { probeIntervalS: 30, readingIntervalS: 60, probePorts: [5900] } };
   }
 
-  /** An agent probes only kiosks of its own site: any other kiosk id rejects the whole report. */
+  /**
+   * An agent probes only kiosks of its own site: any other kiosk id rejects the
+   * whole report. A kiosk whose observed state (up when any agent sees it up)
+   * changes is announced to the console at once.
+   */
   async probes(agent: Agent, report: ProbeReport): Promise<void> {
     await this.assertOwnKiosks(agent, report.results.map((r, i) => ({ id: r.kioskId, field: `results.${i}.kioskId` })));
-    await this.reports.upsertProbes(agent.id, report, new Date());
+    const kioskIds = new Set(report.results.map((r) => r.kioskId));
+    const now = new Date();
+    const before = await this.observedOf(agent.siteId, kioskIds, now);
+    await this.reports.upsertProbes(agent.id, report, now);
+    const after = await this.observedOf(agent.siteId, kioskIds, now);
+    const site = await this.sites.getById(agent.siteId);
+    for (const [kioskId, state] of after) {
+      if (!site || before.get(kioskId)?.observed === state.observed) continue;
+      await this.live.publish('kiosk.liveness', site.hospitalId, {
+        kioskId,
+        siteId: site.id,
+        observed: state.observed,
+        observedAt: report.observedAt.toISOString(),
+        lastSeenAt: state.lastSeenAt?.toISOString() ?? null,
+      });
+    }
+  }
+
+  private async observedOf(siteId: string, kioskIds: Set<string>, now: Date) {
+    const sightings = (await this.fleet.sightingsOfSite(siteId)).filter((s) => kioskIds.has(s.kioskId));
+    return new Map([...kioskIds].map((id) => [id, observedState(sightings.filter((s) => s.kioskId === id), now)]));
   }
 
   async offlineActions(agent: Agent, actions: OfflineActionInput[]): Promise<void> {
