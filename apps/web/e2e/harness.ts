@@ -13,7 +13,13 @@ import { startTestApi, TestApi } from '../../api/src/testing/test-app';
 
 export const webRoot = fileURLToPath(new URL('..', import.meta.url));
 export const webDist = fileURLToPath(new URL('../dist', import.meta.url));
-export const screenshots = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+/**
+ * Screenshots go to docs/screenshots/ (linked from the README) only when asked for
+ * with UPDATE_SCREENSHOTS=1, so that an ordinary test run leaves the tree clean.
+ */
+export const screenshots = fileURLToPath(
+  new URL(process.env.UPDATE_SCREENSHOTS ? '../../../docs/screenshots/' : '../../../test-results/screenshots/', import.meta.url),
+);
 export const DEMO_PASSWORD = 'demo-password';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
