@@ -7,43 +7,21 @@ import path from 'node:path';
 import { ApiHealth } from './api-health';
 import { DurableQueue } from './buffer/durable-queue';
 import { PlanCache } from './buffer/plan-cache';
+import { BufferUploader, type OutboxItem, type StoredReading } from './buffer/uploader';
 import { loadEnrolment } from './buffer/token-store';
-import {
-  AgentApiClient,
-  AgentApiError,
-  ProtocolViolationError,
-  abortableSleep,
-  backoffDelay,
-  isRetryable,
-} from './client';
+import { AgentApiClient, abortableSleep, isRetryable, retryDelay } from './client';
 import { FileCommandLedger } from './commands/command-ledger';
 import { OfflinePlan } from './commands/offline-plan';
 import { ProbeMonitor } from './commands/probe';
 import { CommandRunner } from './commands/runner';
-import { createShutdownKiosks } from './commands/shutdown';
-import { createWakeKiosks } from './commands/wake';
+import { createShutdownKiosks, type ShutdownKiosks } from './commands/shutdown';
+import { createWakeKiosks, type WakeKiosks } from './commands/wake';
 import type { AgentConfig } from './config';
 import type { Logger } from './log';
-import {
-  MAX_READINGS_PER_REQUEST,
-  type CommandResult,
-  type KioskTarget,
-  type OfflineAction,
-  type PowerCommand,
-  type Reading,
-  type TargetOutcome,
-} from './protocol';
+import type { KioskTarget, PowerCommand, TargetOutcome } from './protocol';
 import { createEnvironmentSensor, type EnvironmentReading, type EnvironmentSensor } from './sensors';
 import { AGENT_VERSION } from './version';
 import { SystemdNotifier } from './watchdog';
-
-export type OutboxItem =
-  { kind: 'result'; commandId: string; result: CommandResult } | { kind: 'offline-action'; action: OfflineAction };
-
-type StoredReading = Omit<Reading, 'seq'>;
-
-/** Statuses after which resending the same result cannot succeed; it is dropped with a log. */
-const RESULT_NOT_WANTED = new Set([400, 404, 409, 410]);
 
 export class Agent {
   readonly client: AgentApiClient;
@@ -55,14 +33,13 @@ export class Agent {
   readonly offline: OfflinePlan;
   private readonly plan: PlanCache;
   private readonly sensor: EnvironmentSensor;
-  private readonly wake;
-  private readonly shutdown;
+  private readonly wake: WakeKiosks;
+  private readonly shutdown: ShutdownKiosks;
   private readonly notifier: SystemdNotifier;
   private readonly stopping = new AbortController();
   private readonly loops: Promise<void>[] = [];
   private readonly startedAt = Date.now();
-  private flushDirty = true;
-  private flushWaiter: (() => void) | undefined;
+  private readonly uploader: BufferUploader;
   private lastPollProgress = Date.now();
   private probeIntervalS: number;
   private readonly commandTargets = new Map<string, { target: KioskTarget; seenAt: number }>();
@@ -121,6 +98,14 @@ export class Agent {
     });
     for (const item of this.plan.get()?.plan.items ?? []) this.probes.learn(item.targets);
     this.notifier = new SystemdNotifier(options.env ?? process.env, log);
+    this.uploader = new BufferUploader({
+      client: this.client,
+      readings: this.readings,
+      outbox: this.outbox,
+      config,
+      log: log.child({ part: 'uploader' }),
+      signal: this.stopping.signal,
+    });
   }
 
   get enrolled(): boolean {
@@ -163,7 +148,7 @@ export class Agent {
         () => this.takeReadingOnce(),
         () => this.readingIntervalS * 1000,
       ),
-      this.flushLoop(),
+      this.uploader.run(),
     );
     this.notifier.ready();
     this.notifier.startWatchdog(() => this.healthy());
@@ -217,8 +202,7 @@ export class Agent {
   }
 
   private requestFlush(): void {
-    this.flushDirty = true;
-    this.flushWaiter?.();
+    this.uploader?.wake();
   }
 
   private enqueue(item: OutboxItem): void {
@@ -288,109 +272,10 @@ export class Agent {
         if (signal.aborted) break;
         if (name === 'commands') this.lastPollProgress = Date.now();
         failures++;
-        const delay = this.failureDelay(err, failures);
+        const delay = retryDelay(err, failures, this.config.http);
         const level = isRetryable(err) ? 'warn' : 'error';
         this.log[level](`${name} failed; retrying`, { error: err, retryInMs: delay, failures });
         await abortableSleep(every ? Math.min(delay, every()) : delay, signal);
-      }
-    }
-  }
-
-  private failureDelay(err: unknown, attempt: number): number {
-    const http = this.config.http;
-    let delay = backoffDelay(attempt, { initialMs: http.backoffInitialMs, maxMs: http.backoffMaxMs });
-    // A revoked token or a protocol mismatch will not fix itself quickly: do not hammer.
-    if ((err instanceof AgentApiError && err.status === 401) || err instanceof ProtocolViolationError)
-      delay = http.backoffMaxMs;
-    if (err instanceof AgentApiError && err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
-    return delay;
-  }
-
-  /** Sends buffered results, offline actions and readings, oldest first, whenever there are any. */
-  private async flushLoop(): Promise<void> {
-    const signal = this.stopping.signal;
-    let failures = 0;
-    while (!signal.aborted) {
-      try {
-        this.flushDirty = false;
-        await this.flushOutbox();
-        await this.flushReadings();
-        failures = 0;
-        if (this.flushDirty) continue;
-        await new Promise<void>((resolve) => {
-          // Safety net: look again periodically even if nothing new was appended.
-          const timer = setTimeout(resolve, 30_000);
-          this.flushWaiter = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.flushWaiter = undefined;
-      } catch (err) {
-        if (signal.aborted) break;
-        failures++;
-        const delay = this.failureDelay(err, failures);
-        this.log.warn('sending buffered data failed; will retry', {
-          error: err,
-          retryInMs: delay,
-          readings: this.readings.size,
-          outbox: this.outbox.size,
-        });
-        await abortableSleep(delay, signal);
-      }
-    }
-  }
-
-  private async flushOutbox(): Promise<void> {
-    while (this.outbox.size > 0 && !this.stopping.signal.aborted) {
-      const batch = this.outbox.peek(500);
-      const first = batch[0]!;
-      if (first.value.kind === 'result') {
-        try {
-          await this.client.reportResult(first.value.commandId, first.value.result);
-        } catch (err) {
-          if (!(err instanceof AgentApiError && RESULT_NOT_WANTED.has(err.status))) throw err;
-          this.log.warn('API refused a command result; dropping it', { commandId: first.value.commandId, error: err });
-        }
-        this.outbox.ack(first.seq);
-        continue;
-      }
-      const run: Array<{ seq: number; action: OfflineAction }> = [];
-      for (const r of batch) {
-        if (r.value.kind !== 'offline-action') break;
-        run.push({ seq: r.seq, action: r.value.action });
-      }
-      try {
-        await this.client.reportOfflineActions(run.map((r) => r.action));
-      } catch (err) {
-        if (!(err instanceof AgentApiError && RESULT_NOT_WANTED.has(err.status))) throw err;
-        this.log.warn('API refused offline actions; dropping them', { count: run.length, error: err });
-      }
-      this.outbox.ack(run[run.length - 1]!.seq);
-    }
-  }
-
-  private batchSize = 0;
-
-  private async flushReadings(): Promise<void> {
-    if (this.batchSize === 0) this.batchSize = Math.min(this.config.readings.batchSize, MAX_READINGS_PER_REQUEST);
-    while (this.readings.size > 0 && !this.stopping.signal.aborted) {
-      const batch = this.readings.peek(this.batchSize);
-      let ackSeq: number;
-      try {
-        ({ ackSeq } = await this.client.sendReadings(batch.map((r) => ({ ...r.value, seq: r.seq }))));
-      } catch (err) {
-        if (err instanceof AgentApiError && err.status === 413 && this.batchSize > 1) {
-          this.batchSize = Math.max(1, Math.floor(this.batchSize / 2));
-          continue;
-        }
-        throw err;
-      }
-      const lastSent = batch[batch.length - 1]!.seq;
-      this.readings.ack(Math.min(ackSeq, lastSent));
-      if (ackSeq < lastSent) {
-        this.log.warn('API acknowledged fewer readings than sent', { ackSeq, lastSent });
-        return;
       }
     }
   }

@@ -233,6 +233,24 @@ export function backoffDelay(attempt: number, options: Pick<BackoffOptions, 'ini
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
 
+/**
+ * How long a loop waits after its `attempt`-th failure in a row: backoff, but the
+ * maximum at once for a revoked token or a protocol mismatch (they do not fix
+ * themselves quickly), and never less than the API's Retry-After.
+ */
+export function retryDelay(
+  error: unknown,
+  attempt: number,
+  http: { backoffInitialMs: number; backoffMaxMs: number },
+): number {
+  let delay = backoffDelay(attempt, { initialMs: http.backoffInitialMs, maxMs: http.backoffMaxMs });
+  if ((error instanceof AgentApiError && error.status === 401) || error instanceof ProtocolViolationError) {
+    delay = http.backoffMaxMs;
+  }
+  if (error instanceof AgentApiError && error.retryAfterMs !== undefined) delay = Math.max(delay, error.retryAfterMs);
+  return delay;
+}
+
 /** Runs `fn` until it succeeds, retrying connection failures and 429/5xx with jittered backoff. */
 export async function withBackoff<T>(fn: () => Promise<T>, options: BackoffOptions): Promise<T> {
   const sleep = options.sleep ?? abortableSleep;
