@@ -55,8 +55,9 @@ describe('agent reports: probes and liveness, plan, offline actions, readings', 
       expect(await count('kiosk_probes')).toBe(2);
       expect((await staffA.get(`/api/kiosks/${kioskA}/liveness`)).body).toMatchObject({ up: false, observedAt: t2 });
 
-      // Stale probes (no report for 10 minutes) make the kiosk unknown again.
-      await api.db.query('UPDATE kiosk_probes SET received_at = ?', [new Date(Date.now() - 11 * 60_000)]);
+      // Stale probes (nothing observed for 10 minutes) make the kiosk unknown again.
+      const stale = new Date(Date.now() - 11 * 60_000);
+      await api.db.query('UPDATE kiosk_probes SET observed_at = ?, received_at = ?', [stale, stale]);
       expect((await staffA.get(`/api/kiosks/${kioskA}/liveness`)).body).toMatchObject({ up: null, observedAt: null });
     });
 

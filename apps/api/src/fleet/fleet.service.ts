@@ -9,16 +9,18 @@ import { SitesService } from '../sites/sites.service';
 import { FleetRepository, KioskSighting } from './fleet.repository';
 
 /**
- * A sighting older than this no longer counts: agents send a full snapshot every
- * 5 minutes, so two missed snapshots make the state unknown.
+ * A sighting older than this no longer counts. Agents send a full snapshot every
+ * 5 minutes, so one lost snapshot does not make a kiosk unknown; two do.
  */
-export const SIGHTING_TTL_MS = 11 * 60_000;
+export const SIGHTING_TTL_MS = 10 * 60_000;
 
 export type Observed = 'up' | 'down' | 'unknown';
 
-/** A kiosk is up when any agent of its site sees it up (PROTOCOL.md, probes). */
-export function observedState(sightings: KioskSighting[], now: Date): { observed: Observed; lastSeenAt: Date | null } {
-  const fresh = sightings.filter((s) => now.getTime() - s.observedAt.getTime() < SIGHTING_TTL_MS);
+export const isFresh = (observedAt: Date, now: Date) => now.getTime() - observedAt.getTime() <= SIGHTING_TTL_MS;
+
+/** A kiosk is up when any agent of its site recently saw it up (PROTOCOL.md, probes). */
+export function observedState(sightings: Pick<KioskSighting, 'up' | 'observedAt'>[], now: Date): { observed: Observed; lastSeenAt: Date | null } {
+  const fresh = sightings.filter((s) => isFresh(s.observedAt, now));
   const ups = sightings.filter((s) => s.up).map((s) => s.observedAt.getTime());
   const lastSeenAt = ups.length ? new Date(Math.max(...ups)) : null;
   if (fresh.length === 0) return { observed: 'unknown', lastSeenAt };
