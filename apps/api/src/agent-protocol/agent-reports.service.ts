@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { z } from 'zod';
 import type { Agent } from '../agents/agent.entity';
 import { AgentsRepository } from '../agents/agents.repository';
@@ -25,6 +26,7 @@ export class AgentReportsService {
     private readonly fleet: FleetRepository,
     private readonly sites: SitesRepository,
     private readonly live: LiveEventsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async heartbeat(agent: Agent, beat: z.output<typeof heartbeatBody>) {
@@ -36,7 +38,8 @@ export class AgentReportsService {
       clockSkewMs: clampInt(beat.time.getTime() - now.getTime()),
       bufferedCount: clampInt(beat.buffered),
     });
-    return { serverTime: now.toISOString(), config: { probeIntervalS: 30, readingIntervalS: 60, probePorts: [5900] } };
+    const { probeIntervalS, readingIntervalS } = this.config.agents;
+    return { serverTime: now.toISOString(), config: { probeIntervalS, readingIntervalS, probePorts: [5900] } };
   }
 
   /**

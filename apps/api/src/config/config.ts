@@ -35,6 +35,8 @@ export const configSchema = z
     LOGIN_RATE_WINDOW_S: z.coerce.number().int().positive().default(300),
     DEMO: bool.default(false),
     WEB_DIST: z.string().optional(),
+    AGENT_PROBE_INTERVAL_S: z.coerce.number().positive().max(3600).default(30),
+    AGENT_READING_INTERVAL_S: z.coerce.number().positive().max(3600).default(60),
     PLAN_HORIZON_H: z.coerce.number().positive().max(72).default(26),
     DISPATCH_LEAD_S: z.coerce.number().min(0).max(600).default(60),
     COMMAND_TTL_S: z.coerce.number().positive().max(3600).default(300),
@@ -44,6 +46,25 @@ export const configSchema = z
       .default('300,600,900'),
     CATCH_UP_S: z.coerce.number().min(0).default(900),
     REPAIR_INTERVAL_S: z.coerce.number().positive().default(60),
+    TELEMETRY_RAW_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+    TELEMETRY_5M_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
+    TELEMETRY_1H_RETENTION_DAYS: z.coerce.number().int().min(0).default(0),
+    TELEMETRY_ROLLUP_INTERVAL_S: z.coerce.number().positive().default(60),
+    TELEMETRY_EVALUATE_INTERVAL_S: z.coerce.number().positive().default(30),
+    TELEMETRY_RETENTION_INTERVAL_S: z.coerce.number().positive().default(3600),
+    TELEMETRY_DELETE_BATCH: z.coerce.number().int().min(100).max(50_000).default(5000),
+    TELEMETRY_DELETE_PAUSE_MS: z.coerce.number().int().min(0).default(200),
+    TELEMETRY_PARTITIONS_AHEAD_DAYS: z.coerce.number().int().min(1).max(60).default(3),
+    TELEMETRY_WEBHOOK_URL: z.string().url().regex(/^https?:\/\//, 'must be an http(s) URL').optional(),
+    TELEMETRY_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+    TELEMETRY_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).default(5000),
+    TELEMETRY_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+    REMOTE_TICKET_TTL_S: z.coerce.number().int().min(1).max(300).default(30),
+    REMOTE_MAX_VIEWERS_PER_SITE: z.coerce.number().int().min(1).max(1000).default(4),
+    REMOTE_IDLE_TIMEOUT_S: z.coerce.number().positive().default(600),
+    REMOTE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+    REMOTE_COMPRESSION_LEVEL: z.coerce.number().int().min(0).max(9).default(6),
+    REMOTE_QUALITY_LEVEL: z.coerce.number().int().min(0).max(9).default(4),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
@@ -52,6 +73,13 @@ export const configSchema = z
     }
     if (c.NODE_ENV === 'production' && !c.SESSION_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'required with NODE_ENV=production' });
+    }
+    // Hourly rollups are computed from 5-minute ones, which are computed from raw readings.
+    if (c.TELEMETRY_5M_RETENTION_DAYS < c.TELEMETRY_RAW_RETENTION_DAYS) {
+      ctx.addIssue({ code: 'custom', path: ['TELEMETRY_5M_RETENTION_DAYS'], message: 'must be at least TELEMETRY_RAW_RETENTION_DAYS' });
+    }
+    if (c.TELEMETRY_1H_RETENTION_DAYS && c.TELEMETRY_1H_RETENTION_DAYS < c.TELEMETRY_5M_RETENTION_DAYS) {
+      ctx.addIssue({ code: 'custom', path: ['TELEMETRY_1H_RETENTION_DAYS'], message: 'must be 0 (forever) or at least TELEMETRY_5M_RETENTION_DAYS' });
     }
   });
 
@@ -64,6 +92,8 @@ export interface AppConfig {
   redis: { url: string; prefix: string };
   session: { secret: string; idleMs: number; absoluteMs: number; cookieSecure: boolean };
   loginRateLimit: { attempts: number; windowS: number };
+  /** What the heartbeat answer tells agents (PROTOCOL.md "Heartbeat"). */
+  agents: { probeIntervalS: number; readingIntervalS: number };
   dispatch: {
     /** How far ahead the planner keeps jobs. */
     horizonMs: number;
@@ -77,6 +107,35 @@ export interface AppConfig {
     catchUpMs: number;
     /** How often the periodic pass repairs the plan from MySQL. */
     repairIntervalMs: number;
+  };
+  telemetry: {
+    /** How long raw readings, 5-minute and hourly rollups are kept (hourly: null = forever). */
+    retentionDays: { raw: number; fiveMinute: number; hourly: number | null };
+    rollupIntervalMs: number;
+    evaluateIntervalMs: number;
+    retentionIntervalMs: number;
+    /** Rows per DELETE transaction, and the pause between two. */
+    deleteBatch: number;
+    deletePauseMs: number;
+    partitionsAheadDays: number;
+    /** Global alert webhook; a site's thresholds may name their own. */
+    webhookUrl?: string;
+    webhookAttempts: number;
+    webhookBackoffMs: number;
+    webhookTimeoutMs: number;
+  };
+  remote: {
+    /** How long a screen ticket may wait before it is redeemed (once). */
+    ticketTtlMs: number;
+    /** Concurrent screen sessions per site: a leased line carries ~1 Mbit/s per viewer. */
+    maxViewersPerSite: number;
+    /** A session without viewer input (or activity from the console) this long is closed. */
+    idleTimeoutMs: number;
+    /** TCP connect to a kiosk's VNC port, directly or by an agent. */
+    connectTimeoutMs: number;
+    /** noVNC defaults sent with each ticket: Tight compression 0-9, JPEG quality 0-9 (lower = fewer colours, fewer bytes). */
+    compressionLevel: number;
+    qualityLevel: number;
   };
   demo: boolean;
   webDist?: string;
@@ -110,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cookieSecure: c.COOKIE_SECURE,
     },
     loginRateLimit: { attempts: c.LOGIN_RATE_LIMIT, windowS: c.LOGIN_RATE_WINDOW_S },
+    agents: { probeIntervalS: c.AGENT_PROBE_INTERVAL_S, readingIntervalS: c.AGENT_READING_INTERVAL_S },
     dispatch: {
       horizonMs: c.PLAN_HORIZON_H * 3_600_000,
       leadMs: c.DISPATCH_LEAD_S * 1000,
@@ -117,6 +177,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       verifyAfterMs: c.VERIFY_AFTER_S.split(',').map((s) => Math.round(Number(s) * 1000)),
       catchUpMs: c.CATCH_UP_S * 1000,
       repairIntervalMs: c.REPAIR_INTERVAL_S * 1000,
+    },
+    telemetry: {
+      retentionDays: { raw: c.TELEMETRY_RAW_RETENTION_DAYS, fiveMinute: c.TELEMETRY_5M_RETENTION_DAYS, hourly: c.TELEMETRY_1H_RETENTION_DAYS || null },
+      rollupIntervalMs: c.TELEMETRY_ROLLUP_INTERVAL_S * 1000,
+      evaluateIntervalMs: c.TELEMETRY_EVALUATE_INTERVAL_S * 1000,
+      retentionIntervalMs: c.TELEMETRY_RETENTION_INTERVAL_S * 1000,
+      deleteBatch: c.TELEMETRY_DELETE_BATCH,
+      deletePauseMs: c.TELEMETRY_DELETE_PAUSE_MS,
+      partitionsAheadDays: c.TELEMETRY_PARTITIONS_AHEAD_DAYS,
+      webhookUrl: c.TELEMETRY_WEBHOOK_URL,
+      webhookAttempts: c.TELEMETRY_WEBHOOK_ATTEMPTS,
+      webhookBackoffMs: c.TELEMETRY_WEBHOOK_BACKOFF_MS,
+      webhookTimeoutMs: c.TELEMETRY_WEBHOOK_TIMEOUT_MS,
+    },
+    remote: {
+      ticketTtlMs: c.REMOTE_TICKET_TTL_S * 1000,
+      maxViewersPerSite: c.REMOTE_MAX_VIEWERS_PER_SITE,
+      idleTimeoutMs: Math.round(c.REMOTE_IDLE_TIMEOUT_S * 1000),
+      connectTimeoutMs: c.REMOTE_CONNECT_TIMEOUT_MS,
+      compressionLevel: c.REMOTE_COMPRESSION_LEVEL,
+      qualityLevel: c.REMOTE_QUALITY_LEVEL,
     },
     demo: c.DEMO,
     webDist: c.WEB_DIST,
