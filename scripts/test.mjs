@@ -10,4 +10,7 @@ const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', e
 if (run('node', ['scripts/ensure-install.mjs']) !== 0) process.exit(1);
 await ensureServices();
 ensureChromium();
+// Agent processes that tests start (node --import tsx) load the workspace libraries
+// through their package entry points, i.e. their compiled dist/.
+if (run('npx', ['tsc', '-b', 'libs/scheduler', 'libs/wol']) !== 0) process.exit(1);
 process.exit(run('npx', ['vitest', 'run', ...process.argv.slice(2)]));
