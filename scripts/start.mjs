@@ -1,6 +1,7 @@
 // `npm start`: everything a newcomer needs, from a fresh clone, in one command.
 // Installs what is missing, makes sure MySQL and Redis run, builds, migrates, loads
-// the demo data, then runs the API + worker (serving the console) in demo mode.
+// the demo data, then runs the API + worker (serving the console) in demo mode, and a
+// simulated fleet: kiosks on loopback UDP/TCP ports and two agents per site.
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureServices } from './ensure-services.mjs';
@@ -43,11 +44,36 @@ api.stdout.on('data', (chunk) => {
     API docs  ${url}/api/docs
     health    ${url}/readyz
   Demo accounts (password: demo-password): admin, ops, staff-a, staff-b, viewer
+  Simulated kiosks and agents (loopback only) start in a moment.
   Stop with Ctrl+C.
 `);
   }
 });
-const stop = (signal) => api.kill(signal);
+// The simulated fleet (kiosks on loopback, two agents per site) once the API answers.
+let fleet;
+const startFleet = () => {
+  fleet = spawn(
+    'node',
+    ['apps/pi-agent/dist/apps/pi-agent/src/main.js', 'demo-fleet', '--api-url', `http://127.0.0.1:${env.PORT}`, '--state-dir', '.wakeward/demo-agents'],
+    { cwd: root, stdio: 'inherit', env },
+  );
+  fleet.on('exit', (code) => code && console.error(`[start] the simulated fleet stopped (exit ${code}); the API keeps running`));
+};
+const waitForApi = setInterval(async () => {
+  const ok = await fetch(`http://127.0.0.1:${env.PORT}/readyz`).then((r) => r.ok, () => false);
+  if (ok) {
+    clearInterval(waitForApi);
+    startFleet();
+  }
+}, 500);
+
+const stop = (signal) => {
+  fleet?.kill(signal);
+  api.kill(signal);
+};
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
-api.on('exit', (code) => process.exit(code ?? 0));
+api.on('exit', (code) => {
+  fleet?.kill('SIGTERM');
+  process.exit(code ?? 0);
+});

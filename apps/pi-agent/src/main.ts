@@ -8,6 +8,7 @@ import { Agent } from './agent';
 import { saveEnrolment } from './buffer/token-store';
 import { AgentApiClient, withBackoff } from './client';
 import { ConfigError, loadConfig } from './config';
+import { runDemoFleet } from './sim/demo-fleet';
 import { configureLogging, createLogger } from './log';
 import { KioskSimulator } from './sim/kiosks';
 import { AGENT_VERSION } from './version';
@@ -22,6 +23,8 @@ const USAGE = `wakeward-agent — the Raspberry Pi agent of Wakeward
        [--vnc-base-port P] [--control-port P] [--boot-delay-ms MS]
        [--shutdown-delay-ms MS] [--initially-on] [--write-agent-config FILE]
      --kiosks FILE: [{"kioskId": "...", "mac": "00:1a:2b:3c:4d:5e"}, ...]
+  wakeward-agent demo-fleet --api-url URL --state-dir DIR
+     the demo's kiosks and two agents per site, loopback only (used by npm start)
 
 Settings come from the JSON file (--config or WAKEWARD_CONFIG) and WAKEWARD_*
 environment variables; see apps/pi-agent/README.md.
@@ -95,6 +98,8 @@ async function main(argv: string[]): Promise<number> {
       return run(configFile);
     case 'simulate-kiosks':
       return simulateKiosks(args);
+    case 'demo-fleet':
+      return demoFleet(args);
     case '':
     case 'help':
       process.stdout.write(USAGE);
@@ -138,6 +143,25 @@ async function run(configFile: string | undefined): Promise<number> {
     process.once('SIGINT', resolve);
   });
   await agent.stop();
+  return 0;
+}
+
+/** `npm start`'s simulated fleet: kiosks and two agents per site, loopback only (sim/demo-fleet.ts). */
+async function demoFleet(args: ParsedArgs): Promise<number> {
+  const apiUrl = stringFlag(args, 'api-url');
+  const stateDir = stringFlag(args, 'state-dir');
+  if (!apiUrl || !stateDir) throw new UsageError('demo-fleet needs --api-url URL --state-dir DIR');
+  const fleet = await runDemoFleet({
+    apiUrl,
+    stateDir,
+    username: process.env.WAKEWARD_DEMO_USER ?? 'ops',
+    password: process.env.WAKEWARD_DEMO_PASSWORD ?? 'demo-password',
+  });
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await fleet.stop();
   return 0;
 }
 
