@@ -76,9 +76,15 @@ export async function runDemoFleet(options: { apiUrl: string; stateDir: string; 
     kiosksBySite.set(site.id, (await session.get<{ items: DemoKiosk[] }>(`/api/kiosks?siteId=${site.id}&pageSize=500`)).items);
   }
   const allKiosks = [...kiosksBySite.values()].flat();
+  // Kiosks the schedule wants on right now start on, so the demo opens on a plausible fleet.
+  const expectedOn = new Set<string>();
+  for (const site of sites) {
+    const fleet = await session.get<{ kiosks: { id: string; expected: string }[] }>(`/api/fleet?siteId=${site.id}`);
+    for (const k of fleet.kiosks) if (k.expected === 'on') expectedOn.add(k.id);
+  }
   const base = await freePortRange(2 * allKiosks.length + 1);
   const simulator = new KioskSimulator({
-    kiosks: allKiosks.map((k) => ({ kioskId: k.id, mac: k.mac })),
+    kiosks: allKiosks.map((k) => ({ kioskId: k.id, mac: k.mac, initiallyOn: expectedOn.has(k.id) })),
     udpBasePort: base,
     vncBasePort: base + allKiosks.length,
     controlPort: base + 2 * allKiosks.length,

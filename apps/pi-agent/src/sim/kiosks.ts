@@ -20,6 +20,8 @@ export type KioskPower = 'off' | 'booting' | 'on' | 'shutting-down';
 export interface SimulatedKioskSpec {
   kioskId: string;
   mac: string;
+  /** Starts powered on (overrides the simulator-wide `initiallyOn`). */
+  initiallyOn?: boolean;
 }
 
 export interface KioskSimulatorOptions {
@@ -103,7 +105,7 @@ export class KioskSimulator extends EventEmitter {
         udp.bind(kiosk.wolPort, this.host, () => resolve());
       });
       this.kiosks.set(kiosk.kioskId, kiosk);
-      if (this.options.initiallyOn) await this.powerOn(kiosk);
+      if (spec.initiallyOn ?? this.options.initiallyOn) await this.powerOn(kiosk);
     }
     this.control = http.createServer((req, res) => this.onControl(req, res));
     await new Promise<void>((resolve, reject) => {
