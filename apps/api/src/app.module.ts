@@ -13,6 +13,7 @@ import { KiosksModule } from './kiosks/kiosks.module';
 import { LiveModule } from './live/live.module';
 import { OpsModule } from './ops/ops.module';
 import { RedisModule } from './redis/redis.module';
+import { RemoteModule } from './remote/remote.module';
 import { RulesModule } from './rules/rules.module';
 import { ScheduleModule } from './schedule/schedule.module';
 import { SitesModule } from './sites/sites.module';
@@ -46,6 +47,7 @@ export class AppModule {
         UndoModule,
         AlertsModule,
         DispatchModule,
+        RemoteModule,
       ],
     };
   }

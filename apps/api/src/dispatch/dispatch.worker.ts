@@ -18,6 +18,7 @@ export class RedisPolicyError extends Error {}
 @Injectable()
 export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private worker?: Worker<DispatchJob>;
+  private schedulerGuard?: NodeJS.Timeout;
   private connection?: Redis;
   private readonly logger = new Logger('dispatch-worker');
 
@@ -43,13 +44,24 @@ export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShut
       concurrency: 16,
     });
     this.worker.on('failed', (job, err) => this.logger.error(`job ${job?.id} failed: ${err.message}`));
-    await this.queue.queue.upsertJobScheduler(
-      'repair',
-      { every: this.config.dispatch.repairIntervalMs },
-      { name: 'repair', data: { kind: 'repair' }, opts: { removeOnComplete: 100 } },
-    );
+    await this.ensureRepairScheduler();
+    // A Redis that lost everything lost the job scheduler too: put it back on every tick.
+    this.schedulerGuard = setInterval(() => void this.ensureRepairScheduler(), this.config.dispatch.repairIntervalMs);
+    this.schedulerGuard.unref();
     // Start from MySQL at once rather than at the first repair tick.
     await this.queue.queue.add('repair', { kind: 'repair' }, { removeOnComplete: 100 });
+  }
+
+  private async ensureRepairScheduler(): Promise<void> {
+    try {
+      await this.queue.queue.upsertJobScheduler(
+        'repair',
+        { every: this.config.dispatch.repairIntervalMs },
+        { name: 'repair', data: { kind: 'repair' }, opts: { removeOnComplete: 100 } },
+      );
+    } catch (err) {
+      this.logger.warn(`could not register the repair pass (Redis down?): ${(err as Error).message}`);
+    }
   }
 
   private async process(job: Job<DispatchJob>): Promise<unknown> {
@@ -67,6 +79,7 @@ export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.schedulerGuard);
     await this.worker?.close();
     this.connection?.disconnect();
   }
