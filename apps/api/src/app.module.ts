@@ -17,6 +17,7 @@ import { RemoteModule } from './remote/remote.module';
 import { RulesModule } from './rules/rules.module';
 import { ScheduleModule } from './schedule/schedule.module';
 import { SitesModule } from './sites/sites.module';
+import { TelemetryModule } from './telemetry/telemetry.module';
 import { UndoModule } from './undo/undo.module';
 import { UsersModule } from './users/users.module';
 
@@ -48,6 +49,7 @@ export class AppModule {
         AlertsModule,
         DispatchModule,
         RemoteModule,
+        TelemetryModule,
       ],
     };
   }

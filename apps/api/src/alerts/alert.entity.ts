@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type AlertKind = 'kiosk_state' | 'no_agent' | 'dispatch_missed';
+export type AlertKind = 'kiosk_state' | 'no_agent' | 'dispatch_missed' | 'temperature_high' | 'humidity_high' | 'smoke' | 'sensor_silent';
 export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
 
 /** Something ops must look at. At most one open alert per condition (open_key). */

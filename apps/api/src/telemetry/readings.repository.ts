@@ -1,0 +1,111 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '../database/database.service';
+import type { RecentReading } from './threshold-rules';
+
+export interface ReadingPartition {
+  name: string;
+  /** Exclusive upper bound (UTC midnight); null for the MAXVALUE partition. */
+  upper: Date | null;
+}
+
+export interface RawReadingRow {
+  agentId: string;
+  at: Date;
+  temperatureC: number | null;
+  humidityPct: number | null;
+  smokeRaw: number | null;
+  smokeAlarm: boolean | null;
+}
+
+const num = (v: unknown) => (v == null ? null : Number(v));
+const DAY = 86_400_000;
+const dayString = (d: Date) => d.toISOString().slice(0, 10);
+
+/** Raw readings (written by the agent protocol): day partitions, retention and reads. */
+@Injectable()
+export class ReadingsRepository {
+  constructor(private readonly db: Database) {}
+
+  async partitions(): Promise<ReadingPartition[]> {
+    const rows: Array<{ name: string; description: string | null }> = await this.db.manager.query(
+      `SELECT partition_name AS name, partition_description AS description
+         FROM information_schema.partitions
+        WHERE table_schema = DATABASE() AND table_name = 'readings' AND partition_name IS NOT NULL
+        ORDER BY partition_ordinal_position`,
+    );
+    // partition_description is TO_DAYS(upper bound); TO_DAYS('1970-01-01') = 719528.
+    return rows.map((r) => ({
+      name: r.name,
+      upper: r.description == null || r.description === 'MAXVALUE' ? null : new Date((Number(r.description) - 719528) * DAY),
+    }));
+  }
+
+  /**
+   * Splits the catch-all MAXVALUE partition so that every day from `from` up to
+   * `until` (UTC midnights, exclusive) has its own partition. Days before `from`
+   * that have none (after a long stop) share one partition.
+   */
+  async addDayPartitions(lastUpper: Date, from: Date, until: Date, maxName: string): Promise<string[]> {
+    const defs: string[] = [];
+    const names: string[] = [];
+    if (from.getTime() > lastUpper.getTime()) {
+      const name = `p_upto${dayString(from).replace(/-/g, '')}`;
+      defs.push(`PARTITION ${name} VALUES LESS THAN (TO_DAYS('${dayString(from)}'))`);
+      names.push(name);
+    }
+    for (let d = Math.max(from.getTime(), lastUpper.getTime()); d < until.getTime(); d += DAY) {
+      const name = `p${dayString(new Date(d)).replace(/-/g, '')}`;
+      defs.push(`PARTITION ${name} VALUES LESS THAN (TO_DAYS('${dayString(new Date(d + DAY))}'))`);
+      names.push(name);
+    }
+    if (!defs.length) return [];
+    await this.db.manager.query(
+      `ALTER TABLE readings REORGANIZE PARTITION ${maxName} INTO (${defs.join(', ')}, PARTITION ${maxName} VALUES LESS THAN MAXVALUE)`,
+    );
+    return names;
+  }
+
+  async countInPartition(name: string): Promise<number> {
+    const rows = await this.db.manager.query(`SELECT COUNT(*) AS n FROM readings PARTITION (${name})`);
+    return Number(rows[0].n);
+  }
+
+  async dropPartition(name: string): Promise<void> {
+    await this.db.manager.query(`ALTER TABLE readings DROP PARTITION ${name}`);
+  }
+
+  /** One small transaction: at most `limit` readings older than `before`. Returns how many went. */
+  async deleteOlderThan(before: Date, limit: number): Promise<number> {
+    const result = await this.db.manager.query(`DELETE FROM readings WHERE at < ? LIMIT ${Math.floor(limit)}`, [before]);
+    return result.affectedRows ?? 0;
+  }
+
+  /** Every reading of these agents in [from, to), in time order (charts at raw resolution). */
+  async inRange(agentIds: string[], from: Date, to?: Date): Promise<RawReadingRow[]> {
+    if (!agentIds.length) return [];
+    const rows = await this.db.manager.query(
+      `SELECT agent_id AS agentId, at, temperature_c AS t, humidity_pct AS h, smoke_raw AS s, smoke_alarm AS a
+         FROM readings WHERE agent_id IN (?) AND at >= ? ${to ? 'AND at < ?' : ''} ORDER BY agent_id, at`,
+      to ? [agentIds, from, to] : [agentIds, from],
+    );
+    return rows.map((r: { agentId: string; at: Date; t: unknown; h: unknown; s: unknown; a: unknown }) => ({
+      agentId: r.agentId,
+      at: r.at,
+      temperatureC: num(r.t),
+      humidityPct: num(r.h),
+      smokeRaw: num(r.s),
+      smokeAlarm: r.a == null ? null : Number(r.a) === 1,
+    }));
+  }
+
+  /** What the threshold rules look at: these agents' readings since `since`, grouped by agent. */
+  async recentByAgent(agentIds: string[], since: Date): Promise<Map<string, RecentReading[]>> {
+    const byAgent = new Map<string, RecentReading[]>();
+    for (const r of await this.inRange(agentIds, since)) {
+      const list = byAgent.get(r.agentId) ?? [];
+      list.push({ at: r.at.getTime(), temperatureC: r.temperatureC, humidityPct: r.humidityPct, smokeRaw: r.smokeRaw, smokeAlarm: r.smokeAlarm });
+      byAgent.set(r.agentId, list);
+    }
+    return byAgent;
+  }
+}
