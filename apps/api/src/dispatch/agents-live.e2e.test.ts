@@ -1,12 +1,8 @@
-import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KioskSimulator } from '../../../pi-agent/src/sim/kiosks';
 import { freePortRange } from '../../../pi-agent/src/testing/ports';
-import { enrolmentCode } from '../agent-protocol/agent-test-kit';
+import { AgentProcess, startAgentProcess, until } from '../testing/agent-processes';
 import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
 import { Client, startTestApi, TestApi } from '../testing/test-app';
 
@@ -18,8 +14,6 @@ import { Client, startTestApi, TestApi } from '../testing/test-app';
  * makes both agents fire at that instant by their own clocks; verification runs
  * at compressed offsets (+4, +8, +12 s instead of +5, +10, +15 min).
  */
-const root = resolve(__dirname, '../../../..');
-const agentMain = join(root, 'apps/pi-agent/src/main.ts');
 const ZONE = 'Asia/Shanghai';
 
 describe('dispatch with real agents and simulated kiosks', () => {
@@ -27,8 +21,7 @@ describe('dispatch with real agents and simulated kiosks', () => {
   let ops: Client;
   let ids: Awaited<ReturnType<typeof seedTwoHospitals>>;
   let sim: KioskSimulator;
-  const agents: ChildProcess[] = [];
-  const stateDirs: string[] = [];
+  const agents: AgentProcess[] = [];
   const kioskIds: string[] = [];
   let deafKiosk: string;
   const firstPacketAt = new Map<string, number>();
@@ -69,30 +62,23 @@ describe('dispatch with real agents and simulated kiosks', () => {
     const wakePorts = Object.fromEntries([...kioskIds.map((id, i) => [id, base + i]), [deafKiosk, base + 3]]);
     const probePorts = Object.fromEntries([...kioskIds.map((id, i) => [id, base + 10 + i]), [deafKiosk, base + 13]]);
     for (const name of ['pi-1', 'pi-2']) {
-      const stateDir = mkdtempSync(join(tmpdir(), `wk-${name}-`));
-      stateDirs.push(stateDir);
-      const configFile = join(stateDir, 'agent.json');
-      writeFileSync(
-        configFile,
-        JSON.stringify({
+      agents.push(
+        await startAgentProcess({
+          ops,
+          siteId: ids.siteA,
           name,
-          subnets: ['10.1.2.0/24'],
-          logLevel: 'warn',
-          heartbeatIntervalS: 1,
-          http: { longPollWaitS: 5 },
-          sensors: { kind: 'simulated' },
-          // Network safety: every packet and probe goes to loopback.
-          wake: { address: '127.0.0.1', portByKiosk: wakePorts, repeat: 3, intervalMs: 50 },
-          probe: { address: '127.0.0.1', portByKiosk: probePorts, intervalS: 1, timeoutMs: 300, kiosks: [...kioskIds, deafKiosk].map((kioskId) => ({ kioskId })) },
+          apiUrl: api.url,
+          config: {
+            subnets: ['10.1.2.0/24'],
+            heartbeatIntervalS: 1,
+            http: { longPollWaitS: 5 },
+            sensors: { kind: 'simulated' },
+            // Network safety: every packet and probe goes to loopback.
+            wake: { address: '127.0.0.1', portByKiosk: wakePorts, repeat: 3, intervalMs: 50 },
+            probe: { address: '127.0.0.1', portByKiosk: probePorts, intervalS: 1, timeoutMs: 300, kiosks: [...kioskIds, deafKiosk].map((kioskId) => ({ kioskId })) },
+          },
         }),
       );
-      const env = { ...process.env, WAKEWARD_CONFIG: configFile, WAKEWARD_API_URL: api.url, WAKEWARD_STATE_DIR: stateDir };
-      const code = await enrolmentCode(ops, ids.siteA);
-      // Asynchronously: the API answering the enrolment runs in this very process.
-      const enrol = await runToEnd(process.execPath, ['--import', 'tsx', agentMain, 'enroll', '--code', code], { cwd: root, env });
-      expect(enrol.status, enrol.output).toBe(0);
-      const child = spawn(process.execPath, ['--import', 'tsx', agentMain, 'run'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
-      agents.push(child);
     }
     // Both agents online (heartbeat within 90 s) before anything is due.
     await until(async () => {
@@ -102,10 +88,8 @@ describe('dispatch with real agents and simulated kiosks', () => {
   }, 120_000);
 
   afterAll(async () => {
-    for (const child of agents) child.kill('SIGTERM');
-    await Promise.all(agents.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    await Promise.all(agents.map((a) => a.stop()));
     await sim?.stop();
-    for (const dir of stateDirs) rmSync(dir, { recursive: true, force: true });
     await api?.close();
   });
 
@@ -171,21 +155,3 @@ describe('dispatch with real agents and simulated kiosks', () => {
   }, 150_000);
 });
 
-async function until(check: () => Promise<boolean>, timeoutMs: number, everyMs = 200): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-function runToEnd(cmd: string, args: string[], options: SpawnOptions): Promise<{ status: number | null; output: string }> {
-  return new Promise((resolveRun) => {
-    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    child.on('exit', (status) => resolveRun({ status, output }));
-  });
-}

@@ -1,0 +1,72 @@
+import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { enrolmentCode } from '../agent-protocol/agent-test-kit';
+import type { Client } from './test-app';
+
+/**
+ * Real agent processes (apps/pi-agent, run with tsx) for end-to-end tests: each
+ * enrols with a real enrolment code and runs until stopped. Their packets, probes
+ * and shutdowns go where the test's config sends them: loopback only.
+ */
+const root = resolve(__dirname, '../../../..');
+const agentMain = join(root, 'apps/pi-agent/src/main.ts');
+
+export interface AgentProcess {
+  name: string;
+  stateDir: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startAgentProcess(opts: {
+  ops: Client;
+  siteId: string;
+  name: string;
+  /** The URL the agent talks to (the API, or a proxy in front of it). */
+  apiUrl: string;
+  config: Record<string, unknown>;
+}): Promise<AgentProcess> {
+  const stateDir = mkdtempSync(join(tmpdir(), `wk-${opts.name}-`));
+  const configFile = join(stateDir, 'agent.json');
+  writeFileSync(configFile, JSON.stringify({ name: opts.name, logLevel: 'warn', ...opts.config }));
+  const env = { ...process.env, WAKEWARD_CONFIG: configFile, WAKEWARD_API_URL: opts.apiUrl, WAKEWARD_STATE_DIR: stateDir };
+  const code = await enrolmentCode(opts.ops, opts.siteId);
+  // Asynchronously: the API answering the enrolment may run in this very process.
+  const enrol = await runToEnd(process.execPath, ['--import', 'tsx', agentMain, 'enroll', '--code', code], { cwd: root, env });
+  if (enrol.status !== 0) throw new Error(`agent ${opts.name} could not enrol: ${enrol.output}`);
+  const child = spawn(process.execPath, ['--import', 'tsx', agentMain, 'run'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  return {
+    name: opts.name,
+    stateDir,
+    child,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function runToEnd(cmd: string, args: string[], options: SpawnOptions): Promise<{ status: number | null; output: string }> {
+  return new Promise((resolveRun) => {
+    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    child.on('exit', (status) => resolveRun({ status, output }));
+  });
+}
+
+/** Polls until the check holds; no fixed sleeps where a condition can be awaited. */
+export async function until(check: () => Promise<boolean>, timeoutMs: number, everyMs = 200): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
