@@ -17,6 +17,10 @@ export interface AgentProcess {
   name: string;
   stateDir: string;
   child: ChildProcess;
+  /** SIGKILL, as a power cut would: no clean shutdown. */
+  kill(): Promise<void>;
+  /** Runs the agent again on the same state directory (token, buffers, plan). */
+  restart(): void;
   stop(): Promise<void>;
 }
 
@@ -36,19 +40,26 @@ export async function startAgentProcess(opts: {
   // Asynchronously: the API answering the enrolment may run in this very process.
   const enrol = await runToEnd(process.execPath, ['--import', 'tsx', agentMain, 'enroll', '--code', code], { cwd: root, env });
   if (enrol.status !== 0) throw new Error(`agent ${opts.name} could not enrol: ${enrol.output}`);
-  const child = spawn(process.execPath, ['--import', 'tsx', agentMain, 'run'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
-  return {
+  const run = () => spawn(process.execPath, ['--import', 'tsx', agentMain, 'run'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)));
+  const agent: AgentProcess = {
     name: opts.name,
     stateDir,
-    child,
+    child: run(),
+    async kill() {
+      agent.child.kill('SIGKILL');
+      await exited(agent.child);
+    },
+    restart() {
+      agent.child = run();
+    },
     async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child.once('exit', r));
-      }
+      agent.child.kill('SIGTERM');
+      await exited(agent.child);
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+  return agent;
 }
 
 export function runToEnd(cmd: string, args: string[], options: SpawnOptions): Promise<{ status: number | null; output: string }> {
