@@ -64,6 +64,25 @@ export function ensureChromium() {
   }
 }
 
+/**
+ * Remote-screen tests and the relay benchmark stand in for a kiosk with a real VNC
+ * server on an X virtual framebuffer, and compare with Debian's websockify. Installs
+ * what is missing (xvfb, xsetroot, x11vnc, websockify) with apt.
+ */
+export function ensureVncTools() {
+  const wanted = { Xvfb: 'xvfb', xsetroot: 'x11-xserver-utils', x11vnc: 'x11vnc', websockify: 'websockify' };
+  const missing = Object.entries(wanted)
+    .filter(([bin]) => !['/usr/bin', '/usr/local/bin'].some((dir) => existsSync(`${dir}/${bin}`)))
+    .map(([, pkg]) => pkg);
+  if (!missing.length) return;
+  console.log(`[setup] installing ${missing.join(', ')} for the remote-screen tests (once)`);
+  try {
+    execSync(`apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(' ')}`, { stdio: 'inherit' });
+  } catch (err) {
+    throw new Error(`could not install ${missing.join(', ')} (run "apt-get install ${missing.join(' ')}" as root): ${err.message}`);
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   ensureServices().catch((err) => {
     console.error(`[setup] ${err.message}`);

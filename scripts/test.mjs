@@ -2,7 +2,7 @@
 // project's tests with vitest. Extra arguments go to vitest (e.g. `npm test -- api`).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ensureChromium, ensureServices } from './ensure-services.mjs';
+import { ensureChromium, ensureServices, ensureVncTools } from './ensure-services.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env }).status ?? 1;
@@ -10,7 +10,9 @@ const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', e
 if (run('node', ['scripts/ensure-install.mjs']) !== 0) process.exit(1);
 await ensureServices();
 ensureChromium();
+ensureVncTools();
 // Agent processes that tests start (node --import tsx) load the workspace libraries
-// through their package entry points, i.e. their compiled dist/.
-if (run('npx', ['tsc', '-b', 'libs/scheduler', 'libs/wol']) !== 0) process.exit(1);
+// through their package entry points, i.e. their compiled dist/; worker processes
+// run the compiled API.
+if (run('npx', ['tsc', '-b', 'libs/scheduler', 'libs/wol', 'apps/api']) !== 0) process.exit(1);
 process.exit(run('npx', ['vitest', 'run', ...process.argv.slice(2)]));

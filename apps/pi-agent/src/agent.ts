@@ -19,6 +19,7 @@ import { createWakeKiosks, type WakeKiosks } from './commands/wake';
 import type { AgentConfig } from './config';
 import type { Logger } from './log';
 import type { KioskTarget, PowerCommand, TargetOutcome } from './protocol';
+import { RelayChannel } from './relay/relay-channel';
 import { createEnvironmentSensor, type EnvironmentReading, type EnvironmentSensor } from './sensors';
 import { AGENT_VERSION } from './version';
 import { SystemdNotifier } from './watchdog';
@@ -40,6 +41,8 @@ export class Agent {
   private readonly loops: Promise<void>[] = [];
   private readonly startedAt = Date.now();
   private readonly uploader: BufferUploader;
+  /** Remote screens' relay channel; absent when disabled (`relay.enabled: false`). */
+  readonly relay?: RelayChannel;
   private lastPollProgress = Date.now();
   private probeIntervalS: number;
   private readonly commandTargets = new Map<string, { target: KioskTarget; seenAt: number }>();
@@ -106,6 +109,16 @@ export class Agent {
       log: log.child({ part: 'uploader' }),
       signal: this.stopping.signal,
     });
+    if (config.relay.enabled) {
+      this.relay = new RelayChannel({
+        apiUrl: config.apiUrl,
+        token: () => this.client.token,
+        config: config.relay,
+        subnets: config.subnets,
+        backoff: { initialMs: config.http.backoffInitialMs, maxMs: config.http.backoffMaxMs },
+        log: log.child({ part: 'relay' }),
+      });
+    }
   }
 
   get enrolled(): boolean {
@@ -150,6 +163,7 @@ export class Agent {
       ),
       this.uploader.run(),
     );
+    void this.relay?.start();
     this.notifier.ready();
     this.notifier.startWatchdog(() => this.healthy());
   }
@@ -159,7 +173,7 @@ export class Agent {
     this.stopping.abort();
     this.runner.stop();
     this.requestFlush();
-    await Promise.allSettled(this.loops);
+    await Promise.allSettled([...this.loops, this.relay?.stop()]);
     await this.runner.idle();
     this.notifier.stop();
     this.readings.close();

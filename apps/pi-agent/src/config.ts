@@ -157,6 +157,19 @@ export const AgentConfigSchema = z.strictObject({
       simulated: SimulatedSensorSchema.prefault({}),
     })
     .prefault({}),
+  relay: z
+    .strictObject({
+      /** Keep the outbound relay channel for remote screens (README "Relay channel"). */
+      enabled: z.boolean().default(true),
+      /** Kiosk connections carried at once. */
+      maxStreams: z.number().int().min(1).max(256).default(32),
+      connectTimeoutMs: z.number().int().positive().max(60_000).default(5_000),
+      /** Where the API may ask this agent to connect; defaults to `subnets`. */
+      allowedSubnets: z.array(z.string()).optional(),
+      /** If set, the only ports the API may ask for (e.g. [5900]). */
+      allowedPorts: z.array(port).optional(),
+    })
+    .prefault({}),
   buffer: z
     .strictObject({
       /** 7 days at one reading per 30 s is 20,160. */

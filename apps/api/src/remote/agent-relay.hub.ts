@@ -1,0 +1,277 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { WebSocket } from 'ws';
+import type { Agent } from '../agents/agent.entity';
+import { decodeFrame, encodeFrame, encodeJsonFrame, Frame, FrameType, parseJsonPayload } from './relay-frames';
+import { closeReasonOf, KioskConnectError, ScreenClose } from './screen-errors';
+import type { Upstream } from './upstream';
+
+/** Bytes queued on a WebSocket above which its producer is paused. */
+export const HIGH_WATER = 1 << 20;
+export const LOW_WATER = 256 << 10;
+/** Streams one agent carries at once (several viewers, one connection). */
+const MAX_STREAMS_PER_AGENT = 64;
+
+/**
+ * The agents' relay channels held by this API process: one WebSocket per agent,
+ * opened by the agent (it never accepts connections), carrying many TCP streams to
+ * kiosks' VNC ports (framing: relay-frames.ts).
+ */
+@Injectable()
+export class AgentRelayHub {
+  private readonly channels = new Map<string, AgentChannel>();
+  private readonly logger = new Logger('agent-relay');
+
+  attach(agent: Agent, ws: WebSocket): AgentChannel {
+    const previous = this.channels.get(agent.id);
+    if (previous) previous.close(4409, 'replaced by a newer connection of the agent');
+    const channel = new AgentChannel(agent, ws, this.logger);
+    this.channels.set(agent.id, channel);
+    ws.on('close', () => {
+      if (this.channels.get(agent.id) === channel) this.channels.delete(agent.id);
+    });
+    this.logger.log(`agent ${agent.name} (${agent.id}) opened its relay channel`);
+    return channel;
+  }
+
+  isConnected(agentId: string): boolean {
+    return this.channels.has(agentId);
+  }
+
+  /** Of these agents (already known to reach the kiosk), the connected one carrying fewest streams. */
+  pick(agentIds: string[]): AgentChannel | null {
+    let best: AgentChannel | null = null;
+    for (const id of agentIds) {
+      const c = this.channels.get(id);
+      if (c && c.open && (!best || c.streamCount < best.streamCount)) best = c;
+    }
+    return best;
+  }
+
+  all(): AgentChannel[] {
+    return [...this.channels.values()];
+  }
+
+  closeAll(): void {
+    for (const c of this.channels.values()) c.close(1001, 'server stopping');
+    this.channels.clear();
+  }
+}
+
+export class AgentChannel {
+  private readonly streams = new Map<number, AgentStream>();
+  private nextId = 1;
+  alive = true;
+
+  constructor(
+    readonly agent: Agent,
+    private readonly ws: WebSocket,
+    private readonly logger: Logger,
+  ) {
+    ws.on('message', (data, isBinary) => {
+      const frame = isBinary ? decodeFrame(data as Buffer) : null;
+      if (!frame) return this.close(4400, 'relay frames are binary: type, stream id, payload');
+      this.onFrame(frame);
+    });
+    ws.on('pong', () => (this.alive = true));
+    ws.on('close', () => {
+      for (const s of this.streams.values()) s.ended(new KioskConnectError(ScreenClose.AGENT_LOST, `agent ${agent.name} lost its relay channel`));
+      this.streams.clear();
+    });
+  }
+
+  get open(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  /** Asks the agent to connect to host:port; resolves once it has. */
+  openStream(host: string, port: number, timeoutMs: number): Promise<Upstream> {
+    if (this.streams.size >= MAX_STREAMS_PER_AGENT) {
+      return Promise.reject(new KioskConnectError(ScreenClose.VIEWER_LIMIT, `agent ${this.agent.name} carries ${MAX_STREAMS_PER_AGENT} streams already`));
+    }
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
+    const stream = new AgentStream(this, id);
+    this.streams.set(id, stream);
+    this.send(encodeJsonFrame(FrameType.OPEN, id, { host, port, timeoutMs }));
+    // The agent applies timeoutMs to its connect; this covers a silent agent.
+    return stream.opened(timeoutMs + 5_000);
+  }
+
+  send(frame: Buffer, done?: () => void): void {
+    if (!this.open) return;
+    this.ws.send(frame, { binary: true }, done ? () => done() : undefined);
+  }
+
+  /** Called by the ping loop: false if the agent did not answer the previous ping. */
+  ping(): boolean {
+    if (!this.alive) {
+      this.ws.terminate();
+      return false;
+    }
+    this.alive = false;
+    this.ws.ping();
+    return true;
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === this.ws.CLOSED || this.ws.readyState === this.ws.CLOSING) return;
+    this.ws.close(code, reason);
+  }
+
+  forget(id: number): void {
+    this.streams.delete(id);
+  }
+
+  private onFrame(frame: Frame): void {
+    const stream = this.streams.get(frame.streamId);
+    if (!stream) {
+      // Data racing a close we sent already: tell the agent once more and move on.
+      if (frame.type !== FrameType.CLOSE) this.send(encodeFrame(FrameType.CLOSE, frame.streamId));
+      return;
+    }
+    switch (frame.type) {
+      case FrameType.OPENED:
+        return stream.markOpened();
+      case FrameType.DATA:
+        return stream.data(frame.payload);
+      case FrameType.CLOSE: {
+        const info = parseJsonPayload<{ code?: string; message?: string }>(frame.payload);
+        this.streams.delete(frame.streamId);
+        const reason = info?.code ? new KioskConnectError(closeReasonOf(info.code), info.message ?? info.code) : null;
+        return stream.ended(reason);
+      }
+      case FrameType.PAUSE:
+        return stream.remotePause(true);
+      case FrameType.RESUME:
+        return stream.remotePause(false);
+      default:
+        this.logger.warn(`agent ${this.agent.name} sent frame type ${frame.type} on stream ${frame.streamId}`);
+    }
+  }
+}
+
+/** One kiosk connection carried by an agent, seen from the API as an Upstream. */
+class AgentStream implements Upstream {
+  readonly route = 'agent' as const;
+  private dataListener?: (chunk: Buffer) => void;
+  private drainListener?: () => void;
+  private closeListener?: (reason: KioskConnectError | null) => void;
+  private openWaiter?: { resolve: (u: Upstream) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+  private isOpen = false;
+  private finished = false;
+  private finishReason: KioskConnectError | null = null;
+  private farPaused = false;
+  private wantDrain = false;
+  private pausedByUs = false;
+  private readonly early: Buffer[] = [];
+
+  constructor(
+    private readonly channel: AgentChannel,
+    readonly id: number,
+  ) {}
+
+  get agentId(): string {
+    return this.channel.agent.id;
+  }
+
+  opened(timeoutMs: number): Promise<Upstream> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.close();
+        reject(new KioskConnectError(ScreenClose.KIOSK_OFF, `agent ${this.channel.agent.name} got no answer from the kiosk in time`));
+      }, timeoutMs);
+      this.openWaiter = { resolve, reject, timer };
+    });
+  }
+
+  markOpened(): void {
+    this.isOpen = true;
+    const w = this.openWaiter;
+    this.openWaiter = undefined;
+    if (w) {
+      clearTimeout(w.timer);
+      w.resolve(this);
+    }
+  }
+
+  data(chunk: Buffer): void {
+    if (this.dataListener) this.dataListener(chunk);
+    else this.early.push(Buffer.from(chunk));
+  }
+
+  ended(reason: KioskConnectError | null): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.finishReason = reason;
+    const w = this.openWaiter;
+    this.openWaiter = undefined;
+    if (w) {
+      clearTimeout(w.timer);
+      w.reject(reason ?? new KioskConnectError(ScreenClose.INTERNAL, 'the agent closed the stream before it opened'));
+      return;
+    }
+    this.closeListener?.(reason);
+  }
+
+  remotePause(paused: boolean): void {
+    this.farPaused = paused;
+    if (!paused) this.maybeDrain();
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.finished) return false;
+    this.channel.send(encodeFrame(FrameType.DATA, this.id, chunk), () => this.maybeDrain());
+    if (this.farPaused || this.channel.bufferedAmount > HIGH_WATER) {
+      this.wantDrain = true;
+      return false;
+    }
+    return true;
+  }
+
+  pause(): void {
+    if (this.pausedByUs || this.finished) return;
+    this.pausedByUs = true;
+    this.channel.send(encodeFrame(FrameType.PAUSE, this.id));
+  }
+
+  resume(): void {
+    if (!this.pausedByUs || this.finished) return;
+    this.pausedByUs = false;
+    this.channel.send(encodeFrame(FrameType.RESUME, this.id));
+  }
+
+  close(): void {
+    if (!this.finished) this.channel.send(encodeFrame(FrameType.CLOSE, this.id));
+    this.channel.forget(this.id);
+    this.ended(null);
+  }
+
+  onData(listener: (chunk: Buffer) => void): void {
+    this.dataListener = listener;
+    for (const chunk of this.early.splice(0)) listener(chunk);
+  }
+
+  onDrain(listener: () => void): void {
+    this.drainListener = listener;
+  }
+
+  onClose(listener: (reason: KioskConnectError | null) => void): void {
+    this.closeListener = listener;
+    if (this.finished && this.isOpen) listener(this.finishReason);
+  }
+
+  private maybeDrain(): void {
+    if (this.wantDrain && !this.farPaused && this.channel.bufferedAmount <= LOW_WATER) {
+      this.wantDrain = false;
+      this.drainListener?.();
+    }
+  }
+}

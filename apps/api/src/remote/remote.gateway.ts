@@ -1,0 +1,168 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { hashSecret } from '../agents/agent-credentials';
+import { AgentsRepository } from '../agents/agents.repository';
+import { SESSION_COOKIE } from '../auth/auth.guard';
+import { AuthService } from '../auth/auth.service';
+import { Principal, requestContext, RequestContext } from '../common/request-context';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { AgentRelayHub } from './agent-relay.hub';
+import { RemoteService, ScreenRefused } from './remote.service';
+import { ScreenClose } from './screen-errors';
+import { ScreenSession } from './screen-session';
+import { SLOT_LEASE_MS } from './viewer-slots.repository';
+
+export const AGENT_RELAY_PATH = '/api/agent/v1/relay';
+const SCREEN_PATH = /^\/api\/remote\/kiosks\/([0-9a-f-]{36})\/screen$/;
+/** Agents answer pings; one that misses a whole interval is dropped. */
+const AGENT_PING_MS = 30_000;
+
+/**
+ * The two WebSocket endpoints of remote screens, on the API's HTTP server beside
+ * socket.io (which keeps /socket.io): viewers at /api/remote/kiosks/:id/screen
+ * (session cookie + single-use ticket) and agents' relay channels at
+ * /api/agent/v1/relay (bearer token).
+ */
+@Injectable()
+export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('remote');
+  private readonly viewers = new WebSocketServer({ noServer: true, maxPayload: 4 << 20, perMessageDeflate: false });
+  private readonly agentsWs = new WebSocketServer({ noServer: true, maxPayload: 4 << 20, perMessageDeflate: false });
+  private readonly sessions = new Set<ScreenSession>();
+  private server?: import('node:http').Server;
+  private pingTimer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly auth: AuthService,
+    private readonly agents: AgentsRepository,
+    private readonly hub: AgentRelayHub,
+    private readonly remote: RemoteService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // A worker (no HTTP) has no server: remote screens run where HTTP does.
+    this.server = this.adapterHost.httpAdapter?.getHttpServer?.();
+    if (!this.server) return;
+    this.server.on('upgrade', this.onUpgrade);
+    this.pingTimer = setInterval(() => void this.pingAgents(), AGENT_PING_MS);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.server?.off('upgrade', this.onUpgrade);
+    clearInterval(this.pingTimer);
+    await Promise.all([...this.sessions].map((s) => s.end(ScreenClose.SERVER_STOPPING, 'server stopping')));
+    this.hub.closeAll();
+    this.viewers.close();
+    this.agentsWs.close();
+  }
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === AGENT_RELAY_PATH) return void this.upgradeAgent(req, socket, head).catch((err) => this.fail(socket, err));
+    const screen = SCREEN_PATH.exec(path);
+    if (screen) return void this.upgradeViewer(req, socket, head, screen[1]);
+    // Anything else (socket.io) belongs to another handler.
+  };
+
+  private async upgradeAgent(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const match = /^Bearer\s+(\S{1,512})$/i.exec(req.headers.authorization ?? '');
+    const agent = match ? await this.agents.getByActiveTokenHash(hashSecret(match[1])) : null;
+    if (!agent) {
+      return refuseUpgrade(socket, 401, 'AGENT_TOKEN_INVALID', 'unknown or revoked agent token; enrol the agent again');
+    }
+    this.agentsWs.handleUpgrade(req, socket, head, (ws) => this.hub.attach(agent, ws));
+  }
+
+  /** Accepted first: a browser learns why a screen did not open only from the close code. */
+  private upgradeViewer(req: IncomingMessage, socket: Duplex, head: Buffer, kioskId: string): void {
+    this.viewers.handleUpgrade(req, socket, head, (ws) => {
+      void this.startScreen(req, ws, kioskId).catch((err) => {
+        this.logger.error(`screen session failed to start: ${(err as Error).stack ?? err}`);
+        if (ws.readyState === ws.OPEN) ws.close(ScreenClose.INTERNAL.close, ScreenClose.INTERNAL.code);
+      });
+    });
+  }
+
+  private async startScreen(req: IncomingMessage, ws: WebSocket, kioskId: string): Promise<void> {
+    const ticket = new URL(req.url ?? '', 'http://x').searchParams.get('ticket') ?? '';
+    const token = parseCookies(req.headers.cookie ?? '')[SESSION_COOKIE];
+    const principal = token ? await this.auth.authenticate(token) : null;
+    if (!principal) return ws.close(ScreenClose.UNAUTHENTICATED.close, ScreenClose.UNAUTHENTICATED.code);
+    const ctx: RequestContext = { requestId: randomUUID(), ip: req.socket.remoteAddress ?? null, principal };
+    const inContext = <T>(fn: () => T) => requestContext.run(ctx, fn);
+    // Messages sent while the kiosk is being reached are kept (ws buffers them while paused).
+    ws.pause();
+    let opened;
+    try {
+      opened = await inContext(() => this.remote.open(principal, ticket, kioskId));
+    } catch (err) {
+      if (!(err instanceof ScreenRefused)) throw err;
+      this.logger.log(`screen of kiosk ${kioskId} refused to ${principal.username}: ${err.message}`);
+      ws.resume(); // to read the viewer's answer to the close
+      if (ws.readyState === ws.OPEN) ws.close(err.reason.close, err.reason.code);
+      return;
+    }
+    if (ws.readyState !== ws.OPEN) {
+      // The viewer left while the kiosk was being reached.
+      opened.upstream.close();
+      await inContext(() => this.remote.ended(opened.session, { endedAt: new Date(), bytesToViewer: 0, bytesFromViewer: 0, controlUsed: false, endReason: 'VIEWER_CLOSED' }));
+      return;
+    }
+    const session = new ScreenSession(opened.session, ws, opened.upstream, {
+      idleTimeoutMs: this.config.remote.idleTimeoutMs,
+      slotRenewMs: SLOT_LEASE_MS / 3,
+      controlTaken: (s) => inContext(() => this.remote.controlTaken(s)),
+      renewSlot: (s) => this.remote.renewSlot(s),
+      ended: (s, end) => inContext(() => this.remote.ended(s, end)).finally(() => this.sessions.delete(session)),
+      onError: (err) => this.logger.error(`screen session ${opened.session.id}: ${(err as Error).stack ?? err}`),
+      onEnd: (s, reason, detail) => this.logger.log(`screen session ${s.id} of ${s.kioskCode} ends: ${reason.code} (${detail})`),
+    });
+    this.sessions.add(session);
+    session.start();
+    ws.resume();
+    this.logSession(principal, opened.session.id, opened.session.kioskCode, opened.session.route);
+  }
+
+  private logSession(p: Principal, id: string, kioskCode: string, route: string): void {
+    this.logger.log(`screen session ${id}: ${p.username} views ${kioskCode} (${route})`);
+  }
+
+  /** Pings every relay channel and drops those whose token was revoked meanwhile. */
+  private async pingAgents(): Promise<void> {
+    for (const channel of this.hub.all()) {
+      if (!channel.ping()) continue;
+      const current = await this.agents.getById(channel.agent.id).catch(() => undefined);
+      if (current === null || (current && (current.tokenRevokedAt || current.tokenHash !== channel.agent.tokenHash))) {
+        channel.close(4401, 'AGENT_TOKEN_INVALID');
+      }
+    }
+  }
+
+  private fail(socket: Duplex, err: unknown): void {
+    this.logger.error(`relay upgrade failed: ${(err as Error).stack ?? err}`);
+    refuseUpgrade(socket, 500, 'INTERNAL', 'internal error');
+  }
+}
+
+function refuseUpgrade(socket: Duplex, status: number, code: string, message: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  const text = status === 401 ? 'Unauthorized' : 'Internal Server Error';
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+function parseCookies(header: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of header.split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return out;
+}

@@ -1,0 +1,244 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { reaches } from '../agent-protocol/kiosk-targets';
+import { AgentsRepository } from '../agents/agents.repository';
+import { AuditService } from '../audit/audit.service';
+import { canRead, scopeHospitalFilter } from '../common/access';
+import { AccessService, notFoundError } from '../common/access.service';
+import { conflict } from '../common/errors';
+import type { Principal } from '../common/request-context';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import type { Kiosk } from '../kiosks/kiosk.entity';
+import { KiosksRepository } from '../kiosks/kiosks.repository';
+import { KiosksService } from '../kiosks/kiosks.service';
+import { SitesService } from '../sites/sites.service';
+import { AgentRelayHub } from './agent-relay.hub';
+import { RemoteRoute, RemoteSessionEnd, RemoteSessionStart, RemoteSessionsRepository } from './remote-sessions.repository';
+import { ScreenTicketsRepository } from './screen-tickets.repository';
+import { KioskConnectError, ScreenClose, ScreenCloseReason } from './screen-errors';
+import { connectDirect, Upstream } from './upstream';
+import { ViewerSlotsRepository } from './viewer-slots.repository';
+
+/** Who may take control of a kiosk's screen; everyone who may see the kiosk may watch it. */
+export function canControlScreens(p: Principal): boolean {
+  return p.role === 'admin' || p.role === 'ops';
+}
+
+/** A refusal while opening a session: closes the viewer's WebSocket with this reason. */
+export class ScreenRefused extends Error {
+  constructor(
+    readonly reason: ScreenCloseReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface OpenedScreen {
+  session: RemoteSessionStart;
+  upstream: Upstream;
+}
+
+/**
+ * Remote screens: who may open which kiosk's screen, tickets, the route to the
+ * kiosk's VNC port (direct or through an agent), the per-site viewer limit, and the
+ * audit of every session (a `remote_sessions` row plus audit entries at start, on
+ * taking control, and at the end).
+ */
+@Injectable()
+export class RemoteService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly kiosks: KiosksService,
+    private readonly kioskRows: KiosksRepository,
+    private readonly sites: SitesService,
+    private readonly agents: AgentsRepository,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+    private readonly sessions: RemoteSessionsRepository,
+    private readonly tickets: ScreenTicketsRepository,
+    private readonly slots: ViewerSlotsRepository,
+    private readonly hub: AgentRelayHub,
+  ) {}
+
+  async issueTicket(p: Principal, kioskId: string) {
+    const kiosk = await this.kiosks.get(p, kioskId);
+    if (!kiosk.ip) throw conflict(ScreenClose.KIOSK_IP_MISSING.code, `kiosk ${kiosk.code} has no IP address`);
+    const route = (await this.sessions.routeOfSite(kiosk.siteId)) ?? 'direct';
+    if (route === 'agent' && !(await this.agentFor(kiosk))) {
+      throw conflict(ScreenClose.NO_AGENT.code, `no online agent of the site reaches kiosk ${kiosk.code} (${kiosk.ip})`);
+    }
+    const limit = this.config.remote.maxViewersPerSite;
+    if ((await this.slots.inUse(kiosk.siteId)) >= limit) {
+      throw conflict(ScreenClose.VIEWER_LIMIT.code, `the site has ${limit} screen sessions open already; close one first`);
+    }
+    const canControl = canControlScreens(p);
+    const ttl = this.config.remote.ticketTtlMs;
+    const ticket = await this.tickets.issue({ userId: p.userId, kioskId: kiosk.id, canControl, issuedAt: new Date().toISOString() }, ttl);
+    return {
+      ticket,
+      path: `/api/remote/kiosks/${kiosk.id}/screen?ticket=${ticket}`,
+      expiresAt: new Date(Date.now() + ttl).toISOString(),
+      kiosk: { id: kiosk.id, code: kiosk.code, name: kiosk.name },
+      route,
+      viewOnly: true,
+      canControl,
+      compressionLevel: this.config.remote.compressionLevel,
+      qualityLevel: this.config.remote.qualityLevel,
+      idleTimeoutS: Math.round(this.config.remote.idleTimeoutMs / 1000),
+    };
+  }
+
+  /**
+   * Redeems the ticket (once), checks the user's rights again, takes a viewer slot
+   * of the site and connects to the kiosk. Throws ScreenRefused.
+   */
+  async open(p: Principal, ticketId: string, kioskId: string): Promise<OpenedScreen> {
+    const ticket = await this.tickets.redeem(ticketId);
+    if (!ticket || ticket.userId !== p.userId || ticket.kioskId !== kioskId) {
+      await this.access.denied('remote_ticket', kioskId.slice(0, 64), null);
+      throw new ScreenRefused(ScreenClose.TICKET_INVALID, 'the ticket is unknown, used, expired or not yours for this kiosk');
+    }
+    const kiosk = await this.kioskRows.getById(kioskId);
+    if (!kiosk || !canRead(p, kiosk.hospitalId)) throw new ScreenRefused(ScreenClose.KIOSK_NOT_FOUND, notFoundError('kiosk', kioskId).message);
+    if (!kiosk.ip) throw new ScreenRefused(ScreenClose.KIOSK_IP_MISSING, `kiosk ${kiosk.code} has no IP address`);
+    const route: RemoteRoute = (await this.sessions.routeOfSite(kiosk.siteId)) ?? 'direct';
+
+    const sessionId = randomUUID();
+    if (!(await this.slots.take(kiosk.siteId, sessionId, this.config.remote.maxViewersPerSite))) {
+      throw new ScreenRefused(ScreenClose.VIEWER_LIMIT, 'the site has reached its limit of concurrent screen sessions');
+    }
+    let upstream: Upstream;
+    try {
+      upstream = await this.connect(kiosk, route);
+    } catch (err) {
+      await this.slots.release(kiosk.siteId, sessionId);
+      if (err instanceof KioskConnectError) throw new ScreenRefused(err.reason, err.message);
+      throw err;
+    }
+    const session: RemoteSessionStart = {
+      id: sessionId,
+      hospitalId: kiosk.hospitalId,
+      siteId: kiosk.siteId,
+      kioskId: kiosk.id,
+      kioskCode: kiosk.code,
+      userId: p.userId,
+      username: p.username,
+      route,
+      agentId: upstream.agentId,
+      target: `${kiosk.ip}:${kiosk.vncPort}`,
+      controlAllowed: ticket.canControl && canControlScreens(p),
+      startedAt: new Date(),
+    };
+    try {
+      await this.sessions.insertStarted(session);
+      await this.audit.recordDetached({
+        action: 'create',
+        entityType: 'remote_session',
+        entityId: session.id,
+        hospitalId: session.hospitalId,
+        after: { kioskId: kiosk.id, kioskCode: kiosk.code, route, agentId: session.agentId, mode: 'view', controlAllowed: session.controlAllowed, startedAt: session.startedAt },
+      });
+    } catch (err) {
+      upstream.close();
+      await this.slots.release(kiosk.siteId, sessionId);
+      throw err;
+    }
+    return { session, upstream };
+  }
+
+  async controlTaken(session: RemoteSessionStart): Promise<void> {
+    await this.sessions.markControlUsed(session.id);
+    await this.audit.recordDetached({
+      action: 'update',
+      entityType: 'remote_session',
+      entityId: session.id,
+      hospitalId: session.hospitalId,
+      before: { mode: 'view' },
+      after: { mode: 'control', kioskCode: session.kioskCode },
+    });
+  }
+
+  async renewSlot(session: RemoteSessionStart): Promise<void> {
+    await this.slots.renew(session.siteId, session.id);
+  }
+
+  async ended(session: RemoteSessionStart, end: RemoteSessionEnd): Promise<void> {
+    await this.slots.release(session.siteId, session.id);
+    await this.sessions.markEnded(session.id, end);
+    await this.audit.recordDetached({
+      action: 'update',
+      entityType: 'remote_session',
+      entityId: session.id,
+      hospitalId: session.hospitalId,
+      before: { endedAt: null },
+      after: {
+        kioskCode: session.kioskCode,
+        route: session.route,
+        mode: end.controlUsed ? 'control' : 'view',
+        startedAt: session.startedAt,
+        endedAt: end.endedAt,
+        bytesToViewer: end.bytesToViewer,
+        bytesFromViewer: end.bytesFromViewer,
+        reason: end.endReason,
+      },
+    });
+  }
+
+  /** `token: host:port` lines of a site's kiosks with an IP, for a self-run websockify (TokenFile plugin). */
+  async websockifyTokens(p: Principal, siteId: string): Promise<string> {
+    await this.sites.get(p, siteId);
+    const kiosks = await this.kioskRows.getBySite(siteId);
+    return kiosks
+      .filter((k) => k.ip)
+      .map((k) => `${k.code}: ${k.ip}:${k.vncPort}\n`)
+      .join('');
+  }
+
+  async routeOf(p: Principal, siteId: string) {
+    const site = await this.sites.get(p, siteId);
+    const route = (await this.sessions.routeOfSite(site.id)) ?? 'direct';
+    const agents = await this.agents.getEnrolledBySite(site.id);
+    return {
+      siteId: site.id,
+      route,
+      maxViewers: this.config.remote.maxViewersPerSite,
+      viewers: await this.slots.inUse(site.id),
+      relayAgents: agents.filter((a) => this.hub.isConnected(a.id)).map((a) => ({ id: a.id, name: a.name })),
+    };
+  }
+
+  async setRoute(p: Principal, siteId: string, route: RemoteRoute) {
+    const site = await this.sites.get(p, siteId);
+    const before = (await this.sessions.routeOfSite(site.id)) ?? 'direct';
+    if (before !== route) {
+      await this.sessions.setRouteOfSite(site.id, route);
+      await this.audit.recordDetached({
+        action: 'update',
+        entityType: 'site',
+        entityId: site.id,
+        hospitalId: site.hospitalId,
+        before: { remoteRoute: before },
+        after: { remoteRoute: route },
+      });
+    }
+    return this.routeOf(p, siteId);
+  }
+
+  listSessions(p: Principal, f: { kioskId?: string; siteId?: string; limit: number }) {
+    return this.sessions.search({ hospitalIds: scopeHospitalFilter(p), ...f });
+  }
+
+  private async agentFor(kiosk: Kiosk) {
+    const agents = (await this.agents.getEnrolledBySite(kiosk.siteId)).filter((a) => reaches(a, kiosk));
+    return this.hub.pick(agents.map((a) => a.id));
+  }
+
+  private async connect(kiosk: Kiosk, route: RemoteRoute): Promise<Upstream> {
+    const timeout = this.config.remote.connectTimeoutMs;
+    if (route === 'direct') return connectDirect(kiosk.ip!, kiosk.vncPort, timeout);
+    const channel = await this.agentFor(kiosk);
+    if (!channel) throw new KioskConnectError(ScreenClose.NO_AGENT, `no online agent of the site reaches kiosk ${kiosk.code} (${kiosk.ip})`);
+    return channel.openStream(kiosk.ip!, kiosk.vncPort, timeout);
+  }
+}
