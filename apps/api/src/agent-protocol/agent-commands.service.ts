@@ -34,14 +34,26 @@ export class AgentCommandsService {
    * Queues commands for several agents: all recorded in MySQL, then all made
    * pending in one Redis transaction. `beforeDelivery` runs inside the same
    * database transaction (for the caller's audit entries): if it fails, nothing is sent.
-   * Called inside a caller's transaction, the commands are pending in Redis before
-   * that transaction commits; a result arriving early is still accepted because
-   * the command is pending.
    */
-  enqueueMany(
+  async enqueueMany(
     items: Array<{ agentId: string; command: NewPowerCommand }>,
     beforeDelivery?: (issued: Array<{ agentId: string; command: PowerCommand }>) => Promise<void>,
   ): Promise<PowerCommand[]> {
+    const issued = await this.db.transaction(async () => {
+      const issued = await this.record(items);
+      await beforeDelivery?.(issued);
+      await this.deliver(issued);
+      return issued;
+    });
+    return issued.map((i) => i.command);
+  }
+
+  /**
+   * The first half of enqueueMany for callers that deliver after their own commit
+   * (dispatch: MySQL is the outbox, so a crash between the two halves is mended by
+   * `redeliver`, never by issuing the command again under a new id).
+   */
+  async record(items: Array<{ agentId: string; command: NewPowerCommand }>): Promise<Array<{ agentId: string; command: PowerCommand }>> {
     const now = new Date();
     for (const { command } of items) {
       if (command.expiresAt.getTime() <= now.getTime()) throw badRequest('COMMAND_EXPIRED', 'expiresAt: must be in the future', 'expiresAt');
@@ -57,23 +69,35 @@ export class AgentCommandsService {
         targets: command.targets,
       } satisfies PowerCommand,
     }));
-    return this.db.transaction(async () => {
-      await this.records.insertIssued(
-        issued.map(({ agentId, command }) => ({
-          id: command.id,
-          agentId,
-          type: command.type,
-          dueAt: new Date(command.dueAt),
-          expiresAt: new Date(command.expiresAt),
-          cancels: null,
-          body: command,
-          createdAt: now,
-        })),
-      );
-      await beforeDelivery?.(issued);
-      await this.pending.add(issued.map(({ agentId, command }) => ({ agentId, command, expiresAtMs: Date.parse(command.expiresAt) })));
-      return issued.map((i) => i.command);
-    });
+    await this.records.insertIssued(
+      issued.map(({ agentId, command }) => ({
+        id: command.id,
+        agentId,
+        type: command.type,
+        dueAt: new Date(command.dueAt),
+        expiresAt: new Date(command.expiresAt),
+        cancels: null,
+        body: command,
+        createdAt: now,
+      })),
+    );
+    return issued;
+  }
+
+  /** Makes recorded commands pending (idempotent: a command id is stored once per agent). */
+  async deliver(issued: Array<{ agentId: string; command: PowerCommand }>): Promise<void> {
+    await this.pending.add(issued.map(({ agentId, command }) => ({ agentId, command, expiresAtMs: Date.parse(command.expiresAt) })));
+  }
+
+  /**
+   * Delivers again, under their own ids, recorded commands that are neither
+   * reported, cancelled nor expired: what a crash between recording and delivery
+   * left behind. Returns how many were put back.
+   */
+  async redeliver(commands: Array<{ agentId: string; commandId: string }>, now = new Date()): Promise<number> {
+    const bodies = await this.records.undeliveredBodies(commands, now);
+    await this.pending.add(bodies.map(({ agentId, command }) => ({ agentId, command, expiresAtMs: Date.parse(command.expiresAt) })));
+    return bodies.length;
   }
 
   /**

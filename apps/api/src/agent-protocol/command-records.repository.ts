@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database.service';
-import type { AgentCommand } from './agent-command';
+import type { AgentCommand, PowerCommand } from './agent-command';
 import type { CommandResultInput } from './agent-protocol.dto';
 
 export interface IssuedCommand {
@@ -44,6 +44,20 @@ export class CommandRecordsRepository {
       `INSERT IGNORE INTO command_results (command_id, agent_id, status, started_at, finished_at, targets, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       [commandId, agentId, result.status, result.startedAt, result.finishedAt, JSON.stringify(result.targets), receivedAt],
     );
+  }
+
+  /** Bodies of the given commands that have no result, are not cancelled and have not expired. */
+  async undeliveredBodies(commands: Array<{ agentId: string; commandId: string }>, now: Date): Promise<Array<{ agentId: string; command: PowerCommand }>> {
+    if (!commands.length) return [];
+    const rows: { agentId: string; body: string | PowerCommand }[] = await this.db.manager.query(
+      `SELECT c.agent_id AS agentId, c.body
+         FROM agent_commands c
+         LEFT JOIN command_results r ON r.command_id = c.id AND r.agent_id = c.agent_id
+        WHERE (c.id, c.agent_id) IN (${commands.map(() => '(?, ?)').join(', ')})
+          AND r.command_id IS NULL AND c.cancelled_at IS NULL AND c.expires_at > ?`,
+      [...commands.flatMap((c) => [c.commandId, c.agentId]), now],
+    );
+    return rows.map((r) => ({ agentId: r.agentId, command: typeof r.body === 'string' ? JSON.parse(r.body) : r.body }));
   }
 
   async hasResult(commandId: string, agentId: string): Promise<boolean> {

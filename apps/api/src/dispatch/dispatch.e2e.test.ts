@@ -63,6 +63,8 @@ describe('dispatch', () => {
   beforeEach(async () => {
     await clearCommands();
     await api.db.query('DELETE FROM dispatches');
+    await api.db.query('DELETE FROM command_results');
+    await api.db.query('DELETE FROM agent_commands');
     await api.db.query('DELETE FROM alerts');
     await heartbeatAll();
     await agentsAliveAt(minutes(-1));
@@ -122,6 +124,20 @@ describe('dispatch', () => {
     const stored = await rows();
     expect(stored).toHaveLength(3);
     expect(stored.every((r: { status: string; commands: unknown[] }) => r.status === 'sent' && r.commands.length === 2)).toBe(true);
+  });
+
+  it('a run interrupted between its commit and the delivery is mended by delivering the same commands, not new ones', async () => {
+    const job = { kind: 'transition' as const, siteId: ids.siteA, at: at.toISOString(), action: 'wake' as const, kioskIds: kiosks };
+    await dispatcher.runTransition(job, minutes(-1));
+    const issued = (await pending(0)).map((c) => c.id);
+    // The crash: MySQL has the commands, Redis never got them.
+    for (const a of agents) await api.redis.del(`${api.config.redis.prefix}agent-commands:${a.agentId}`);
+    expect(await pending(0)).toEqual([]);
+    // BullMQ runs the stalled job again.
+    const again = await dispatcher.runTransition(job, minutes(-0.5));
+    expect(again.sent).toBe(0);
+    expect((await pending(0)).map((c) => c.id)).toEqual(issued);
+    expect(Number((await api.db.query('SELECT COUNT(*) AS n FROM agent_commands WHERE type = "wake"'))[0].n)).toBe(2);
   });
 
   it('verification: a kiosk seen up is verified; one still down is woken again, then alerted at the last check', async () => {

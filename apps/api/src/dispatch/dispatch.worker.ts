@@ -42,6 +42,10 @@ export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShut
       connection: this.connection,
       prefix: bullPrefix(this.config),
       concurrency: 16,
+      // Jobs take well under a second; a worker that died releases its jobs to
+      // another (or to itself restarted) within ~15 s, well inside the delivery lead.
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
     });
     this.worker.on('failed', (job, err) => this.logger.error(`job ${job?.id} failed: ${err.message}`));
     await this.ensureRepairScheduler();

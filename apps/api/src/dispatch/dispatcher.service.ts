@@ -6,7 +6,7 @@ import type { Agent } from '../agents/agent.entity';
 import { AlertsService } from '../alerts/alerts.service';
 import { AgentCommandsService } from '../agent-protocol/agent-commands.service';
 import { isTarget, reaches, targetOf } from '../agent-protocol/kiosk-targets';
-import type { KioskTarget } from '../agent-protocol/agent-command';
+import type { KioskTarget, PowerCommand } from '../agent-protocol/agent-command';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Database } from '../database/database.service';
 import { Kiosk } from '../kiosks/kiosk.entity';
@@ -23,6 +23,8 @@ import { Dispatch, DispatchAction } from './dispatch.entity';
 import { DispatchRepository } from './dispatch.repository';
 
 const targetState = (action: DispatchAction) => (action === 'wake' ? 'on' : 'off');
+
+export type Delivery = { agentId: string; command: PowerCommand };
 
 /**
  * Turns a due transition into commands: one per online agent of the site that
@@ -66,6 +68,12 @@ export class DispatcherService {
       now,
     );
 
+    // A previous run that crashed after its commit but before delivery left commands
+    // recorded yet undelivered: deliver those (same ids), never issue new ones.
+    const earlier = await this.dispatches.ofOccurrence(site.id, at, job.action, ['sent']);
+    const redelivered = await this.commands.redeliver(earlier.flatMap((d) => d.commands.map((c) => ({ agentId: c.agentId, commandId: c.commandId }))));
+
+    let deliveries: Delivery[] = [];
     const counts = await this.db.transaction(async () => {
       const rows = await this.dispatches.lockPlanned(due.map((d) => d.kiosk.id), at, job.action);
       if (!rows.length) return { sent: 0, skipped: 0, missed: 0, noAgent: 0 };
@@ -78,10 +86,14 @@ export class DispatcherService {
       const stale = late ? rows.filter((r) => resolve(rules, kioskRef(kioskById.get(r.kioskId)!, site), now).state !== want) : [];
       for (const r of stale) Object.assign(r, { status: 'skipped', outcome: 'found late; the schedule no longer expects this state' });
       const live = rows.filter((r) => !stale.includes(r));
-      const result = await this.send(site, live, kioskById, job.action, { dueAt: at, attempt: 0, now });
+      const { deliveries: toDeliver, ...result } = await this.send(site, live, kioskById, job.action, { dueAt: at, attempt: 0, now });
       await this.dispatches.save(rows);
+      deliveries = toDeliver;
       return { ...result, skipped: stale.length, missed: 0 };
     });
+    // Only after the commit: MySQL holds what was sent before any agent can see it.
+    await this.commands.deliver(deliveries);
+    if (redelivered) this.logger.warn(`site ${site.id} ${job.action} at ${at.toISOString()}: ${redelivered} recorded command(s) delivered again after an interrupted run`);
 
     if (counts.sent) await this.scheduleVerification(site.id, at, job.action, now);
     if (counts.sent || counts.noAgent || counts.missed || counts.skipped) {
@@ -92,8 +104,10 @@ export class DispatcherService {
   }
 
   /**
-   * Sends the rows' kiosks to every online agent that reaches them and records
-   * which agent got which command. Rows nobody can send become `no_agent` (alerted).
+   * Issues commands for the rows' kiosks to every online agent that reaches them
+   * and records which agent got which command, in the caller's transaction. The
+   * caller delivers the returned commands after its commit. Rows nobody can send
+   * become `no_agent` (alerted).
    */
   async send(
     site: Site,
@@ -101,7 +115,7 @@ export class DispatcherService {
     kioskById: Map<string, Kiosk>,
     action: DispatchAction,
     { dueAt, attempt, now }: { dueAt: Date; attempt: number; now: Date },
-  ): Promise<{ sent: number; noAgent: number }> {
+  ): Promise<{ sent: number; noAgent: number; deliveries: Delivery[] }> {
     const online = (await this.agents.getEnrolledBySite(site.id)).filter(
       (a) => a.lastHeartbeatAt && now.getTime() - a.lastHeartbeatAt.getTime() < AGENT_OFFLINE_AFTER_MS,
     );
@@ -123,11 +137,11 @@ export class DispatcherService {
     }
     const expiresAt = new Date(Math.max(dueAt.getTime(), now.getTime()) + this.config.dispatch.commandTtlMs);
     const entries = [...perAgent.entries()];
-    const issued = entries.length
-      ? await this.commands.enqueueMany(entries.map(([agent, targets]) => ({ agentId: agent.id, command: { type: action, dueAt, expiresAt, targets } })))
+    const deliveries = entries.length
+      ? await this.commands.record(entries.map(([agent, targets]) => ({ agentId: agent.id, command: { type: action, dueAt, expiresAt, targets } })))
       : [];
     const sentRows = new Set<Dispatch>();
-    issued.forEach((command, i) => {
+    deliveries.forEach(({ command }, i) => {
       const agent = entries[i][0];
       for (const t of command.targets) {
         const row = rows.find((r) => r.kioskId === t.kioskId)!;
@@ -150,7 +164,7 @@ export class DispatcherService {
     } else if (sentRows.size) {
       await this.alerts.resolve(`no_agent:${site.id}`);
     }
-    return { sent: sentRows.size, noAgent: unreachable.length };
+    return { sent: sentRows.size, noAgent: unreachable.length, deliveries };
   }
 
   private async recordMissed(site: Site, rows: Dispatch[], at: Date, action: DispatchAction, now: Date) {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AgentCommandsService } from '../agent-protocol/agent-commands.service';
 import { AlertsService } from '../alerts/alerts.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Database } from '../database/database.service';
@@ -7,7 +8,7 @@ import { observedState } from '../fleet/fleet.service';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { LiveEventsService } from '../live/live-events.service';
 import { SitesRepository } from '../sites/sites.repository';
-import { DispatcherService } from './dispatcher.service';
+import { Delivery, DispatcherService } from './dispatcher.service';
 import type { VerifyJob } from './dispatch-jobs';
 import type { Dispatch } from './dispatch.entity';
 import { DispatchRepository } from './dispatch.repository';
@@ -32,6 +33,7 @@ export class VerificationService {
     private readonly kiosks: KiosksRepository,
     private readonly alerts: AlertsService,
     private readonly live: LiveEventsService,
+    private readonly commands: AgentCommandsService,
   ) {}
 
   async verify(job: VerifyJob, now = new Date()): Promise<Record<string, number>> {
@@ -42,6 +44,7 @@ export class VerificationService {
     const afterS = Math.round(this.config.dispatch.verifyAfterMs[job.round] / 1000);
     const expected = job.action === 'wake' ? 'up' : 'down';
 
+    let deliveries: Delivery[] = [];
     const result = await this.db.transaction(async () => {
       const rows = await this.dispatches.ofOccurrence(site.id, at, job.action, ['sent']);
       if (!rows.length) return { ok: 0, wrong: 0 };
@@ -60,12 +63,13 @@ export class VerificationService {
         for (const row of wrong) Object.assign(row, { status: 'failed', outcome: `not ${expected} ${afterS} s after the ${job.action}` });
       } else if (job.action === 'wake' && wrong.length) {
         const kioskById = new Map((await this.kiosks.getByIds(wrong.map((r) => r.kioskId))).map((k) => [k.id, k]));
-        await this.dispatcher.send(site, wrong, kioskById, job.action, { dueAt: now, attempt: job.round + 1, now });
+        deliveries = (await this.dispatcher.send(site, wrong, kioskById, job.action, { dueAt: now, attempt: job.round + 1, now })).deliveries;
       }
       await this.dispatches.save(rows);
       return { ok: ok.length, wrong: wrong.length, okRows: ok, wrongRows: wrong };
     });
 
+    await this.commands.deliver(deliveries);
     for (const row of result.okRows ?? []) await this.alerts.resolve(`kiosk_state:${row.kioskId}`, now);
     if (lastRound) {
       for (const row of result.wrongRows ?? []) {
