@@ -121,4 +121,21 @@ export const api = {
   agents: (siteId: string) => request<Page<AgentView>>('GET', `/api/agents${qs({ siteId, pageSize: 500 })}`),
   createEnrolmentCode: (siteId: string) => request<EnrolmentCode>('POST', `/api/sites/${siteId}/enrolment-codes`),
   revokeAgent: (id: string) => request<unknown>('POST', `/api/agents/${id}/revoke`),
+
+  /** A single-use ticket to open the kiosk's screen (remote screens). */
+  screenTicket: (kioskId: string) => request<ScreenTicket>('POST', `/api/kiosks/${kioskId}/screen-tickets`),
 };
+
+/** What the API answers for a screen: where to connect (once, soon) and the session's defaults. */
+export interface ScreenTicket {
+  ticket: string;
+  path: string;
+  expiresAt: string;
+  kiosk: { id: string; code: string; name: string };
+  route: 'direct' | 'agent';
+  viewOnly: boolean;
+  canControl: boolean;
+  compressionLevel: number;
+  qualityLevel: number;
+  idleTimeoutS: number;
+}

@@ -15,6 +15,7 @@ import {
 } from '../api/client';
 import { ErrorNote, Loading } from '../components/common';
 import { ScheduleTimeline } from '../components/ScheduleTimeline';
+import { ScreenButton } from '../components/ScreenButton';
 import { useToast } from '../components/Toasts';
 import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvent } from '../live';
@@ -46,10 +47,7 @@ export default function KioskPage({ kioskId }: { kioskId: string }) {
           {kiosk.code} <span className="muted">{kiosk.name}</span>
         </h1>
         <div className="actions">
-          <button disabled title={t('kiosk.screenUnavailable')} data-testid="screen-button">
-            {t('kiosk.screen')}
-          </button>
-          <span className="muted small">{t('kiosk.screenUnavailable')}</span>
+          <ScreenButton kiosk={kiosk} />
           {canEditFleet(me.role) && !editing && (
             <button onClick={() => setEditing(true)} data-testid="edit-kiosk">
               {t('common.edit')}

@@ -65,12 +65,14 @@ export class RfbClient {
     this.send(Buffer.from([2, 0, 0, 1, 0, 0, 0, 0]));
   }
 
-  /** The whole screen, as RGB. */
-  async frame(): Promise<{ rgb: Buffer; bytes: number }> {
+  /** The whole screen (or one area of it, placed in a whole-screen RGB buffer). */
+  async frame(area?: { x: number; y: number; w: number; h: number }): Promise<{ rgb: Buffer; bytes: number }> {
     const req = Buffer.alloc(10);
     req[0] = 3;
-    req.writeUInt16BE(this.width, 6);
-    req.writeUInt16BE(this.height, 8);
+    req.writeUInt16BE(area?.x ?? 0, 2);
+    req.writeUInt16BE(area?.y ?? 0, 4);
+    req.writeUInt16BE(area?.w ?? this.width, 6);
+    req.writeUInt16BE(area?.h ?? this.height, 8);
     this.send(req);
     const rgb = Buffer.alloc(this.width * this.height * 3);
     let bytes = 0;

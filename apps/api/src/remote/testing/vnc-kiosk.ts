@@ -46,7 +46,8 @@ function xbm(): string {
 
 const hex = (c: [number, number, number]) => `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 
-export async function startVncKiosk(options: { width?: number; height?: number } = {}): Promise<VncKiosk> {
+/** `responsive`: x11vnc answers at once instead of on its 20 ms poll/defer ticks (benchmarks measure the relay, not x11vnc's pacing). */
+export async function startVncKiosk(options: { width?: number; height?: number; responsive?: boolean } = {}): Promise<VncKiosk> {
   const width = options.width ?? 320;
   const height = options.height ?? 240;
   const dir = mkdtempSync(join(tmpdir(), 'wk-vnc-'));
@@ -68,7 +69,7 @@ export async function startVncKiosk(options: { width?: number; height?: number }
     writeFileSync(join(dir, 'tile.xbm'), xbm());
     await run('xsetroot', ['-display', `:${display}`, '-bitmap', join(dir, 'tile.xbm'), '-fg', hex(FG), '-bg', hex(BG)]);
     const port = await freeTcpPort();
-    const vnc = spawn('x11vnc', ['-display', `:${display}`, '-rfbport', String(port), '-localhost', '-shared', '-forever', '-nopw', '-norc', '-quiet', '-noipv6'], {
+    const vnc = spawn('x11vnc', ['-display', `:${display}`, '-rfbport', String(port), '-localhost', '-shared', '-forever', '-nopw', '-norc', '-quiet', '-noipv6', ...(options.responsive ? ['-defer', '1', '-wait', '1'] : [])], {
       stdio: 'ignore',
     });
     children.push(vnc);
