@@ -53,8 +53,12 @@ export async function startVncKiosk(options: { width?: number; height?: number; 
   const dir = mkdtempSync(join(tmpdir(), 'wk-vnc-'));
   const children: ChildProcess[] = [];
   const stop = async () => {
-    for (const c of children.reverse()) if (c.exitCode === null) c.kill('SIGTERM');
-    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+    const running = [...children].reverse().filter((c) => c.exitCode === null && c.signalCode === null);
+    for (const c of running) c.kill('SIGTERM');
+    // x11vnc sometimes ignores SIGTERM while its display goes away.
+    const hard = setTimeout(() => running.forEach((c) => c.exitCode === null && c.kill('SIGKILL')), 2000);
+    await Promise.all(running.map((c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r(null) : c.once('exit', r)))));
+    clearTimeout(hard);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
