@@ -92,7 +92,8 @@ describe('agents act on their cached plan while the API is unreachable', () => {
     console.info(`offline wake, first packet after the instant, ms: ${lateness.join(', ')}`);
     for (const ms of lateness) {
       expect(ms).toBeGreaterThanOrEqual(-5);
-      expect(ms).toBeLessThan(1500);
+      // The offline plan is checked once a second (apps/pi-agent offline-plan.ts): up to ~1 s late, plus load.
+      expect(ms).toBeLessThan(2500);
     }
     for (const id of kioskIds) await sim.waitForState(id, 'on', 5000);
 
