@@ -251,8 +251,8 @@ describe('console', () => {
       await page.waitForSelector('[data-testid=enrolment-code]');
       expect(await page.textContent('[data-testid=enrolment-code]')).toContain('wakeward-agent enroll --code');
       await shot(page, 'agents');
-      await page.goto('/environment');
-      await page.waitForSelector('[data-testid=unavailable-environment]');
+      await page.goto(`/environment?site=${ids.siteAMain}&range=day`);
+      await page.waitForSelector('[data-testid=environment-page] .card');
       await shot(page, 'environment');
     });
   });

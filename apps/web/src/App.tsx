@@ -19,6 +19,7 @@ const AuditPage = lazy(() => import('./pages/AuditPage'));
 const AgentsPage = lazy(() => import('./pages/AgentsPage'));
 const AlertsPage = lazy(() => import('./pages/AlertsPage'));
 const UnavailablePage = lazy(() => import('./pages/UnavailablePage'));
+const EnvironmentPage = lazy(() => import('./pages/EnvironmentPage'));
 
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -243,7 +244,7 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
   if (path.startsWith('/schedules')) return <SchedulesPage />;
   if (path.startsWith('/audit')) return <AuditPage />;
   if (path.startsWith('/agents')) return ops ? <AgentsPage /> : <NoAccess />;
-  if (path.startsWith('/environment')) return ops ? <UnavailablePage page="environment" /> : <NoAccess />;
+  if (path.startsWith('/environment')) return ops ? <EnvironmentPage /> : <NoAccess />;
   if (path.startsWith('/alerts')) return ops ? <AlertsPage /> : <NoAccess />;
   if (path === '/' || path === '/index.html') return null;
   return <NotFound />;

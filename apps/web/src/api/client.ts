@@ -122,6 +122,9 @@ export const api = {
   createEnrolmentCode: (siteId: string) => request<EnrolmentCode>('POST', `/api/sites/${siteId}/enrolment-codes`),
   revokeAgent: (id: string) => request<unknown>('POST', `/api/agents/${id}/revoke`),
 
+  environment: (siteId: string, q: { from: string; to: string; metrics?: string; agents?: string }) =>
+    request<EnvironmentChart>('GET', `/api/sites/${siteId}/environment${qs(q)}`),
+
   /** A single-use ticket to open the kiosk's screen (remote screens). */
   screenTicket: (kioskId: string) => request<ScreenTicket>('POST', `/api/kiosks/${kioskId}/screen-tickets`),
 };
@@ -138,4 +141,22 @@ export interface ScreenTicket {
   compressionLevel: number;
   qualityLevel: number;
   idleTimeoutS: number;
+}
+
+export type EnvironmentMetric = 'temperature' | 'humidity' | 'smoke';
+/** [time ms, mean, min, max] and, for smoke, the number of alarm readings. */
+export type EnvironmentPoint = [number, number | null, number | null, number | null, number?];
+
+/** GET /api/sites/:id/environment: per-agent series at the resolution the API chose. */
+export interface EnvironmentChart {
+  siteId: string;
+  from: string;
+  to: string;
+  resolution: 'raw' | '5m' | '1h';
+  bucketSeconds: number;
+  metrics: EnvironmentMetric[];
+  agents: { agentId: string; name: string; series: Partial<Record<EnvironmentMetric, EnvironmentPoint[]>> }[];
+  summary: { totals: Partial<Record<EnvironmentMetric, { min: number | null; max: number | null; mean: number | null; count: number; alarms?: number }>> };
+  thresholds: { temperatureMaxC: number; humidityMaxPct: number };
+  alerts: { id: string; kind: string; status: string; agentId: string | null; message: string; openedAt: string; resolvedAt: string | null }[];
 }
