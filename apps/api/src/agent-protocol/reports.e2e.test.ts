@@ -12,10 +12,11 @@ describe('agent reports: probes and liveness, plan, offline actions, readings', 
   let kioskA: string;
   let kioskB: string;
   const count = async (table: string) => Number((await api.db.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
+  // A reading's instant follows from its seq, as on a real agent: a resend carries the same (seq, at).
   const readings = (from: number, n: number) =>
     Array.from({ length: n }, (_, i) => ({
       seq: from + i,
-      at: new Date(Date.UTC(2026, 0, 1, 7, 0, i)).toISOString(),
+      at: new Date(Date.UTC(2026, 0, 1, 7, 0, from + i - 1)).toISOString(),
       temperatureC: 24.1,
       humidityPct: 41,
       smokeRaw: 312,
