@@ -1,15 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { bullConnection, bullPrefix } from '../redis/bull';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { DISPATCH_QUEUE, DispatchJob } from './dispatch-jobs';
-
-/** BullMQ needs connections without ioredis' keyPrefix (it has its own prefix) and without retry limits. */
-export function bullConnection(config: AppConfig): Redis {
-  return new Redis(config.redis.url, { maxRetriesPerRequest: null, enableReadyCheck: false });
-}
-
-export const bullPrefix = (config: AppConfig) => `${config.redis.prefix}bull`;
 
 /** The dispatch queue, for every process that adds jobs (API replicas and workers). */
 @Injectable()

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { bullConnection, bullPrefix } from '../dispatch/dispatch-queue';
+import { bullConnection, bullPrefix } from '../redis/bull';
 
 export const TELEMETRY_QUEUE = 'telemetry';
 

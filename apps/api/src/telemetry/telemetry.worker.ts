@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Job, Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { bullConnection, bullPrefix } from '../dispatch/dispatch-queue';
+import { bullConnection, bullPrefix } from '../redis/bull';
 import { AlertEvaluationService } from './alert-evaluation.service';
 import { AlertWebhookService } from './alert-webhook.service';
 import { RetentionService } from './retention.service';
