@@ -18,7 +18,6 @@ const SchedulesPage = lazy(() => import('./pages/SchedulesPage'));
 const AuditPage = lazy(() => import('./pages/AuditPage'));
 const AgentsPage = lazy(() => import('./pages/AgentsPage'));
 const AlertsPage = lazy(() => import('./pages/AlertsPage'));
-const UnavailablePage = lazy(() => import('./pages/UnavailablePage'));
 const EnvironmentPage = lazy(() => import('./pages/EnvironmentPage'));
 
 export function App() {
