@@ -129,7 +129,6 @@ export const en = {
   'kiosk.liveness': 'Liveness history',
   'kiosk.noLiveness': 'No liveness reported yet.',
   'kiosk.screen': 'Screen',
-  'kiosk.screenUnavailable': 'Remote screens are not available yet.',
   'screen.open': "Open the kiosk's screen",
   'screen.title': 'Screen of {code}',
   'screen.connecting': 'Connecting to the kiosk…',
@@ -280,8 +279,6 @@ export const en = {
   'alerts.acknowledged': 'Alert acknowledged.',
   'alerts.none': 'No alerts here.',
   'alerts.newToast': 'New alert: {text}',
-  'unavailable.environment': 'Temperature, humidity and smoke charts arrive with the telemetry API.',
-  'unavailable.alerts': 'The alert list arrives with the alerts API. New alerts already show as a badge and a message.',
 
   'error.RULE_WINDOW_INVALID': 'Invalid hours',
   'error.RULE_DATE_INVALID': 'Invalid date',

@@ -130,7 +130,6 @@ export const zhCN: Record<MessageKey, string> = {
   'kiosk.liveness': '在线记录',
   'kiosk.noLiveness': '尚无在线记录。',
   'kiosk.screen': '远程屏幕',
-  'kiosk.screenUnavailable': '远程屏幕功能暂未开放。',
   'screen.open': '打开自助机屏幕',
   'screen.title': '{code} 的屏幕',
   'screen.connecting': '正在连接自助机…',
@@ -279,8 +278,6 @@ export const zhCN: Record<MessageKey, string> = {
   'alerts.acknowledged': '告警已确认。',
   'alerts.none': '没有告警。',
   'alerts.newToast': '新告警：{text}',
-  'unavailable.environment': '温度、湿度和烟雾图表将随遥测接口一起上线。',
-  'unavailable.alerts': '告警列表将随告警接口一起上线。新告警已会以角标和提示显示。',
 
   'error.RULE_WINDOW_INVALID': '时段无效',
   'error.RULE_DATE_INVALID': '日期无效',
