@@ -3,6 +3,14 @@ import { AgentProtocol1764100000000 } from './1764100000000-agent-protocol';
 import { Dispatch1764200000000 } from './1764200000000-dispatch';
 import { Telemetry1764300000000 } from './1764300000000-telemetry';
 import { RemoteScreens1764400000000 } from './1764400000000-remote-screens';
+import { LivenessHistory1764500000000 } from './1764500000000-liveness-history';
 
 /** Every migration, in order. Listed explicitly so that sources and compiled files load the same set. */
-export const migrations = [FleetRegistry1764000000000, AgentProtocol1764100000000, Dispatch1764200000000, Telemetry1764300000000, RemoteScreens1764400000000];
+export const migrations = [
+  FleetRegistry1764000000000,
+  AgentProtocol1764100000000,
+  Dispatch1764200000000,
+  Telemetry1764300000000,
+  RemoteScreens1764400000000,
+  LivenessHistory1764500000000,
+];

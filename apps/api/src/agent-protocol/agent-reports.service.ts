@@ -57,6 +57,7 @@ export class AgentReportsService {
     const site = await this.sites.getById(agent.siteId);
     for (const [kioskId, state] of after) {
       if (!site || before.get(kioskId)?.observed === state.observed) continue;
+      await this.fleet.recordChange({ kioskId, siteId: site.id, observed: state.observed, observedAt: report.observedAt });
       await this.live.publish('kiosk.liveness', site.hospitalId, {
         kioskId,
         siteId: site.id,

@@ -1,17 +1,24 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentUser } from '../auth/decorators';
 import type { Principal } from '../common/request-context';
-import { parseInput, uuid } from '../common/validation';
+import { parseId, parseInput, uuid } from '../common/validation';
 import { FleetService } from './fleet.service';
 
 @ApiTags('fleet')
-@Controller('api/fleet')
+@Controller('api')
 export class FleetController {
   constructor(private readonly fleet: FleetService) {}
 
-  @Get()
+  /** Every change of the kiosk's observed state, newest first. */
+  @Get('kiosks/:id/liveness-history')
+  history(@CurrentUser() p: Principal, @Param('id') id: string, @Query() query: unknown) {
+    const { limit } = parseInput(z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }), query);
+    return this.fleet.historyOfKiosk(p, parseId(id), limit);
+  }
+
+  @Get('fleet')
   ofSite(@CurrentUser() p: Principal, @Query() query: unknown) {
     const { siteId } = parseInput(z.object({ siteId: uuid }), query);
     return this.fleet.ofSite(p, siteId);

@@ -14,6 +14,22 @@ export interface KioskSighting {
 export class FleetRepository {
   constructor(private readonly db: Database) {}
 
+  async recordChange(change: { kioskId: string; siteId: string; observed: 'up' | 'down' | 'unknown'; observedAt: Date }): Promise<void> {
+    await this.db.manager.query(
+      `INSERT INTO kiosk_liveness_changes (kiosk_id, site_id, observed, observed_at, recorded_at) VALUES (?, ?, ?, ?, ?)`,
+      [change.kioskId, change.siteId, change.observed, change.observedAt, new Date()],
+    );
+  }
+
+  /** Newest first. */
+  async changesOfKiosk(kioskId: string, limit: number): Promise<{ observed: string; observedAt: Date }[]> {
+    const rows: { observed: string; observed_at: Date }[] = await this.db.manager.query(
+      `SELECT observed, observed_at FROM kiosk_liveness_changes WHERE kiosk_id = ? ORDER BY observed_at DESC, id DESC LIMIT ?`,
+      [kioskId, limit],
+    );
+    return rows.map((r) => ({ observed: r.observed, observedAt: r.observed_at }));
+  }
+
   async sightingsOfSite(siteId: string): Promise<KioskSighting[]> {
     const rows: { kiosk_id: string; agent_id: string; agent_name: string; up: number; observed_at: Date }[] = await this.db.manager.query(
       `SELECT p.kiosk_id, p.agent_id, a.name AS agent_name, p.up, p.observed_at

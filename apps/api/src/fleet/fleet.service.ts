@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { resolve } from '@wakeward/scheduler';
 import type { Principal } from '../common/request-context';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
+import { KiosksService } from '../kiosks/kiosks.service';
 import { toSchedulerRule } from '../rules/rule-mapping';
 import { RulesService } from '../rules/rules.service';
 import { kioskRef } from '../schedule/schedule.service';
@@ -34,7 +35,13 @@ export class FleetService {
     private readonly kiosks: KiosksRepository,
     private readonly rules: RulesService,
     private readonly fleet: FleetRepository,
+    private readonly kiosksService: KiosksService,
   ) {}
+
+  async historyOfKiosk(p: Principal, kioskId: string, limit: number) {
+    const kiosk = await this.kiosksService.get(p, kioskId); // 404 for kiosks the user may not see
+    return { kioskId: kiosk.id, changes: await this.fleet.changesOfKiosk(kiosk.id, limit) };
+  }
 
   /** Every kiosk of a site with what it should be (schedule) and what it is (probes). */
   async ofSite(p: Principal, siteId: string, now = new Date()) {
