@@ -139,6 +139,10 @@ describe('console', () => {
       await page.waitForSelector('[data-testid=schedule-day]');
       expect(await page.$$eval('[data-testid=schedule-day]', (els) => els.length)).toBe(7);
       expect(await page.getAttribute('[data-testid=kiosk-observed]', 'data-observed')).toBe('down');
+      // The liveness history comes from the API: down (newest), then up.
+      const history = await page.$$eval('[data-testid=liveness-changes] li', (els) => els.map((e) => e.textContent ?? ''));
+      expect(history[0]).toMatch(/Down|离线|下线|关/);
+      expect(history.length).toBeGreaterThanOrEqual(2);
       expect(await page.isDisabled('[data-testid=screen-button]')).toBe(true);
       await shot(page, 'kiosk');
     });

@@ -12,6 +12,8 @@ import type {
   KioskSchedule,
   Kiosk,
   KioskLiveness,
+  KioskLivenessHistory,
+  Dispatch,
   Alert,
   AlertStatus,
   Me,
@@ -91,6 +93,9 @@ export const api = {
   updateKiosk: (id: string, patch: Partial<Kiosk>) => request<Kiosk>('PATCH', `/api/kiosks/${id}`, patch),
   kioskSchedule: (id: string, days = 7) => request<KioskSchedule>('GET', `/api/kiosks/${id}/schedule${qs({ days })}`),
   kioskLiveness: (id: string) => request<KioskLiveness>('GET', `/api/kiosks/${id}/liveness`),
+  kioskLivenessHistory: (id: string, limit = 50) =>
+    request<KioskLivenessHistory>('GET', `/api/kiosks/${id}/liveness-history${qs({ limit })}`),
+  kioskDispatches: (id: string, pageSize = 10) => request<Page<Dispatch>>('GET', `/api/kiosks/${id}/dispatches${qs({ pageSize })}`),
 
   rules: (hospitalId: string) => request<Page<PowerRule>>('GET', `/api/rules${qs({ hospitalId, pageSize: 500 })}`),
   rule: (id: string) => request<PowerRule>('GET', `/api/rules/${id}`),

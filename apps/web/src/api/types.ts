@@ -199,3 +199,23 @@ export interface EnrolmentCode {
   expiresAt: string;
   installCommand: string;
 }
+
+/** GET /api/kiosks/:id/liveness-history: each change of the observed state, newest first. */
+export interface KioskLivenessHistory {
+  kioskId: string;
+  changes: { observed: 'up' | 'down' | 'unknown'; observedAt: string }[];
+}
+
+/** One planned transition of one kiosk and what happened to it (GET /api/kiosks/:id/dispatches). */
+export interface Dispatch {
+  id: string;
+  kioskId: string;
+  siteId: string;
+  action: 'wake' | 'shutdown';
+  plannedAt: string;
+  status: 'planned' | 'sent' | 'verified' | 'failed' | 'no_agent' | 'missed' | 'skipped' | 'cancelled';
+  sentAt: string | null;
+  commands: { agentId: string; commandId: string; issuedAt: string; attempt: number }[];
+  verifications: { at: string; afterS: number; observed: 'up' | 'down' | 'unknown'; ok: boolean; action: 'none' | 'woken-again' | 'alerted' }[];
+  outcome: string | null;
+}

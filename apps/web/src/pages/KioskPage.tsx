@@ -12,6 +12,7 @@ import {
   KioskLivenessMessage,
   KioskSchedule,
   Site,
+  type Dispatch,
 } from '../api/client';
 import { ErrorNote, Loading } from '../components/common';
 import { ScheduleTimeline } from '../components/ScheduleTimeline';
@@ -95,9 +96,7 @@ export default function KioskPage({ kioskId }: { kioskId: string }) {
       </div>
       <div className="card">
         <h2>{t('kiosk.dispatches')}</h2>
-        <p className="muted" data-testid="dispatches-unavailable">
-          {t('common.notAvailableYet')}
-        </p>
+        <KioskDispatches kioskId={kiosk.id} siteId={kiosk.siteId} timeZone={site?.timeZone} />
       </div>
     </section>
   );
@@ -115,16 +114,17 @@ function KioskScheduleView({ kioskId }: { kioskId: string }) {
 }
 
 /**
- * The state now as each agent of the site sees it, then the changes that arrived
- * live since the page opened (the API keeps the latest probe per agent, not a history).
+ * The state now as each agent of the site sees it, then the history of changes
+ * (from the API, and live as agents report them).
  */
 function Liveness({ kioskId, site }: { kioskId: string; site?: Site }) {
   const { t, dateTime, ago } = useI18n();
   const [now, setNow] = useState<KioskLiveness | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [changes, setChanges] = useState<{ observed: 'up' | 'down'; observedAt: string }[]>([]);
+  const [changes, setChanges] = useState<{ observed: 'up' | 'down' | 'unknown'; observedAt: string }[]>([]);
   useEffect(() => {
     api.kioskLiveness(kioskId).then(setNow, setError);
+    api.kioskLivenessHistory(kioskId).then((h) => setChanges((live) => [...live, ...h.changes].slice(0, 50)), setError);
   }, [kioskId]);
   useLiveEvent<KioskLivenessMessage>('kiosk.liveness', (m) => {
     if (m.kioskId === kioskId)
@@ -283,5 +283,55 @@ function KioskForm({ kiosk, onDone }: { kiosk: Kiosk; onDone(k: Kiosk | null): v
         </button>
       </div>
     </form>
+  );
+}
+
+/** Recent wakes and shutdowns of the kiosk with their verification; refreshed when the site's dispatches change. */
+function KioskDispatches({ kioskId, siteId, timeZone }: { kioskId: string; siteId: string; timeZone?: string }) {
+  const { t, dateTime } = useI18n();
+  const [dispatches, setDispatches] = useState<Dispatch[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [version, setVersion] = useState(0);
+  useEffect(() => {
+    api.kioskDispatches(kioskId).then((p) => setDispatches(p.items), setError);
+  }, [kioskId, version]);
+  useLiveEvent<{ siteId: string }>('dispatch.updated', (m) => {
+    if (m.siteId === siteId) setVersion((v) => v + 1);
+  });
+  if (error) return <ErrorNote error={error} />;
+  if (!dispatches) return <Loading />;
+  if (dispatches.length === 0) return <p className="muted">{t('dispatch.none')}</p>;
+  return (
+    <table className="table" data-testid="kiosk-dispatches">
+      <thead>
+        <tr>
+          <th>{t('dispatch.plannedAt')}</th>
+          <th>{t('dispatch.action')}</th>
+          <th>{t('dispatch.status')}</th>
+          <th>{t('dispatch.verification')}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {dispatches.map((d) => (
+          <tr key={d.id} data-status={d.status}>
+            <td>{dateTime(d.plannedAt, timeZone)}</td>
+            <td>{t(`dispatch.action.${d.action}` as MessageKey)}</td>
+            <td>
+              <span className={`badge status-${d.status}`}>{t(`dispatch.status.${d.status}` as MessageKey)}</span>
+              {d.commands.length > 0 && (
+                <span className="small muted"> · {t('dispatch.commands', { n: d.commands.length })}</span>
+              )}
+            </td>
+            <td className="small">
+              {d.verifications.length === 0
+                ? (d.outcome ?? '—')
+                : d.verifications
+                    .map((v) => `+${Math.round(v.afterS / 60)} min ${t(`observed.${v.observed}` as MessageKey)}${v.ok ? ' ✓' : ''}${v.action === 'woken-again' ? ` (${t('dispatch.wokenAgain')})` : ''}${v.action === 'alerted' ? ` (${t('dispatch.alerted')})` : ''}`)
+                    .join(' · ')}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
