@@ -4,6 +4,7 @@
  * at once if `dueAt` has passed, never after `expiresAt`, once per id even if
  * delivered twice, and a `cancel` drops a command that has not started.
  */
+import { EventEmitter } from 'node:events';
 import type { Logger } from '../log';
 import type { AgentCommand, CancelCommand, CommandResult, PowerCommand, TargetOutcome } from '../protocol';
 import type { CommandLedger } from './command-ledger';
@@ -15,7 +16,11 @@ export type ReportResult = (commandId: string, result: CommandResult) => void;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_ERROR_LENGTH = 500;
 
-export class CommandRunner {
+/**
+ * Emits `started` (command) at the moment a due command is started, after it is
+ * recorded in the ledger and before it runs: for measurements (bench/dispatch-fleet.ts).
+ */
+export class CommandRunner extends EventEmitter {
   private readonly scheduled = new Map<string, { command: PowerCommand; timer: NodeJS.Timeout }>();
   private readonly running = new Set<Promise<void>>();
 
@@ -28,7 +33,9 @@ export class CommandRunner {
       /** Called when a command is due, so other parts (the offline plan) know it was handled. */
       onStart?: (command: PowerCommand) => void;
     },
-  ) {}
+  ) {
+    super();
+  }
 
   deliver(commands: AgentCommand[]): void {
     for (const command of commands) {
@@ -94,6 +101,7 @@ export class CommandRunner {
     // "done twice" (a second shutdown of a kiosk that just booted would hurt).
     this.deps.ledger.record(command.id, 'started', Date.parse(command.expiresAt));
     this.deps.onStart?.(command);
+    this.emit('started', command);
     const run = this.run(command).finally(() => this.running.delete(run));
     this.running.add(run);
   }

@@ -1,0 +1,747 @@
+/**
+ * Dispatch benchmark (issue 5): the whole fleet due at the same instant.
+ *
+ *   npx tsx bench/dispatch-fleet.ts        (BENCH_SITES=2500, 10 kiosks and 2 agents per site)
+ *
+ * Nothing is faked but the hospital network and the Pis' hardware:
+ *   - a fresh MySQL database (created, migrated with the API's migrations, seeded
+ *     with multi-row INSERTs, dropped at the end) and a Redis prefix of its own
+ *     (keys deleted at the end): 1 hospital, 2,500 sites, 25,000 kiosks, 5,000
+ *     agents whose token hashes are inserted directly (no enrolment round trips:
+ *     enrolment is not what is measured) and one ops account;
+ *   - the API and dispatch worker from the built dist (ROLE=all, DISPATCH_LEAD_S=60),
+ *     one child process;
+ *   - 5,000 real `Agent`s from apps/pi-agent (long poll, heartbeat, plan, readings,
+ *     CommandRunner, wake via @wakeward/wol), pi-1 of every site in one child
+ *     process and pi-2 in another (2 cores); state dirs on tmpfs;
+ *   - the kiosks: one receiver process with one UDP socket per site on 127.0.0.1
+ *     (25,000 sockets would not fit next to 5,000 HTTP connections under
+ *     ulimit -n); a kiosk's packets go to its site's port and the packet's bytes
+ *     (a complete, valid magic packet for a known MAC of that site) say which
+ *     kiosk it is for. The first valid packet per kiosk is stamped with the
+ *     shared monotonic clock, converted to wall-clock time once.
+ * Then a rule is created through the console API (POST /api/rules as ops) that
+ * switches every kiosk on at the next whole minute at least lead + 20 s ahead; the
+ * real re-plan, BullMQ delayed jobs, transition fan-out, long poll and agent
+ * timers do the rest.
+ *
+ * Printed: fire lateness (agent runner starts the command - planned instant) and
+ * packet lateness (first valid magic packet at each kiosk - planned instant), p50 /
+ * p99 / max; missed kiosks (no packet within 30 s); the floor, measured in the same
+ * run: one process putting 25,000 kiosks' magic packets (same repeat and interval)
+ * on the same loopback sockets with sendMagicPackets, three times; the API's own
+ * stage timings; CPU seconds per process around the instant.
+ *
+ * Network safety: every address is 127.0.0.1. Kiosks have no IP or subnet in the
+ * database, agents send every magic packet and probe to 127.0.0.1 (wake.address,
+ * probe.address), the receiver binds 127.0.0.1 only.
+ */
+import { ChildProcess, execSync, fork } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import { sendMagicPackets } from '@wakeward/wol';
+import { Agent } from '../apps/pi-agent/src/agent';
+import { writeJsonAtomic } from '../apps/pi-agent/src/buffer/atomic-file';
+import { AgentConfigSchema } from '../apps/pi-agent/src/config';
+import { configureLogging, createLogger } from '../apps/pi-agent/src/log';
+import type { PowerCommand } from '../apps/pi-agent/src/protocol';
+import { KioskSimulator } from '../apps/pi-agent/src/sim/kiosks';
+
+const SITES = Number(process.env.BENCH_SITES ?? 2500);
+const KIOSKS_PER_SITE = 10;
+const AGENTS_PER_SITE = 2;
+const AGENT_PROCESSES = 4; // even: pi-1s and pi-2s never share a process
+const KIOSKS = SITES * KIOSKS_PER_SITE;
+const AGENTS = SITES * AGENTS_PER_SITE;
+const LEAD_S = Number(process.env.BENCH_LEAD_S ?? 60);
+const PLAN_MARGIN_MS = 20_000;
+const REPEAT = 3; // the agent's defaults
+const INTERVAL_MS = 100;
+const MISSED_AFTER_MS = 30_000;
+const FLOOR_RUNS = 3;
+const ZONE = 'Asia/Shanghai';
+const TARGET_FIRE_P99_MS = 20;
+const TARGET_PACKET_RATIO = 1.2;
+const ROOT = resolve(__dirname, '..');
+const DIST = join(ROOT, 'apps/api/dist/apps/api/src');
+const LOOPBACK = '127.0.0.1';
+
+/** The machine's monotonic clock (CLOCK_MONOTONIC, shared by all processes), in ms. */
+const mono = () => Number(process.hrtime.bigint()) / 1e6;
+
+// ---------------------------------------------------------------- IPC
+
+type Handler = (msg: any) => unknown;
+
+/** Child side: answers `{id, type, ...}` requests with `{id, result}` or `{id, error}`. */
+function serve(handlers: Record<string, Handler>) {
+  process.on('message', async (m: { id: number; type: string }) => {
+    try {
+      const result = await handlers[m.type]!(m);
+      process.send!({ id: m.id, result });
+    } catch (err) {
+      process.send!({ id: m.id, error: (err as Error).stack ?? String(err) });
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ ready: true });
+}
+
+class Child {
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  readonly ready: Promise<void>;
+
+  constructor(
+    readonly name: string,
+    readonly proc: ChildProcess,
+  ) {
+    let ready!: () => void;
+    this.ready = new Promise((r) => (ready = r));
+    proc.on('message', (m: { id?: number; result?: unknown; error?: string; ready?: boolean }) => {
+      if (m.ready) return ready();
+      const p = this.pending.get(m.id!);
+      if (!p) return;
+      this.pending.delete(m.id!);
+      if (m.error) p.reject(new Error(`${name}: ${m.error}`));
+      else p.resolve(m.result);
+    });
+    proc.on('exit', (code, signal) => {
+      for (const p of this.pending.values()) p.reject(new Error(`${name} exited (${code ?? signal})`));
+      this.pending.clear();
+    });
+  }
+
+  call<T = any>(type: string, args: Record<string, unknown> = {}): Promise<T> {
+    const id = ++this.seq;
+    return new Promise<T>((resolveCall, reject) => {
+      this.pending.set(id, { resolve: resolveCall, reject });
+      this.proc.send({ id, type, ...args });
+    });
+  }
+}
+
+function spawnRole(role: string, env: NodeJS.ProcessEnv = process.env): Child {
+  const proc = fork(__filename, [role], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Child(role, proc);
+}
+
+// ---------------------------------------------------------------- the API + worker process
+
+async function serverRole() {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  require('reflect-metadata');
+  const { createApiApp } = require(join(DIST, 'app.js'));
+  const { createLogger: apiLogger } = require(join(DIST, 'common/logger.js'));
+  const { loadConfig } = require(join(DIST, 'config/config.js'));
+  const { CommandNotifier } = require(join(DIST, 'agent-protocol/command-notifier.js'));
+  const { AgentCommandsService } = require(join(DIST, 'agent-protocol/agent-commands.service.js'));
+  const { DispatcherService } = require(join(DIST, 'dispatch/dispatcher.service.js'));
+  const { PlannerService } = require(join(DIST, 'dispatch/planner.service.js'));
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const config = loadConfig(process.env);
+  const app = await createApiApp(config, apiLogger(config.logLevel));
+  await app.listen(0, LOOPBACK);
+  const url = `http://${LOOPBACK}:${app.getHttpServer().address().port}`;
+
+  // Stage timings, by wrapping the services' methods on the instances the worker uses.
+  const plans: Array<{ start: number; end: number; jobs: number }> = [];
+  const transitions: Array<{ at: string; action: string; start: number; end: number; kiosks: number; counts?: Record<string, number>; error?: string }> = [];
+  const planner = app.get(PlannerService);
+  const planSite = planner.planSite.bind(planner);
+  planner.planSite = async (...args: unknown[]) => {
+    const start = mono();
+    const r = await planSite(...args);
+    plans.push({ start, end: mono(), jobs: r.jobs });
+    return r;
+  };
+  const dispatcher = app.get(DispatcherService);
+  const runTransition = dispatcher.runTransition.bind(dispatcher);
+  dispatcher.runTransition = async (job: { at: string; action: string; kioskIds: string[] }, ...rest: unknown[]) => {
+    const start = mono();
+    try {
+      const counts = await runTransition(job, ...rest);
+      transitions.push({ at: job.at, action: job.action, start, end: mono(), kiosks: job.kioskIds.length, counts });
+      return counts;
+    } catch (err) {
+      transitions.push({ at: job.at, action: job.action, start, end: mono(), kiosks: job.kioskIds.length, error: (err as Error).message });
+      throw err;
+    }
+  };
+  // Long polls answered, and how many of them carried commands.
+  const commands = app.get(AgentCommandsService);
+  const poll = commands.poll.bind(commands);
+  const polls = { answered: 0, withCommands: 0 };
+  commands.poll = async (...args: unknown[]) => {
+    const r = await poll(...args);
+    polls.answered++;
+    if (r.length) polls.withCommands++;
+    return r;
+  };
+  const notifier = app.get(CommandNotifier);
+
+  serve({
+    url: () => url,
+    stats: () => ({ waitingAgents: notifier.waitingAgents, polls: { ...polls }, plans: plans.length, rss: process.memoryUsage().rss }),
+    timings: () => ({ plans, transitions }),
+    stop: async () => {
+      await app.close();
+      setTimeout(() => process.exit(0), 10);
+    },
+  });
+}
+
+// ---------------------------------------------------------------- the agents process
+
+interface AgentSpec {
+  index: number;
+  name: string;
+  token: string;
+  site: number;
+  kioskIds: string[];
+}
+
+async function agentsRole() {
+  configureLogging({ level: 'error' });
+  const log = createLogger({ service: 'bench-agent' });
+  const agents: Agent[] = [];
+  const fires: Array<{ agent: number; at: number; dueAt: string; targets: number }> = [];
+  const deliveries: Array<{ agent: number; at: number }> = [];
+  const baselines: number[] = [];
+  const hasRelay = 'relay' in AgentConfigSchema.shape;
+
+  serve({
+    start: async (m: { apiUrl: string; stateRoot: string; basePort: number; agents: AgentSpec[] }) => {
+      for (const spec of m.agents) {
+        const stateDir = join(m.stateRoot, String(spec.index));
+        fs.mkdirSync(stateDir, { recursive: true });
+        const port = m.basePort + spec.site;
+        const config = AgentConfigSchema.parse({
+          apiUrl: m.apiUrl,
+          stateDir,
+          token: spec.token,
+          name: spec.name,
+          subnets: [],
+          logLevel: 'error',
+          sensors: { kind: 'simulated', simulated: { seed: spec.index } },
+          // Network safety: every packet and probe goes to loopback.
+          wake: { address: LOOPBACK, repeat: REPEAT, intervalMs: INTERVAL_MS, portByKiosk: Object.fromEntries(spec.kioskIds.map((k) => [k, port])) },
+          probe: { address: LOOPBACK, intervalS: 3600, snapshotIntervalS: 3600 },
+          readings: { intervalS: 3600 },
+          shutdown: { allowServerDefined: false },
+          ...(hasRelay && { relay: { enabled: false } }),
+        });
+        const agent = new Agent(config, log.child({ agent: spec.index }));
+        agent.runner.on('started', (command: PowerCommand) => {
+          fires.push({ agent: spec.index, at: mono(), dueAt: command.dueAt, targets: command.targets.length });
+        });
+        const deliver = agent.runner.deliver.bind(agent.runner);
+        const seen = new Set<string>();
+        agent.runner.deliver = (cs) => {
+          for (const c of cs) {
+            if (seen.has(c.id)) continue;
+            seen.add(c.id);
+            deliveries.push({ agent: spec.index, at: mono() });
+          }
+          deliver(cs);
+        };
+        agent.start();
+        agents.push(agent);
+        // Spread the start (Pis do not all boot in the same second): one agent per
+        // 40 ms per process, 100 a second in all. Much faster and the API, with
+        // everything else on 2 cores, falls behind the connections and never catches up.
+        await new Promise((r) => setTimeout(r, 40));
+      }
+      return agents.length;
+    },
+    /** A bare setTimeout aimed at the instant, in this process: the timer floor. */
+    aim: (m: { atWall: number }) => {
+      const fire = () => {
+        if (Date.now() < m.atWall) return void setTimeout(fire, m.atWall - Date.now());
+        baselines.push(mono());
+      };
+      setTimeout(fire, m.atWall - Date.now());
+    },
+    results: () => ({ fires, deliveries, baselines }),
+  });
+}
+
+// ---------------------------------------------------------------- the kiosks (receiver) process
+
+async function kiosksRole() {
+  let sockets: dgram.Socket[] = [];
+  let first = new Float64Array(0);
+  let siteOfKiosk = new Int32Array(0);
+  const macIndex = new Map<number, number>();
+  let packets = 0;
+  let invalid = 0;
+
+  const onPacket = (site: number, data: Buffer) => {
+    const at = mono();
+    packets++;
+    // A whole magic packet: 6 x 0xFF, then one MAC 16 times.
+    if (data.length !== 102 || data.readUIntBE(0, 6) !== 0xffffffffffff) return void invalid++;
+    const mac = data.readUIntBE(6, 6);
+    for (let r = 1; r < 16; r++) if (data.readUIntBE(6 + 6 * r, 6) !== mac) return void invalid++;
+    const kiosk = macIndex.get(mac);
+    if (kiosk === undefined || siteOfKiosk[kiosk] !== site) return void invalid++;
+    if (first[kiosk] === 0) first[kiosk] = at;
+  };
+
+  const bindAll = async (base: number, sites: number): Promise<boolean> => {
+    const opened: dgram.Socket[] = [];
+    try {
+      for (let s = 0; s < sites; s++) {
+        const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 20 });
+        opened.push(socket);
+        await new Promise<void>((ok, fail) => {
+          socket.once('error', fail);
+          socket.bind(base + s, LOOPBACK, () => {
+            socket.off('error', fail);
+            ok();
+          });
+        });
+        socket.on('message', (data) => onPacket(s, data));
+      }
+      sockets = opened;
+      return true;
+    } catch {
+      for (const socket of opened) socket.close();
+      return false;
+    }
+  };
+
+  serve({
+    start: async (m: { macs: string[]; kiosksPerSite: number }) => {
+      first = new Float64Array(m.macs.length);
+      siteOfKiosk = new Int32Array(m.macs.length);
+      m.macs.forEach((mac, i) => {
+        macIndex.set(parseInt(mac.replace(/:/g, ''), 16), i);
+        siteOfKiosk[i] = Math.floor(i / m.kiosksPerSite);
+      });
+      const sites = Math.ceil(m.macs.length / m.kiosksPerSite);
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const base = 20_000 + Math.floor(Math.random() * (60_000 - 20_000 - sites));
+        if (await bindAll(base, sites)) return { basePort: base, sockets: sockets.length };
+      }
+      throw new Error('no free range of UDP ports on 127.0.0.1');
+    },
+    count: () => ({ kiosks: first.reduce((n, v) => n + (v ? 1 : 0), 0), packets, invalid }),
+    /** The first arrivals since the last collect (0 = none), then start over. */
+    collect: () => {
+      const result = { first: Array.from(first), packets, invalid };
+      first = new Float64Array(first.length);
+      packets = 0;
+      invalid = 0;
+      return result;
+    },
+  });
+}
+
+// ---------------------------------------------------------------- the floor (one sender process)
+
+async function floorRole() {
+  let targets: Array<{ mac: string; address: string; port: number }> = [];
+  serve({
+    targets: (m: { macs: string[]; basePort: number; kiosksPerSite: number }) => {
+      targets = m.macs.map((mac, i) => ({ mac, address: LOOPBACK, port: m.basePort + Math.floor(i / m.kiosksPerSite) }));
+      return targets.length;
+    },
+    send: async () => {
+      const start = mono();
+      const outcomes = await sendMagicPackets(targets, { repeat: REPEAT, intervalMs: INTERVAL_MS });
+      return { start, end: mono(), errors: outcomes.filter((o) => o.error).length };
+    },
+  });
+}
+
+// ---------------------------------------------------------------- orchestration
+
+interface Summary {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+function summarize(values: number[]): Summary {
+  const s = [...values].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)] ?? NaN;
+  return { n: s.length, p50: q(0.5), p99: q(0.99), max: s[s.length - 1] ?? NaN };
+}
+const fmt = (s: Summary, d = 1) => `p50 ${s.p50.toFixed(d)} ms, p99 ${s.p99.toFixed(d)} ms, max ${s.max.toFixed(d)} ms (n=${s.n})`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/** Wall clock minus the monotonic clock, in ms, measured at a tick of Date.now() (sub-ms accurate). */
+function wallMinusMono(): number {
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = Date.now();
+    let now = t;
+    while (now === t) now = Date.now();
+    samples.push(now - mono());
+  }
+  return samples.sort((a, b) => a - b)[2]!;
+}
+
+/** CPU seconds (user + system) of a process, from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds the whole machine has been busy (all cores), from /proc/stat. */
+function machineBusySeconds(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+}
+
+function pidOf(names: string[]): number | undefined {
+  for (const name of names) {
+    try {
+      const out = execSync(`pidof ${name}`, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+      if (out) return Number(out.split(/\s+/)[0]);
+    } catch {
+      /* not running under this name */
+    }
+  }
+  return undefined;
+}
+
+async function main() {
+  const started = Date.now();
+  const limit = Number(execSync('ulimit -n', { shell: '/bin/bash' }).toString().trim());
+  if (limit < 3 * AGENTS / AGENT_PROCESSES + SITES + 1000) {
+    console.error(`ulimit -n is ${limit}: too low for ${AGENTS} agents; raise it or set BENCH_SITES.`);
+    process.exit(1);
+  }
+  console.log('building the API and libraries (tsc -b) ...');
+  execSync('npx tsc -b libs/wol libs/scheduler apps/api', { cwd: ROOT, stdio: 'inherit' });
+
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  require('reflect-metadata');
+  const { loadConfig } = require(join(DIST, 'config/config.js'));
+  const { migratedDatabase, deleteKeys } = require(join(DIST, 'testing/test-app.js'));
+  const { dropDatabase } = require(join(DIST, 'database/data-source.js'));
+  const { hashPassword } = require(join(DIST, 'users/passwords.js'));
+  const Redis = require('ioredis');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+
+  const suffix = randomBytes(4).toString('hex');
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    ROLE: 'all',
+    HOST: LOOPBACK,
+    DB_HOST: process.env.DB_HOST ?? '127.0.0.1',
+    DB_PORT: process.env.DB_PORT ?? '3306',
+    DB_USER: process.env.DB_USER ?? 'root',
+    DB_PASSWORD: process.env.DB_PASSWORD ?? '',
+    DB_NAME: `wk_bench_${suffix}`,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: `wk_bench_${suffix}:`,
+    LOG_LEVEL: 'error',
+    DISPATCH_LEAD_S: String(LEAD_S),
+    // The periodic repair pass (default every 60 s, all 2,500 sites) is kept out of
+    // the measured minutes; the pass at start and the re-plan on the rule edit plan the instant.
+    REPAIR_INTERVAL_S: '900',
+    // No probe or reading rounds during the run (the agents' own intervals too).
+    AGENT_PROBE_INTERVAL_S: '3600',
+    AGENT_READING_INTERVAL_S: '3600',
+  };
+  const config = loadConfig(env);
+  const stateRoot = fs.mkdtempSync(join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'wk-bench-agents-'));
+  const children: Child[] = [];
+  let db: { query: (sql: string, params?: unknown[]) => Promise<any>; destroy: () => Promise<void> } | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () => (cleaning ??= cleanupOnce());
+  const cleanupOnce = async () => {
+    for (const c of children) if (c.proc.exitCode === null && c.name !== 'server') c.proc.kill('SIGKILL');
+    const server = children.find((c) => c.name === 'server');
+    if (server && server.proc.exitCode === null) {
+      await Promise.race([server.call('stop').catch(() => undefined), sleep(10_000)]);
+      if (server.proc.exitCode === null) server.proc.kill('SIGKILL');
+    }
+    await db?.destroy().catch(() => undefined);
+    await dropDatabase(config.db).catch((e: Error) => console.error(`drop database: ${e.message}`));
+    const redis = new Redis(config.redis.url);
+    await deleteKeys(redis, config.redis.prefix).catch((e: Error) => console.error(`redis cleanup: ${e.message}`));
+    redis.disconnect();
+    fs.rmSync(stateRoot, { recursive: true, force: true });
+  };
+  process.on('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+
+  try {
+    // ---- database
+    const t0 = Date.now();
+    db = await migratedDatabase(config);
+    const seed = await seedFleet(db!, hashPassword);
+    console.log(`database ${config.db.database}: ${SITES} sites, ${KIOSKS} kiosks, ${AGENTS} agents in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    // ---- kiosks, API, floor sender, agents
+    const kiosks = spawnRole('kiosks');
+    children.push(kiosks);
+    await kiosks.ready;
+    const { basePort } = await kiosks.call('start', { macs: seed.macs, kiosksPerSite: KIOSKS_PER_SITE });
+    const server = spawnRole('server', { ...process.env, ...env });
+    children.push(server);
+    await server.ready;
+    const apiUrl: string = await server.call('url');
+    const floor = spawnRole('floor');
+    children.push(floor);
+    await floor.ready;
+    await floor.call('targets', { macs: seed.macs, basePort, kiosksPerSite: KIOSKS_PER_SITE });
+    console.log(`API ${apiUrl}; kiosk receiver: ${SITES} UDP sockets on ${LOOPBACK}:${basePort}-${basePort + SITES - 1}`);
+
+    // The worker's first repair pass (every site, at start) done before the agents come.
+    const tBoot = Date.now();
+    while ((await server.call('stats')).plans < SITES) await sleep(500);
+    console.log(`worker: first repair pass over ${SITES} sites done ${((Date.now() - tBoot) / 1000).toFixed(1)} s after the API listened`);
+
+    const agentProcs: Child[] = [];
+    for (let p = 0; p < AGENT_PROCESSES; p++) {
+      const c = spawnRole('agents');
+      children.push(c);
+      agentProcs.push(c);
+    }
+    await Promise.all(agentProcs.map((c) => c.ready));
+    const tStart = Date.now();
+    await Promise.all(
+      agentProcs.map((c, p) =>
+        c.call('start', { apiUrl, stateRoot, basePort, agents: seed.agents.filter((a) => a.index % AGENT_PROCESSES === p) }),
+      ),
+    );
+    // Online = heartbeat within the last minute, and every long poll waiting.
+    let lastProgress = Date.now();
+    for (;;) {
+      const [{ n }] = await db!.query(`SELECT COUNT(*) AS n FROM agents WHERE last_heartbeat_at > ?`, [new Date(Date.now() - 60_000)]);
+      const stats = await server.call('stats');
+      if (Number(n) >= AGENTS && stats.waitingAgents >= AGENTS) break;
+      if (Date.now() - lastProgress > 10_000) {
+        lastProgress = Date.now();
+        console.log(`  ${((Date.now() - tStart) / 1000).toFixed(0)} s: ${n} agents with a heartbeat, ${stats.waitingAgents} polls waiting`);
+      }
+      if (Date.now() - tStart > 180_000) throw new Error(`agents not online after 180 s: ${n} heartbeats, ${stats.waitingAgents} polls waiting`);
+      await sleep(500);
+    }
+    console.log(`agents: ${AGENTS} online with their long polls waiting ${((Date.now() - tStart) / 1000).toFixed(1)} s after start`);
+
+    // ---- the instant, and the rule that makes everything wake at it
+    const T = Math.ceil((Date.now() + LEAD_S * 1000 + PLAN_MARGIN_MS) / 60_000) * 60_000;
+    const hhmm = (ms: number) =>
+      new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms));
+    const end = T + 30 * 60_000;
+    const endText = hhmm(end) < hhmm(T) ? '24:00' : hhmm(end);
+    const login = await fetch(`${apiUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'bench-ops', password: seed.password }),
+    });
+    if (!login.ok) throw new Error(`login: ${login.status} ${await login.text()}`);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const rulePostedMono = mono();
+    const rule = await fetch(`${apiUrl}/api/rules`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({
+        hospitalId: seed.hospitalId,
+        name: 'Bench: the whole fleet at one instant',
+        scope: { kind: 'hospital' },
+        layer: 'override',
+        windows: [{ start: hhmm(T), end: endText }],
+      }),
+    });
+    if (rule.status !== 201) throw new Error(`rule: ${rule.status} ${await rule.text()}`);
+    const offset = wallMinusMono();
+    const Tmono = T - offset;
+    console.log(
+      `instant: ${new Date(T).toISOString()} (${hhmm(T)} ${ZONE}), rule posted ${((Tmono - rulePostedMono) / 1000).toFixed(1)} s ahead; lead ${LEAD_S} s`,
+    );
+    for (const c of agentProcs) await c.call('aim', { atWall: T });
+
+    // CPU per process over three windows: rule -> delivery starts, delivery, the instant.
+    const pids: Record<string, number | undefined> = {
+      api: server.proc.pid,
+      ...Object.fromEntries(agentProcs.map((c, p) => [`agents${p + 1}`, c.proc.pid])),
+      kiosks: kiosks.proc.pid,
+      mariadb: pidOf(['mariadbd', 'mysqld']),
+      redis: pidOf(['redis-server']),
+    };
+    const cpuAt = () => ({ ...Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)])), machine: machineBusySeconds() });
+    const marks: Array<{ name: string; at: number; cpu: Record<string, number>; polls: { answered: number; withCommands: number } }> = [];
+    const mark = async (name: string) => marks.push({ name, at: mono(), cpu: cpuAt(), polls: (await server.call('stats')).polls });
+    await mark('rule posted');
+    await sleep(Tmono - LEAD_S * 1000 - mono());
+    await mark(`T-${LEAD_S} s`);
+    await sleep(Tmono - 1000 - mono());
+    await mark('T-1 s');
+    await sleep(Tmono + 2000 - mono());
+    await mark('T+2 s');
+
+    // ---- wait for every kiosk's first packet, at most 30 s
+    for (;;) {
+      const c = await kiosks.call('count');
+      if (c.kiosks >= KIOSKS || mono() > Tmono + MISSED_AFTER_MS) break;
+      await sleep(250);
+    }
+    const fleet = await kiosks.call('collect');
+    const agentResults = await Promise.all(agentProcs.map((c) => c.call('results')));
+    const timings = await server.call('timings');
+
+    // ---- the floor: one process, same packets, same sockets
+    await sleep(3000); // let the results the agents report settle
+    const floors: Array<Summary & { total: number; sendMs: number }> = [];
+    for (let run = 0; run < FLOOR_RUNS; run++) {
+      const sent = await floor.call('send');
+      await sleep(1000);
+      const got = await kiosks.call('collect');
+      const delays = (got.first as number[]).filter((v) => v > 0).map((v) => v - sent.start);
+      const s = summarize(delays);
+      floors.push({ ...s, total: s.max, sendMs: sent.end - sent.start });
+      if (s.n < KIOSKS || sent.errors) console.warn(`floor run ${run}: ${s.n}/${KIOSKS} kiosks received, ${sent.errors} send errors`);
+      await sleep(500);
+    }
+
+    // ---- ledger fsync cost on this machine's disk (the agents' state is on tmpfs here)
+    const fsyncDir = fs.mkdtempSync(join(os.tmpdir(), 'wk-bench-fsync-'));
+    const fsyncTimes: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const a = mono();
+      writeJsonAtomic(join(fsyncDir, 'commands-ledger.json'), { [`cmd_${i}`]: { state: 'started', forgetAfter: Date.now() } });
+      fsyncTimes.push(mono() - a);
+    }
+    fs.rmSync(fsyncDir, { recursive: true, force: true });
+
+    // ---- figures
+    const firstArrivals = fleet.first as number[];
+    const packetLate = firstArrivals.filter((v) => v > 0).map((v) => v - Tmono);
+    const missed = firstArrivals.filter((v) => v === 0).length;
+    const allFires = agentResults.flatMap((r) => r.fires as Array<{ agent: number; at: number; dueAt: string; targets: number }>);
+    const wakeFires = allFires.filter((f) => Date.parse(f.dueAt) === T);
+    const fireLate = wakeFires.map((f) => f.at - Tmono);
+    const perProcessFire = agentResults.map((r) => summarize((r.fires as Array<{ at: number; dueAt: string }>).filter((f) => Date.parse(f.dueAt) === T).map((f) => f.at - Tmono)));
+    const baselines = agentResults.flatMap((r) => (r.baselines as number[]).map((b) => b - Tmono));
+    const deliveries = agentResults.flatMap((r) => (r.deliveries as Array<{ at: number }>).map((d) => d.at - Tmono));
+    const fire = summarize(fireLate);
+    const packet = summarize(packetLate);
+    const floorMedian = [...floors].sort((a, b) => a.total - b.total)[Math.floor(floors.length / 2)]!;
+    const floorMs = floorMedian.total;
+    const ratio = packet.p99 / floorMs;
+
+    const plansAfter = (timings.plans as Array<{ start: number; end: number; jobs: number }>).filter((p) => p.start >= rulePostedMono);
+    const wakeJobs = (timings.transitions as Array<{ at: string; action: string; start: number; end: number; counts?: Record<string, number>; error?: string }>).filter(
+      (t) => Date.parse(t.at) === T && t.action === 'wake',
+    );
+    const otherJobs = (timings.transitions as Array<{ at: string }>).length - wakeJobs.length;
+    const sentKiosks = wakeJobs.reduce((n, t) => n + (t.counts?.sent ?? 0), 0);
+    const rel = (v: number) => `${v - Tmono >= 0 ? '+' : ''}${((v - Tmono) / 1000).toFixed(2)} s`;
+    const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    const jobDur = summarize(wakeJobs.map((t) => t.end - t.start));
+    const cpuLine = (a: (typeof marks)[number], b: (typeof marks)[number]) =>
+      [...Object.keys(pids), 'machine']
+        .map((k) => `${k} ${(b.cpu[k]! - a.cpu[k]!).toFixed(1)}`)
+        .join(', ');
+    const pollRate = (a: (typeof marks)[number], b: (typeof marks)[number]) =>
+      `${Math.round((b.polls.answered - a.polls.answered) / ((b.at - a.at) / 1000))}/s (${b.polls.withCommands - a.polls.withCommands} of ${b.polls.answered - a.polls.answered} with commands)`;
+
+    const [mRule, mLead, mPre, mPost] = marks as [typeof marks[number], typeof marks[number], typeof marks[number], typeof marks[number]];
+    const lines = [
+      `fleet: ${KIOSKS} kiosks in ${SITES} sites, ${AGENTS} agents (2 per site in ${AGENT_PROCESSES} processes, pi-1s and pi-2s apart), all due at one instant; Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ulimit -n ${limit}`,
+      `config: DISPATCH_LEAD_S=${LEAD_S}, wake repeat ${REPEAT} x ${INTERVAL_MS} ms, long poll 25 s, heartbeat 30 s; kiosks: ${SITES} UDP sockets on 127.0.0.1 (one per site, MAC in the packet says which kiosk)`,
+      `plan after the rule edit: ${plansAfter.length} site plans, ${plansAfter.reduce((n, p) => n + p.jobs, 0)} transition jobs, done ${secs(Math.max(...plansAfter.map((p) => p.end)) - rulePostedMono)} after the POST`,
+      `transition jobs at the instant: ${wakeJobs.length} (${wakeJobs.filter((t) => t.error).length} failed, ${otherJobs} other), first started ${rel(Math.min(...wakeJobs.map((t) => t.start)))}, last finished ${rel(Math.max(...wakeJobs.map((t) => t.end)))} (fan-out ${secs(Math.max(...wakeJobs.map((t) => t.end)) - Math.min(...wakeJobs.map((t) => t.start)))}); per job ${fmt(jobDur)}; ${sentKiosks} kiosks sent`,
+      `commands at the agents: ${deliveries.length}, first ${rel(Math.min(...deliveries) + Tmono)}, last ${rel(Math.max(...deliveries) + Tmono)}`,
+      `GET /commands answered: ${pollRate(mRule, mLead)} before delivery, ${pollRate(mLead, mPre)} from T-${LEAD_S} s to T-1 s, ${pollRate(mPre, mPost)} from T-1 s to T+2 s`,
+      `CPU s, rule..T-${LEAD_S}s (${secs(mLead.at - mRule.at)}): ${cpuLine(mRule, mLead)}`,
+      `CPU s, T-${LEAD_S}s..T-1s (${secs(mPre.at - mLead.at)}): ${cpuLine(mLead, mPre)}`,
+      `CPU s, T-1s..T+2s (3 s): ${cpuLine(mPre, mPost)}`,
+      `bare setTimeout at the instant, one per agent process: ${baselines.map((b) => `+${b.toFixed(1)} ms`).join(', ')}`,
+      `fire lateness (runner starts the command - instant): ${fmt(fire)}; per process: ${perProcessFire.map((s) => `p99 ${s.p99.toFixed(1)} ms`).join(', ')}`,
+      `packet lateness (first valid magic packet at the kiosk - instant): ${fmt(packet)}`,
+      `packets at the kiosks: ${fleet.packets} (${fleet.invalid} invalid) for ${KIOSKS} kiosks x ${AGENTS_PER_SITE} agents x ${REPEAT}`,
+      `missed (no packet within ${MISSED_AFTER_MS / 1000} s): ${missed}`,
+      `floor (one process, sendMagicPackets for ${KIOSKS} kiosks x ${REPEAT}, same sockets; last kiosk's first packet): ${floors.map((f) => `${f.total.toFixed(1)} ms`).join(', ')} -> ${floorMs.toFixed(1)} ms (median); first-packet p50 ${floorMedian.p50.toFixed(1)} ms, p99 ${floorMedian.p99.toFixed(1)} ms`,
+      `packet p99 / floor: ${ratio.toFixed(2)}x`,
+      `ledger write with fsync (writeJsonAtomic) on this machine's disk: p50 ${summarize(fsyncTimes).p50.toFixed(2)} ms (agents' state dirs are on tmpfs here)`,
+      `target fire p99 < ${TARGET_FIRE_P99_MS} ms: ${fire.p99 < TARGET_FIRE_P99_MS ? 'met' : 'NOT met'}; packet p99 < ${TARGET_PACKET_RATIO}x floor: ${ratio < TARGET_PACKET_RATIO ? 'met' : 'NOT met'}; missed = 0: ${missed === 0 ? 'met' : 'NOT met'}`,
+      `run time ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    ];
+    console.log(lines.join('\n'));
+  } finally {
+    await cleanup();
+  }
+  process.exit(0);
+}
+
+async function seedFleet(
+  db: { query: (sql: string, params?: unknown[]) => Promise<unknown> },
+  hashPassword: (p: string) => Promise<string>,
+): Promise<{ hospitalId: string; macs: string[]; agents: AgentSpec[]; password: string }> {
+  const now = new Date();
+  const hospitalId = randomUUID();
+  await db.query(`INSERT INTO hospitals (id, code, name, created_at, updated_at) VALUES (?, 'BENCH', 'Bench hospital', ?, ?)`, [hospitalId, now, now]);
+  const siteIds = Array.from({ length: SITES }, () => randomUUID());
+  const insert = async (table: string, columns: string[], rows: unknown[][]) => {
+    for (let i = 0; i < rows.length; i += 1000) {
+      const chunk = rows.slice(i, i + 1000);
+      const one = `(${columns.map(() => '?').join(', ')})`;
+      await db.query(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => one).join(', ')}`, chunk.flat());
+    }
+  };
+  await insert(
+    'sites',
+    ['id', 'hospital_id', 'name', 'time_zone', 'created_at', 'updated_at'],
+    siteIds.map((id, s) => [id, hospitalId, `Site ${s + 1}`, ZONE, now, now]),
+  );
+  const macs: string[] = [];
+  const kioskIds: string[] = [];
+  const kioskRows: unknown[][] = [];
+  for (let k = 0; k < KIOSKS; k++) {
+    const id = randomUUID();
+    const mac = KioskSimulator.macFor(k);
+    macs.push(mac);
+    kioskIds.push(id);
+    const s = Math.floor(k / KIOSKS_PER_SITE);
+    // No IP and no subnet: nothing in the database names a real network.
+    kioskRows.push([id, hospitalId, siteIds[s], `S${s + 1}-K${(k % KIOSKS_PER_SITE) + 1}`, `Kiosk ${k + 1}`, 'registration', '', null, mac, null, 5900, null, now, now]);
+  }
+  await insert(
+    'kiosks',
+    ['id', 'hospital_id', 'site_id', 'code', 'name', 'kind', 'location', 'ip', 'mac', 'subnet', 'vnc_port', 'shutdown_method', 'created_at', 'updated_at'],
+    kioskRows,
+  );
+  const suffix = randomBytes(6).toString('hex');
+  const agents: AgentSpec[] = [];
+  const agentRows: unknown[][] = [];
+  for (let s = 0; s < SITES; s++) {
+    for (let p = 0; p < AGENTS_PER_SITE; p++) {
+      const index = s * AGENTS_PER_SITE + p;
+      const token = `bench-${suffix}-${index}`;
+      const name = `pi-${p + 1}`;
+      agents.push({ index, name, token, site: s, kioskIds: kioskIds.slice(s * KIOSKS_PER_SITE, (s + 1) * KIOSKS_PER_SITE) });
+      agentRows.push([randomUUID(), siteIds[s], name, '', '[]', createHash('sha256').update(token, 'utf8').digest('hex'), now, now]);
+    }
+  }
+  await insert('agents', ['id', 'site_id', 'name', 'location', 'subnets', 'token_hash', 'created_at', 'updated_at'], agentRows);
+  const password = randomBytes(12).toString('base64url');
+  await db.query(
+    `INSERT INTO users (id, username, display_name, password_hash, role, disabled, created_at, updated_at) VALUES (?, 'bench-ops', 'Bench', ?, 'ops', 0, ?, ?)`,
+    [randomUUID(), await hashPassword(password), now, now],
+  );
+  return { hospitalId, macs, agents, password };
+}
+
+const role = process.argv[2];
+const run = role === 'server' ? serverRole : role === 'agents' ? agentsRole : role === 'kiosks' ? kiosksRole : role === 'floor' ? floorRole : main;
+run().catch((err) => {
+  console.error(`${role ?? 'main'}: ${(err as Error).stack ?? err}`);
+  process.exit(1);
+});
