@@ -126,9 +126,12 @@ export class AgentCommandsService {
   }
 
   /**
-   * Long poll: the agent's pending commands as soon as there are any, or [] after
-   * `waitMs`. Ends early (with what there is) when the client goes away or the
-   * process shuts down; the listener is removed in every case.
+   * Long poll: answers as soon as the agent has a command its last answer did not
+   * carry, or after `waitMs` with everything still pending (redelivery until a
+   * result arrives, PROTOCOL.md). Commands the agent already holds do not end a
+   * poll early: otherwise an agent holding a command due in a minute would poll
+   * in a tight loop until then. Ends early (with what there is) when the client
+   * goes away or the process shuts down; the listener is removed in every case.
    */
   async poll(agentId: string, waitMs: number, signal: AbortSignal): Promise<AgentCommand[]> {
     const deadline = Date.now() + waitMs;
@@ -138,10 +141,15 @@ export class AgentCommandsService {
     const onAbort = () => wake();
     signal.addEventListener('abort', onAbort);
     try {
+      const held = await this.pending.lastDelivered(agentId);
       for (;;) {
         const commands = await this.pending.list(agentId);
         const left = deadline - Date.now();
-        if (commands.length || left <= 0 || signal.aborted || this.notifier.isClosing) return commands;
+        const news = commands.some((c) => !held.has(c.id));
+        if (news || left <= 0 || signal.aborted || this.notifier.isClosing) {
+          if (!signal.aborted) await this.pending.markDelivered(agentId, commands.map((c) => c.id));
+          return commands;
+        }
         const timer = setTimeout(() => wake(), left);
         await changed;
         clearTimeout(timer);

@@ -101,6 +101,27 @@ describe('agent commands: long poll, redelivery, expiry, cancel, several API pro
     expect((await client.get('/commands?wait=0')).body.commands).toEqual([]);
   });
 
+  it('a command the agent already holds does not end its next poll early; a new one does, at once', async () => {
+    const { agentId, client } = await enrolAgent(ops, ids.siteA, 'pi-held');
+    // Delivered ahead of time: the agent now holds it until its dueAt.
+    const held = await commands.enqueue(agentId, { ...wake(), dueAt: new Date(Date.now() + 30_000) });
+    expect((await client.get('/commands?wait=5')).body.commands.map((c: { id: string }) => c.id)).toEqual([held.id]);
+    // The next poll waits its full time (no tight loop), then redelivers what is still pending.
+    const start = performance.now();
+    const again = await client.get('/commands?wait=1');
+    expect(performance.now() - start).toBeGreaterThanOrEqual(990);
+    expect(again.body.commands.map((c: { id: string }) => c.id)).toEqual([held.id]);
+    // A new command ends a waiting poll at once, carrying both.
+    const registered = pollRegistered(notifier, agentId);
+    const poll = client.get('/commands?wait=10');
+    await registered;
+    const sent = performance.now();
+    const fresh = await commands.enqueue(agentId, wake());
+    const res = await poll;
+    expect(performance.now() - sent).toBeLessThan(100);
+    expect(res.body.commands.map((c: { id: string }) => c.id).sort()).toEqual([held.id, fresh.id].sort());
+  });
+
   it('results for commands not sent to the agent are 404 and store nothing; bad results are 400', async () => {
     const a = await enrolAgent(ops, ids.siteA, 'pi-own-1');
     const b = await enrolAgent(ops, ids.siteA, 'pi-own-2');

@@ -73,6 +73,18 @@ export class PendingCommandsRepository {
     return stored.expiresAtMs > Date.now() ? stored : null;
   }
 
+  /** The command ids the agent's last answered poll carried. */
+  async lastDelivered(agentId: string): Promise<Set<string>> {
+    return new Set(await this.redis.smembers(`agent-delivered:${agentId}`));
+  }
+
+  async markDelivered(agentId: string, commandIds: string[]): Promise<void> {
+    const key = `agent-delivered:${agentId}`;
+    const tx = this.redis.multi().del(key);
+    if (commandIds.length) tx.sadd(key, ...commandIds).pexpire(key, 24 * 3_600_000);
+    await execOrThrow(tx);
+  }
+
   async has(agentId: string, commandId: string): Promise<boolean> {
     return (await this.redis.hexists(this.key(agentId), commandId)) === 1;
   }
