@@ -52,10 +52,20 @@ export class DispatchRepository {
     return this.db.repo(Dispatch).find({ where: { siteId, status: 'sent', plannedAt: MoreThan(after) } });
   }
 
+  /**
+   * Writes what a run changed: status, sending, verifications, outcome. One UPDATE
+   * per row by primary key (TypeORM's save() would read each row back first, which
+   * dominated the fan-out at fleet scale).
+   */
   async save(rows: Dispatch[]): Promise<void> {
     const now = new Date();
-    for (const row of rows) row.updatedAt = now;
-    if (rows.length) await this.db.repo(Dispatch).save(rows, { chunk: 500 });
+    for (const row of rows) {
+      row.updatedAt = now;
+      await this.db.manager.query(
+        `UPDATE dispatches SET status = ?, sent_at = ?, commands = ?, verifications = ?, outcome = ?, updated_at = ? WHERE id = ?`,
+        [row.status, row.sentAt, JSON.stringify(row.commands), JSON.stringify(row.verifications), row.outcome, now, row.id],
+      );
+    }
   }
 
   async search(f: { kioskId?: string; siteId?: string; before?: Date; page: number; pageSize: number }): Promise<Page<Dispatch>> {
