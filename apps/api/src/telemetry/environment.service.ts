@@ -66,8 +66,10 @@ export class EnvironmentService {
     const perAgent = new Map<string, Record<Metric, Point[]>>(ids.map((id) => [id, { temperature: [], humidity: [], smoke: [] }]));
     const summary: Record<Metric, Map<number, Acc>> = { temperature: new Map(), humidity: new Map(), smoke: new Map() };
     const totals: Record<Metric, Acc> = { temperature: emptyAcc(), humidity: emptyAcc(), smoke: emptyAcc() };
+    // Only the metrics asked for: a chart of one metric should not pay for three.
+    const wanted = new Set<Metric>(q.metrics);
     const record = (agentId: string, t: number, metric: Metric, a: MetricAggregate, alarms = 0) => {
-      if (a.count === 0 && !alarms) return;
+      if (!wanted.has(metric) || (a.count === 0 && !alarms)) return;
       const acc = emptyAcc();
       add(acc, a, alarms);
       perAgent.get(agentId)![metric].push(toPoint(t, acc, metric));
