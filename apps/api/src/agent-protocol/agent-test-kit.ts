@@ -1,4 +1,4 @@
-import type { Client, Reply } from '../testing/test-app';
+import { readReply, type Client, type Reply } from '../testing/test-app';
 
 /**
  * Test helpers for the agent protocol (used by the *.e2e.test.ts beside it):
@@ -22,14 +22,7 @@ export class AgentClient {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
     });
-    const text = await res.text();
-    let parsed: any = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      /* keep the text */
-    }
-    return { status: res.status, body: parsed, headers: res.headers, text };
+    return readReply<T>(res);
   }
 
   get<T = any>(path: string, headers?: Record<string, string>, signal?: AbortSignal) {

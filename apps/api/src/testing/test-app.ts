@@ -31,6 +31,18 @@ export interface Reply<T = any> {
   text: string;
 }
 
+/** A response with its body parsed as JSON where it is JSON, kept as text otherwise. */
+export async function readReply<T = any>(res: Response): Promise<Reply<T>> {
+  const text = await res.text();
+  let parsed: any = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: res.status, body: parsed, headers: res.headers, text };
+}
+
 export class Client {
   constructor(
     readonly baseUrl: string,
@@ -48,14 +60,7 @@ export class Client {
       },
       body: body === undefined ? undefined : isText ? body : JSON.stringify(body),
     });
-    const text = await res.text();
-    let parsed: any = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      /* not JSON: keep the text */
-    }
-    return { status: res.status, body: parsed, headers: res.headers, text };
+    return readReply<T>(res);
   }
   get<T = any>(path: string) {
     return this.request<T>('GET', path);
