@@ -124,21 +124,33 @@ export class RollupsRepository {
    */
   async inRange(table: RollupTable, agentIds: string[], from: Date, to: Date, bucketSeconds: number): Promise<RollupRow[]> {
     if (!agentIds.length) return [];
-    const group = table === 'readings_5m' || bucketSeconds <= 3600 ? 'bucket' : hourBucket('bucket', bucketSeconds / 3600);
-    const rows = await this.db.manager.query(
-      `SELECT agent_id, ${group} AS bucket,
-              MIN(temperature_min) AS temperature_min, MAX(temperature_max) AS temperature_max,
-              SUM(temperature_sum) AS temperature_sum, SUM(temperature_count) AS temperature_count,
-              MIN(humidity_min) AS humidity_min, MAX(humidity_max) AS humidity_max,
-              SUM(humidity_sum) AS humidity_sum, SUM(humidity_count) AS humidity_count,
-              MIN(smoke_min) AS smoke_min, MAX(smoke_max) AS smoke_max, SUM(smoke_sum) AS smoke_sum, SUM(smoke_count) AS smoke_count,
-              SUM(smoke_alarm_count) AS smoke_alarm_count, SUM(reading_count) AS reading_count
-         FROM ${table}
-        WHERE agent_id IN (?) AND bucket >= ? AND bucket < ?
-        GROUP BY agent_id, ${group}
-        ORDER BY agent_id, ${group}`,
-      [agentIds, from, to],
-    );
+    const merged = !(table === 'readings_5m' || bucketSeconds <= 3600);
+    // At the table's own width the rows are read as stored, in primary-key order;
+    // only wider buckets need GROUP BY (which costs a temporary table).
+    const rows = merged
+      ? await this.db.manager.query(
+          `SELECT agent_id, ${hourBucket('bucket', bucketSeconds / 3600)} AS bucket,
+                  MIN(temperature_min) AS temperature_min, MAX(temperature_max) AS temperature_max,
+                  SUM(temperature_sum) AS temperature_sum, SUM(temperature_count) AS temperature_count,
+                  MIN(humidity_min) AS humidity_min, MAX(humidity_max) AS humidity_max,
+                  SUM(humidity_sum) AS humidity_sum, SUM(humidity_count) AS humidity_count,
+                  MIN(smoke_min) AS smoke_min, MAX(smoke_max) AS smoke_max, SUM(smoke_sum) AS smoke_sum, SUM(smoke_count) AS smoke_count,
+                  SUM(smoke_alarm_count) AS smoke_alarm_count, SUM(reading_count) AS reading_count
+             FROM ${table}
+            WHERE agent_id IN (?) AND bucket >= ? AND bucket < ?
+            GROUP BY agent_id, 2
+            ORDER BY agent_id, 2`,
+          [agentIds, from, to],
+        )
+      : await this.db.manager.query(
+          `SELECT agent_id, bucket, temperature_min, temperature_max, temperature_sum, temperature_count,
+                  humidity_min, humidity_max, humidity_sum, humidity_count,
+                  smoke_min, smoke_max, smoke_sum, smoke_count, smoke_alarm_count, reading_count
+             FROM ${table}
+            WHERE agent_id IN (?) AND bucket >= ? AND bucket < ?
+            ORDER BY agent_id, bucket`,
+          [agentIds, from, to],
+        );
     return rows.map((r: Record<string, unknown>) => ({
       agentId: r.agent_id as string,
       bucket: r.bucket as Date,
