@@ -11,6 +11,7 @@ import { startAgentProcess } from '../../api/src/remote/testing/agent-process';
 import { freeTcpPort, startVncKiosk, VncKiosk } from '../../api/src/remote/testing/vnc-kiosk';
 import type { Client } from '../../api/src/testing/test-app';
 import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshots, signIn, startConsole } from './harness';
+import { until as waitUntil } from '../../api/src/testing/wait';
 
 describe('remote screens in the console', () => {
   let env: ConsoleEnv;
@@ -101,13 +102,7 @@ describe('remote screens in the console', () => {
     );
   }
 
-  async function until(check: () => Promise<boolean>, timeoutMs = 15_000) {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error('condition not met in time');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const until = (check: () => Promise<boolean>, timeoutMs = 15_000) => waitUntil(check, timeoutMs, 100);
 
   it('direct route: ops see the kiosk screen (canvas and screenshot pixels), may take control; the session is audited', async () => {
     const { context, page } = await newPage(env);

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentClient, enrolAgent } from '../agent-protocol/agent-test-kit';
 import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
 import { deleteKeys, startTestApi, TestApi } from '../testing/test-app';
+import { until } from '../testing/wait';
 
 /**
  * MySQL is the source of truth: if Redis loses everything (here: every key of the
@@ -62,13 +63,5 @@ describe('a Redis that lost everything heals on its own', () => {
     expect(rows.map((r: { n: number }) => Number(r.n))).toEqual([1, 1, 1]);
   }, 150_000);
 });
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const sleepUntil = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms - Date.now())));

@@ -5,6 +5,7 @@ import { Client, startTestApi, TestApi } from '../testing/test-app';
 import { startAgentProcess } from './testing/agent-process';
 import { matchRatio, RfbClient } from './testing/rfb-client';
 import { freeTcpPort, startVncKiosk, VncKiosk } from './testing/vnc-kiosk';
+import { until as waitUntil } from '../testing/wait';
 
 /**
  * Remote screens end to end: a real x11vnc on Xvfb (loopback) stands in for the
@@ -33,13 +34,7 @@ describe('remote screens', () => {
   };
   const sessionsOf = async (id: string) =>
     (await api.db.query('SELECT * FROM remote_sessions WHERE kiosk_id = ? ORDER BY started_at', [id])) as Record<string, any>[];
-  const until = async (check: () => Promise<boolean>, timeoutMs = 15_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error('condition not met in time');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const until = (check: () => Promise<boolean>, timeoutMs = 15_000) => waitUntil(check, timeoutMs, 50);
 
   beforeAll(async () => {
     [api, vnc] = await Promise.all([startTestApi({ REMOTE_MAX_VIEWERS_PER_SITE: '4', REMOTE_IDLE_TIMEOUT_S: '4', REMOTE_CONNECT_TIMEOUT_MS: '1000' }), startVncKiosk()]);

@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { enrolmentCode } from '../agent-protocol/agent-test-kit';
 import type { Client } from './test-app';
 
+export { until } from './wait';
+
 /**
  * Real agent processes (apps/pi-agent, run with tsx) for end-to-end tests: each
  * enrols with a real enrolment code and runs until stopped. Their packets, probes
@@ -70,14 +72,4 @@ export function runToEnd(cmd: string, args: string[], options: SpawnOptions): Pr
     child.stderr!.on('data', (d) => (output += d));
     child.on('exit', (status) => resolveRun({ status, output }));
   });
-}
-
-/** Polls until the check holds; no fixed sleeps where a condition can be awaited. */
-export async function until(check: () => Promise<boolean>, timeoutMs: number, everyMs = 200): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }
