@@ -19,7 +19,7 @@ import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { enrolAgent } from '../apps/api/src/agent-protocol/agent-test-kit';
 import type { Client as ApiClient, TestApi } from '../apps/api/src/testing/test-app';
-import { startAgentProcess } from '../apps/api/src/remote/testing/agent-process';
+import { startAgentProcess } from '../apps/api/src/testing/agent-processes';
 import { RfbClient } from '../apps/api/src/remote/testing/rfb-client';
 import { freeTcpPort, startVncKiosk } from '../apps/api/src/remote/testing/vnc-kiosk';
 

@@ -7,7 +7,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolAgent } from '../../api/src/agent-protocol/agent-test-kit';
-import { startAgentProcess } from '../../api/src/remote/testing/agent-process';
+import { startAgentProcess } from '../../api/src/testing/agent-processes';
 import { freeTcpPort, startVncKiosk, VncKiosk } from '../../api/src/remote/testing/vnc-kiosk';
 import type { Client } from '../../api/src/testing/test-app';
 import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshots, signIn, startConsole } from './harness';

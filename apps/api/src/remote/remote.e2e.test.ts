@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolAgent } from '../agent-protocol/agent-test-kit';
+import { startAgentProcess } from '../testing/agent-processes';
 import { seedTwoHospitals } from '../testing/fixtures';
 import { Client, startTestApi, TestApi } from '../testing/test-app';
-import { startAgentProcess } from './testing/agent-process';
 import { matchRatio, RfbClient } from './testing/rfb-client';
 import { freeTcpPort, startVncKiosk, VncKiosk } from './testing/vnc-kiosk';
 import { until as waitUntil } from '../testing/wait';

@@ -8,12 +8,26 @@ import type { Client } from './test-app';
 export { until } from './wait';
 
 /**
- * Real agent processes (apps/pi-agent, run with tsx) for end-to-end tests: each
- * enrols with a real enrolment code and runs until stopped. Their packets, probes
- * and shutdowns go where the test's config sends them: loopback only.
+ * Real agent processes (apps/pi-agent, run with tsx) for end-to-end tests and
+ * benchmarks: each enrols with a real enrolment code, or starts with a token the
+ * caller already enrolled, and runs until stopped. Their packets, probes and
+ * shutdowns go where the config sends them: loopback only.
  */
 const root = resolve(__dirname, '../../../..');
 const agentMain = join(root, 'apps/pi-agent/src/main.ts');
+
+/**
+ * The config when the caller gives none: relay channel on (the agent's default), no
+ * sensors, wakes and probes to loopback, retries quick enough for a test.
+ */
+export const LOOPBACK_AGENT_CONFIG: Readonly<Record<string, unknown>> = {
+  subnets: ['127.0.0.0/8'],
+  heartbeatIntervalS: 5,
+  http: { longPollWaitS: 5, backoffInitialMs: 200, backoffMaxMs: 2000 },
+  sensors: { kind: 'none' },
+  wake: { address: '127.0.0.1' },
+  probe: { address: '127.0.0.1' },
+};
 
 export interface AgentProcess {
   name: string;
@@ -26,22 +40,29 @@ export interface AgentProcess {
   stop(): Promise<void>;
 }
 
-export async function startAgentProcess(opts: {
-  ops: Client;
-  siteId: string;
-  name: string;
-  /** The URL the agent talks to (the API, or a proxy in front of it). */
-  apiUrl: string;
-  config: Record<string, unknown>;
-}): Promise<AgentProcess> {
+/** How the agent gets its token: enrols with a fresh code for the site, or is handed one. */
+export type AgentCredentials = { ops: Client; siteId: string } | { token: string };
+
+export async function startAgentProcess(
+  opts: {
+    name: string;
+    /** The URL the agent talks to (the API, or a proxy in front of it). */
+    apiUrl: string;
+    /** Default: LOOPBACK_AGENT_CONFIG. */
+    config?: Record<string, unknown>;
+  } & AgentCredentials,
+): Promise<AgentProcess> {
   const stateDir = mkdtempSync(join(tmpdir(), `wk-${opts.name}-`));
   const configFile = join(stateDir, 'agent.json');
-  writeFileSync(configFile, JSON.stringify({ name: opts.name, logLevel: 'warn', ...opts.config }));
-  const env = { ...process.env, WAKEWARD_CONFIG: configFile, WAKEWARD_API_URL: opts.apiUrl, WAKEWARD_STATE_DIR: stateDir };
-  const code = await enrolmentCode(opts.ops, opts.siteId);
-  // Asynchronously: the API answering the enrolment may run in this very process.
-  const enrol = await runToEnd(process.execPath, ['--import', 'tsx', agentMain, 'enroll', '--code', code], { cwd: root, env });
-  if (enrol.status !== 0) throw new Error(`agent ${opts.name} could not enrol: ${enrol.output}`);
+  writeFileSync(configFile, JSON.stringify({ name: opts.name, logLevel: 'warn', ...(opts.config ?? LOOPBACK_AGENT_CONFIG) }));
+  const env: NodeJS.ProcessEnv = { ...process.env, WAKEWARD_CONFIG: configFile, WAKEWARD_API_URL: opts.apiUrl, WAKEWARD_STATE_DIR: stateDir };
+  if ('token' in opts) env.WAKEWARD_TOKEN = opts.token;
+  else {
+    const code = await enrolmentCode(opts.ops, opts.siteId);
+    // Asynchronously: the API answering the enrolment may run in this very process.
+    const enrol = await runToEnd(process.execPath, ['--import', 'tsx', agentMain, 'enroll', '--code', code], { cwd: root, env });
+    if (enrol.status !== 0) throw new Error(`agent ${opts.name} could not enrol: ${enrol.output}`);
+  }
   const run = () => spawn(process.execPath, ['--import', 'tsx', agentMain, 'run'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)));
   const agent: AgentProcess = {
