@@ -7,6 +7,7 @@ COPY apps/web/package.json apps/web/
 COPY apps/pi-agent/package.json apps/pi-agent/
 COPY libs/scheduler/package.json libs/scheduler/
 COPY libs/wol/package.json libs/wol/
+COPY libs/agent-protocol/package.json libs/agent-protocol/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev

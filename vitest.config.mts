@@ -6,6 +6,7 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 // Workspace libraries resolve to their sources in tests, so no build is needed first.
 const alias = {
+  '@wakeward/agent-protocol': here('./libs/agent-protocol/src/index.ts'),
   '@wakeward/scheduler': here('./libs/scheduler/src/index.ts'),
   '@wakeward/wol': here('./libs/wol/src/index.ts'),
 };
@@ -16,6 +17,10 @@ export default defineConfig({
     projects: [
       { resolve: { alias }, test: { name: 'scheduler', root: here('./libs/scheduler'), include: ['src/**/*.test.ts'] } },
       { resolve: { alias }, test: { name: 'wol', root: here('./libs/wol'), include: ['src/**/*.test.ts'] } },
+      {
+        resolve: { alias },
+        test: { name: 'agent-protocol', root: here('./libs/agent-protocol'), include: ['src/**/*.test.ts'] },
+      },
       {
         resolve: { alias },
         test: {

@@ -14,5 +14,5 @@ ensureVncTools();
 // Agent processes that tests start (node --import tsx) load the workspace libraries
 // through their package entry points, i.e. their compiled dist/; worker processes
 // run the compiled API.
-if (run('npx', ['tsc', '-b', 'libs/scheduler', 'libs/wol', 'apps/api']) !== 0) process.exit(1);
+if (run('npx', ['tsc', '-b', 'libs/scheduler', 'libs/wol', 'libs/agent-protocol', 'apps/api']) !== 0) process.exit(1);
 process.exit(run('npx', ['vitest', 'run', ...process.argv.slice(2)]));

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds a self-contained release directory of the agent (and a tarball of it) that
 # deploy/install.sh installs on a Pi: dist/, the runtime node_modules (zod and
-# @wakeward/wol, nothing else), package.json and deploy/. Pure JavaScript, so one
+# @wakeward/wol, @wakeward/agent-protocol, nothing else), package.json and deploy/. Pure JavaScript, so one
 # release runs on any Pi with node >= 20.
 #
 #   apps/pi-agent/deploy/build-release.sh [OUT_DIR]     (from anywhere; default /tmp/wakeward-agent-release)
@@ -15,7 +15,7 @@ cd "$ROOT"
 npx tsc -b apps/pi-agent
 
 rm -rf "$OUT"
-mkdir -p "$OUT/node_modules/@wakeward/wol" "$OUT/deploy"
+mkdir -p "$OUT/node_modules/@wakeward" "$OUT/deploy"
 cp -a "$AGENT/dist" "$OUT/dist"
 # Test helpers are compiled with the sources; they have no place on a Pi.
 rm -rf "$OUT/dist/apps/pi-agent/src/testing" "$OUT/dist/.tsbuildinfo"
@@ -24,9 +24,12 @@ cp "$AGENT/deploy/wakeward-agent.service" "$AGENT/deploy/install.sh" "$AGENT/dep
 cp "$AGENT/README.md" "$OUT/README.md"
 
 # Runtime dependencies, resolved the way node resolves them from the agent.
-cp "$ROOT/libs/wol/package.json" "$OUT/node_modules/@wakeward/wol/package.json"
-cp -a "$ROOT/libs/wol/dist" "$OUT/node_modules/@wakeward/wol/dist"
-rm -f "$OUT/node_modules/@wakeward/wol/dist/.tsbuildinfo"
+for LIB in wol agent-protocol; do
+  mkdir -p "$OUT/node_modules/@wakeward/$LIB"
+  cp "$ROOT/libs/$LIB/package.json" "$OUT/node_modules/@wakeward/$LIB/package.json"
+  cp -a "$ROOT/libs/$LIB/dist" "$OUT/node_modules/@wakeward/$LIB/dist"
+  rm -f "$OUT/node_modules/@wakeward/$LIB/dist/.tsbuildinfo"
+done
 ZOD=$(node -p "require('path').dirname(require.resolve('zod/package.json', { paths: ['$AGENT'] }))")
 cp -a "$ZOD" "$OUT/node_modules/zod"
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { decodeFrame, encodeFrame, encodeJsonFrame, Frame, FrameType, OpenRequest, parseJsonPayload } from '@wakeward/agent-protocol';
 import type { WebSocket } from 'ws';
 import type { Agent } from '../agents/agent.entity';
-import { decodeFrame, encodeFrame, encodeJsonFrame, Frame, FrameType, parseJsonPayload } from './relay-frames';
 import { closeReasonOf, KioskConnectError, ScreenClose } from './screen-errors';
 import type { Upstream } from './upstream';
 
@@ -14,7 +14,7 @@ const MAX_STREAMS_PER_AGENT = 64;
 /**
  * The agents' relay channels held by this API process: one WebSocket per agent,
  * opened by the agent (it never accepts connections), carrying many TCP streams to
- * kiosks' VNC ports (framing: relay-frames.ts).
+ * kiosks' VNC ports (framing: @wakeward/agent-protocol).
  */
 @Injectable()
 export class AgentRelayHub {
@@ -100,7 +100,7 @@ export class AgentChannel {
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
     const stream = new AgentStream(this, id);
     this.streams.set(id, stream);
-    this.send(encodeJsonFrame(FrameType.OPEN, id, { host, port, timeoutMs }));
+    this.send(encodeJsonFrame(FrameType.OPEN, id, { host, port, timeoutMs } satisfies OpenRequest));
     // The agent applies timeoutMs to its connect; this covers a silent agent.
     return stream.opened(timeoutMs + 5_000);
   }

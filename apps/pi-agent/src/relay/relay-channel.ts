@@ -7,11 +7,11 @@
  * subnets (or `relay.allowedSubnets`) and to the allowed ports.
  */
 import net from 'node:net';
+import { decodeFrame, encodeFrame, Frame, FrameType, parseOpenRequest } from '@wakeward/agent-protocol';
 import WebSocket from 'ws';
 import { abortableSleep, backoffDelay } from '../client';
 import type { AgentConfig } from '../config';
 import type { Logger } from '../log';
-import { decodeFrame, encodeFrame, Frame, FrameType, parseOpenRequest } from './frames';
 
 const HIGH_WATER = 1 << 20;
 const LOW_WATER = 256 << 10;

@@ -1,7 +1,6 @@
 /**
- * The agent relay channel's framing (agent README, "Relay channel"): every binary
- * WebSocket message is one frame, `type (u8) | stream id (u32, big-endian) | payload`.
- * Many TCP streams share one WebSocket; ids are chosen by the API.
+ * The relay channel's framing. Many TCP streams share one WebSocket; stream ids are
+ * chosen by the API.
  *
  * - OPEN   API -> agent, payload JSON `{ host, port, timeoutMs }`: connect to a kiosk's VNC port
  * - OPENED agent -> API, no payload: the TCP connection is up
@@ -19,6 +18,13 @@ export interface Frame {
   payload: Buffer;
 }
 
+/** What the API asks for in OPEN. */
+export interface OpenRequest {
+  host: string;
+  port: number;
+  timeoutMs?: number;
+}
+
 const HEADER = 5;
 
 export function encodeFrame(type: FrameTypeValue, streamId: number, payload?: Buffer | Uint8Array | string): Buffer {
@@ -34,7 +40,7 @@ export function encodeJsonFrame(type: FrameTypeValue, streamId: number, value: u
   return encodeFrame(type, streamId, JSON.stringify(value));
 }
 
-/** null for anything that is not a frame of a known type. */
+/** null for anything that is not a frame of a known type. The payload is a view into the message. */
 export function decodeFrame(message: Buffer): Frame | null {
   if (message.length < HEADER) return null;
   const type = message[0] as FrameTypeValue;
@@ -49,4 +55,11 @@ export function parseJsonPayload<T>(payload: Buffer): T | null {
   } catch {
     return null;
   }
+}
+
+/** null unless the payload names a host and a TCP port; a timeoutMs that is not a number is dropped. */
+export function parseOpenRequest(payload: Buffer): OpenRequest | null {
+  const v = parseJsonPayload<Partial<OpenRequest>>(payload);
+  if (!v || typeof v.host !== 'string' || !Number.isInteger(v.port) || v.port! < 1 || v.port! > 65535) return null;
+  return { host: v.host, port: v.port!, timeoutMs: typeof v.timeoutMs === 'number' ? v.timeoutMs : undefined };
 }

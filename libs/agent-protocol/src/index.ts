@@ -1,0 +1,15 @@
+/**
+ * @wakeward/agent-protocol — the agent protocol's wire formats, shared by the API and
+ * the agent so that both ends read and write the same bytes. No framework, no I/O.
+ *
+ * Relay channel frames (agent README, "Relay channel"): every binary WebSocket message
+ * is one frame, `type (u8) | stream id (u32, big-endian) | payload`.
+ *   FrameType { OPEN, OPENED, DATA, CLOSE, PAUSE, RESUME }
+ *   encodeFrame(type, streamId, payload?): Buffer       payload: bytes or a string (UTF-8)
+ *   encodeJsonFrame(type, streamId, value): Buffer      payload: JSON of value
+ *   decodeFrame(message): Frame | null                  null: too short or an unknown type
+ *   parseJsonPayload<T>(payload): T | null              null: empty or not JSON
+ *   parseOpenRequest(payload): OpenRequest | null       OPEN's { host, port, timeoutMs? }, checked
+ */
+export { FrameType, decodeFrame, encodeFrame, encodeJsonFrame, parseJsonPayload, parseOpenRequest } from './relay-frames';
+export type { Frame, FrameTypeValue, OpenRequest } from './relay-frames';
