@@ -17,88 +17,63 @@
  *   - 200 separate enqueue() calls at once (one transaction each), for comparison.
  * Memory: the API process's RSS before the agents connect and with all waiting.
  */
-import { execSync, fork } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { API_DIST, forkApiChild, isApiChild, serveApiChild } from './lib/api-child';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 2000);
 const STEADY_RATE = 200; // commands per second
 const BURST = 200;
 const TARGET_P99_MS = 200;
 const ROOT = resolve(__dirname, '..');
-const DIST = join(ROOT, 'apps/api/dist/apps/api/src');
 const tokenOf = (i: number) => `bench-token-${i}`;
 
 type ToServer =
   | { type: 'enqueue'; agentIndex: number; marker: string }
   | { type: 'enqueueMany'; agentIndexes: number[]; markers: string[] }
-  | { type: 'stats' }
-  | { type: 'stop' };
-type FromServer =
-  | { type: 'ready'; url: string }
-  | { type: 'stats'; rss: number; waitingAgents: number }
-  | { type: 'stopped' }
-  | { type: 'error'; message: string };
+  | { type: 'stats' };
+interface Stats {
+  rss: number;
+  waitingAgents: number;
+}
 
-if (process.argv[2] === 'server') void server();
+if (isApiChild()) void server();
 else void main();
 
 // ---------------------------------------------------------------- the API process
 
 async function server() {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  require('reflect-metadata');
-  const { createApiApp } = require(join(DIST, 'app.js'));
-  const { createLogger } = require(join(DIST, 'common/logger.js'));
-  const { testConfig, migratedDatabase, deleteKeys } = require(join(DIST, 'testing/test-app.js'));
-  const { dropDatabase } = require(join(DIST, 'database/data-source.js'));
-  const { AgentCommandsService } = require(join(DIST, 'agent-protocol/agent-commands.service.js'));
-  const { CommandNotifier } = require(join(DIST, 'agent-protocol/command-notifier.js'));
-  const Redis = require('ioredis');
+  const { AgentCommandsService } = require(join(API_DIST, 'agent-protocol/agent-commands.service.js'));
+  const { CommandNotifier } = require(join(API_DIST, 'agent-protocol/command-notifier.js'));
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const send = (m: FromServer) => process.send!(m);
-  try {
-    const config = testConfig();
-    const db = await migratedDatabase(config);
-    const agentIds = await seed(db);
-    const app = await createApiApp(config, createLogger('silent'));
-    await app.listen(0, '127.0.0.1');
-    const commands = app.get(AgentCommandsService);
-    const notifier = app.get(CommandNotifier);
-    const url = `http://127.0.0.1:${app.getHttpServer().address().port}`;
-    process.on('message', async (m: ToServer) => {
+  await serveApiChild<ToServer>({
+    async start(api) {
+      const agentIds = await seed(api.db);
+      const commands = api.app.get(AgentCommandsService);
+      const notifier = api.app.get(CommandNotifier);
       const command = (marker: string) => ({
         type: 'probe',
         dueAt: new Date(),
         expiresAt: new Date(Date.now() + 120_000),
         targets: [{ kioskId: marker, mac: '00:1a:2b:3c:4d:5e', ip: '127.0.0.1' }],
       });
-      if (m.type === 'enqueue') {
-        await commands.enqueue(agentIds[m.agentIndex], command(m.marker));
-      } else if (m.type === 'enqueueMany') {
-        await commands.enqueueMany(m.agentIndexes.map((i, k) => ({ agentId: agentIds[i], command: command(m.markers[k]) })));
-      } else if (m.type === 'stats') {
-        send({ type: 'stats', rss: process.memoryUsage().rss, waitingAgents: notifier.waitingAgents });
-      } else if (m.type === 'stop') {
-        await app.close();
-        await db.destroy();
-        await dropDatabase(config.db);
-        const redis = new Redis(config.redis.url);
-        await deleteKeys(redis, config.redis.prefix);
-        redis.disconnect();
-        send({ type: 'stopped' });
-        process.exit(0);
-      }
-    });
-    send({ type: 'ready', url });
-  } catch (err) {
-    send({ type: 'error', message: (err as Error).stack ?? String(err) });
-    process.exit(1);
-  }
+      return async (m): Promise<Stats | void> => {
+        if (m.type === 'enqueue') {
+          await commands.enqueue(agentIds[m.agentIndex], command(m.marker));
+        } else if (m.type === 'enqueueMany') {
+          await commands.enqueueMany(m.agentIndexes.map((i, k) => ({ agentId: agentIds[i], command: command(m.markers[k]) })));
+        } else {
+          return { rss: process.memoryUsage().rss, waitingAgents: notifier.waitingAgents };
+        }
+      };
+    },
+  });
 }
 
 async function seed(db: { query: (sql: string, params?: unknown[]) => Promise<unknown> }): Promise<string[]> {
@@ -138,27 +113,9 @@ async function main() {
     console.error(`ulimit -n is ${limit}: ${AGENTS} agents need about ${AGENTS * 2 + 500} descriptors (both ends of each socket). Raise it or set BENCH_AGENTS.`);
     process.exit(1);
   }
-  console.log(`building the API (tsc -b apps/api) ...`);
-  execSync('npx tsc -b apps/api', { cwd: ROOT, stdio: 'inherit' });
-
-  const child = fork(__filename, ['server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const inbox: FromServer[] = [];
-  const waiters: Array<(m: FromServer) => void> = [];
-  child.on('message', (m: FromServer) => {
-    const w = waiters.shift();
-    if (w) w(m);
-    else inbox.push(m);
-  });
-  const next = () => new Promise<FromServer>((r) => (inbox.length ? r(inbox.shift()!) : waiters.push(r)));
-  const ready = await next();
-  if (ready.type !== 'ready') throw new Error(ready.type === 'error' ? ready.message : `unexpected ${ready.type}`);
-  const url = new URL(ready.url);
-  const stats = async () => {
-    child.send({ type: 'stats' } satisfies ToServer);
-    const m = await next();
-    if (m.type !== 'stats') throw new Error(`unexpected ${m.type}`);
-    return m;
-  };
+  const api = await forkApiChild<ToServer>(__filename);
+  const url = new URL(api.url);
+  const stats = () => api.ask<Stats>({ type: 'stats' });
 
   const sentAt = new Map<string, number>();
   const received = new Map<string, () => void>();
@@ -220,7 +177,7 @@ async function main() {
     const marker = `bench-${markerSeq++}`;
     const done = new Promise<void>((r) => received.set(marker, r));
     sentAt.set(marker, performance.now());
-    child.send({ type: 'enqueue', agentIndex, marker } satisfies ToServer);
+    void api.ask({ type: 'enqueue', agentIndex, marker });
     return done.then(() => received.delete(marker));
   };
   /** One transition fanned out to many agents: one enqueueMany call (one transaction, one Redis MULTI). */
@@ -229,7 +186,7 @@ async function main() {
     const done = markers.map((marker) => new Promise<void>((r) => received.set(marker, r)).then(() => received.delete(marker)));
     const t0 = performance.now();
     for (const marker of markers) sentAt.set(marker, t0);
-    child.send({ type: 'enqueueMany', agentIndexes, markers } satisfies ToServer);
+    void api.ask({ type: 'enqueueMany', agentIndexes, markers });
     return Promise.all(done);
   };
   const waitUntilWaiting = async (n: number) => {
@@ -296,8 +253,7 @@ async function main() {
   const after = await waitUntilWaiting(AGENTS);
 
   for (const sim of sims) sim.active = false;
-  child.send({ type: 'stop' } satisfies ToServer);
-  await next();
+  await api.stop();
   for (const sim of sims) sim.http.destroy();
 
   const mb = (b: number) => `${(b / 1_048_576).toFixed(0)} MB`;

@@ -12,12 +12,11 @@
  * (same batch size and concurrency): the baseline. Prints readings/s for both,
  * their ratio and the request latencies. Targets: >= 20,000 readings/s, p99 < 200 ms.
  */
-import { execSync, fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import { cpus } from 'node:os';
-import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { forkApiChild, isApiChild, serveApiChild } from './lib/api-child';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 1000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 200);
@@ -25,47 +24,10 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const TARGET_RATE = 20_000;
 const TARGET_P99_MS = 200;
-const ROOT = resolve(__dirname, '..');
-const DIST = join(ROOT, 'apps/api/dist/apps/api/src');
 const tokenOf = (i: number) => `bench-token-${i}`;
 
-type FromServer = { type: 'ready'; url: string; db: { host: string; port: number; user: string; password: string; database: string } } | { type: 'stopped' } | { type: 'error'; message: string };
-
-if (process.argv[2] === 'server') void server();
+if (isApiChild()) void serveApiChild({ start: (api) => seed(api.db) });
 else void main();
-
-async function server() {
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  require('reflect-metadata');
-  const { createApiApp } = require(join(DIST, 'app.js'));
-  const { createLogger } = require(join(DIST, 'common/logger.js'));
-  const { testConfig, migratedDatabase, deleteKeys } = require(join(DIST, 'testing/test-app.js'));
-  const { dropDatabase } = require(join(DIST, 'database/data-source.js'));
-  const Redis = require('ioredis');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const send = (m: FromServer) => process.send!(m);
-  try {
-    const config = testConfig();
-    const db = await migratedDatabase(config);
-    await seed(db);
-    const app = await createApiApp(config, createLogger('silent'));
-    await app.listen(0, '127.0.0.1');
-    send({ type: 'ready', url: `http://127.0.0.1:${app.getHttpServer().address().port}`, db: config.db });
-    process.on('message', async () => {
-      await app.close();
-      await db.destroy();
-      await dropDatabase(config.db);
-      const redis = new Redis(config.redis.url);
-      await deleteKeys(redis, config.redis.prefix);
-      redis.disconnect();
-      send({ type: 'stopped' });
-      process.exit(0);
-    });
-  } catch (e) {
-    send({ type: 'error', message: (e as Error).stack ?? String(e) });
-    process.exit(1);
-  }
-}
 
 async function seed(db: { query: (sql: string, params?: unknown[]) => Promise<unknown> }) {
   const now = new Date();
@@ -114,12 +76,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function main() {
-  console.log('building the API (tsc -b apps/api) ...');
-  execSync('npx tsc -b apps/api', { cwd: ROOT, stdio: 'inherit' });
-  const child = fork(__filename, ['server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ready = await new Promise<FromServer>((res) => child.once('message', (m: FromServer) => res(m)));
-  if (ready.type !== 'ready') throw new Error(ready.type === 'error' ? ready.message : 'server did not start');
-  const url = new URL(ready.url);
+  const api = await forkApiChild(__filename);
+  const url = new URL(api.url);
   const keepAlive = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const start = Date.UTC(2026, 0, 1);
   const sent: Array<{ agent: number; k: number }> = [];
@@ -176,7 +134,7 @@ async function main() {
   // Baseline: the same rows, straight into the emptied table with multi-row INSERT IGNORE.
   /* eslint-disable-next-line @typescript-eslint/no-require-imports */
   const mysql = require('mysql2/promise');
-  const pool = mysql.createPool({ ...ready.db, connectionLimit: CONCURRENCY, timezone: 'Z' });
+  const pool = mysql.createPool({ ...api.db, connectionLimit: CONCURRENCY, timezone: 'Z' });
   const [[{ n: storedByHttp }]] = await pool.query('SELECT COUNT(*) AS n FROM readings');
   await pool.query('TRUNCATE TABLE readings');
   const uuid = (n: number) => `00000000-0000-4000-8300-${n.toString(16).padStart(12, '0')}`;
@@ -211,7 +169,6 @@ async function main() {
   console.log(`direct INSERT: ${sent.length} statements in ${directSeconds.toFixed(1)} s = ${Math.round(directRate)} readings/s; latency ${fmt(direct)}`);
   console.log(`ratio HTTP / direct: ${(httpRate / directRate).toFixed(2)}`);
   console.log(`target >= ${TARGET_RATE} readings/s: ${httpRate >= TARGET_RATE ? 'met' : 'missed'}; target p99 < ${TARGET_P99_MS} ms: ${percentile(latencies, 99) < TARGET_P99_MS ? 'met' : 'missed'}`);
-  child.send({ type: 'stop' });
-  await new Promise((res) => child.once('message', res));
+  await api.stop();
   keepAlive.destroy();
 }
