@@ -30,6 +30,7 @@ export class Agent {
   readonly readings: DurableQueue<StoredReading>;
   readonly outbox: DurableQueue<OutboxItem>;
   readonly runner: CommandRunner;
+  private readonly ledger: FileCommandLedger;
   readonly probes: ProbeMonitor;
   readonly offline: OfflinePlan;
   private readonly plan: PlanCache;
@@ -84,10 +85,11 @@ export class Agent {
     );
     this.probeIntervalS = config.probe.intervalS;
     this.readingIntervalS = config.readings.intervalS;
+    this.ledger = new FileCommandLedger(config.stateDir);
     this.runner = new CommandRunner({
       execute: (command) => this.execute(command),
       report: (commandId, result) => this.enqueue({ kind: 'result', commandId, result }),
-      ledger: new FileCommandLedger(config.stateDir),
+      ledger: this.ledger,
       log: log.child({ part: 'runner' }),
     });
     this.offline = new OfflinePlan({
@@ -175,6 +177,7 @@ export class Agent {
     this.requestFlush();
     await Promise.allSettled([...this.loops, this.relay?.stop()]);
     await this.runner.idle();
+    this.ledger.close();
     this.notifier.stop();
     this.readings.close();
     this.outbox.close();

@@ -39,6 +39,7 @@ export const configSchema = z
     AGENT_READING_INTERVAL_S: z.coerce.number().positive().max(3600).default(60),
     PLAN_HORIZON_H: z.coerce.number().positive().max(72).default(26),
     DISPATCH_LEAD_S: z.coerce.number().min(0).max(600).default(60),
+    DISPATCH_LEAD_PER_SITE_MS: z.coerce.number().min(0).max(1000).default(20),
     COMMAND_TTL_S: z.coerce.number().positive().max(3600).default(300),
     VERIFY_AFTER_S: z
       .string()
@@ -97,8 +98,14 @@ export interface AppConfig {
   dispatch: {
     /** How far ahead the planner keeps jobs. */
     horizonMs: number;
-    /** How long before its instant a transition is delivered to the agents. */
+    /** How long before its instant a transition is delivered to the agents (the first site's). */
     leadMs: number;
+    /**
+     * Added to the lead for each further site due at the same instant, so a fleet-wide
+     * instant starts its fan-out early enough and spreads it: about one transition
+     * job's time on one worker.
+     */
+    leadPerSiteMs: number;
     /** How long a command stays deliverable after its instant. */
     commandTtlMs: number;
     /** When after the instant verification looks (the last one alerts). */
@@ -173,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dispatch: {
       horizonMs: c.PLAN_HORIZON_H * 3_600_000,
       leadMs: c.DISPATCH_LEAD_S * 1000,
+      leadPerSiteMs: c.DISPATCH_LEAD_PER_SITE_MS,
       commandTtlMs: c.COMMAND_TTL_S * 1000,
       verifyAfterMs: c.VERIFY_AFTER_S.split(',').map((s) => Math.round(Number(s) * 1000)),
       catchUpMs: c.CATCH_UP_S * 1000,

@@ -43,6 +43,11 @@ export function transitionJobId(siteId: string, at: Date, action: DispatchAction
   return `t_${siteId}_${at.getTime()}_${action}_${kiosks}`;
 }
 
+export function parseTransitionJobId(jobId: string): { siteId: string; atMs: number; action: DispatchAction } | undefined {
+  const m = /^t_(.+)_(\d+)_(wake|shutdown)_[0-9a-f]+$/.exec(jobId);
+  return m ? { siteId: m[1]!, atMs: Number(m[2]), action: m[3] as DispatchAction } : undefined;
+}
+
 export function verifyJobId(siteId: string, at: Date, action: DispatchAction, round: number): string {
   return `v_${siteId}_${at.getTime()}_${action}_${round}`;
 }

@@ -53,17 +53,27 @@ export class DispatchRepository {
   }
 
   /**
-   * Writes what a run changed: status, sending, verifications, outcome. One UPDATE
-   * per row by primary key (TypeORM's save() would read each row back first, which
-   * dominated the fan-out at fleet scale).
+   * Writes what a run changed: status, sending, verifications, outcome. Rows that
+   * end up with the same values (the kiosks of one site sent by the same agents'
+   * commands, as a rule) share one UPDATE ... WHERE id IN (...): TypeORM's save()
+   * would read each row back first, and one UPDATE per row dominated the fan-out
+   * at fleet scale.
    */
   async save(rows: Dispatch[]): Promise<void> {
     const now = new Date();
+    const groups = new Map<string, { values: unknown[]; ids: string[] }>();
     for (const row of rows) {
       row.updatedAt = now;
+      const values = [row.status, row.sentAt, JSON.stringify(row.commands), JSON.stringify(row.verifications), row.outcome];
+      const key = JSON.stringify(values);
+      const group = groups.get(key) ?? { values, ids: [] };
+      group.ids.push(row.id);
+      groups.set(key, group);
+    }
+    for (const { values, ids } of groups.values()) {
       await this.db.manager.query(
-        `UPDATE dispatches SET status = ?, sent_at = ?, commands = ?, verifications = ?, outcome = ?, updated_at = ? WHERE id = ?`,
-        [row.status, row.sentAt, JSON.stringify(row.commands), JSON.stringify(row.verifications), row.outcome, now, row.id],
+        `UPDATE dispatches SET status = ?, sent_at = ?, commands = ?, verifications = ?, outcome = ?, updated_at = ? WHERE id IN (${ids.map(() => '?').join(', ')})`,
+        [...values, now, ...ids],
       );
     }
   }

@@ -11,10 +11,13 @@ import { RulesRepository } from '../rules/rules.repository';
 import { kioskRef } from '../schedule/schedule.service';
 import { Site } from '../sites/site.entity';
 import { SitesRepository } from '../sites/sites.repository';
-import { actionFor, transitionJobId, TransitionJob } from './dispatch-jobs';
+import { actionFor, parseTransitionJobId, transitionJobId, TransitionJob } from './dispatch-jobs';
 import { DispatchQueue } from './dispatch-queue';
 import type { DispatchAction } from './dispatch.entity';
 import { DispatchRepository } from './dispatch.repository';
+
+/** Sites (and actions) due at one instant, in the order they were first planned. */
+const instantKey = (atMs: number) => `dispatch-instant:${atMs}`;
 
 /** All kiosks of a site that change state at one instant the same way. */
 export interface SiteTransition {
@@ -76,16 +79,19 @@ export class PlannerService {
     if (site) {
       const from = new Date(now.getTime() - this.config.dispatch.catchUpMs);
       const to = new Date(now.getTime() + this.config.dispatch.horizonMs);
-      for (const t of await this.transitionsOfSite(site, from, to)) {
-        const jobId = transitionJobId(site.id, t.at, t.action, t.kioskIds);
+      const transitions = await this.transitionsOfSite(site, from, to);
+      const ranks = await this.rankAtInstants(site.id, transitions, now);
+      transitions.forEach((t, i) => {
+        const leadMs = this.config.dispatch.leadMs + ranks[i]! * this.config.dispatch.leadPerSiteMs;
         jobs.push({
           name: 'transition',
           data: { kind: 'transition', siteId: site.id, at: t.at.toISOString(), action: t.action, kioskIds: t.kioskIds },
-          opts: { jobId, delay: Math.max(0, t.at.getTime() - this.config.dispatch.leadMs - now.getTime()) },
+          opts: { jobId: transitionJobId(site.id, t.at, t.action, t.kioskIds), delay: Math.max(0, t.at.getTime() - leadMs - now.getTime()) },
         });
-      }
+      });
     }
     const current = new Set(jobs.map((j) => j.opts.jobId));
+    await this.leaveInstants(siteId, [...previous].filter((id) => !current.has(id)));
     const cancelled = await this.callBackStaleCommands(siteId, jobs.map((j) => j.data), now);
     let removed = 0;
     for (const jobId of previous) {
@@ -106,6 +112,36 @@ export class PlannerService {
       this.logger.log(`site ${siteId}: ${jobs.length} transition jobs; ${removed} removed and ${cancelled} delivered commands cancelled`);
     }
     return { jobs: jobs.length, removed, cancelled };
+  }
+
+  /**
+   * Where this site stands among all sites due at each of its instants (0 = first
+   * planned): each one further back starts its fan-out `leadPerSiteMs` earlier, so
+   * thousands of sites due at one instant are delivered one after another, ahead of
+   * time, rather than all queued at `leadMs`. The order is that of first planning
+   * and stays put when sites are planned again.
+   */
+  private async rankAtInstants(siteId: string, transitions: SiteTransition[], now: Date): Promise<number[]> {
+    if (!transitions.length) return [];
+    const tx = this.redis.multi();
+    for (const t of transitions) {
+      const key = instantKey(t.at.getTime());
+      tx.zadd(key, 'NX', now.getTime(), `${siteId}:${t.action}`);
+      tx.zrank(key, `${siteId}:${t.action}`);
+      tx.pexpireat(key, t.at.getTime() + this.config.dispatch.catchUpMs + 3_600_000);
+    }
+    const replies = (await tx.exec()) ?? [];
+    return transitions.map((_, i) => Number(replies[i * 3 + 1]?.[1] ?? 0));
+  }
+
+  /** Takes the site out of the instants of jobs it no longer has. */
+  private async leaveInstants(siteId: string, goneJobIds: string[]): Promise<void> {
+    const tx = this.redis.multi();
+    for (const jobId of goneJobIds) {
+      const parsed = parseTransitionJobId(jobId);
+      if (parsed) tx.zrem(instantKey(parsed.atMs), `${siteId}:${parsed.action}`);
+    }
+    if (goneJobIds.length) await tx.exec();
   }
 
   /**

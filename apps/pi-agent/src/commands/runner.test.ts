@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CommandResult, PowerCommand, TargetOutcome } from '../protocol';
 import { memoryLogger } from '../testing/silent-log';
 import { MemoryCommandLedger } from './command-ledger';
+import { InstantTimers } from './instant-timers';
 import { CommandRunner } from './runner';
 
 const T0 = Date.parse('2026-01-26T22:59:00.000Z');
@@ -28,12 +29,15 @@ function setup(ledger = new MemoryCommandLedger()) {
     report: (id, result) => results.push({ id, result }),
     ledger,
     log: memoryLogger(),
+    // Its own timers: the process-wide instance would outlive each test's fake clock.
+    timers: new InstantTimers(),
   });
   return { runner, runs, results, execute, ledger };
 }
 
 beforeEach(() => {
-  vi.useFakeTimers();
+  // setImmediate stays real: the runner sends in the check phase after a timer fires.
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
   vi.setSystemTime(T0);
 });
 afterEach(() => vi.useRealTimers());
@@ -154,6 +158,7 @@ describe('CommandRunner', () => {
       },
       report: (id, result) => results.push({ id, result }),
       ledger: new MemoryCommandLedger(),
+      timers: new InstantTimers(),
       log: memoryLogger(),
     });
     runner.deliver([wake('cmd_err', 0)]);

@@ -8,12 +8,11 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../log';
 import type { AgentCommand, CancelCommand, CommandResult, PowerCommand, TargetOutcome } from '../protocol';
 import type { CommandLedger } from './command-ledger';
+import { instantTimers, type InstantTimers } from './instant-timers';
 
 export type ExecuteCommand = (command: PowerCommand) => Promise<TargetOutcome[]>;
 export type ReportResult = (commandId: string, result: CommandResult) => void;
 
-/** setTimeout cannot wait longer than ~24.8 days; long waits are re-armed. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const MAX_ERROR_LENGTH = 500;
 
 /**
@@ -21,7 +20,7 @@ const MAX_ERROR_LENGTH = 500;
  * recorded in the ledger and before it runs: for measurements (bench/dispatch-fleet.ts).
  */
 export class CommandRunner extends EventEmitter {
-  private readonly scheduled = new Map<string, { command: PowerCommand; timer: NodeJS.Timeout }>();
+  private readonly scheduled = new Map<string, { command: PowerCommand; cancelTimer: () => void }>();
   private readonly running = new Set<Promise<void>>();
 
   constructor(
@@ -32,6 +31,8 @@ export class CommandRunner extends EventEmitter {
       log: Logger;
       /** Called when a command is due, so other parts (the offline plan) know it was handled. */
       onStart?: (command: PowerCommand) => void;
+      /** Defaults to the process's shared instance. */
+      timers?: InstantTimers;
     },
   ) {
     super();
@@ -55,7 +56,7 @@ export class CommandRunner extends EventEmitter {
   }
 
   stop(): void {
-    for (const { timer } of this.scheduled.values()) clearTimeout(timer);
+    for (const { cancelTimer } of this.scheduled.values()) cancelTimer();
     this.scheduled.clear();
   }
 
@@ -75,10 +76,10 @@ export class CommandRunner extends EventEmitter {
   }
 
   private arm(command: PowerCommand): void {
-    const wait = Math.max(0, Date.parse(command.dueAt) - Date.now());
-    const timer = setTimeout(() => this.fire(command.id), Math.min(wait, MAX_TIMER_MS));
-    this.scheduled.set(command.id, { command, timer });
-    if (wait > 0)
+    const dueAt = Date.parse(command.dueAt);
+    const cancelTimer = (this.deps.timers ?? instantTimers).at(dueAt, () => this.fire(command.id));
+    this.scheduled.set(command.id, { command, cancelTimer });
+    if (dueAt > Date.now())
       this.deps.log.info('command scheduled', { commandId: command.id, type: command.type, dueAt: command.dueAt });
   }
 
@@ -88,11 +89,6 @@ export class CommandRunner extends EventEmitter {
     this.scheduled.delete(id);
     const { command } = entry;
     const now = Date.now();
-    // Timers can fire early after a clock step (NTP) or late after a stall; re-check.
-    if (now < Date.parse(command.dueAt)) {
-      this.arm(command);
-      return;
-    }
     if (now >= Date.parse(command.expiresAt)) {
       this.expire(command);
       return;
@@ -102,12 +98,18 @@ export class CommandRunner extends EventEmitter {
     this.deps.ledger.record(command.id, 'started', Date.parse(command.expiresAt));
     this.deps.onStart?.(command);
     this.emit('started', command);
-    const run = this.run(command).finally(() => this.running.delete(run));
+    // The sending waits for the check phase of this turn of the event loop: every
+    // command due at this instant (one per subnet, a wake and a shutdown, or many
+    // simulated agents in one process) is started and recorded before any of them
+    // spends its time on sockets, instead of the last one waiting for the others' packets.
+    const startedAt = new Date(now);
+    const run = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.run(command, startedAt))
+      .finally(() => this.running.delete(run));
     this.running.add(run);
   }
 
-  private async run(command: PowerCommand): Promise<void> {
-    const startedAt = new Date();
+  private async run(command: PowerCommand, startedAt: Date): Promise<void> {
     const lateMs = startedAt.getTime() - Date.parse(command.dueAt);
     this.deps.log.info('command started', {
       commandId: command.id,
@@ -117,6 +119,8 @@ export class CommandRunner extends EventEmitter {
     });
     let targets: TargetOutcome[];
     try {
+      // Never runs unless its ledger line is written (a full disk fails the command).
+      this.deps.ledger.flush();
       targets = await this.deps.execute(command);
     } catch (err) {
       targets = command.targets.map((t) => ({ kioskId: t.kioskId, ok: false, error: (err as Error).message }));
@@ -156,7 +160,7 @@ export class CommandRunner extends EventEmitter {
     const target = this.scheduled.get(cancel.cancels);
     const already = this.deps.ledger.get(cancel.cancels);
     if (target) {
-      clearTimeout(target.timer);
+      target.cancelTimer();
       this.scheduled.delete(cancel.cancels);
       this.deps.ledger.record(cancel.cancels, 'cancelled', Date.parse(target.command.expiresAt));
       this.deps.log.info('command cancelled', { commandId: cancel.cancels, cancelId: cancel.id });
