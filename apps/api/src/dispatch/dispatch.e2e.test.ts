@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { enrolAgent } from '../agent-protocol/agent-test-kit';
 import { DispatchQueue } from './dispatch-queue';
@@ -22,9 +23,11 @@ describe('dispatch', () => {
   let queue: DispatchQueue;
   let kiosks: string[];
   let agents: Awaited<ReturnType<typeof enrolAgent>>[];
-  // Monday 2026-11-30 07:00 in Shanghai.
-  const at = new Date('2026-11-29T23:00:00.000Z');
+  // Next week's Monday, 07:00 in Shanghai (commands must expire in the real future).
+  const at = DateTime.now().setZone('Asia/Shanghai').startOf('week').plus({ weeks: 1, hours: 7 }).toJSDate();
   const minutes = (m: number) => new Date(at.getTime() + m * 60_000);
+  const iso = (m: number) => minutes(m).toISOString();
+  const atDate = DateTime.fromJSDate(at).setZone('Asia/Shanghai').toISODate()!;
 
   beforeAll(async () => {
     // ROLE=api: no worker consumes the queue, so each step below runs exactly when the test says.
@@ -81,9 +84,9 @@ describe('dispatch', () => {
     const jobs = (await queue.queue.getJobs(['delayed', 'waiting'])).filter((j) => j.data.kind === 'transition');
     const planned = jobs.map((j) => [(j.data as { at: string }).at, (j.data as { action: string }).action]).sort();
     expect(planned).toEqual([
-      ['2026-11-29T23:00:00.000Z', 'wake'],
-      ['2026-11-30T12:00:00.000Z', 'shutdown'],
-      ['2026-11-30T23:00:00.000Z', 'wake'],
+      [iso(0), 'wake'],
+      [iso(13 * 60), 'shutdown'],
+      [iso(24 * 60), 'wake'],
     ]);
     const wake = jobs.find((j) => (j.data as { at: string }).at === at.toISOString())!;
     expect((wake.data as { kioskIds: string[] }).kioskIds.sort()).toEqual([...kiosks].sort());
@@ -99,8 +102,8 @@ describe('dispatch', () => {
       name: 'Closed Monday',
       scope: { kind: 'site', siteId: ids.siteA },
       layer: 'override',
-      from: '2026-11-30',
-      until: '2026-11-30',
+      from: atDate,
+      until: atDate,
       windows: [],
     });
     await planner.planSite(ids.siteA, now);
@@ -196,7 +199,7 @@ describe('dispatch', () => {
   });
 
   it('never runs a stale shutdown on a kiosk that should now be on', async () => {
-    const shutdownAt = new Date('2026-11-30T12:00:00.000Z'); // Monday 20:00
+    const shutdownAt = minutes(13 * 60); // Monday 20:00
     const kioskRule = await ops.post('/api/rules', {
       hospitalId: ids.hospitalA,
       name: 'Evening clinic from 20:03',
@@ -237,7 +240,7 @@ describe('dispatch', () => {
     const now = minutes(-1);
     await dispatcher.runTransition({ kind: 'transition', siteId: ids.siteA, at: at.toISOString(), action: 'wake', kioskIds: kiosks }, now);
     const delivered = (await pending(0))[0];
-    await ops.post('/api/rules', { hospitalId: ids.hospitalA, name: 'Closed today', scope: { kind: 'hospital' }, layer: 'override', from: '2026-11-30', until: '2026-11-30', windows: [] });
+    await ops.post('/api/rules', { hospitalId: ids.hospitalA, name: 'Closed today', scope: { kind: 'hospital' }, layer: 'override', from: atDate, until: atDate, windows: [] });
     const result = await planner.planSite(ids.siteA, now);
     expect(result.cancelled).toBe(2);
     const after = await pending(0);
