@@ -44,7 +44,7 @@ import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { sendMagicPackets } from '@wakeward/wol';
 import { Agent } from '../apps/pi-agent/src/agent';
-import { writeJsonAtomic } from '../apps/pi-agent/src/buffer/atomic-file';
+import { FileCommandLedger } from '../apps/pi-agent/src/commands/command-ledger';
 import { AgentConfigSchema } from '../apps/pi-agent/src/config';
 import { configureLogging, createLogger } from '../apps/pi-agent/src/log';
 import type { PowerCommand } from '../apps/pi-agent/src/protocol';
@@ -57,6 +57,11 @@ const AGENT_PROCESSES = 4; // even: pi-1s and pi-2s never share a process
 const KIOSKS = SITES * KIOSKS_PER_SITE;
 const AGENTS = SITES * AGENTS_PER_SITE;
 const LEAD_S = Number(process.env.BENCH_LEAD_S ?? 60);
+const LEAD_PER_SITE_MS = Number(process.env.BENCH_LEAD_PER_SITE_MS ?? 20);
+/** The last site due at the instant is delivered this long ahead at the latest (the planner's rule). */
+const MAX_LEAD_MS = LEAD_S * 1000 + (SITES - 1) * LEAD_PER_SITE_MS;
+/** Dispatch workers (ROLE=worker) beside the API process (ROLE=api); 0 = one ROLE=all process. */
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 const PLAN_MARGIN_MS = 20_000;
 const REPEAT = 3; // the agent's defaults
 const INTERVAL_MS = 100;
@@ -143,9 +148,17 @@ async function serverRole() {
   const { PlannerService } = require(join(DIST, 'dispatch/planner.service.js'));
   /* eslint-enable @typescript-eslint/no-require-imports */
   const config = loadConfig(process.env);
-  const app = await createApiApp(config, apiLogger(config.logLevel));
-  await app.listen(0, LOOPBACK);
-  const url = `http://${LOOPBACK}:${app.getHttpServer().address().port}`;
+  let app: any;
+  let url = '';
+  if (config.role === 'worker') {
+    const { NestFactory } = require('@nestjs/core');
+    const { AppModule } = require(join(DIST, 'app.module.js'));
+    app = await NestFactory.createApplicationContext(AppModule.forConfig(config), { logger: false });
+  } else {
+    app = await createApiApp(config, apiLogger(config.logLevel));
+    await app.listen(0, LOOPBACK);
+    url = `http://${LOOPBACK}:${app.getHttpServer().address().port}`;
+  }
 
   // Stage timings, by wrapping the services' methods on the instances the worker uses.
   const plans: Array<{ start: number; end: number; jobs: number }> = [];
@@ -181,7 +194,7 @@ async function serverRole() {
     if (r.length) polls.withCommands++;
     return r;
   };
-  const notifier = app.get(CommandNotifier);
+  const notifier = config.role === 'worker' ? { waitingAgents: 0 } : app.get(CommandNotifier);
 
   serve({
     url: () => url,
@@ -439,7 +452,7 @@ async function main() {
   const suffix = randomBytes(4).toString('hex');
   const env: Record<string, string> = {
     NODE_ENV: 'test',
-    ROLE: 'all',
+    ROLE: WORKERS > 0 ? 'api' : 'all',
     HOST: LOOPBACK,
     DB_HOST: process.env.DB_HOST ?? '127.0.0.1',
     DB_PORT: process.env.DB_PORT ?? '3306',
@@ -450,6 +463,7 @@ async function main() {
     REDIS_PREFIX: `wk_bench_${suffix}:`,
     LOG_LEVEL: 'error',
     DISPATCH_LEAD_S: String(LEAD_S),
+    DISPATCH_LEAD_PER_SITE_MS: String(LEAD_PER_SITE_MS),
     // The periodic repair pass (default every 60 s, all 2,500 sites) is kept out of
     // the measured minutes; the pass at start and the re-plan on the rule edit plan the instant.
     REPAIR_INTERVAL_S: '900',
@@ -465,8 +479,8 @@ async function main() {
   const cleanup = () => (cleaning ??= cleanupOnce());
   const cleanupOnce = async () => {
     for (const c of children) if (c.proc.exitCode === null && c.name !== 'server') c.proc.kill('SIGKILL');
-    const server = children.find((c) => c.name === 'server');
-    if (server && server.proc.exitCode === null) {
+    for (const server of children.filter((c) => c.name === 'server')) {
+      if (server.proc.exitCode !== null) continue;
       await Promise.race([server.call('stop').catch(() => undefined), sleep(10_000)]);
       if (server.proc.exitCode === null) server.proc.kill('SIGKILL');
     }
@@ -493,8 +507,12 @@ async function main() {
     const { basePort } = await kiosks.call('start', { macs: seed.macs, kiosksPerSite: KIOSKS_PER_SITE });
     const server = spawnRole('server', { ...process.env, ...env });
     children.push(server);
-    await server.ready;
+    const workers = Array.from({ length: WORKERS }, () => spawnRole('server', { ...process.env, ...env, ROLE: 'worker' }));
+    children.push(...workers);
+    const dispatchers = WORKERS > 0 ? workers : [server];
+    await Promise.all([server, ...workers].map((c) => c.ready));
     const apiUrl: string = await server.call('url');
+    const plansDone = async () => (await Promise.all(dispatchers.map((w) => w.call('stats')))).reduce((n, st) => n + st.plans, 0);
     const floor = spawnRole('floor');
     children.push(floor);
     await floor.ready;
@@ -503,7 +521,7 @@ async function main() {
 
     // The worker's first repair pass (every site, at start) done before the agents come.
     const tBoot = Date.now();
-    while ((await server.call('stats')).plans < SITES) await sleep(500);
+    while ((await plansDone()) < SITES) await sleep(500);
     console.log(`worker: first repair pass over ${SITES} sites done ${((Date.now() - tBoot) / 1000).toFixed(1)} s after the API listened`);
 
     const agentProcs: Child[] = [];
@@ -535,7 +553,7 @@ async function main() {
     console.log(`agents: ${AGENTS} online with their long polls waiting ${((Date.now() - tStart) / 1000).toFixed(1)} s after start`);
 
     // ---- the instant, and the rule that makes everything wake at it
-    const T = Math.ceil((Date.now() + LEAD_S * 1000 + PLAN_MARGIN_MS) / 60_000) * 60_000;
+    const T = Math.ceil((Date.now() + MAX_LEAD_MS + PLAN_MARGIN_MS) / 60_000) * 60_000;
     const hhmm = (ms: number) =>
       new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(ms));
     const end = T + 30 * 60_000;
@@ -563,13 +581,14 @@ async function main() {
     const offset = wallMinusMono();
     const Tmono = T - offset;
     console.log(
-      `instant: ${new Date(T).toISOString()} (${hhmm(T)} ${ZONE}), rule posted ${((Tmono - rulePostedMono) / 1000).toFixed(1)} s ahead; lead ${LEAD_S} s`,
+      `instant: ${new Date(T).toISOString()} (${hhmm(T)} ${ZONE}), rule posted ${((Tmono - rulePostedMono) / 1000).toFixed(1)} s ahead; lead ${LEAD_S} s + ${LEAD_PER_SITE_MS} ms per further site (up to ${(MAX_LEAD_MS / 1000).toFixed(1)} s)`,
     );
     for (const c of agentProcs) await c.call('aim', { atWall: T });
 
     // CPU per process over three windows: rule -> delivery starts, delivery, the instant.
     const pids: Record<string, number | undefined> = {
       api: server.proc.pid,
+      ...Object.fromEntries(workers.map((c, w) => [`worker${w + 1}`, c.proc.pid])),
       ...Object.fromEntries(agentProcs.map((c, p) => [`agents${p + 1}`, c.proc.pid])),
       kiosks: kiosks.proc.pid,
       mariadb: pidOf(['mariadbd', 'mysqld']),
@@ -579,8 +598,8 @@ async function main() {
     const marks: Array<{ name: string; at: number; cpu: Record<string, number>; polls: { answered: number; withCommands: number } }> = [];
     const mark = async (name: string) => marks.push({ name, at: mono(), cpu: cpuAt(), polls: (await server.call('stats')).polls });
     await mark('rule posted');
-    await sleep(Tmono - LEAD_S * 1000 - mono());
-    await mark(`T-${LEAD_S} s`);
+    await sleep(Tmono - MAX_LEAD_MS - mono());
+    await mark(`T-${(MAX_LEAD_MS / 1000).toFixed(0)} s`);
     await sleep(Tmono - 1000 - mono());
     await mark('T-1 s');
     await sleep(Tmono + 2000 - mono());
@@ -594,7 +613,8 @@ async function main() {
     }
     const fleet = await kiosks.call('collect');
     const agentResults = await Promise.all(agentProcs.map((c) => c.call('results')));
-    const timings = await server.call('timings');
+    const timingsOf = await Promise.all(dispatchers.map((w) => w.call('timings')));
+    const timings = { plans: timingsOf.flatMap((t) => t.plans), transitions: timingsOf.flatMap((t) => t.transitions) };
 
     // ---- the floor: one process, same packets, same sockets
     await sleep(3000); // let the results the agents report settle
@@ -610,15 +630,22 @@ async function main() {
       await sleep(500);
     }
 
-    // ---- ledger fsync cost on this machine's disk (the agents' state is on tmpfs here)
-    const fsyncDir = fs.mkdtempSync(join(os.tmpdir(), 'wk-bench-fsync-'));
-    const fsyncTimes: number[] = [];
-    for (let i = 0; i < 20; i++) {
+    // ---- what recording a command costs on this machine's disk (the agents' state is on tmpfs here)
+    const ledgerDir = fs.mkdtempSync(join(os.tmpdir(), 'wk-bench-ledger-'));
+    const ledger = new FileCommandLedger(ledgerDir);
+    const recordTimes: number[] = [];
+    const syncTimes: number[] = [];
+    for (let i = 0; i < 50; i++) {
       const a = mono();
-      writeJsonAtomic(join(fsyncDir, 'commands-ledger.json'), { [`cmd_${i}`]: { state: 'started', forgetAfter: Date.now() } });
-      fsyncTimes.push(mono() - a);
+      ledger.record(`cmd_${i}`, 'started', Date.now() + 3600_000);
+      ledger.flush();
+      const b = mono();
+      fs.fdatasyncSync((ledger as unknown as { fd: number }).fd);
+      recordTimes.push(b - a);
+      syncTimes.push(mono() - b);
     }
-    fs.rmSync(fsyncDir, { recursive: true, force: true });
+    ledger.close();
+    fs.rmSync(ledgerDir, { recursive: true, force: true });
 
     // ---- figures
     const firstArrivals = fleet.first as number[];
@@ -655,13 +682,13 @@ async function main() {
     const [mRule, mLead, mPre, mPost] = marks as [typeof marks[number], typeof marks[number], typeof marks[number], typeof marks[number]];
     const lines = [
       `fleet: ${KIOSKS} kiosks in ${SITES} sites, ${AGENTS} agents (2 per site in ${AGENT_PROCESSES} processes, pi-1s and pi-2s apart), all due at one instant; Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ulimit -n ${limit}`,
-      `config: DISPATCH_LEAD_S=${LEAD_S}, wake repeat ${REPEAT} x ${INTERVAL_MS} ms, long poll 25 s, heartbeat 30 s; kiosks: ${SITES} UDP sockets on 127.0.0.1 (one per site, MAC in the packet says which kiosk)`,
+      `config: ${WORKERS > 0 ? `API (ROLE=api) + ${WORKERS} dispatch workers (ROLE=worker)` : 'API + worker in one process (ROLE=all)'}, DISPATCH_LEAD_S=${LEAD_S}, DISPATCH_LEAD_PER_SITE_MS=${LEAD_PER_SITE_MS}, wake repeat ${REPEAT} x ${INTERVAL_MS} ms, long poll 25 s, heartbeat 30 s; kiosks: ${SITES} UDP sockets on 127.0.0.1 (one per site, MAC in the packet says which kiosk)`,
       `plan after the rule edit: ${plansAfter.length} site plans, ${plansAfter.reduce((n, p) => n + p.jobs, 0)} transition jobs, done ${secs(Math.max(...plansAfter.map((p) => p.end)) - rulePostedMono)} after the POST`,
       `transition jobs at the instant: ${wakeJobs.length} (${wakeJobs.filter((t) => t.error).length} failed, ${otherJobs} other), first started ${rel(Math.min(...wakeJobs.map((t) => t.start)))}, last finished ${rel(Math.max(...wakeJobs.map((t) => t.end)))} (fan-out ${secs(Math.max(...wakeJobs.map((t) => t.end)) - Math.min(...wakeJobs.map((t) => t.start)))}); per job ${fmt(jobDur)}; ${sentKiosks} kiosks sent`,
       `commands at the agents: ${deliveries.length}, first ${rel(Math.min(...deliveries) + Tmono)}, last ${rel(Math.max(...deliveries) + Tmono)}`,
-      `GET /commands answered: ${pollRate(mRule, mLead)} before delivery, ${pollRate(mLead, mPre)} from T-${LEAD_S} s to T-1 s, ${pollRate(mPre, mPost)} from T-1 s to T+2 s`,
-      `CPU s, rule..T-${LEAD_S}s (${secs(mLead.at - mRule.at)}): ${cpuLine(mRule, mLead)}`,
-      `CPU s, T-${LEAD_S}s..T-1s (${secs(mPre.at - mLead.at)}): ${cpuLine(mLead, mPre)}`,
+      `GET /commands answered: ${pollRate(mRule, mLead)} before delivery, ${pollRate(mLead, mPre)} from T-${(MAX_LEAD_MS / 1000).toFixed(0)} s to T-1 s, ${pollRate(mPre, mPost)} from T-1 s to T+2 s`,
+      `CPU s, rule..delivery (${secs(mLead.at - mRule.at)}): ${cpuLine(mRule, mLead)}`,
+      `CPU s, delivery..T-1s (${secs(mPre.at - mLead.at)}): ${cpuLine(mLead, mPre)}`,
       `CPU s, T-1s..T+2s (3 s): ${cpuLine(mPre, mPost)}`,
       `bare setTimeout at the instant, one per agent process: ${baselines.map((b) => `+${b.toFixed(1)} ms`).join(', ')}`,
       `fire lateness (runner starts the command - instant): ${fmt(fire)}; per process: ${perProcessFire.map((s) => `p99 ${s.p99.toFixed(1)} ms`).join(', ')}`,
@@ -670,7 +697,7 @@ async function main() {
       `missed (no packet within ${MISSED_AFTER_MS / 1000} s): ${missed}`,
       `floor (one process, sendMagicPackets for ${KIOSKS} kiosks x ${REPEAT}, same sockets; last kiosk's first packet): ${floors.map((f) => `${f.total.toFixed(1)} ms`).join(', ')} -> ${floorMs.toFixed(1)} ms (median); first-packet p50 ${floorMedian.p50.toFixed(1)} ms, p99 ${floorMedian.p99.toFixed(1)} ms`,
       `packet p99 / floor: ${ratio.toFixed(2)}x`,
-      `ledger write with fsync (writeJsonAtomic) on this machine's disk: p50 ${summarize(fsyncTimes).p50.toFixed(2)} ms (agents' state dirs are on tmpfs here)`,
+      `command ledger on this machine's disk (agents' state dirs are on tmpfs here): record + write before the command runs p50 ${summarize(recordTimes).p50.toFixed(3)} ms, the fdatasync that follows off the event loop p50 ${summarize(syncTimes).p50.toFixed(2)} ms`,
       `target fire p99 < ${TARGET_FIRE_P99_MS} ms: ${fire.p99 < TARGET_FIRE_P99_MS ? 'met' : 'NOT met'}; packet p99 < ${TARGET_PACKET_RATIO}x floor: ${ratio < TARGET_PACKET_RATIO ? 'met' : 'NOT met'}; missed = 0: ${missed === 0 ? 'met' : 'NOT met'}`,
       `run time ${((Date.now() - started) / 1000).toFixed(0)} s`,
     ];

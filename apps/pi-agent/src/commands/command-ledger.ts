@@ -22,6 +22,8 @@ const KEEP_CANCEL_MS = 3 * 24 * 3600_000;
 /** Every this many records the log is rewritten with only the entries still needed. */
 const COMPACT_EVERY_RECORDS = 1000;
 
+const ledgerLine = (id: string, entry: LedgerEntry) => JSON.stringify({ id, ...entry }) + '\n';
+
 export interface CommandLedger {
   get(id: string): LedgerState | undefined;
   record(id: string, state: LedgerState, expiresAt?: number): void;
@@ -69,7 +71,8 @@ export class MemoryCommandLedger implements CommandLedger {
 export class FileCommandLedger extends MemoryCommandLedger {
   private readonly file: string;
   private fd: number;
-  private queued: string[] = [];
+  /** Recorded, not yet written: turned into lines only when written, off the critical instant. */
+  private queued: Array<[string, LedgerEntry]> = [];
   private flushScheduled = false;
   private recordsSinceRewrite = 0;
   private syncing = false;
@@ -87,7 +90,7 @@ export class FileCommandLedger extends MemoryCommandLedger {
   override flush(): void {
     if (!this.queued.length) return;
     if (this.fd < 0) this.fd = fs.openSync(this.file, 'a');
-    const text = this.queued.join('');
+    const text = this.queued.map(([id, entry]) => ledgerLine(id, entry)).join('');
     this.recordsSinceRewrite += this.queued.length;
     this.queued = [];
     fs.writeSync(this.fd, text);
@@ -108,7 +111,7 @@ export class FileCommandLedger extends MemoryCommandLedger {
   }
 
   protected override persist(id: string, entry: LedgerEntry): void {
-    this.queued.push(JSON.stringify({ id, ...entry }) + '\n');
+    this.queued.push([id, entry]);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
@@ -162,7 +165,7 @@ export class FileCommandLedger extends MemoryCommandLedger {
 
   /** Rewrites the log with the live entries only (atomically) and opens it for appending. */
   private rewrite(): number {
-    const text = [...this.entries].map(([id, entry]) => JSON.stringify({ id, ...entry }) + '\n').join('');
+    const text = [...this.entries].map(([id, entry]) => ledgerLine(id, entry)).join('');
     writeFileAtomic(this.file, text);
     this.recordsSinceRewrite = 0;
     return fs.openSync(this.file, 'a');

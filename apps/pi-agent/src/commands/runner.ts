@@ -20,7 +20,7 @@ const MAX_ERROR_LENGTH = 500;
  * recorded in the ledger and before it runs: for measurements (bench/dispatch-fleet.ts).
  */
 export class CommandRunner extends EventEmitter {
-  private readonly scheduled = new Map<string, { command: PowerCommand; cancelTimer: () => void }>();
+  private readonly scheduled = new Map<string, { command: PowerCommand; expiresAt: number; cancelTimer: () => void }>();
   private readonly running = new Set<Promise<void>>();
 
   constructor(
@@ -72,13 +72,13 @@ export class CommandRunner extends EventEmitter {
       this.expire(command);
       return;
     }
-    this.arm(command);
+    this.arm(command, expiresAt);
   }
 
-  private arm(command: PowerCommand): void {
+  private arm(command: PowerCommand, expiresAt: number): void {
     const dueAt = Date.parse(command.dueAt);
     const cancelTimer = (this.deps.timers ?? instantTimers).at(dueAt, () => this.fire(command.id));
-    this.scheduled.set(command.id, { command, cancelTimer });
+    this.scheduled.set(command.id, { command, expiresAt, cancelTimer });
     if (dueAt > Date.now())
       this.deps.log.info('command scheduled', { commandId: command.id, type: command.type, dueAt: command.dueAt });
   }
@@ -87,15 +87,15 @@ export class CommandRunner extends EventEmitter {
     const entry = this.scheduled.get(id);
     if (!entry) return;
     this.scheduled.delete(id);
-    const { command } = entry;
+    const { command, expiresAt } = entry;
     const now = Date.now();
-    if (now >= Date.parse(command.expiresAt)) {
+    if (now >= expiresAt) {
       this.expire(command);
       return;
     }
     // Recorded before running: after a crash mid-run we prefer "not repeated" to
     // "done twice" (a second shutdown of a kiosk that just booted would hurt).
-    this.deps.ledger.record(command.id, 'started', Date.parse(command.expiresAt));
+    this.deps.ledger.record(command.id, 'started', expiresAt);
     this.deps.onStart?.(command);
     this.emit('started', command);
     // The sending waits for the check phase of this turn of the event loop: every
