@@ -92,20 +92,18 @@ describe('agents act on their cached plan while the API is unreachable', () => {
     console.info(`offline wake, first packet after the instant, ms: ${lateness.join(', ')}`);
     for (const ms of lateness) {
       expect(ms).toBeGreaterThanOrEqual(-5);
-      // The offline plan is checked once a second (apps/pi-agent offline-plan.ts): up to ~1 s late, plus load.
-      expect(ms).toBeLessThan(2500);
+      // The offline plan waits for the instant on a timer (apps/pi-agent offline-plan.ts): milliseconds, plus load.
+      expect(ms).toBeLessThan(1000);
     }
     for (const id of kioskIds) await sim.waitForState(id, 'on', 5000);
 
     await proxy.restore();
-    // Each agent that acted reports it once the line is back. One report proves the
-    // path; the second agent's usually follows within seconds (logged, not required:
-    // under CI load it has once taken longer than the wait).
+    // All agents send, one alive is enough: both were cut off at the instant, so both
+    // woke the kiosks themselves, and each reports it once the line is back.
     const reporters = async () => Number((await api.db.query('SELECT COUNT(DISTINCT agent_id) AS n FROM agent_offline_actions'))[0].n);
-    await until(async () => (await reporters()) >= 1, 60_000);
-    await until(async () => (await reporters()) === 2, 10_000).catch(() => undefined);
-    console.info(`agents that reported their offline wake: ${await reporters()} of 2`);
+    await until(async () => (await reporters()) === 2, 60_000);
     const actions = await api.db.query('SELECT type, at, kiosk_ids FROM agent_offline_actions');
+    expect(actions).toHaveLength(2);
     for (const a of actions) {
       expect(a.type).toBe('wake');
       expect(new Date(a.at).getTime()).toBe(at);

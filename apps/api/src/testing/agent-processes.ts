@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { enrolmentCode } from '../agent-protocol/agent-test-kit';
@@ -63,7 +63,12 @@ export async function startAgentProcess(
     const enrol = await runToEnd(process.execPath, ['--import', 'tsx', agentMain, 'enroll', '--code', code], { cwd: root, env });
     if (enrol.status !== 0) throw new Error(`agent ${opts.name} could not enrol: ${enrol.output}`);
   }
-  const run = () => spawn(process.execPath, ['--import', 'tsx', agentMain, 'run'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const run = () => {
+    const logs = agentLogFile(opts.name);
+    const child = spawn(process.execPath, ['--import', 'tsx', agentMain, 'run'], { cwd: root, env, stdio: ['ignore', logs ?? 'ignore', 'inherit'] });
+    if (logs !== undefined) closeSync(logs); // the child has its own copy
+    return child;
+  };
   const exited = (c: ChildProcess) => (c.exitCode !== null || c.signalCode !== null ? Promise.resolve() : new Promise((r) => c.once('exit', r)));
   const agent: AgentProcess = {
     name: opts.name,
@@ -83,6 +88,16 @@ export async function startAgentProcess(
     },
   };
   return agent;
+}
+
+/**
+ * The agents' own logs (JSON lines on stdout) are dropped unless WAKEWARD_TEST_AGENT_LOGS
+ * names a directory: then each agent appends to <dir>/<name>.log. With
+ * WAKEWARD_LOG_LEVEL=info (or debug) they show what each agent did and when.
+ */
+function agentLogFile(name: string): number | undefined {
+  const dir = process.env.WAKEWARD_TEST_AGENT_LOGS;
+  return dir ? openSync(join(dir, `${name}.log`), 'a') : undefined;
 }
 
 export function runToEnd(cmd: string, args: string[], options: SpawnOptions): Promise<{ status: number | null; output: string }> {

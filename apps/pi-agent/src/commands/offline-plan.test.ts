@@ -40,6 +40,8 @@ function setup(
   health.record(false, options.failingSince ?? AT - 90_000);
   const executed: Array<{ type: string; kioskIds: string[] }> = [];
   const actions: OfflineAction[] = [];
+  // A virtual clock: waiting for an instant moves it there at once.
+  const clock = { now: AT - 3600_000, waits: [] as number[], onWait: (_ms: number) => {} };
   const offline = new OfflinePlan({
     cache: new PlanCache(stateDir), // a fresh instance reads what was saved: the cache is on disk
     health,
@@ -55,14 +57,20 @@ function setup(
     record: (a) => actions.push(a),
     log: memoryLogger(),
     stateDir,
+    clock: () => clock.now,
+    waitUntil: async (ms) => {
+      clock.waits.push(ms);
+      clock.now = Math.max(clock.now, ms);
+      clock.onWait(ms);
+    },
   });
-  return { offline, executed, actions, health, stateDir };
+  return { offline, executed, actions, health, stateDir, clock };
 }
 
 describe('OfflinePlan', () => {
   it('executes a due item once the API has been unreachable for 60 s, and records it', async () => {
     const { offline, executed, actions } = setup({ lastAnswerAt: AT - 120_000, failingSince: AT - 100_000 });
-    await offline.tick(AT - 1); // not due yet
+    await offline.tick(AT - 5_000); // not due yet, nor before the next tick
     expect(executed).toEqual([]);
     await offline.tick(AT + 10);
     expect(executed).toEqual([{ type: 'wake', kioskIds: ['K1', 'K2'] }]);
@@ -71,6 +79,44 @@ describe('OfflinePlan', () => {
     ]);
     await offline.tick(AT + 20_000);
     expect(executed).toHaveLength(1);
+  });
+
+  it('runs an item due before the next tick at its instant, not at the next tick', async () => {
+    const { offline, executed, actions, clock } = setup({ lastAnswerAt: AT - 120_000, failingSince: AT - 100_000 });
+    await offline.tick(AT - 800);
+    expect(clock.waits).toEqual([AT]);
+    expect(executed).toEqual([{ type: 'wake', kioskIds: ['K1', 'K2'] }]);
+    expect(actions).toEqual([
+      { at: new Date(AT).toISOString(), type: 'wake', kioskIds: ['K1'], executedAt: new Date(AT).toISOString() },
+    ]);
+  });
+
+  it('waits for no item the API can still command, and acts on none if the line is back at the instant', async () => {
+    const answering = setup();
+    answering.health.record(true, AT - 800);
+    await answering.offline.tick(AT - 800);
+    const young = setup({ lastAnswerAt: AT - 59_500, failingSince: AT - 59_000 }); // 59.5 s offline at AT
+    await young.offline.tick(AT - 800);
+    const covered = setup({ lastAnswerAt: AT - 120_000 });
+    for (const type of ['wake', 'shutdown'] as const)
+      covered.offline.noteCommand({
+        id: `cmd_${type}`,
+        type,
+        dueAt: new Date(type === 'wake' ? AT : AT + 3600_000).toISOString(),
+        expiresAt: new Date(AT + 7200_000).toISOString(),
+        targets: [{ kioskId: 'K1' }, { kioskId: 'K2' }],
+      });
+    await covered.offline.tick(AT - 800);
+    for (const s of [answering, young, covered]) {
+      expect(s.clock.waits).toEqual([]);
+      expect(s.executed).toEqual([]);
+    }
+
+    const back = setup({ lastAnswerAt: AT - 120_000, failingSince: AT - 100_000 });
+    back.clock.onWait = (ms) => back.health.record(true, ms);
+    await back.offline.tick(AT - 800);
+    expect(back.clock.waits).toEqual([AT]);
+    expect(back.executed).toEqual([]);
   });
 
   it('waits until the outage is 60 s old when the line dropped just before the item', async () => {
