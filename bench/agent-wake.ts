@@ -21,7 +21,7 @@ import { createWakeKiosks } from '../apps/pi-agent/src/commands/wake';
 import { AgentConfigSchema } from '../apps/pi-agent/src/config';
 import { createLogger, configureLogging } from '../apps/pi-agent/src/log';
 import { KioskSimulator } from '../apps/pi-agent/src/sim/kiosks';
-import { freePortRange } from '../apps/pi-agent/src/testing/ports';
+import { freePortRange } from '../apps/pi-agent/src/sim/ports';
 
 const kioskCount = Number(process.argv[2] ?? 200);
 const rounds = Number(process.argv[3] ?? 5);

@@ -537,17 +537,18 @@ async function main() {
         c.call('start', { apiUrl, stateRoot, basePort, agents: seed.agents.filter((a) => a.index % AGENT_PROCESSES === p) }),
       ),
     );
-    // Online = heartbeat within the last minute, and every long poll waiting.
+    // Online = heartbeat within the last minute, and (nearly) every long poll waiting.
     let lastProgress = Date.now();
     for (;;) {
       const [{ n }] = await db!.query(`SELECT COUNT(*) AS n FROM agents WHERE last_heartbeat_at > ?`, [new Date(Date.now() - 60_000)]);
       const stats = await server.call('stats');
-      if (Number(n) >= AGENTS && stats.waitingAgents >= AGENTS) break;
+      // A few polls are always between two requests (answered at 25 s, asked again).
+      if (Number(n) >= AGENTS && stats.waitingAgents >= AGENTS * 0.98) break;
       if (Date.now() - lastProgress > 10_000) {
         lastProgress = Date.now();
         console.log(`  ${((Date.now() - tStart) / 1000).toFixed(0)} s: ${n} agents with a heartbeat, ${stats.waitingAgents} polls waiting`);
       }
-      if (Date.now() - tStart > 180_000) throw new Error(`agents not online after 180 s: ${n} heartbeats, ${stats.waitingAgents} polls waiting`);
+      if (Date.now() - tStart > 300_000) throw new Error(`agents not online after 300 s: ${n} heartbeats, ${stats.waitingAgents} polls waiting`);
       await sleep(500);
     }
     console.log(`agents: ${AGENTS} online with their long polls waiting ${((Date.now() - tStart) / 1000).toFixed(1)} s after start`);

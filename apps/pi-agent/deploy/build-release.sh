@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds a self-contained release directory of the agent (and a tarball of it) that
-# deploy/install.sh installs on a Pi: dist/, the runtime node_modules (zod and
+# deploy/install.sh installs on a Pi: dist/, the runtime node_modules (zod, ws,
 # @wakeward/wol, @wakeward/agent-protocol, nothing else), package.json and deploy/. Pure JavaScript, so one
 # release runs on any Pi with node >= 20.
 #
@@ -30,8 +30,11 @@ for LIB in wol agent-protocol; do
   cp -a "$ROOT/libs/$LIB/dist" "$OUT/node_modules/@wakeward/$LIB/dist"
   rm -f "$OUT/node_modules/@wakeward/$LIB/dist/.tsbuildinfo"
 done
-ZOD=$(node -p "require('path').dirname(require.resolve('zod/package.json', { paths: ['$AGENT'] }))")
-cp -a "$ZOD" "$OUT/node_modules/zod"
+# zod and ws have no dependencies of their own.
+for PKG in zod ws; do
+  DIR=$(node -p "require('path').dirname(require.resolve('$PKG/package.json', { paths: ['$AGENT'] }))")
+  cp -a "$DIR" "$OUT/node_modules/$PKG"
+done
 
 node "$OUT/dist/apps/pi-agent/src/main.js" --version >/dev/null
 tar -C "$(dirname "$OUT")" -czf "$OUT.tar.gz" "$(basename "$OUT")"

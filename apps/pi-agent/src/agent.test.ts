@@ -12,7 +12,7 @@ import { AgentConfigSchema, type AgentConfig } from './config';
 import type { Reading } from './protocol';
 import { KioskSimulator } from './sim/kiosks';
 import { FakeAgentApi } from './testing/fake-agent-api';
-import { freePortRange } from './testing/ports';
+import { freePortRange } from './sim/ports';
 import { memoryLogger } from './testing/silent-log';
 
 let cleanup: Array<() => Promise<void>> = [];

@@ -16,6 +16,8 @@
  *     The address is always explicit (directed broadcast or unicast); the limited broadcast is refused.
  *   sendMagicPackets([{ mac, address, port?, broadcast?, password? }], { repeat, intervalMs, bindAddress?, signal? })
  *     -> Promise<Array<{ sent, bytes, error? }>>: many kiosks at once over shared sockets, one outcome each.
+ *   new MagicPacketSender({ bindAddress? }).send(targets, { repeat, intervalMs, signal? }), .close()
+ *     the same, for a long-lived sender: sockets stay open and packets built between wakes.
  *
  * Subnets
  *   broadcastAddress(ip, cidrOrSubnet): string   10.1.2.17 + "24" | "10.1.2.0/24" | "255.255.255.0" -> 10.1.2.255
@@ -25,7 +27,7 @@ export { MacAddressError, formatMac, isValidMac, normalizeMac, parseMac } from '
 export type { MacAddressErrorCode } from './mac';
 export { MAGIC_PACKET_LENGTH, SecureOnPasswordError, magicPacket, parseSecureOnPassword } from './packet';
 export type { SecureOnPassword } from './packet';
-export { WakeSendError, sendMagicPacket, sendMagicPackets } from './send';
+export { MagicPacketSender, WakeSendError, sendMagicPacket, sendMagicPackets } from './send';
 export type {
   MagicPacketOutcome,
   MagicPacketTarget,

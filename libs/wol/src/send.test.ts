@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { intToIpv4 } from './subnet';
 import { magicPacket } from './packet';
-import { WakeSendError, sendMagicPacket, sendMagicPackets } from './send';
+import { MagicPacketSender, WakeSendError, sendMagicPacket, sendMagicPackets } from './send';
 
 interface Captured {
   data: Buffer;
@@ -140,5 +140,30 @@ describe('sendMagicPacket over loopback', () => {
     // Round 1 reaches every kiosk before round 2 starts.
     expect(Math.abs(receivers[0]!.packets[0]!.at - receivers[2]!.packets[0]!.at)).toBeLessThan(25);
     expect(receivers[0]!.packets[1]!.at - receivers[0]!.packets[0]!.at).toBeGreaterThanOrEqual(25);
+  });
+});
+
+describe('MagicPacketSender (long-lived, as in an agent)', () => {
+  it('sends from one socket across wakes, prepared ahead, and refuses after close', async () => {
+    const rx = await capture();
+    const sources = new Set<number>();
+    const listener = listeners.at(-1)!;
+    listener.on('message', (_data, info) => sources.add(info.port));
+    const sender = new MagicPacketSender();
+    const targets = [
+      { mac: '00:1a:2b:3c:4d:5e', address: '127.0.0.1', port: rx.port },
+      { mac: 'not-a-mac', address: '127.0.0.1', port: rx.port },
+    ];
+    await sender.prepare(targets);
+    const first = await sender.send(targets, { repeat: 1 });
+    const second = await sender.send(targets, { repeat: 2, intervalMs: 5 });
+    await rx.waitFor(3);
+    expect(first.map((o) => o.sent)).toEqual([1, 0]);
+    expect(first[1]!.error?.code).toBe('MAC_INVALID');
+    expect(second[0]).toEqual({ sent: 2, bytes: 102 });
+    expect(rx.packets.every((p) => p.data.equals(magicPacket('00:1a:2b:3c:4d:5e')))).toBe(true);
+    expect(sources.size).toBe(1);
+    sender.close();
+    await expect(sender.send(targets.slice(0, 1))).rejects.toMatchObject({ code: 'WOL_SEND_FAILED' });
   });
 });

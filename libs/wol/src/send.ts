@@ -68,38 +68,62 @@ export async function sendMagicPacket(mac: string, options: SendMagicPacketOptio
  * Wakes many kiosks at once: round 1 goes to every target back to back, then round
  * 2 after `intervalMs`, and so on. Sockets are shared (one per address family and
  * broadcast flag), so 200 kiosks leave in about a millisecond. One bad target
- * fails alone; the outcomes are in the order of `targets`.
+ * fails alone; the outcomes are in the order of `targets`. Opens its sockets and
+ * closes them again: a sender that wakes again and again keeps a `MagicPacketSender`.
  */
 export async function sendMagicPackets(
   targets: MagicPacketTarget[],
   options: SendOptions = {},
 ): Promise<MagicPacketOutcome[]> {
-  const { repeat = 3, intervalMs = 100 } = options;
-  if (!Number.isInteger(repeat) || repeat < 1) {
-    throw new WakeSendError('WOL_TARGET_INVALID', `repeat ${repeat} must be >= 1`);
-  }
-  const outcomes: MagicPacketOutcome[] = targets.map(() => ({ sent: 0, bytes: 0 }));
-  const ready: Array<{ index: number; packet: Buffer; address: string; port: number; socketKey: string }> = [];
-  for (const [index, target] of targets.entries()) {
-    try {
-      const { address, port = 9, broadcast = false } = target;
-      const family = checkTarget(address, port);
-      const packet = magicPacket(target.mac, { password: target.password });
-      outcomes[index]!.bytes = packet.length;
-      ready.push({ index, packet, address, port, socketKey: `${family}:${broadcast}` });
-    } catch (err) {
-      outcomes[index]!.error = toWakeError(err, target);
-    }
-  }
-
-  const sockets = new Map<string, dgram.Socket>();
+  const sender = new MagicPacketSender({ bindAddress: options.bindAddress });
   try {
+    return await sender.send(targets, options);
+  } finally {
+    sender.close();
+  }
+}
+
+/** Packets cached per sender; past this many distinct kiosks the cache starts over. */
+const MAX_CACHED_PACKETS = 10_000;
+
+/**
+ * A long-lived sender (an agent's): keeps its sockets open and its packets built
+ * between wakes, so a wake due at an instant spends its time on send() calls only,
+ * not on creating and binding sockets or parsing MACs.
+ */
+export class MagicPacketSender {
+  private readonly sockets = new Map<string, Promise<dgram.Socket>>();
+  private readonly packets = new Map<string, Buffer>();
+  private closed = false;
+
+  constructor(private readonly options: { bindAddress?: string } = {}) {}
+
+  async send(targets: MagicPacketTarget[], options: Omit<SendOptions, 'bindAddress'> = {}): Promise<MagicPacketOutcome[]> {
+    const { repeat = 3, intervalMs = 100 } = options;
+    if (!Number.isInteger(repeat) || repeat < 1) {
+      throw new WakeSendError('WOL_TARGET_INVALID', `repeat ${repeat} must be >= 1`);
+    }
+    if (this.closed) throw new WakeSendError('WOL_SEND_FAILED', 'the sender is closed');
+    const outcomes: MagicPacketOutcome[] = targets.map(() => ({ sent: 0, bytes: 0 }));
+    const ready: Array<{ index: number; packet: Buffer; address: string; port: number; socketKey: string }> = [];
+    for (const [index, target] of targets.entries()) {
+      try {
+        const { address, port = 9, broadcast = false } = target;
+        const family = checkTarget(address, port);
+        const packet = this.packetFor(target);
+        outcomes[index]!.bytes = packet.length;
+        ready.push({ index, packet, address, port, socketKey: `${family}:${broadcast}` });
+      } catch (err) {
+        outcomes[index]!.error = toWakeError(err, target);
+      }
+    }
+
+    const sockets = new Map<string, dgram.Socket>();
     for (const key of new Set(ready.map((r) => r.socketKey))) {
       try {
-        sockets.set(key, await openSocket(key, options.bindAddress));
+        sockets.set(key, await this.socket(key));
       } catch (err) {
-        for (const r of ready.filter((x) => x.socketKey === key))
-          outcomes[r.index]!.error = toWakeError(err, targets[r.index]!);
+        for (const r of ready.filter((x) => x.socketKey === key)) outcomes[r.index]!.error = toWakeError(err, targets[r.index]!);
       }
     }
     for (let round = 0; round < repeat; round++) {
@@ -122,10 +146,57 @@ export async function sendMagicPackets(
         }),
       );
     }
-  } finally {
-    for (const socket of sockets.values()) socket.close();
+    return outcomes;
   }
-  return outcomes;
+
+  /**
+   * Builds the targets' packets and opens their sockets ahead of a wake that is due
+   * later. Invalid targets are left for send() to report.
+   */
+  async prepare(targets: MagicPacketTarget[]): Promise<void> {
+    const keys = new Set<string>();
+    for (const target of targets) {
+      try {
+        const family = checkTarget(target.address, target.port ?? 9);
+        this.packetFor(target);
+        keys.add(`${family}:${target.broadcast ?? false}`);
+      } catch {
+        /* reported by send() */
+      }
+    }
+    await Promise.all([...keys].map((key) => this.socket(key).catch(() => undefined)));
+  }
+
+  /** Closes the sockets; sends still in progress fail with WOL_SEND_FAILED. */
+  close(): void {
+    this.closed = true;
+    for (const socket of this.sockets.values()) void socket.then((s) => s.close(), () => undefined);
+    this.sockets.clear();
+    this.packets.clear();
+  }
+
+  private packetFor(target: MagicPacketTarget): Buffer {
+    const pw = target.password;
+    const key = pw === undefined ? target.mac : `${target.mac}|${typeof pw === 'string' ? pw : Buffer.from(pw).toString('hex')}`;
+    let packet = this.packets.get(key);
+    if (!packet) {
+      packet = magicPacket(target.mac, { password: target.password });
+      if (this.packets.size >= MAX_CACHED_PACKETS) this.packets.clear();
+      this.packets.set(key, packet);
+    }
+    return packet;
+  }
+
+  private socket(key: string): Promise<dgram.Socket> {
+    let socket = this.sockets.get(key);
+    if (!socket) {
+      socket = openSocket(key, this.options.bindAddress);
+      this.sockets.set(key, socket);
+      // A socket that failed to open is not kept: the next wake tries again.
+      socket.catch(() => this.sockets.get(key) === socket && this.sockets.delete(key));
+    }
+    return socket;
+  }
 }
 
 function checkTarget(address: string, port: number): 4 | 6 {

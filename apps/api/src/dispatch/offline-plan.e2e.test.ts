@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KioskSimulator } from '../../../pi-agent/src/sim/kiosks';
-import { freePortRange } from '../../../pi-agent/src/testing/ports';
+import { freePortRange } from '../../../pi-agent/src/sim/ports';
 import { AgentProcess, startAgentProcess, until } from '../testing/agent-processes';
 import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
 import { LineCutProxy } from '../testing/line-cut-proxy';

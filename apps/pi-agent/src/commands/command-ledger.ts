@@ -76,6 +76,7 @@ export class FileCommandLedger extends MemoryCommandLedger {
   private flushScheduled = false;
   private recordsSinceRewrite = 0;
   private syncing = false;
+  private syncScheduled = false;
   private syncAgain = false;
 
   constructor(stateDir: string) {
@@ -99,7 +100,15 @@ export class FileCommandLedger extends MemoryCommandLedger {
       fs.closeSync(this.fd);
       this.fd = this.rewrite();
     }
-    this.syncSoon();
+    // Handing the fdatasync to libuv's thread pool costs tens of microseconds:
+    // started in the next turn of the event loop, after this turn's packets.
+    if (!this.syncScheduled) {
+      this.syncScheduled = true;
+      setImmediate(() => {
+        this.syncScheduled = false;
+        if (this.fd >= 0) this.syncSoon();
+      });
+    }
   }
 
   close(): void {

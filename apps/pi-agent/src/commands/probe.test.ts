@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentConfigSchema } from '../config';
 import type { ProbeReport } from '../protocol';
-import { freePortRange } from '../testing/ports';
+import { freePortRange } from '../sim/ports';
 import { memoryLogger } from '../testing/silent-log';
 import { ProbeMonitor, tcpProbe } from './probe';
 

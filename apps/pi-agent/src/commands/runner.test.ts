@@ -57,6 +57,22 @@ describe('CommandRunner', () => {
     });
   });
 
+  it('gets ready for a command due later when it is delivered, not for one due at once', async () => {
+    const prepared: string[] = [];
+    const runner = new CommandRunner({
+      execute: async (c) => c.targets.map((t) => ({ kioskId: t.kioskId, ok: true, error: null })),
+      report: () => {},
+      ledger: new MemoryCommandLedger(),
+      log: memoryLogger(),
+      timers: new InstantTimers(),
+      prepare: (c) => prepared.push(c.id),
+    });
+    runner.deliver([wake('cmd_later', 60_000), wake('cmd_now', -1_000)]);
+    expect(prepared).toEqual(['cmd_later']);
+    await vi.advanceTimersByTimeAsync(60_000);
+    await runner.idle();
+  });
+
   it('runs at once when dueAt has passed but expiresAt has not', async () => {
     const { runner, runs } = setup();
     runner.deliver([wake('cmd_late', -120_000, 60_000)]);

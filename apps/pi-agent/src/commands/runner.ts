@@ -33,6 +33,8 @@ export class CommandRunner extends EventEmitter {
       onStart?: (command: PowerCommand) => void;
       /** Defaults to the process's shared instance. */
       timers?: InstantTimers;
+      /** Called when a command is scheduled for later, to get ready for it (open sockets, build packets). */
+      prepare?: (command: PowerCommand) => void;
     },
   ) {
     super();
@@ -79,6 +81,7 @@ export class CommandRunner extends EventEmitter {
     const dueAt = Date.parse(command.dueAt);
     const cancelTimer = (this.deps.timers ?? instantTimers).at(dueAt, () => this.fire(command.id));
     this.scheduled.set(command.id, { command, expiresAt, cancelTimer });
+    if (dueAt > Date.now()) this.deps.prepare?.(command);
     if (dueAt > Date.now())
       this.deps.log.info('command scheduled', { commandId: command.id, type: command.type, dueAt: command.dueAt });
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentConfigSchema } from '../config';
 import { KioskSimulator } from '../sim/kiosks';
-import { freePortRange } from '../testing/ports';
+import { freePortRange } from '../sim/ports';
 import { memoryLogger } from '../testing/silent-log';
 import { FakeAgentApi } from '../testing/fake-agent-api';
 import { createShutdownKiosks, fillTemplate } from './shutdown';

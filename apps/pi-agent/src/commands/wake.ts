@@ -9,12 +9,15 @@
  *            > the target's `wolPort` > config `wake.port` (9)
  * SO_BROADCAST is set only when sending to the target's broadcast address.
  */
-import { sendMagicPackets, type MagicPacketTarget } from '@wakeward/wol';
+import { MagicPacketSender, type MagicPacketTarget } from '@wakeward/wol';
 import type { AgentConfig } from '../config';
 import type { Logger } from '../log';
 import type { KioskTarget, TargetOutcome } from '../protocol';
 
-export type WakeKiosks = (targets: KioskTarget[]) => Promise<TargetOutcome[]>;
+export type WakeKiosks = ((targets: KioskTarget[]) => Promise<TargetOutcome[]>) & {
+  prepare?: (targets: KioskTarget[]) => Promise<void>;
+  close?: () => void;
+};
 
 export function wakeDestination(
   target: KioskTarget,
@@ -27,21 +30,34 @@ export function wakeDestination(
   return undefined;
 }
 
-export function createWakeKiosks(config: AgentConfig['wake'], log: Logger): WakeKiosks {
-  return async (targets) => {
-    const outcomes: TargetOutcome[] = targets.map((t) => ({ kioskId: t.kioskId, ok: false, error: null }));
+export function createWakeKiosks(
+  config: AgentConfig['wake'],
+  log: Logger,
+): WakeKiosks & { prepare: (targets: KioskTarget[]) => Promise<void>; close: () => void } {
+  // One sender for the agent's life: at a due instant only send() calls are left
+  // to do (its sockets opened and the kiosks' packets built when the wake was scheduled).
+  const sender = new MagicPacketSender({ bindAddress: config.bindAddress });
+  /** The targets that can be sent to; the others get their error in `outcomes`. */
+  const sendableOf = (targets: KioskTarget[], outcomes?: TargetOutcome[]) => {
     const sendable: Array<{ index: number; packet: MagicPacketTarget }> = [];
     for (const [index, target] of targets.entries()) {
       const destination = wakeDestination(target, config);
-      if (!target.mac) outcomes[index]!.error = 'MAC_MISSING: the kiosk has no MAC address';
-      else if (!destination) outcomes[index]!.error = 'WAKE_ADDRESS_MISSING: no broadcast or ip for the kiosk';
+      let error: string | null = null;
+      if (!target.mac) error = 'MAC_MISSING: the kiosk has no MAC address';
+      else if (!destination) error = 'WAKE_ADDRESS_MISSING: no broadcast or ip for the kiosk';
       else sendable.push({ index, packet: { mac: target.mac, ...destination, password: config.password } });
+      if (error && outcomes) outcomes[index]!.error = error;
     }
+    return sendable;
+  };
+  const wake = async (targets: KioskTarget[]): Promise<TargetOutcome[]> => {
+    const outcomes: TargetOutcome[] = targets.map((t) => ({ kioskId: t.kioskId, ok: false, error: null }));
+    const sendable = sendableOf(targets, outcomes);
     // All kiosks of a command in one batch: round 1 leaves for every kiosk within
     // about a millisecond of dueAt, instead of queueing behind one socket per kiosk.
-    const sent = await sendMagicPackets(
+    const sent = await sender.send(
       sendable.map((s) => s.packet),
-      { repeat: config.repeat, intervalMs: config.intervalMs, bindAddress: config.bindAddress },
+      { repeat: config.repeat, intervalMs: config.intervalMs },
     );
     for (const [i, { index, packet }] of sendable.entries()) {
       const result = sent[i]!;
@@ -56,4 +72,9 @@ export function createWakeKiosks(config: AgentConfig['wake'], log: Logger): Wake
     }
     return outcomes;
   };
+  return Object.assign(wake, {
+    /** For a wake that is due later: sockets opened and packets built now, not at the instant. */
+    prepare: (targets: KioskTarget[]) => sender.prepare(sendableOf(targets).map((s) => s.packet)),
+    close: () => sender.close(),
+  });
 }

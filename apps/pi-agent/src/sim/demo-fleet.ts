@@ -15,7 +15,7 @@ import { loadEnrolment, saveEnrolment } from '../buffer/token-store';
 import { AgentApiClient } from '../client';
 import { loadConfig } from '../config';
 import { configureLogging, createLogger } from '../log';
-import { freePortRange } from '../testing/ports';
+import { freePortRange } from './ports';
 import { AGENT_VERSION } from '../version';
 import { KioskSimulator } from './kiosks';
 

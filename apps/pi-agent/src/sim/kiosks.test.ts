@@ -2,7 +2,7 @@ import dgram from 'node:dgram';
 import { magicPacket } from '@wakeward/wol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tcpProbe } from '../commands/probe';
-import { freePortRange } from '../testing/ports';
+import { freePortRange } from './ports';
 import { KioskSimulator } from './kiosks';
 
 let sim: KioskSimulator | undefined;
