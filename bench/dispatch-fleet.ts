@@ -151,8 +151,10 @@ async function serverRole() {
   let app: any;
   let url = '';
   if (config.role === 'worker') {
+    /* eslint-disable @typescript-eslint/no-require-imports */
     const { NestFactory } = require('@nestjs/core');
     const { AppModule } = require(join(DIST, 'app.module.js'));
+    /* eslint-enable @typescript-eslint/no-require-imports */
     app = await NestFactory.createApplicationContext(AppModule.forConfig(config), { logger: false });
   } else {
     app = await createApiApp(config, apiLogger(config.logLevel));
