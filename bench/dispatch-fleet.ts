@@ -601,12 +601,14 @@ async function main() {
     const marks: Array<{ name: string; at: number; cpu: Record<string, number>; polls: { answered: number; withCommands: number } }> = [];
     const mark = async (name: string) => marks.push({ name, at: mono(), cpu: cpuAt(), polls: (await server.call('stats')).polls });
     await mark('rule posted');
+    console.log(`waiting for the fan-out (from T-${(MAX_LEAD_MS / 1000).toFixed(0)} s) and the instant ...`);
     await sleep(Tmono - MAX_LEAD_MS - mono());
     await mark(`T-${(MAX_LEAD_MS / 1000).toFixed(0)} s`);
     await sleep(Tmono - 1000 - mono());
     await mark('T-1 s');
     await sleep(Tmono + 2000 - mono());
     await mark('T+2 s');
+    console.log(`T+2 s: ${(await kiosks.call('count')).kiosks} kiosks have a packet; waiting up to ${MISSED_AFTER_MS / 1000} s for the rest`);
 
     // ---- wait for every kiosk's first packet, at most 30 s
     for (;;) {
@@ -619,6 +621,7 @@ async function main() {
     const timingsOf = await Promise.all(dispatchers.map((w) => w.call('timings')));
     const timings = { plans: timingsOf.flatMap((t) => t.plans), transitions: timingsOf.flatMap((t) => t.transitions) };
 
+    console.log('collected; measuring the floor ...');
     // ---- the floor: one process, same packets, same sockets
     await sleep(3000); // let the results the agents report settle
     const floors: Array<Summary & { total: number; sendMs: number }> = [];
