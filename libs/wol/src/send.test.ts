@@ -166,4 +166,21 @@ describe('MagicPacketSender (long-lived, as in an agent)', () => {
     sender.close();
     await expect(sender.send(targets.slice(0, 1))).rejects.toMatchObject({ code: 'WOL_SEND_FAILED' });
   });
+
+  it('opens a new socket for the next wake after its socket failed', async () => {
+    const rx = await capture();
+    const sender = new MagicPacketSender();
+    const target = [{ mac: '00:1a:2b:3c:4d:5e', address: '127.0.0.1', port: rx.port }];
+    await sender.prepare(target);
+    // What a vanished bind address looks like from here: sends on the socket fail.
+    const sockets = (sender as unknown as { sockets: Map<string, Promise<dgram.Socket>> }).sockets;
+    (await [...sockets.values()][0]!).close();
+    const broken = await sender.send(target, { repeat: 1 });
+    expect(broken[0]!.error?.code).toBe('WOL_SEND_FAILED');
+    await new Promise((r) => setImmediate(r));
+    const next = await sender.send(target, { repeat: 1 });
+    expect(next[0]).toEqual({ sent: 1, bytes: 102 });
+    await rx.waitFor(1);
+    sender.close();
+  });
 });

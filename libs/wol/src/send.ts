@@ -119,6 +119,7 @@ export class MagicPacketSender {
     }
 
     const sockets = new Map<string, dgram.Socket>();
+    const failed = new Set<string>();
     for (const key of new Set(ready.map((r) => r.socketKey))) {
       try {
         sockets.set(key, await this.socket(key));
@@ -142,11 +143,25 @@ export class MagicPacketSender {
             outcome.sent++;
           } catch (err) {
             outcome.error = toWakeError(err, targets[r.index]!);
+            failed.add(r.socketKey);
           }
         }),
       );
     }
+    // A socket that failed (its bind address gone after a DHCP change, say) is not
+    // kept once this wake is done: the next wake opens a new one.
+    for (const key of failed) this.forget(key, sockets.get(key)!);
     return outcomes;
+  }
+
+  private forget(key: string, socket: dgram.Socket): void {
+    const cached = this.sockets.get(key);
+    if (!cached) return;
+    void cached.then((s) => {
+      if (s !== socket || this.sockets.get(key) !== cached) return;
+      this.sockets.delete(key);
+      closeQuietly(s);
+    }, () => undefined);
   }
 
   /**
@@ -170,7 +185,7 @@ export class MagicPacketSender {
   /** Closes the sockets; sends still in progress fail with WOL_SEND_FAILED. */
   close(): void {
     this.closed = true;
-    for (const socket of this.sockets.values()) void socket.then((s) => s.close(), () => undefined);
+    for (const socket of this.sockets.values()) void socket.then(closeQuietly, () => undefined);
     this.sockets.clear();
     this.packets.clear();
   }
@@ -196,6 +211,15 @@ export class MagicPacketSender {
       socket.catch(() => this.sockets.get(key) === socket && this.sockets.delete(key));
     }
     return socket;
+  }
+}
+
+/** Closes a socket that may already be closed (close() throws then). */
+function closeQuietly(socket: dgram.Socket): void {
+  try {
+    socket.close();
+  } catch {
+    /* already closed */
   }
 }
 
