@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { enrolAgent } from '../agent-protocol/agent-test-kit';
@@ -256,5 +257,25 @@ describe('dispatch', () => {
       expect(new Date(item.at).getTime()).toBeGreaterThan(Date.now());
     }
     expect(plan.headers.get('etag')).toBeTruthy();
+  });
+
+  it('a second site due at the same instant gets DISPATCH_LEAD_PER_SITE_MS more lead', async () => {
+    const annex = randomUUID();
+    await api.db.query(`INSERT INTO sites (id, hospital_id, name, time_zone, created_at, updated_at) VALUES (?, ?, 'A annex', 'Asia/Shanghai', ?, ?)`, [annex, ids.hospitalA, new Date(), new Date()]);
+    expect((await ops.post('/api/kiosks', kioskBody(annex, 9))).status).toBe(201);
+    // The Monday a week later, 90 min ahead: no job of either site exists for it yet.
+    const nextMonday = minutes(7 * 24 * 60);
+    const now = new Date(nextMonday.getTime() - 90 * 60_000);
+    // The annex is planned first, site A a millisecond later: site A comes second.
+    await planner.planSite(annex, now);
+    await planner.planSite(ids.siteA, new Date(now.getTime() + 1));
+    const delays = new Map(
+      (await queue.queue.getJobs(['delayed', 'waiting']))
+        .filter((j) => j.data.kind === 'transition' && (j.data as { at: string }).at === nextMonday.toISOString())
+        .map((j) => [(j.data as { siteId: string }).siteId, j.opts.delay]),
+    );
+    expect(delays.get(annex)).toBe(nextMonday.getTime() - 60_000 - now.getTime());
+    expect(delays.get(ids.siteA)).toBe(nextMonday.getTime() - 60_000 - 20 - (now.getTime() + 1));
+    expect(api.config.dispatch.leadPerSiteMs).toBe(20);
   });
 });
