@@ -81,9 +81,10 @@ export class CommandRunner extends EventEmitter {
     const dueAt = Date.parse(command.dueAt);
     const cancelTimer = (this.deps.timers ?? instantTimers).at(dueAt, () => this.fire(command.id));
     this.scheduled.set(command.id, { command, expiresAt, cancelTimer });
-    if (dueAt > Date.now()) this.deps.prepare?.(command);
-    if (dueAt > Date.now())
+    if (dueAt > Date.now()) {
+      this.deps.prepare?.(command);
       this.deps.log.info('command scheduled', { commandId: command.id, type: command.type, dueAt: command.dueAt });
+    }
   }
 
   private fire(id: string): void {
