@@ -277,5 +277,10 @@ describe('dispatch', () => {
     expect(delays.get(annex)).toBe(nextMonday.getTime() - 60_000 - now.getTime());
     expect(delays.get(ids.siteA)).toBe(nextMonday.getTime() - 60_000 - 20 - (now.getTime() + 1));
     expect(api.config.dispatch.leadPerSiteMs).toBe(20);
+    // A kiosk added to the annex replaces its job at that instant; the annex keeps its place.
+    expect((await ops.post('/api/kiosks', kioskBody(annex, 10))).status).toBe(201);
+    await planner.planSite(annex, new Date(now.getTime() + 2));
+    const order = await api.redis.zrange(`${api.config.redis.prefix}dispatch-instant:${nextMonday.getTime()}`, 0, -1);
+    expect(order).toEqual([`${annex}:wake`, `${ids.siteA}:wake`]);
   });
 });

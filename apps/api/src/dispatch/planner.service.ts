@@ -91,7 +91,11 @@ export class PlannerService {
       });
     }
     const current = new Set(jobs.map((j) => j.opts.jobId));
-    await this.leaveInstants(siteId, [...previous].filter((id) => !current.has(id)));
+    await this.leaveInstants(
+      siteId,
+      [...previous].filter((id) => !current.has(id)),
+      jobs.map((j) => j.data),
+    );
     const cancelled = await this.callBackStaleCommands(siteId, jobs.map((j) => j.data), now);
     let removed = 0;
     for (const jobId of previous) {
@@ -134,14 +138,21 @@ export class PlannerService {
     return transitions.map((_, i) => Number(replies[i * 3 + 1]?.[1] ?? 0));
   }
 
-  /** Takes the site out of the instants of jobs it no longer has. */
-  private async leaveInstants(siteId: string, goneJobIds: string[]): Promise<void> {
+  /**
+   * Takes the site out of the instants of jobs it no longer has (a job replaced by
+   * one for other kiosks at the same instant keeps the site's place).
+   */
+  private async leaveInstants(siteId: string, goneJobIds: string[], planned: TransitionJob[]): Promise<void> {
+    const kept = new Set(planned.map((t) => `${Date.parse(t.at)}:${t.action}`));
     const tx = this.redis.multi();
+    let left = 0;
     for (const jobId of goneJobIds) {
       const parsed = parseTransitionJobId(jobId);
-      if (parsed) tx.zrem(instantKey(parsed.atMs), `${siteId}:${parsed.action}`);
+      if (!parsed || kept.has(`${parsed.atMs}:${parsed.action}`)) continue;
+      tx.zrem(instantKey(parsed.atMs), `${siteId}:${parsed.action}`);
+      left++;
     }
-    if (goneJobIds.length) await tx.exec();
+    if (left) await tx.exec();
   }
 
   /**
