@@ -91,7 +91,7 @@ export class Agent {
       report: (commandId, result) => this.enqueue({ kind: 'result', commandId, result }),
       ledger: this.ledger,
       prepare: (command) => {
-        if (command.type === 'wake') void this.wake.prepare?.(command.targets);
+        if (command.type === 'wake') void this.wake.prepare(command.targets);
       },
       log: log.child({ part: 'runner' }),
     });
@@ -181,7 +181,7 @@ export class Agent {
     await Promise.allSettled([...this.loops, this.relay?.stop()]);
     await this.runner.idle();
     this.ledger.close();
-    this.wake.close?.();
+    this.wake.close();
     this.notifier.stop();
     this.readings.close();
     this.outbox.close();

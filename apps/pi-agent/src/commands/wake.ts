@@ -15,8 +15,9 @@ import type { Logger } from '../log';
 import type { KioskTarget, TargetOutcome } from '../protocol';
 
 export type WakeKiosks = ((targets: KioskTarget[]) => Promise<TargetOutcome[]>) & {
-  prepare?: (targets: KioskTarget[]) => Promise<void>;
-  close?: () => void;
+  /** For a wake that is due later: sockets opened and packets built now, not at the instant. */
+  prepare: (targets: KioskTarget[]) => Promise<void>;
+  close: () => void;
 };
 
 export function wakeDestination(
@@ -30,10 +31,7 @@ export function wakeDestination(
   return undefined;
 }
 
-export function createWakeKiosks(
-  config: AgentConfig['wake'],
-  log: Logger,
-): WakeKiosks & { prepare: (targets: KioskTarget[]) => Promise<void>; close: () => void } {
+export function createWakeKiosks(config: AgentConfig['wake'], log: Logger): WakeKiosks {
   // One sender for the agent's life: at a due instant only send() calls are left
   // to do (its sockets opened and the kiosks' packets built when the wake was scheduled).
   const sender = new MagicPacketSender({ bindAddress: config.bindAddress });
@@ -73,7 +71,6 @@ export function createWakeKiosks(
     return outcomes;
   };
   return Object.assign(wake, {
-    /** For a wake that is due later: sockets opened and packets built now, not at the instant. */
     prepare: (targets: KioskTarget[]) => sender.prepare(sendableOf(targets).map((s) => s.packet)),
     close: () => sender.close(),
   });
