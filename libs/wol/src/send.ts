@@ -108,11 +108,9 @@ export class MagicPacketSender {
     const ready: Array<{ index: number; packet: Buffer; address: string; port: number; socketKey: string }> = [];
     for (const [index, target] of targets.entries()) {
       try {
-        const { address, port = 9, broadcast = false } = target;
-        const family = checkTarget(address, port);
-        const packet = this.packetFor(target);
-        outcomes[index]!.bytes = packet.length;
-        ready.push({ index, packet, address, port, socketKey: `${family}:${broadcast}` });
+        const prepared = this.prepared(target);
+        outcomes[index]!.bytes = prepared.packet.length;
+        ready.push({ index, ...prepared });
       } catch (err) {
         outcomes[index]!.error = toWakeError(err, target);
       }
@@ -172,9 +170,7 @@ export class MagicPacketSender {
     const keys = new Set<string>();
     for (const target of targets) {
       try {
-        const family = checkTarget(target.address, target.port ?? 9);
-        this.packetFor(target);
-        keys.add(`${family}:${target.broadcast ?? false}`);
+        keys.add(this.prepared(target).socketKey);
       } catch {
         /* reported by send() */
       }
@@ -188,6 +184,13 @@ export class MagicPacketSender {
     for (const socket of this.sockets.values()) void socket.then(closeQuietly, () => undefined);
     this.sockets.clear();
     this.packets.clear();
+  }
+
+  /** The target checked, its packet (built once) and which socket sends it; throws for a bad target. */
+  private prepared(target: MagicPacketTarget): { packet: Buffer; address: string; port: number; socketKey: string } {
+    const { address, port = 9, broadcast = false } = target;
+    const family = checkTarget(address, port);
+    return { packet: this.packetFor(target), address, port, socketKey: `${family}:${broadcast}` };
   }
 
   private packetFor(target: MagicPacketTarget): Buffer {
