@@ -81,6 +81,22 @@ const mono = () => Number(process.hrtime.bigint()) / 1e6;
 
 // ---------------------------------------------------------------- IPC
 
+/** CPU-profiles this process for `ms` (node:inspector) and writes a .cpuprofile for DevTools. */
+async function profileSelf(ms: number, file: string): Promise<string> {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((ok, fail) => session.post(method, params, (err, res) => (err ? fail(err) : ok(res))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  await sleep(ms);
+  const { profile } = await post('Profiler.stop');
+  session.disconnect();
+  fs.writeFileSync(file, JSON.stringify(profile));
+  return file;
+}
+
 type Handler = (msg: any) => unknown;
 
 /** Child side: answers `{id, type, ...}` requests with `{id, result}` or `{id, error}`. */
@@ -204,6 +220,7 @@ async function serverRole() {
     url: () => url,
     stats: () => ({ waitingAgents: notifier.waitingAgents, polls: { ...polls }, plans: plans.length, rss: process.memoryUsage().rss }),
     timings: () => ({ plans, transitions }),
+    profile: (m: { ms: number; file: string }) => profileSelf(m.ms, m.file),
     stop: async () => {
       await app.close();
       setTimeout(() => process.exit(0), 10);
@@ -283,6 +300,7 @@ async function agentsRole() {
       setTimeout(fire, m.atWall - Date.now());
     },
     results: () => ({ fires, deliveries, baselines }),
+    profile: (m: { ms: number; file: string }) => profileSelf(m.ms, m.file),
   });
 }
 
@@ -497,6 +515,7 @@ async function main() {
   };
   process.on('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
+  let idleLine = '';
   try {
     // ---- database
     const t0 = Date.now();
@@ -559,6 +578,27 @@ async function main() {
       await sleep(500);
     }
     console.log(`agents: ${AGENTS} online with their long polls waiting ${((Date.now() - tStart) / 1000).toFixed(1)} s after start`);
+
+    // What the fleet costs while nothing happens: CPU per process over 10 s of heartbeats
+    // and long polls (BENCH_PROFILE_DIR=<dir>: CPU profiles of the API and one agent process too).
+    const idlePids = { api: server.proc.pid, agents1: agentProcs[0]!.proc.pid, kiosks: kiosks.proc.pid, mariadb: pidOf(['mariadbd', 'mysqld']), redis: pidOf(['redis-server']) };
+    const idleBefore = Object.fromEntries(Object.entries(idlePids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+    const idleMachine = machineBusySeconds();
+    const idleStart = mono();
+    const profileDir = process.env.BENCH_PROFILE_DIR;
+    if (profileDir) {
+      fs.mkdirSync(profileDir, { recursive: true });
+      const files = await Promise.all([
+        server.call('profile', { ms: 10_000, file: join(resolve(profileDir), 'api.cpuprofile') }),
+        agentProcs[0]!.call('profile', { ms: 10_000, file: join(resolve(profileDir), 'agents1.cpuprofile') }),
+      ]);
+      console.log(`profiles: ${files.join(', ')}`);
+    } else await sleep(10_000);
+    const idleS = (mono() - idleStart) / 1000;
+    idleLine = `idle fleet (${idleS.toFixed(1)} s, cores busy): ${Object.entries(idlePids)
+      .map(([k, pid]) => `${k} ${((cpuSeconds(pid) - idleBefore[k]!) / idleS).toFixed(2)}`)
+      .join(', ')}, machine ${((machineBusySeconds() - idleMachine) / idleS).toFixed(2)} (${AGENTS / AGENT_PROCESSES} agents per agent process)`;
+    console.log(idleLine);
 
     // ---- the instant, and the rule that makes everything wake at it
     const T = Math.ceil((Date.now() + MAX_LEAD_MS + PLAN_MARGIN_MS) / 60_000) * 60_000;
@@ -701,6 +741,7 @@ async function main() {
       `CPU s, rule..delivery (${secs(mLead.at - mRule.at)}): ${cpuLine(mRule, mLead)}`,
       `CPU s, delivery..T-1s (${secs(mPre.at - mLead.at)}): ${cpuLine(mLead, mPre)}`,
       `CPU s, T-1s..T+2s (3 s): ${cpuLine(mPre, mPost)}`,
+      idleLine,
       `bare setTimeout at the instant, one per agent process: ${baselines.map((b) => `+${b.toFixed(1)} ms`).join(', ')}`,
       `fire lateness (runner starts the command - instant): ${fmt(fire)}; per process: ${perProcessFire.map((s) => `p99 ${s.p99.toFixed(1)} ms`).join(', ')}`,
       `packet lateness (first valid magic packet at the kiosk - instant): ${fmt(packet)}`,

@@ -180,6 +180,7 @@ export class Agent {
     this.requestFlush();
     await Promise.allSettled([...this.loops, this.relay?.stop()]);
     await this.runner.idle();
+    this.client.close();
     this.ledger.close();
     this.wake.close();
     this.notifier.stop();

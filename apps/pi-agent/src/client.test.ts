@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AgentApiClient,
@@ -138,6 +140,99 @@ describe('AgentApiClient against a recording HTTP server', () => {
     expect(contacts).toEqual([false]);
     api = new FakeAgentApi();
     await api.start();
+  });
+});
+
+describe('AgentApiClient on keep-alive sockets', () => {
+  /** A bare server whose handler the test writes; counts the TCP connections it accepts. */
+  async function rawServer(handler: http.RequestListener) {
+    const server = http.createServer(handler);
+    let connections = 0;
+    server.on('connection', () => connections++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      connections: () => connections,
+      close: () => {
+        server.closeAllConnections();
+        return new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
+  }
+  const heartbeatOk = JSON.stringify({ serverTime: new Date().toISOString() });
+  const beat = { version: '0.1.0', uptimeS: 1, time: '', buffered: 0 };
+
+  it('sends one request after another over the same connection', async () => {
+    const server = await rawServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(heartbeatOk),
+    );
+    const client = new AgentApiClient({ baseUrl: server.url, token: 't' });
+    for (let i = 0; i < 5; i++) await client.heartbeat(beat);
+    expect(server.connections()).toBe(1);
+    client.close();
+    await server.close();
+  });
+
+  it('sends a request again, once, when the server had closed the kept-alive socket it went out on', async () => {
+    let requests = 0;
+    const server = await rawServer((req, res) => {
+      requests++;
+      // The second request arrives on the reused socket: drop it unanswered, as a
+      // server does whose keep-alive timeout ran out at that moment.
+      if (requests === 2) return void req.socket.destroy();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(heartbeatOk);
+    });
+    const contacts: boolean[] = [];
+    const client = new AgentApiClient({ baseUrl: server.url, token: 't', onContact: (ok) => contacts.push(ok) });
+    await client.heartbeat(beat);
+    await expect(client.heartbeat(beat)).resolves.toHaveProperty('serverTime');
+    expect(requests).toBe(3);
+    expect(contacts).toEqual([true, true]);
+    client.close();
+    await server.close();
+  });
+
+  it('gives up on an answer that does not come within the timeout, as unreachable', async () => {
+    const server = await rawServer(() => {
+      /* never answers */
+    });
+    const client = new AgentApiClient({ baseUrl: server.url, token: 't', requestTimeoutMs: 200 });
+    const started = Date.now();
+    const err = await client.heartbeat(beat).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiUnreachableError);
+    expect((err as Error).message).toBe('POST /heartbeat: ETIMEDOUT');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    client.close();
+    await server.close();
+  });
+
+  it('stops a long poll at once when its signal aborts, without calling it an outage', async () => {
+    const server = await rawServer(() => {
+      /* holds the poll */
+    });
+    const contacts: boolean[] = [];
+    const client = new AgentApiClient({ baseUrl: server.url, token: 't', onContact: (ok) => contacts.push(ok) });
+    const stop = new AbortController();
+    const poll = client.pollCommands(25, stop.signal).catch((e: unknown) => e);
+    setTimeout(() => stop.abort(), 50);
+    const err = await poll;
+    expect(err).not.toBeInstanceOf(ApiUnreachableError);
+    expect((err as Error).name).toBe('AbortError');
+    client.close();
+    await server.close();
+  });
+
+  it('calls an answer that is not JSON a protocol violation, and a non-JSON error page an HTTP_ code', async () => {
+    const server = await rawServer((req, res) => {
+      if (req.url?.endsWith('/heartbeat'))
+        return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html>');
+      res.writeHead(502, { 'content-type': 'text/html' }).end('<html>bad gateway</html>');
+    });
+    const client = new AgentApiClient({ baseUrl: server.url, token: 't' });
+    await expect(client.heartbeat(beat)).rejects.toBeInstanceOf(ProtocolViolationError);
+    await expect(client.sendReadings([])).rejects.toMatchObject({ status: 502, code: 'HTTP_502', transient: true });
+    client.close();
+    await server.close();
   });
 });
 

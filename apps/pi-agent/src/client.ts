@@ -5,6 +5,7 @@
  * the leased line is down, and callers back off and retry with `withBackoff`.
  */
 import { z } from 'zod';
+import { exchange, keepAliveAgents, type HttpAnswer } from './http-exchange';
 import {
   ApiErrorBodySchema,
   EnrollResponseSchema,
@@ -81,6 +82,7 @@ export interface PolledCommands {
 
 export class AgentApiClient {
   private readonly root: string;
+  private readonly sockets = keepAliveAgents();
   token: string | undefined;
 
   constructor(private readonly options: AgentApiClientOptions) {
@@ -88,14 +90,20 @@ export class AgentApiClient {
     this.token = options.token;
   }
 
+  /** Closes the kept-alive sockets (they never keep the process alive on their own). */
+  close(): void {
+    this.sockets.http.destroy();
+    this.sockets.https.destroy();
+  }
+
   async enroll(request: EnrollRequest): Promise<EnrollResponse> {
     const res = await this.request('POST', '/enroll', { body: request, auth: false });
-    return parse(EnrollResponseSchema, await res.json(), 'enroll');
+    return parse(EnrollResponseSchema, json(res, 'enroll'), 'enroll');
   }
 
   async heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse> {
     const res = await this.request('POST', '/heartbeat', { body: request });
-    return parse(HeartbeatResponseSchema, await res.json(), 'heartbeat');
+    return parse(HeartbeatResponseSchema, json(res, 'heartbeat'), 'heartbeat');
   }
 
   /** Long poll: resolves as soon as commands are pending, or empty after `waitS`. */
@@ -104,7 +112,7 @@ export class AgentApiClient {
       timeoutMs: waitS * 1000 + (this.options.requestTimeoutMs ?? 15_000),
       signal,
     });
-    const body = parse(z.looseObject({ commands: z.array(z.unknown()) }), await res.json(), 'commands');
+    const body = parse(z.looseObject({ commands: z.array(z.unknown()) }), json(res, 'commands'), 'commands');
     const commands: AgentCommand[] = [];
     const rejected: PolledCommands['rejected'] = [];
     for (const raw of body.commands) {
@@ -129,8 +137,8 @@ export class AgentApiClient {
     const headers: Record<string, string> = etag ? { 'if-none-match': etag } : {};
     const res = await this.request('GET', `/plan?hours=${hours}`, { headers, accept304: true });
     if (res.status === 304) return { notModified: true };
-    const plan = parse(PlanSchema, await res.json(), 'plan');
-    return { notModified: false, plan, etag: res.headers.get('etag') };
+    const plan = parse(PlanSchema, json(res, 'plan'), 'plan');
+    return { notModified: false, plan, etag: header(res, 'etag') ?? null };
   }
 
   async reportOfflineActions(actions: OfflineAction[]): Promise<void> {
@@ -139,7 +147,7 @@ export class AgentApiClient {
 
   async sendReadings(readings: Reading[]): Promise<{ ackSeq: number }> {
     const res = await this.request('POST', '/readings', { body: { readings } });
-    return parse(ReadingsAckSchema, await res.json(), 'readings');
+    return parse(ReadingsAckSchema, json(res, 'readings'), 'readings');
   }
 
   private async request(
@@ -153,7 +161,7 @@ export class AgentApiClient {
       signal?: AbortSignal;
       accept304?: boolean;
     } = {},
-  ): Promise<Response> {
+  ): Promise<HttpAnswer> {
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (opts.auth !== false) {
@@ -161,36 +169,46 @@ export class AgentApiClient {
         throw new AgentApiError(401, 'AGENT_NOT_ENROLLED', 'this agent has no token; run `enroll` first');
       headers.authorization = `Bearer ${this.token}`;
     }
-    const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.options.requestTimeoutMs ?? 15_000);
-    const signal = opts.signal ? AbortSignal.any([timeout, opts.signal]) : timeout;
-    let res: Response;
+    let res: HttpAnswer;
     try {
-      res = await fetch(this.root + path, {
+      res = await exchange(this.sockets, {
         method,
+        url: new URL(this.root + path),
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        signal,
+        timeoutMs: opts.timeoutMs ?? this.options.requestTimeoutMs ?? 15_000,
+        signal: opts.signal,
       });
     } catch (err) {
       this.options.onContact?.(false);
       if (opts.signal?.aborted) throw err;
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const detail = cause?.code ?? cause?.message ?? (err as Error).message;
+      const detail = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
       throw new ApiUnreachableError(`${method} ${path}: ${detail}`, { cause: err });
     }
     this.options.onContact?.(res.status < 500);
-    if (res.ok || (opts.accept304 && res.status === 304)) return res;
-    throw await toApiError(res, `${method} ${path}`);
+    if ((res.status >= 200 && res.status < 300) || (opts.accept304 && res.status === 304)) return res;
+    throw toApiError(res, `${method} ${path}`);
   }
 }
 
-async function toApiError(res: Response, what: string): Promise<AgentApiError> {
-  const retryAfter = res.headers.get('retry-after');
-  const retryAfterMs = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
-  let text = '';
+function header(res: HttpAnswer, name: string): string | undefined {
+  const value = res.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function json(res: HttpAnswer, what: string): unknown {
   try {
-    text = await res.text();
-    const body = ApiErrorBodySchema.safeParse(JSON.parse(text));
+    return JSON.parse(res.body);
+  } catch {
+    throw new ProtocolViolationError(`${what} response is not JSON: ${res.body.slice(0, 200)}`);
+  }
+}
+
+function toApiError(res: HttpAnswer, what: string): AgentApiError {
+  const retryAfter = header(res, 'retry-after');
+  const retryAfterMs = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) * 1000 : undefined;
+  try {
+    const body = ApiErrorBodySchema.safeParse(JSON.parse(res.body));
     if (body.success) return new AgentApiError(res.status, body.data.error.code, body.data.error.message, retryAfterMs);
   } catch {
     // Not JSON (a proxy's HTML error page): fall through with the status only.
@@ -198,7 +216,7 @@ async function toApiError(res: Response, what: string): Promise<AgentApiError> {
   return new AgentApiError(
     res.status,
     `HTTP_${res.status}`,
-    `${what} answered ${res.status} ${text.slice(0, 200)}`,
+    `${what} answered ${res.status} ${res.body.slice(0, 200)}`,
     retryAfterMs,
   );
 }
