@@ -80,6 +80,9 @@ export interface PolledCommands {
   rejected: Array<{ raw: unknown; problem: string }>;
 }
 
+/** Built once: zod compiles a schema on its first parse, which per call cost more than the request. */
+const PolledCommandsSchema = z.looseObject({ commands: z.array(z.unknown()) });
+
 export class AgentApiClient {
   private readonly root: string;
   private readonly sockets = keepAliveAgents();
@@ -112,7 +115,7 @@ export class AgentApiClient {
       timeoutMs: waitS * 1000 + (this.options.requestTimeoutMs ?? 15_000),
       signal,
     });
-    const body = parse(z.looseObject({ commands: z.array(z.unknown()) }), json(res, 'commands'), 'commands');
+    const body = parse(PolledCommandsSchema, json(res, 'commands'), 'commands');
     const commands: AgentCommand[] = [];
     const rejected: PolledCommands['rejected'] = [];
     for (const raw of body.commands) {
