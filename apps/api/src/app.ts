@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -30,6 +31,7 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
   app.use(express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' }));
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
+  keepAgentConnections(app.getHttpServer());
 
   const document = SwaggerModule.createDocument(
     app,
@@ -44,6 +46,18 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
 
   if (config.webDist && existsSync(join(config.webDist, 'index.html'))) serveConsole(app, config.webDist);
   return app;
+}
+
+/**
+ * Agents make a request every 25-30 s (long poll, heartbeat). Node closes an idle
+ * keep-alive connection after 5 s, so every heartbeat paid a new TCP (in the field,
+ * TLS) handshake on the Pi and here. 65 s outlasts both intervals and the usual 60 s
+ * of a load balancer in front; the header timeout must stay above it, or Node answers
+ * 408 on a connection that was merely idle.
+ */
+function keepAgentConnections(server: Server) {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 70_000;
 }
 
 /** The built console, with every non-API path falling back to index.html (client-side routes). */

@@ -54,7 +54,14 @@ describe('agent commands: long poll, redelivery, expiry, cancel, several API pro
     notifier = api.app.get(CommandNotifier);
     kiosks = [];
     for (const n of [1, 2, 3]) {
-      const extra = n === 3 ? { ip: '10.1.3.3', subnet: '10.1.3.0/24', shutdownMethod: { method: 'http', url: 'http://10.1.3.3:8080/off' } } : {};
+      const extra =
+        n === 3
+          ? {
+              ip: '10.1.3.3',
+              subnet: '10.1.3.0/24',
+              shutdownMethod: { method: 'http', url: 'http://10.1.3.3:8080/off' },
+            }
+          : {};
       const res = await ops.post('/api/kiosks', kioskBody(ids.siteA, n, extra));
       expect(res.status).toBe(201);
       kiosks.push(res.body);
@@ -74,7 +81,11 @@ describe('agent commands: long poll, redelivery, expiry, cancel, several API pro
     expect(res.status).toBe(200);
     expect(res.body.commands).toEqual([command]);
     expect(arrived - sent).toBeLessThan(100);
-    expect(command).toMatchObject({ id: expect.stringMatching(/^cmd_/), type: 'wake', targets: [{ kioskId: kiosks[0].id }] });
+    expect(command).toMatchObject({
+      id: expect.stringMatching(/^cmd_/),
+      type: 'wake',
+      targets: [{ kioskId: kiosks[0].id }],
+    });
 
     await client.post(`/commands/${command.id}/result`, result(kiosks[0].id));
     const idleStart = performance.now();
@@ -88,7 +99,10 @@ describe('agent commands: long poll, redelivery, expiry, cancel, several API pro
   it('a command is delivered on every poll until its result arrives; the result is stored once, resends are 204', async () => {
     const { agentId, client } = await enrolAgent(ops, ids.siteA, 'pi-redeliver');
     const command = await commands.enqueue(agentId, wake());
-    for (let i = 0; i < 3; i++) expect((await client.get('/commands?wait=0')).body.commands.map((c: { id: string }) => c.id)).toEqual([command.id]);
+    for (let i = 0; i < 3; i++)
+      expect((await client.get('/commands?wait=0')).body.commands.map((c: { id: string }) => c.id)).toEqual([
+        command.id,
+      ]);
 
     const report = result(kiosks[0].id);
     expect((await client.post(`/commands/${command.id}/result`, report)).status).toBe(204);
@@ -158,7 +172,9 @@ describe('agent commands: long poll, redelivery, expiry, cancel, several API pro
     await expect(commands.cancel(agentId, command.id)).rejects.toMatchObject({ code: 'COMMAND_NOT_PENDING' });
     await expect(commands.cancel(agentId, 'cmd_nope')).rejects.toMatchObject({ code: 'COMMAND_NOT_FOUND' });
 
-    expect((await client.post(`/commands/${cancel.id}/result`, { ...result(kiosks[0].id), targets: [] })).status).toBe(204);
+    expect((await client.post(`/commands/${cancel.id}/result`, { ...result(kiosks[0].id), targets: [] })).status).toBe(
+      204,
+    );
     expect((await client.get('/commands?wait=0')).body.commands).toEqual([]);
     const [row] = await api.db.query('SELECT cancelled_at FROM agent_commands WHERE id = ?', [command.id]);
     expect(row.cancelled_at).toBeInstanceOf(Date);
@@ -174,6 +190,24 @@ describe('agent commands: long poll, redelivery, expiry, cancel, several API pro
     abort.abort();
     await poll;
     await vi.waitFor(() => expect(notifier.waitingAgents).toBe(0), { timeout: 2000, interval: 10 });
+  });
+
+  it("keeps an agent's connection open between requests 30 s apart (Node's default closes it after 5 s)", async () => {
+    const { default: http } = await import('node:http');
+    const keepAlive = new http.Agent({ keepAlive: true });
+    const get = () =>
+      new Promise<boolean>((resolve, reject) => {
+        const req = http.get(`${api.url}/healthz`, { agent: keepAlive }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(req.reusedSocket));
+        });
+        req.on('error', reject);
+      });
+    expect(await get()).toBe(false);
+    await new Promise((r) => setTimeout(r, 5_500));
+    expect(await get()).toBe(true);
+    expect(api.app.getHttpServer().keepAliveTimeout).toBeGreaterThanOrEqual(30_000);
+    keepAlive.destroy();
   });
 
   it('wait is validated: at most 30 whole seconds', async () => {
@@ -227,7 +261,11 @@ describe('agent commands: long poll, redelivery, expiry, cancel, several API pro
       await ops.post(`/api/agents/${revoked.agentId}/revoke`);
 
       const dueAt = new Date(Date.now() + 60_000).toISOString();
-      const res = await ops.post(`/api/sites/${ids.siteA}/commands`, { type: 'wake', kioskIds: [kiosks[0].id, kiosks[2].id], dueAt });
+      const res = await ops.post(`/api/sites/${ids.siteA}/commands`, {
+        type: 'wake',
+        kioskIds: [kiosks[0].id, kiosks[2].id],
+        dueAt,
+      });
       expect(res.status).toBe(201);
       const byAgent = Object.fromEntries(res.body.commands.map((c: { agentId: string }) => [c.agentId, c]));
       expect(byAgent[vlan2.agentId].kioskIds).toEqual([kiosks[0].id]);
@@ -243,26 +281,52 @@ describe('agent commands: long poll, redelivery, expiry, cancel, several API pro
         dueAt,
         expiresAt: new Date(Date.parse(dueAt) + 5 * 60_000).toISOString(),
         targets: [
-          expect.objectContaining({ kioskId: kiosks[0].id, mac: '00:1a:2b:3c:4d:01', ip: '10.1.2.1', broadcast: '10.1.2.255' }),
-          expect.objectContaining({ kioskId: kiosks[2].id, ip: '10.1.3.3', broadcast: '10.1.3.255', shutdown: { method: 'http', url: 'http://10.1.3.3:8080/off' } }),
+          expect.objectContaining({
+            kioskId: kiosks[0].id,
+            mac: '00:1a:2b:3c:4d:01',
+            ip: '10.1.2.1',
+            broadcast: '10.1.2.255',
+          }),
+          expect.objectContaining({
+            kioskId: kiosks[2].id,
+            ip: '10.1.3.3',
+            broadcast: '10.1.3.255',
+            shutdown: { method: 'http', url: 'http://10.1.3.3:8080/off' },
+          }),
         ],
       });
       expect((await other.client.get('/commands?wait=0')).body.commands).toEqual([]);
-      const audit = await api.db.query(`SELECT entity_id, actor_name FROM audit_entries WHERE entity_type = 'agent_command' AND action = 'create'`);
-      expect(audit.map((a: { entity_id: string }) => a.entity_id).sort()).toEqual(res.body.commands.map((c: { id: string }) => c.id).sort());
+      const audit = await api.db.query(
+        `SELECT entity_id, actor_name FROM audit_entries WHERE entity_type = 'agent_command' AND action = 'create'`,
+      );
+      expect(audit.map((a: { entity_id: string }) => a.entity_id).sort()).toEqual(
+        res.body.commands.map((c: { id: string }) => c.id).sort(),
+      );
     });
 
     it.each([
       ['unknown command type', { type: 'reboot' }, 'type', 'VALIDATION_FAILED'],
       ['a kiosk of another site', { kioskIds: ['other'] }, 'kioskIds.0', 'COMMAND_KIOSK_INVALID'],
       ['a kiosk id that is no UUID', { kioskIds: ['nope'] }, 'kioskIds.0', 'VALIDATION_FAILED'],
-      ['expiresAt before dueAt', { dueAt: new Date(Date.now() + 60_000).toISOString(), expiresAt: new Date().toISOString() }, 'expiresAt', 'VALIDATION_FAILED'],
-      ['a shutdown for a kiosk without shutdown method', { type: 'shutdown' }, 'kioskIds.0', 'KIOSK_SHUTDOWN_METHOD_MISSING'],
+      [
+        'expiresAt before dueAt',
+        { dueAt: new Date(Date.now() + 60_000).toISOString(), expiresAt: new Date().toISOString() },
+        'expiresAt',
+        'VALIDATION_FAILED',
+      ],
+      [
+        'a shutdown for a kiosk without shutdown method',
+        { type: 'shutdown' },
+        'kioskIds.0',
+        'KIOSK_SHUTDOWN_METHOD_MISSING',
+      ],
       ['a kiosk with a malformed MAC', { kioskIds: ['badmac'] }, 'kioskIds.0', 'KIOSK_MAC_INVALID'],
       ['an unknown field', { colour: 'blue' }, undefined, 'VALIDATION_FAILED'],
     ])('%s is a 400 naming the field, and nothing is sent', async (_, patch, field, code) => {
       const body: Record<string, unknown> = { type: 'wake', kioskIds: [kiosks[0].id], ...patch };
-      body.kioskIds = (body.kioskIds as string[]).map((id) => (id === 'other' ? otherKiosk : id === 'badmac' ? badMac : id));
+      body.kioskIds = (body.kioskIds as string[]).map((id) =>
+        id === 'other' ? otherKiosk : id === 'badmac' ? badMac : id,
+      );
       const before = await pendingCount();
       const res = await ops.post(`/api/sites/${ids.siteA}/commands`, body);
       expect(res.status).toBe(400);
