@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { intToIpv4 } from './subnet';
 import { magicPacket } from './packet';
 import { MagicPacketSender, WakeSendError, sendMagicPacket, sendMagicPackets } from './send';
@@ -140,6 +140,34 @@ describe('sendMagicPacket over loopback', () => {
     // Round 1 reaches every kiosk before round 2 starts.
     expect(Math.abs(receivers[0]!.packets[0]!.at - receivers[2]!.packets[0]!.at)).toBeLessThan(25);
     expect(receivers[0]!.packets[1]!.at - receivers[0]!.packets[0]!.at).toBeGreaterThanOrEqual(25);
+  });
+  it('lets the first packets of a large batch leave before the whole batch is issued', async () => {
+    const kiosk = await capture();
+    const events: string[] = [];
+    const send = dgram.Socket.prototype.send;
+    const spy = vi.spyOn(dgram.Socket.prototype, 'send').mockImplementation(function (this: dgram.Socket, ...args: unknown[]) {
+      events.push('issued');
+      const result = (send as (...a: unknown[]) => void).apply(this, args);
+      // dgram puts the packet on the socket in a next-tick callback; the queue is first
+      // in, first out, so this runs right after the first packet has left.
+      if (events.length === 1) process.nextTick(() => events.push('first packet left'));
+      return result;
+    });
+    try {
+      const targets = Array.from({ length: 1000 }, (_, i) => ({
+        mac: `02:00:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+        address: '127.0.0.1',
+        port: kiosk.port,
+      }));
+      const outcomes = await sendMagicPackets(targets, { repeat: 1 });
+      expect(outcomes.every((o) => o.sent === 1 && !o.error)).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(events.filter((e) => e === 'issued')).toHaveLength(1000);
+    // Issued all at once, the first packet would leave after the 1,000th send() call.
+    expect(events.indexOf('first packet left')).toBeGreaterThan(0);
+    expect(events.indexOf('first packet left')).toBeLessThan(200);
   });
 });
 
