@@ -16,12 +16,14 @@
  *   - 5,000 real `Agent`s from apps/pi-agent (long poll, heartbeat, plan, readings,
  *     CommandRunner, wake via @wakeward/wol), pi-1 of every site in one child
  *     process and pi-2 in another (2 cores); state dirs on tmpfs;
- *   - the kiosks: one receiver process with one UDP socket per site on 127.0.0.1
- *     (25,000 sockets would not fit next to 5,000 HTTP connections under
- *     ulimit -n); a kiosk's packets go to its site's port and the packet's bytes
- *     (a complete, valid magic packet for a known MAC of that site) say which
- *     kiosk it is for. The first valid packet per kiosk is stamped with the
- *     shared monotonic clock, converted to wall-clock time once.
+ *   - the kiosks: one receiver process (bench/lib/kiosk-receiver.py, python3) with
+ *     one UDP socket per site on 127.0.0.1 (25,000 sockets would not fit next to
+ *     5,000 HTTP connections under ulimit -n); a kiosk's packets go to its site's
+ *     port and the packet's bytes (a complete, valid magic packet for a known MAC of
+ *     that site) say which kiosk it is for. The kernel stamps each packet as it
+ *     arrives (SO_TIMESTAMPNS); the receiver reads them only when asked, after the
+ *     instant, so it takes no CPU from the senders while they send. Stamps are
+ *     converted to the shared monotonic clock, and that to wall-clock time once.
  * Then a rule is created through the console API (POST /api/rules as ops) that
  * switches every kiosk on at the next whole minute at least the largest lead + 20 s ahead; the
  * real re-plan, BullMQ delayed jobs, transition fan-out, long poll and agent
@@ -31,27 +33,28 @@
  * packet lateness (first valid magic packet at each kiosk - planned instant), p50 /
  * p99 / max; missed kiosks (no packet within 30 s); the floor, measured in the same
  * run: one process putting 25,000 kiosks' magic packets (same repeat and interval)
- * on the same loopback sockets with sendMagicPackets, three times, before the agents
+ * on the same loopback sockets with a prepared MagicPacketSender (as an agent's), three times, before the agents
  * start (the target's floor), once more with every kiosk twice (both agents' copies)
  * and again after the instant with the idle fleet running; the API's own stage
  * timings; CPU per process with the fleet idle and around the instant.
  *
- * Priorities (BENCH_NICE=0 turns this off): the receiver runs at nice -10 and the
- * agent processes at -5. In the field they are separate machines; here they would
- * otherwise wait for a core behind the API, the workers and MariaDB, and the figures
- * would show this machine's scheduler rather than the pipeline.
+ * Priorities (BENCH_NICE=0 turns this off): the agent processes run at nice -5. In
+ * the field they are separate machines; here they would otherwise wait for a core
+ * behind the API, the workers and MariaDB, and the figures would show this
+ * machine's scheduler rather than the pipeline.
  *
  * Network safety: every address is 127.0.0.1. Kiosks have no IP or subnet in the
  * database, agents send every magic packet and probe to 127.0.0.1 (wake.address,
  * probe.address), the receiver binds 127.0.0.1 only.
  */
-import { ChildProcess, execSync, fork } from 'node:child_process';
+import { ChildProcess, execSync, fork, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import { sendMagicPackets } from '@wakeward/wol';
+import readline from 'node:readline';
+import { MagicPacketSender } from '@wakeward/wol';
 import { Agent } from '../apps/pi-agent/src/agent';
 import { FileCommandLedger } from '../apps/pi-agent/src/commands/command-ledger';
 import { AgentConfigSchema } from '../apps/pi-agent/src/config';
@@ -130,10 +133,12 @@ class Child {
   constructor(
     readonly name: string,
     readonly proc: ChildProcess,
+    messages: EventEmitter = proc,
+    private readonly send: (msg: object) => unknown = (msg) => proc.send(msg),
   ) {
     let ready!: () => void;
     this.ready = new Promise((r) => (ready = r));
-    proc.on('message', (m: { id?: number; result?: unknown; error?: string; ready?: boolean }) => {
+    messages.on('message', (m: { id?: number; result?: unknown; error?: string; ready?: boolean }) => {
       if (m.ready) return ready();
       const p = this.pending.get(m.id!);
       if (!p) return;
@@ -151,7 +156,7 @@ class Child {
     const id = ++this.seq;
     return new Promise<T>((resolveCall, reject) => {
       this.pending.set(id, { resolve: resolveCall, reject });
-      this.proc.send({ id, type, ...args });
+      this.send({ id, type, ...args });
     });
   }
 }
@@ -340,94 +345,42 @@ async function agentsRole() {
 
 // ---------------------------------------------------------------- the kiosks (receiver) process
 
-async function kiosksRole() {
-  let sockets: dgram.Socket[] = [];
-  let first = new Float64Array(0);
-  let siteOfKiosk = new Int32Array(0);
-  const macIndex = new Map<number, number>();
-  let packets = 0;
-  let invalid = 0;
-
-  const onPacket = (site: number, data: Buffer) => {
-    const at = mono();
-    packets++;
-    // A whole magic packet: 6 x 0xFF, then one MAC 16 times.
-    if (data.length !== 102 || data.readUIntBE(0, 6) !== 0xffffffffffff) return void invalid++;
-    const mac = data.readUIntBE(6, 6);
-    for (let r = 1; r < 16; r++) if (data.readUIntBE(6 + 6 * r, 6) !== mac) return void invalid++;
-    const kiosk = macIndex.get(mac);
-    if (kiosk === undefined || siteOfKiosk[kiosk] !== site) return void invalid++;
-    if (first[kiosk] === 0) first[kiosk] = at;
-  };
-
-  const bindAll = async (base: number, sites: number): Promise<boolean> => {
-    const opened: dgram.Socket[] = [];
-    try {
-      for (let s = 0; s < sites; s++) {
-        const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 1 << 20 });
-        opened.push(socket);
-        await new Promise<void>((ok, fail) => {
-          socket.once('error', fail);
-          socket.bind(base + s, LOOPBACK, () => {
-            socket.off('error', fail);
-            ok();
-          });
-        });
-        socket.on('message', (data) => onPacket(s, data));
-      }
-      sockets = opened;
-      return true;
-    } catch {
-      for (const socket of opened) socket.close();
-      return false;
-    }
-  };
-
-  serve({
-    start: async (m: { macs: string[]; kiosksPerSite: number }) => {
-      first = new Float64Array(m.macs.length);
-      siteOfKiosk = new Int32Array(m.macs.length);
-      m.macs.forEach((mac, i) => {
-        macIndex.set(parseInt(mac.replace(/:/g, ''), 16), i);
-        siteOfKiosk[i] = Math.floor(i / m.kiosksPerSite);
-      });
-      const sites = Math.ceil(m.macs.length / m.kiosksPerSite);
-      for (let attempt = 0; attempt < 20; attempt++) {
-        const base = 20_000 + Math.floor(Math.random() * (60_000 - 20_000 - sites));
-        if (await bindAll(base, sites)) return { basePort: base, sockets: sockets.length };
-      }
-      throw new Error('no free range of UDP ports on 127.0.0.1');
-    },
-    count: () => ({ kiosks: first.reduce((n, v) => n + (v ? 1 : 0), 0), packets, invalid }),
-    /** The first arrivals since the last collect (0 = none), then start over. */
-    collect: () => {
-      const result = { first: Array.from(first), packets, invalid };
-      first = new Float64Array(first.length);
-      packets = 0;
-      invalid = 0;
-      return result;
-    },
-  });
+/**
+ * The kiosks: bench/lib/kiosk-receiver.py, stamping each packet with the kernel's
+ * arrival time (SO_TIMESTAMPNS) and reading nothing during the instant; see there
+ * why. Same call() as the Node children, over JSON lines on stdin/stdout.
+ */
+function spawnReceiver(): Child {
+  const proc = spawn('python3', [join(__dirname, 'lib/kiosk-receiver.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: proc.stdout! });
+  const messages = new EventEmitter();
+  lines.on('line', (line) => messages.emit('message', JSON.parse(line)));
+  const child = new Child('kiosks', proc, messages, (msg) => proc.stdin!.write(JSON.stringify(msg) + '\n'));
+  return child;
 }
 
 // ---------------------------------------------------------------- the floor (one sender process)
 
 async function floorRole() {
+  const sender = new MagicPacketSender();
   let targets: Array<{ mac: string; address: string; port: number }> = [];
   serve({
     /** `copies` 2: every kiosk's packets twice over, as the fleet's two agents per site send them. */
-    targets: (m: { macs: string[]; basePort: number; kiosksPerSite: number; copies: number }) => {
+    targets: async (m: { macs: string[]; basePort: number; kiosksPerSite: number; copies: number }) => {
       const once = m.macs.map((mac, i) => ({
         mac,
         address: LOOPBACK,
         port: m.basePort + Math.floor(i / m.kiosksPerSite),
       }));
       targets = Array.from({ length: m.copies }, () => once).flat();
+      // Prepared like an agent's wake (socket open, packets built), so that the floor
+      // is the sending alone.
+      await sender.prepare(targets);
       return targets.length;
     },
     send: async () => {
       const start = mono();
-      const outcomes = await sendMagicPackets(targets, { repeat: REPEAT, intervalMs: INTERVAL_MS });
+      const outcomes = await sender.send(targets, { repeat: REPEAT, intervalMs: INTERVAL_MS });
       return { start, end: mono(), errors: outcomes.filter((o) => o.error).length };
     },
   });
@@ -574,7 +527,7 @@ async function main() {
     );
 
     // ---- kiosks, API, floor sender, agents
-    const kiosks = spawnRole('kiosks');
+    const kiosks = spawnReceiver();
     children.push(kiosks);
     await kiosks.ready;
     const { basePort } = await kiosks.call('start', { macs: seed.macs, kiosksPerSite: KIOSKS_PER_SITE });
@@ -595,19 +548,6 @@ async function main() {
     console.log(
       `API ${apiUrl}; kiosk receiver: ${SITES} UDP sockets on ${LOOPBACK}:${basePort}-${basePort + SITES - 1}`,
     );
-    if (NICE) {
-      // The kiosks and the Pis are machines of their own in the field; here they share
-      // 2 cores with the API, the workers and the databases. Raised priority keeps the
-      // server side from delaying what stands for separate hardware: the receiver (the
-      // instrument) above the agents, the agents above everything else.
-      try {
-        os.setPriority(kiosks.proc.pid!, -10);
-      } catch (err) {
-        console.warn(
-          `could not raise the receiver's priority (${(err as Error).message}); figures will include its waits for CPU`,
-        );
-      }
-    }
 
     /** The floor: one process, the same sockets, `copies` packets per kiosk and round; FLOOR_RUNS runs. */
     const measureFloor = async (copies: number) => {
@@ -654,10 +594,12 @@ async function main() {
       children.push(c);
       agentProcs.push(c);
       if (NICE) {
+        // The Pis are machines of their own in the field; here they share 2 cores with
+        // the API, the workers and the databases, and would wait behind them for one.
         try {
           os.setPriority(c.proc.pid!, -5);
-        } catch {
-          /* warned for the receiver already */
+        } catch (err) {
+          if (p === 0) console.warn(`could not raise the agents' priority (${(err as Error).message})`);
         }
       }
     }
@@ -883,7 +825,7 @@ async function main() {
     ];
     const lines = [
       `fleet: ${KIOSKS} kiosks in ${SITES} sites, ${AGENTS} agents (2 per site in ${AGENT_PROCESSES} processes, pi-1s and pi-2s apart), all due at one instant; Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ulimit -n ${limit}`,
-      `priorities: ${NICE ? 'receiver nice -10, agents nice -5, API/workers/databases 0' : 'all equal (BENCH_NICE=0)'}`,
+      `priorities: ${NICE ? 'agents nice -5, API/workers/databases/receiver 0' : 'all equal (BENCH_NICE=0)'}`,
       `config: ${WORKERS > 0 ? `API (ROLE=api) + ${WORKERS} dispatch workers (ROLE=worker)` : 'API + worker in one process (ROLE=all)'}, DISPATCH_LEAD_S=${LEAD_S}, DISPATCH_LEAD_PER_SITE_MS=${LEAD_PER_SITE_MS}, wake repeat ${REPEAT} x ${INTERVAL_MS} ms, long poll 25 s, heartbeat 30 s; kiosks: ${SITES} UDP sockets on 127.0.0.1 (one per site, MAC in the packet says which kiosk)`,
       `plan after the rule edit: ${plansAfter.length} site plans, ${plansAfter.reduce((n, p) => n + p.jobs, 0)} transition jobs, done ${secs(Math.max(...plansAfter.map((p) => p.end)) - rulePostedMono)} after the POST`,
       `transition jobs at the instant: ${wakeJobs.length} (${wakeJobs.filter((t) => t.error).length} failed, ${otherJobs} other), first started ${rel(Math.min(...wakeJobs.map((t) => t.start)))}, last finished ${rel(Math.max(...wakeJobs.map((t) => t.end)))} (fan-out ${secs(Math.max(...wakeJobs.map((t) => t.end)) - Math.min(...wakeJobs.map((t) => t.start)))}); per job ${fmt(jobDur)}; ${sentKiosks} kiosks sent`,
@@ -898,7 +840,7 @@ async function main() {
       `packet lateness (first valid magic packet at the kiosk - instant): ${fmt(packet)}`,
       `packets at the kiosks: ${fleet.packets} (${fleet.invalid} invalid) for ${KIOSKS} kiosks x ${AGENTS_PER_SITE} agents x ${REPEAT}`,
       `missed (no packet within ${MISSED_AFTER_MS / 1000} s): ${missed}`,
-      `floor (one process, sendMagicPackets, repeat ${REPEAT} x ${INTERVAL_MS} ms, same sockets; the last kiosk's first packet at the receiver), before the agents start:`,
+      `floor (one process, sendMagicPackets, repeat ${REPEAT} x ${INTERVAL_MS} ms, same sockets; the last kiosk's first packet, kernel-stamped), before the agents start:`,
       `  the same number of packets as the fleet (${AGENTS_PER_SITE * KIOSKS} targets: every kiosk twice, as its site's two agents send): ${floorText(quietFloor2)}`,
       `  one copy per kiosk (${KIOSKS} targets): ${floorText(quietFloor)}`,
       `  one copy per kiosk after the instant, with the fleet running and reporting: ${floorText(busyFloor)}`,
@@ -1028,16 +970,7 @@ async function seedFleet(
 }
 
 const role = process.argv[2];
-const run =
-  role === 'server'
-    ? serverRole
-    : role === 'agents'
-      ? agentsRole
-      : role === 'kiosks'
-        ? kiosksRole
-        : role === 'floor'
-          ? floorRole
-          : main;
+const run = role === 'server' ? serverRole : role === 'agents' ? agentsRole : role === 'floor' ? floorRole : main;
 run().catch((err) => {
   console.error(`${role ?? 'main'}: ${(err as Error).stack ?? err}`);
   process.exit(1);
