@@ -122,7 +122,7 @@ describe('sendMagicPacket over loopback', () => {
         { mac: macs[2]!, address: '127.0.0.1', port: receivers[2]!.port, broadcast: true, password: '1.2.3.4' },
         { mac: macs[1]!, address: 'not-an-ip' },
       ],
-      { repeat: 2, intervalMs: 30 },
+      { repeat: 2, intervalMs: 100 },
     );
     expect(outcomes.map((o) => [o.sent, o.error?.code])).toEqual([
       [2, undefined],
@@ -137,9 +137,10 @@ describe('sendMagicPacket over loopback', () => {
       true,
     );
     expect(receivers[1]!.packets).toHaveLength(0);
-    // Round 1 reaches every kiosk before round 2 starts.
+    // Round 1 reaches every kiosk before round 2 starts. Times are when the receiving
+    // loop read the packets, which can be a few ms late: hence the margins.
     expect(Math.abs(receivers[0]!.packets[0]!.at - receivers[2]!.packets[0]!.at)).toBeLessThan(25);
-    expect(receivers[0]!.packets[1]!.at - receivers[0]!.packets[0]!.at).toBeGreaterThanOrEqual(25);
+    expect(receivers[0]!.packets[1]!.at - receivers[0]!.packets[0]!.at).toBeGreaterThanOrEqual(60);
   });
   it('lets the first packets of a large batch leave before the whole batch is issued', async () => {
     const kiosk = await capture();
