@@ -52,13 +52,13 @@ function attempt(
       agent: secure ? agents.https : agents.http,
     });
     let settled = false;
-    const finish = (err: Error | undefined, answer?: HttpAnswer) => {
+    /** Runs `settle` once, after the timer and the abort listener are gone. */
+    const finish = (settle: () => void) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       ex.signal?.removeEventListener('abort', onAbort);
-      if (err) reject(err);
-      else resolve(answer!);
+      settle();
     };
     const timer = setTimeout(
       () => req.destroy(Object.assign(new Error(`no answer within ${ex.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
@@ -69,27 +69,22 @@ function attempt(
     req.on('error', (err: NodeJS.ErrnoException) => {
       // A kept-alive socket the server closed just as we reused it: the request never
       // reached the API (Node's documented case for `reusedSocket`), so send it once more.
-      if (mayRetry && req.reusedSocket && err.code === 'ECONNRESET' && !settled) {
-        settled = true;
-        clearTimeout(timer);
-        ex.signal?.removeEventListener('abort', onAbort);
-        return void attempt(agents, ex, false).then(resolve, reject);
-      }
-      finish(err);
+      if (mayRetry && req.reusedSocket && err.code === 'ECONNRESET')
+        return finish(() => void attempt(agents, ex, false).then(resolve, reject));
+      finish(() => reject(err));
     });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () =>
-        finish(undefined, {
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-        }),
+        finish(() =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+        ),
       );
-      res.on('error', (err) => finish(err));
+      res.on('error', (err) => finish(() => reject(err)));
       res.on('close', () => {
-        if (!res.complete) finish(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' }));
+        if (!res.complete)
+          finish(() => reject(Object.assign(new Error('the answer was cut off'), { code: 'ECONNRESET' })));
       });
     });
     req.end(payload);
