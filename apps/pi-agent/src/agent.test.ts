@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Agent } from './agent';
 import { AgentConfigSchema, type AgentConfig } from './config';
 import type { Reading } from './protocol';
@@ -171,6 +171,37 @@ describe('agent against a stand-in API and simulated kiosks', () => {
     });
     // The plan request carried the ETag once it had one.
     await api.waitFor(() => api.of('GET /plan').some((r) => r.headers['if-none-match'] === '"p1"'));
+  });
+
+  it('posts a result at a random moment within http.resultSpreadMs, holding it on disk meanwhile', async () => {
+    const spreadMs = 1500;
+    const { api, sim, agent } = await world({
+      http: {
+        longPollWaitS: 1,
+        requestTimeoutMs: 2000,
+        backoffInitialMs: 50,
+        backoffMaxMs: 200,
+        resultSpreadMs: spreadMs,
+      },
+      // Nothing else wakes the uploader during the test (a reading would carry the result with it).
+      readings: { intervalS: 3600 },
+    });
+    agent.start();
+    cleanup.push(() => agent.stop());
+    await api.waitFor(() => api.of('POST /readings').length === 1 && agent.readings.size === 0);
+    // The draw: 0.8 of the spread.
+    vi.spyOn(Math, 'random').mockReturnValue(0.8);
+    cleanup.push(async () => void vi.restoreAllMocks());
+    agent.runner.deliver([command('cmd_spread', 'wake', ['SIM-001'], 0)]);
+    await sim.waitForState('SIM-001', 'on', 5000);
+    await agent.runner.idle();
+    const finished = Date.now();
+    expect(agent.outbox.size).toBe(1);
+    await api.waitFor(() => api.of('POST /commands/cmd_spread/result').length === 1, 5000);
+    const waited = Date.now() - finished;
+    expect(waited).toBeGreaterThanOrEqual(0.8 * spreadMs - 150);
+    expect(waited).toBeLessThan(spreadMs + 1000);
+    await api.waitFor(() => agent.outbox.size === 0);
   });
 
   it('keeps results accepted before a restart and sends them after it', async () => {

@@ -93,7 +93,10 @@ export class Agent {
     this.ledger = new FileCommandLedger(config.stateDir);
     this.runner = new CommandRunner({
       execute: (command) => this.execute(command),
-      report: (commandId, result) => this.enqueue({ kind: 'result', commandId, result }),
+      report: (commandId, result) => {
+        this.outbox.append({ kind: 'result', commandId, result });
+        this.uploader.wake(config.http.resultSpreadMs);
+      },
       ledger: this.ledger,
       prepare: (command) => {
         if (command.type === 'wake') void this.wake.prepare(command.targets);

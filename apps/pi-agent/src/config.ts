@@ -92,6 +92,12 @@ export const AgentConfigSchema = z.strictObject({
       longPollWaitS: z.number().int().min(0).max(30).default(25),
       backoffInitialMs: z.number().int().positive().default(1_000),
       backoffMaxMs: z.number().int().positive().default(60_000),
+      /**
+       * A command's result is posted at a random moment within this many ms after the
+       * command finishes (it is on disk at once), so that a fleet firing at one instant
+       * does not post all its results in the same second. 0 posts at once.
+       */
+      resultSpreadMs: z.number().int().min(0).max(60_000).default(3_000),
     })
     .prefault({}),
   heartbeatIntervalS: z.number().positive().default(30),

@@ -22,6 +22,8 @@ const IDLE_RECHECK_MS = 30_000;
 export class BufferUploader {
   private dirty = true;
   private waiter: (() => void) | undefined;
+  /** A send put off by `wake(spreadMs)`, if one is pending. */
+  private spreadTimer: NodeJS.Timeout | undefined;
   /** Readings per request; halved when the API answers 413. */
   private batchSize: number;
 
@@ -38,8 +40,23 @@ export class BufferUploader {
     this.batchSize = Math.min(deps.config.readings.batchSize, MAX_READINGS_PER_REQUEST);
   }
 
-  /** Something was appended: send it now. */
-  wake(): void {
+  /**
+   * Something was appended: send it now, or with `spreadMs`, at a random moment
+   * within that many ms. Command results use the spread: a fleet whose agents all
+   * fire at one instant would otherwise post thousands of results to the API in
+   * the same second, while it also has the next instant's work to do. What is
+   * appended is on disk either way; only the sending waits.
+   */
+  wake(spreadMs = 0): void {
+    if (spreadMs > 0) {
+      this.spreadTimer ??= setTimeout(() => {
+        this.spreadTimer = undefined;
+        this.wake();
+      }, Math.random() * spreadMs).unref();
+      return;
+    }
+    clearTimeout(this.spreadTimer);
+    this.spreadTimer = undefined;
     this.dirty = true;
     this.waiter?.();
   }
