@@ -15,7 +15,8 @@
  *     2,500 sites is delivered from about 110 s ahead;
  *   - 5,000 real `Agent`s from apps/pi-agent (long poll, heartbeat, plan, readings,
  *     CommandRunner, wake via @wakeward/wol), pi-1 of every site in one child
- *     process and pi-2 in another (2 cores); state dirs on tmpfs;
+ *     process and pi-2 in another, one per core (BENCH_AGENT_PROCESSES, even);
+ *     state dirs on tmpfs;
  *   - the kiosks: one receiver process (bench/lib/kiosk-receiver.py, python3) with
  *     one UDP socket per site on 127.0.0.1 (25,000 sockets would not fit next to
  *     5,000 HTTP connections under ulimit -n); a kiosk's packets go to its site's
@@ -38,10 +39,11 @@
  * and again after the instant with the idle fleet running; the API's own stage
  * timings; CPU per process with the fleet idle and around the instant.
  *
- * Priorities (BENCH_NICE=0 turns this off): the agent processes run at nice -5. In
- * the field they are separate machines; here they would otherwise wait for a core
- * behind the API, the workers and MariaDB, and the figures would show this
- * machine's scheduler rather than the pipeline.
+ * Priorities (BENCH_NICE=0 turns this off): the agent processes run at nice -5, the
+ * API and the workers at +10. In the field these are separate machines; here the
+ * agents would otherwise wait for a core behind the API, the workers and MariaDB
+ * (the API takes 5,000 results and heartbeats around the instant), and the figures
+ * would show this machine's scheduler rather than the pipeline.
  *
  * Network safety: every address is 127.0.0.1. Kiosks have no IP or subnet in the
  * database, agents send every magic packet and probe to 127.0.0.1 (wake.address,
@@ -65,7 +67,14 @@ import { KioskSimulator } from '../apps/pi-agent/src/sim/kiosks';
 const SITES = Number(process.env.BENCH_SITES ?? 2500);
 const KIOSKS_PER_SITE = 10;
 const AGENTS_PER_SITE = 2;
-const AGENT_PROCESSES = 4; // even: pi-1s and pi-2s never share a process
+/**
+ * Even, so that pi-1s and pi-2s never share a process. Default 2, one per core: with
+ * more, a process still starting its agents' commands waits for a core behind
+ * another's packets, which is this machine's scheduler, not the pipeline.
+ */
+const AGENT_PROCESSES = Number(process.env.BENCH_AGENT_PROCESSES ?? 2);
+/** Open files per agent (HTTP connections, UDP socket, ledger and buffers), for the ulimit check. */
+const FDS_PER_AGENT = 7;
 const KIOSKS = SITES * KIOSKS_PER_SITE;
 const AGENTS = SITES * AGENTS_PER_SITE;
 const LEAD_S = Number(process.env.BENCH_LEAD_S ?? 60);
@@ -416,6 +425,11 @@ function wallMinusMono(): number {
   return samples.sort((a, b) => a - b)[2]!;
 }
 
+/** Open file descriptors of a process, from /proc. */
+function openFiles(pid: number | undefined): number {
+  return pid === undefined ? NaN : fs.readdirSync(`/proc/${pid}/fd`).length;
+}
+
 /** CPU seconds (user + system) of a process, from /proc. */
 function cpuSeconds(pid: number | undefined): number {
   if (!pid) return NaN;
@@ -456,8 +470,14 @@ function pidOf(names: string[]): number | undefined {
 async function main() {
   const started = Date.now();
   const limit = Number(execSync('ulimit -n', { shell: '/bin/bash' }).toString().trim());
-  if (limit < (3 * AGENTS) / AGENT_PROCESSES + SITES + 1000) {
-    console.error(`ulimit -n is ${limit}: too low for ${AGENTS} agents; raise it or set BENCH_SITES.`);
+  if (AGENT_PROCESSES < 2 || AGENT_PROCESSES % 2) {
+    console.error(`BENCH_AGENT_PROCESSES must be even and at least 2 (got ${AGENT_PROCESSES}).`);
+    process.exit(1);
+  }
+  if (limit < (FDS_PER_AGENT * AGENTS) / AGENT_PROCESSES + 500) {
+    console.error(
+      `ulimit -n is ${limit}: too low for ${AGENTS / AGENT_PROCESSES} agents per process; raise it, set BENCH_AGENT_PROCESSES=${2 * AGENT_PROCESSES} or BENCH_SITES.`,
+    );
     process.exit(1);
   }
   console.log('building the API and libraries (tsc -b) ...');
@@ -537,6 +557,11 @@ async function main() {
       spawnRole('server', { ...process.env, ...env, ROLE: 'worker' }),
     );
     children.push(...workers);
+    if (NICE) {
+      // The API and the workers run on servers of their own in the field, not on the
+      // Pis: here they yield the cores to the agents while the agents have work.
+      for (const c of [server, ...workers]) os.setPriority(c.proc.pid!, 10);
+    }
     const dispatchers = WORKERS > 0 ? workers : [server];
     await Promise.all([server, ...workers].map((c) => c.ready));
     const apiUrl: string = await server.call('url');
@@ -667,7 +692,7 @@ async function main() {
       .map(([k, pid]) => `${k} ${((cpuSeconds(pid) - idleBefore[k]!) / idleS).toFixed(2)}`)
       .join(
         ', ',
-      )}, machine ${((machineBusySeconds() - idleMachine) / idleS).toFixed(2)} (${AGENTS / AGENT_PROCESSES} agents per agent process)`;
+      )}, machine ${((machineBusySeconds() - idleMachine) / idleS).toFixed(2)} (${AGENTS / AGENT_PROCESSES} agents per agent process, open files ${agentProcs.map((c) => openFiles(c.proc.pid)).join(', ')} of ${limit})`;
     console.log(idleLine);
 
     // ---- the instant, and the rule that makes everything wake at it
@@ -732,8 +757,12 @@ async function main() {
     await mark(`T-${(MAX_LEAD_MS / 1000).toFixed(0)} s`);
     await sleep(Tmono - 1000 - mono());
     await mark('T-1 s');
+    const instantProfile = profileDir
+      ? agentProcs[0]!.call('profile', { ms: 2500, file: join(resolve(profileDir), 'agents1-instant.cpuprofile') })
+      : undefined;
     await sleep(Tmono + 2000 - mono());
     await mark('T+2 s');
+    if (instantProfile) console.log(`profile of the instant (T-1 s to T+1.5 s): ${await instantProfile}`);
     console.log(
       `T+2 s: ${(await kiosks.call('count')).kiosks} kiosks have a packet; waiting up to ${MISSED_AFTER_MS / 1000} s for the rest`,
     );
@@ -825,7 +854,7 @@ async function main() {
     ];
     const lines = [
       `fleet: ${KIOSKS} kiosks in ${SITES} sites, ${AGENTS} agents (2 per site in ${AGENT_PROCESSES} processes, pi-1s and pi-2s apart), all due at one instant; Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ulimit -n ${limit}`,
-      `priorities: ${NICE ? 'agents nice -5, API/workers/databases/receiver 0' : 'all equal (BENCH_NICE=0)'}`,
+      `priorities: ${NICE ? 'agents nice -5, API/workers +10, databases/receiver 0' : 'all equal (BENCH_NICE=0)'}`,
       `config: ${WORKERS > 0 ? `API (ROLE=api) + ${WORKERS} dispatch workers (ROLE=worker)` : 'API + worker in one process (ROLE=all)'}, DISPATCH_LEAD_S=${LEAD_S}, DISPATCH_LEAD_PER_SITE_MS=${LEAD_PER_SITE_MS}, wake repeat ${REPEAT} x ${INTERVAL_MS} ms, long poll 25 s, heartbeat 30 s; kiosks: ${SITES} UDP sockets on 127.0.0.1 (one per site, MAC in the packet says which kiosk)`,
       `plan after the rule edit: ${plansAfter.length} site plans, ${plansAfter.reduce((n, p) => n + p.jobs, 0)} transition jobs, done ${secs(Math.max(...plansAfter.map((p) => p.end)) - rulePostedMono)} after the POST`,
       `transition jobs at the instant: ${wakeJobs.length} (${wakeJobs.filter((t) => t.error).length} failed, ${otherJobs} other), first started ${rel(Math.min(...wakeJobs.map((t) => t.start)))}, last finished ${rel(Math.max(...wakeJobs.map((t) => t.end)))} (fan-out ${secs(Math.max(...wakeJobs.map((t) => t.end)) - Math.min(...wakeJobs.map((t) => t.start)))}); per job ${fmt(jobDur)}; ${sentKiosks} kiosks sent`,
