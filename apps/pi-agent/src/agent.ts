@@ -93,10 +93,7 @@ export class Agent {
     this.ledger = new FileCommandLedger(config.stateDir);
     this.runner = new CommandRunner({
       execute: (command) => this.execute(command),
-      report: (commandId, result) => {
-        this.outbox.append({ kind: 'result', commandId, result });
-        this.uploader.wake(config.http.resultSpreadMs);
-      },
+      report: (commandId, result) => this.enqueue({ kind: 'result', commandId, result }, config.http.resultSpreadMs),
       ledger: this.ledger,
       prepare: (command) => {
         if (command.type === 'wake') void this.wake.prepare(command.targets);
@@ -240,9 +237,10 @@ export class Agent {
     this.uploader?.wake();
   }
 
-  private enqueue(item: OutboxItem): void {
+  /** Appends to the outbox (on disk at once); sent at once, or within `spreadMs` (BufferUploader.wake). */
+  private enqueue(item: OutboxItem, spreadMs = 0): void {
     this.outbox.append(item);
-    this.requestFlush();
+    this.uploader.wake(spreadMs);
   }
 
   private async pollCommandsOnce(): Promise<void> {
