@@ -44,8 +44,7 @@ export class BufferUploader {
    * Something was appended: send it now, or with `spreadMs`, at a random moment
    * within that many ms. Command results use the spread: a fleet whose agents all
    * fire at one instant would otherwise post thousands of results to the API in
-   * the same second, while it also has the next instant's work to do. What is
-   * appended is on disk either way; only the sending waits.
+   * the same second. What is appended is on disk either way; only the sending waits.
    */
   wake(spreadMs = 0): void {
     if (spreadMs > 0) {
