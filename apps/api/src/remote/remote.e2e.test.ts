@@ -143,6 +143,37 @@ describe('remote screens', () => {
     expect(modes.map((m: any) => (typeof m.after === 'string' ? JSON.parse(m.after) : m.after).mode)).toEqual(['control', 'control']);
   });
 
+  it('a session row never shows a change before its audit entry: while audit writes wait, the end stays unseen; then control, then end', async () => {
+    const viewer = await (await open(ops)).rfb;
+    const [row] = (await sessionsOf(kioskId)).filter((s) => !s.ended_at);
+    // Audit inserts wait behind this table lock, as they would behind a slow disk.
+    const locker = api.db.createQueryRunner();
+    await locker.connect();
+    try {
+      await locker.query('LOCK TABLES audit_entries WRITE');
+      viewer.console({ type: 'control', on: true });
+      viewer.pointer(10, 10);
+      await viewer.frame();
+      viewer.close();
+      await new Promise((r) => setTimeout(r, 500));
+      const [waiting] = await api.db.query('SELECT control_used, ended_at FROM remote_sessions WHERE id = ?', [row.id]);
+      expect(waiting).toMatchObject({ control_used: 0, ended_at: null });
+    } finally {
+      await locker.query('UNLOCK TABLES');
+      await locker.release();
+    }
+    await until(async () => (await api.db.query('SELECT ended_at FROM remote_sessions WHERE id = ?', [row.id]))[0].ended_at !== null);
+    const updates = await api.db.query(
+      `SELECT after FROM audit_entries WHERE entity_type = 'remote_session' AND entity_id = ? AND action = 'update' ORDER BY id`,
+      [row.id],
+    );
+    const after = updates.map((u: any) => (typeof u.after === 'string' ? JSON.parse(u.after) : u.after));
+    expect(after.map((a: any) => ({ mode: a.mode, ended: Boolean(a.endedAt) }))).toEqual([
+      { mode: 'control', ended: false },
+      { mode: 'control', ended: true },
+    ]);
+  });
+
   it('idle sessions are closed', async () => {
     const viewer = await (await open(ops)).rfb;
     const started = Date.now();

@@ -8,6 +8,7 @@ import { AccessService, notFoundError } from '../common/access.service';
 import { conflict } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { Database } from '../database/database.service';
 import type { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { KiosksService } from '../kiosks/kiosks.service';
@@ -59,6 +60,7 @@ export class RemoteService {
     private readonly tickets: ScreenTicketsRepository,
     private readonly slots: ViewerSlotsRepository,
     private readonly hub: AgentRelayHub,
+    private readonly db: Database,
   ) {}
 
   async issueTicket(p: Principal, kioskId: string) {
@@ -147,15 +149,18 @@ export class RemoteService {
     return { session, upstream };
   }
 
+  /** The row and its audit entry commit together: whoever reads one also finds the other. */
   async controlTaken(session: RemoteSessionStart): Promise<void> {
-    await this.sessions.markControlUsed(session.id);
-    await this.audit.recordDetached({
+    await this.db.transaction(async () => {
+      await this.sessions.markControlUsed(session.id);
+      await this.audit.record({
       action: 'update',
       entityType: 'remote_session',
       entityId: session.id,
       hospitalId: session.hospitalId,
-      before: { mode: 'view' },
-      after: { mode: 'control', kioskCode: session.kioskCode },
+        before: { mode: 'view' },
+        after: { mode: 'control', kioskCode: session.kioskCode },
+      });
     });
   }
 
@@ -165,23 +170,25 @@ export class RemoteService {
 
   async ended(session: RemoteSessionStart, end: RemoteSessionEnd): Promise<void> {
     await this.slots.release(session.siteId, session.id);
-    await this.sessions.markEnded(session.id, end);
-    await this.audit.recordDetached({
-      action: 'update',
-      entityType: 'remote_session',
-      entityId: session.id,
-      hospitalId: session.hospitalId,
-      before: { endedAt: null },
-      after: {
-        kioskCode: session.kioskCode,
-        route: session.route,
-        mode: end.controlUsed ? 'control' : 'view',
-        startedAt: session.startedAt,
-        endedAt: end.endedAt,
-        bytesToViewer: end.bytesToViewer,
-        bytesFromViewer: end.bytesFromViewer,
-        reason: end.endReason,
-      },
+    await this.db.transaction(async () => {
+      await this.sessions.markEnded(session.id, end);
+      await this.audit.record({
+        action: 'update',
+        entityType: 'remote_session',
+        entityId: session.id,
+        hospitalId: session.hospitalId,
+        before: { endedAt: null },
+        after: {
+          kioskCode: session.kioskCode,
+          route: session.route,
+          mode: end.controlUsed ? 'control' : 'view',
+          startedAt: session.startedAt,
+          endedAt: end.endedAt,
+          bytesToViewer: end.bytesToViewer,
+          bytesFromViewer: end.bytesFromViewer,
+          reason: end.endReason,
+        },
+      });
     });
   }
 

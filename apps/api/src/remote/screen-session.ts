@@ -30,6 +30,8 @@ export class ScreenSession {
   private controlUsed = false;
   private lastActivity = Date.now();
   private finished?: Promise<void>;
+  /** The record of taking control, while it is being written: the end is recorded after it. */
+  private controlRecorded: Promise<void> = Promise.resolve();
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
@@ -91,15 +93,14 @@ export class ScreenSession {
     for (const t of this.timers) clearInterval(t);
     this.upstream.close();
     if (closeViewer && this.viewer.readyState === this.viewer.OPEN) this.viewer.close(reason.close, reason.code);
-    this.finished = this.hooks
-      .ended(this.session, {
-        endedAt: new Date(),
-        bytesToViewer: this.bytesToViewer,
-        bytesFromViewer: this.bytesFromViewer,
-        controlUsed: this.controlUsed,
-        endReason: closeViewer ? reason.code : 'VIEWER_CLOSED',
-      })
-      .catch((err) => this.hooks.onError(err));
+    const end: RemoteSessionEnd = {
+      endedAt: new Date(),
+      bytesToViewer: this.bytesToViewer,
+      bytesFromViewer: this.bytesFromViewer,
+      controlUsed: this.controlUsed,
+      endReason: closeViewer ? reason.code : 'VIEWER_CLOSED',
+    };
+    this.finished = this.controlRecorded.then(() => this.hooks.ended(this.session, end)).catch((err) => this.hooks.onError(err));
     return this.finished;
   }
 
@@ -120,7 +121,7 @@ export class ScreenSession {
     this.guard.viewOnly = false;
     if (!this.controlUsed) {
       this.controlUsed = true;
-      this.hooks.controlTaken(this.session).catch((err) => this.hooks.onError(err));
+      this.controlRecorded = this.hooks.controlTaken(this.session).catch((err) => this.hooks.onError(err));
     }
   }
 }
