@@ -133,13 +133,15 @@ export class RemoteService {
       startedAt: new Date(),
     };
     try {
-      await this.sessions.insertStarted(session);
-      await this.audit.recordDetached({
-        action: 'create',
-        entityType: 'remote_session',
-        entityId: session.id,
-        hospitalId: session.hospitalId,
-        after: { kioskId: kiosk.id, kioskCode: kiosk.code, route, agentId: session.agentId, mode: 'view', controlAllowed: session.controlAllowed, startedAt: session.startedAt },
+      await this.db.transaction(async () => {
+        await this.sessions.insertStarted(session);
+        await this.audit.record({
+          action: 'create',
+          entityType: 'remote_session',
+          entityId: session.id,
+          hospitalId: session.hospitalId,
+          after: { kioskId: kiosk.id, kioskCode: kiosk.code, route, agentId: session.agentId, mode: 'view', controlAllowed: session.controlAllowed, startedAt: session.startedAt },
+        });
       });
     } catch (err) {
       upstream.close();
@@ -219,14 +221,16 @@ export class RemoteService {
     const site = await this.sites.get(p, siteId);
     const before = (await this.sessions.routeOfSite(site.id)) ?? 'direct';
     if (before !== route) {
-      await this.sessions.setRouteOfSite(site.id, route);
-      await this.audit.recordDetached({
-        action: 'update',
-        entityType: 'site',
-        entityId: site.id,
-        hospitalId: site.hospitalId,
-        before: { remoteRoute: before },
-        after: { remoteRoute: route },
+      await this.db.transaction(async () => {
+        await this.sessions.setRouteOfSite(site.id, route);
+        await this.audit.record({
+          action: 'update',
+          entityType: 'site',
+          entityId: site.id,
+          hospitalId: site.hospitalId,
+          before: { remoteRoute: before },
+          after: { remoteRoute: route },
+        });
       });
     }
     return this.routeOf(p, siteId);
