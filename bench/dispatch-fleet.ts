@@ -52,7 +52,6 @@
 import { ChildProcess, execSync, fork, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -98,9 +97,6 @@ const MISSED_AFTER_MS = 30_000;
 const FLOOR_RUNS = 3;
 /** BENCH_NICE=0: every process at the same priority (see the note where it is applied). */
 const NICE = process.env.BENCH_NICE !== '0';
-/** BENCH_WARMUP=0: no warm-up instant; the measured instant is the agent processes' first (see warmUp). */
-const WARMUP = process.env.BENCH_WARMUP !== '0';
-const WARMUP_LEAD_MS = 3000;
 const ZONE = 'Asia/Shanghai';
 const TARGET_FIRE_P99_MS = 20;
 const TARGET_PACKET_RATIO = 1.2;
@@ -300,17 +296,9 @@ async function agentsRole() {
   const deliveries: Array<{ agent: number; at: number }> = [];
   const baselines: number[] = [];
   const hasRelay = 'relay' in AgentConfigSchema.shape;
-  const specs: AgentSpec[] = [];
-  const realDeliver: Array<(commands: PowerCommand[]) => void> = [];
-  const warmupKiosk = (kioskId: string) => `warmup-${kioskId}`;
 
   serve({
     start: async (m: { apiUrl: string; stateRoot: string; basePort: number; agents: AgentSpec[] }) => {
-      // The warm-up's kiosks: a loopback socket that takes their packets and ignores them.
-      const sink = dgram.createSocket('udp4');
-      sink.on('message', () => undefined);
-      await new Promise<void>((done) => sink.bind(0, LOOPBACK, done));
-      const sinkPort = sink.address().port;
       for (const spec of m.agents) {
         const stateDir = join(m.stateRoot, String(spec.index));
         fs.mkdirSync(stateDir, { recursive: true });
@@ -328,7 +316,7 @@ async function agentsRole() {
             address: LOOPBACK,
             repeat: REPEAT,
             intervalMs: INTERVAL_MS,
-            portByKiosk: Object.fromEntries(spec.kioskIds.flatMap((k) => [[k, port], [warmupKiosk(k), sinkPort]])),
+            portByKiosk: Object.fromEntries(spec.kioskIds.map((k) => [k, port])),
           },
           probe: { address: LOOPBACK, intervalS: 3600, snapshotIntervalS: 3600 },
           readings: { intervalS: 3600 },
@@ -340,8 +328,6 @@ async function agentsRole() {
           fires.push({ agent: spec.index, at: mono(), dueAt: command.dueAt, targets: command.targets.length });
         });
         const deliver = agent.runner.deliver.bind(agent.runner);
-        specs.push(spec);
-        realDeliver.push(deliver);
         const seen = new Set<string>();
         agent.runner.deliver = (cs) => {
           for (const c of cs) {
@@ -359,47 +345,6 @@ async function agentsRole() {
         await new Promise((r) => setTimeout(r, 40));
       }
       return agents.length;
-    },
-    /**
-     * A warm-up instant: every agent of this process gets one wake due at `atWall`,
-     * through its real runner, ledger, wake, sender and outbox, for kiosks shaped like
-     * its own (same count, same fields) whose packets go to the sink socket. A
-     * process that hosts 2,500 agents otherwise meets the instant's code for the first
-     * time at the measured instant: V8 compiles it there, on helper threads that take
-     * the cores from the senders (perf: 38 of the first 70 ms's agent CPU in TurboFan).
-     * A Pi's agent runs this code for one command at a time and has its own CPU.
-     * Their results reach the API as unknown commands (404) and are dropped by the
-     * agents, before the rule is posted. Returns this instant's fire lateness: the cold figure.
-     */
-    warmUp: async (m: { atWall: number }) => {
-      const dueAt = new Date(m.atWall).toISOString();
-      const expiresAt = new Date(m.atWall + 60_000).toISOString();
-      for (const [i, spec] of specs.entries()) {
-        realDeliver[i]!([
-          {
-            id: `warmup_${spec.index}_${m.atWall}`,
-            type: 'wake',
-            dueAt,
-            expiresAt,
-            targets: spec.kioskIds.map((k, j) => ({
-              kioskId: warmupKiosk(k),
-              code: `WARMUP-${j}`,
-              name: 'warm-up kiosk',
-              mac: `02:00:${[spec.index >> 16, (spec.index >> 8) & 255, spec.index & 255, j].map((b) => b.toString(16).padStart(2, '0')).join(':')}`,
-              vncPort: 5900,
-            })),
-          } as PowerCommand,
-        ]);
-      }
-      const offset = wallMinusMono();
-      const atMono = m.atWall - offset;
-      while (fires.filter((f) => f.dueAt === dueAt).length < specs.length && mono() < atMono + 10_000) await sleep(50);
-      for (const agent of agents) await agent.runner.idle();
-      // Done once every result has been posted (within http.resultSpreadMs) and refused:
-      // 5,000 of them keep the API busy for several seconds, which must not overlap the rule's plan.
-      const outboxOf = (a: Agent) => (a as unknown as { outbox: { size: number } }).outbox.size;
-      while (agents.some((a) => outboxOf(a) > 0) && mono() < atMono + 120_000) await sleep(200);
-      return fires.filter((f) => f.dueAt === dueAt).map((f) => f.at - atMono);
     },
     /** A bare setTimeout aimed at the instant, in this process: the timer floor. */
     aim: (m: { atWall: number }) => {
@@ -599,7 +544,6 @@ async function main() {
   process.on('SIGINT', () => void cleanup().finally(() => process.exit(130)));
 
   let idleLine = '';
-  let warmupLine = '';
   try {
     // ---- database
     const t0 = Date.now();
@@ -757,17 +701,6 @@ async function main() {
         ', ',
       )}, machine ${((machineBusySeconds() - idleMachine) / idleS).toFixed(2)} (${AGENTS / AGENT_PROCESSES} agents per agent process, open files ${agentProcs.map((c) => openFiles(c.proc.pid)).join(', ')} of ${limit})`;
     console.log(idleLine);
-
-    // ---- a warm-up instant in the agent processes only (see warmUp); BENCH_WARMUP=0 skips it
-    if (WARMUP) {
-      const atWall = Date.now() + WARMUP_LEAD_MS;
-      const warmStart = mono();
-      const cold = summarize((await Promise.all(agentProcs.map((c) => c.call('warmUp', { atWall })))).flat());
-      console.log(`warm-up done in ${((mono() - warmStart) / 1000).toFixed(1)} s (results refused by the API included)`);
-      await sleep(2_000);
-      warmupLine = `warm-up instant (agent processes only, no API; their code not yet compiled by V8): fire lateness ${fmt(cold)}`;
-      console.log(warmupLine);
-    }
 
     // ---- the instant, and the rule that makes everything wake at it
     const T = Math.ceil((Date.now() + MAX_LEAD_MS + PLAN_MARGIN_MS) / 60_000) * 60_000;
@@ -939,7 +872,6 @@ async function main() {
       `CPU s, delivery..T-1s (${secs(mPre.at - mLead.at)}): ${cpuLine(mLead, mPre)}`,
       `CPU s, T-1s..T+2s (3 s): ${cpuLine(mPre, mPost)}`,
       idleLine,
-      ...(warmupLine ? [warmupLine] : []),
       `bare setTimeout at the instant, one per agent process: ${baselines.map((b) => `+${b.toFixed(1)} ms`).join(', ')}`,
       `fire lateness (runner starts the command - instant): ${fmt(fire)}; per process: ${perProcessFire.map((s) => `p99 ${s.p99.toFixed(1)} ms`).join(', ')}`,
       `packet lateness (first valid magic packet at the kiosk - instant): ${fmt(packet)}`,
@@ -1077,7 +1009,6 @@ async function seedFleet(
 const role = process.argv[2];
 const run = role === 'server' ? serverRole : role === 'agents' ? agentsRole : role === 'floor' ? floorRole : main;
 run().catch((err) => {
-  const cause = (err as Error).cause as Error | undefined;
-  console.error(`${role ?? 'main'}: ${(err as Error).stack ?? err}${cause ? `\ncause: ${cause.stack ?? cause}` : ''}`);
+  console.error(`${role ?? 'main'}: ${(err as Error).stack ?? err}`);
   process.exit(1);
 });
