@@ -56,8 +56,15 @@ export interface ConsoleEnv {
 export async function startConsole(): Promise<ConsoleEnv> {
   await buildConsole();
   const api = await startTestApi({ WEB_DIST: webDist });
-  await loadDemoData(api.db);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  let browser: Browser;
+  try {
+    await loadDemoData(api.db);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  } catch (err) {
+    // The caller gets no env to close: its test database and Redis keys go now.
+    await api.close();
+    throw err;
+  }
   return {
     api,
     browser,
