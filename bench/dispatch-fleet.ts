@@ -1009,6 +1009,7 @@ async function seedFleet(
 const role = process.argv[2];
 const run = role === 'server' ? serverRole : role === 'agents' ? agentsRole : role === 'floor' ? floorRole : main;
 run().catch((err) => {
-  console.error(`${role ?? 'main'}: ${(err as Error).stack ?? err}`);
+  const cause = (err as Error).cause as Error | undefined;
+  console.error(`${role ?? 'main'}: ${(err as Error).stack ?? err}${cause ? `\ncause: ${cause.stack ?? cause}` : ''}`);
   process.exit(1);
 });
