@@ -133,15 +133,8 @@ export class RemoteService {
       startedAt: new Date(),
     };
     try {
-      await this.db.transaction(async () => {
-        await this.sessions.insertStarted(session);
-        await this.audit.record({
-          action: 'create',
-          entityType: 'remote_session',
-          entityId: session.id,
-          hospitalId: session.hospitalId,
-          after: { kioskId: kiosk.id, kioskCode: kiosk.code, route, agentId: session.agentId, mode: 'view', controlAllowed: session.controlAllowed, startedAt: session.startedAt },
-        });
+      await this.changeSession(session, 'create', () => this.sessions.insertStarted(session), {
+        after: { kioskId: kiosk.id, kioskCode: kiosk.code, route, agentId: session.agentId, mode: 'view', controlAllowed: session.controlAllowed, startedAt: session.startedAt },
       });
     } catch (err) {
       upstream.close();
@@ -151,18 +144,10 @@ export class RemoteService {
     return { session, upstream };
   }
 
-  /** The row and its audit entry commit together: whoever reads one also finds the other. */
   async controlTaken(session: RemoteSessionStart): Promise<void> {
-    await this.db.transaction(async () => {
-      await this.sessions.markControlUsed(session.id);
-      await this.audit.record({
-      action: 'update',
-      entityType: 'remote_session',
-      entityId: session.id,
-      hospitalId: session.hospitalId,
-        before: { mode: 'view' },
-        after: { mode: 'control', kioskCode: session.kioskCode },
-      });
+    await this.changeSession(session, 'update', () => this.sessions.markControlUsed(session.id), {
+      before: { mode: 'view' },
+      after: { mode: 'control', kioskCode: session.kioskCode },
     });
   }
 
@@ -172,25 +157,31 @@ export class RemoteService {
 
   async ended(session: RemoteSessionStart, end: RemoteSessionEnd): Promise<void> {
     await this.slots.release(session.siteId, session.id);
-    await this.db.transaction(async () => {
-      await this.sessions.markEnded(session.id, end);
-      await this.audit.record({
-        action: 'update',
-        entityType: 'remote_session',
-        entityId: session.id,
-        hospitalId: session.hospitalId,
-        before: { endedAt: null },
-        after: {
-          kioskCode: session.kioskCode,
-          route: session.route,
-          mode: end.controlUsed ? 'control' : 'view',
-          startedAt: session.startedAt,
-          endedAt: end.endedAt,
-          bytesToViewer: end.bytesToViewer,
-          bytesFromViewer: end.bytesFromViewer,
-          reason: end.endReason,
-        },
-      });
+    await this.changeSession(session, 'update', () => this.sessions.markEnded(session.id, end), {
+      before: { endedAt: null },
+      after: {
+        kioskCode: session.kioskCode,
+        route: session.route,
+        mode: end.controlUsed ? 'control' : 'view',
+        startedAt: session.startedAt,
+        endedAt: end.endedAt,
+        bytesToViewer: end.bytesToViewer,
+        bytesFromViewer: end.bytesFromViewer,
+        reason: end.endReason,
+      },
+    });
+  }
+
+  /** A change to a session's row and its audit entry, in one transaction: whoever reads one also finds the other. */
+  private changeSession(
+    session: RemoteSessionStart,
+    action: 'create' | 'update',
+    change: () => Promise<void>,
+    entry: { before?: unknown; after: unknown },
+  ): Promise<void> {
+    return this.db.transaction(async () => {
+      await change();
+      await this.audit.record({ action, entityType: 'remote_session', entityId: session.id, hospitalId: session.hospitalId, ...entry });
     });
   }
 
