@@ -59,6 +59,7 @@ import readline from 'node:readline';
 import { MagicPacketSender } from '@wakeward/wol';
 import { Agent } from '../apps/pi-agent/src/agent';
 import { FileCommandLedger } from '../apps/pi-agent/src/commands/command-ledger';
+import { EARLY_WAKE_MS } from '../apps/pi-agent/src/commands/instant-timers';
 import { AgentConfigSchema } from '../apps/pi-agent/src/config';
 import { configureLogging, createLogger } from '../apps/pi-agent/src/log';
 import type { PowerCommand } from '../apps/pi-agent/src/protocol';
@@ -872,7 +873,7 @@ async function main() {
       `CPU s, delivery..T-1s (${secs(mPre.at - mLead.at)}): ${cpuLine(mLead, mPre)}`,
       `CPU s, T-1s..T+2s (3 s): ${cpuLine(mPre, mPost)}`,
       idleLine,
-      `bare setTimeout at the instant, one per agent process: ${baselines.map((b) => `+${b.toFixed(1)} ms`).join(', ')}`,
+      `bare setTimeout at the instant, one per agent process (it runs after the agents' commands, whose timer wakes ${EARLY_WAKE_MS} ms early): ${baselines.map((b) => `+${b.toFixed(1)} ms`).join(', ')}`,
       `fire lateness (runner starts the command - instant): ${fmt(fire)}; per process: ${perProcessFire.map((s) => `p99 ${s.p99.toFixed(1)} ms`).join(', ')}`,
       `packet lateness (first valid magic packet at the kiosk - instant): ${fmt(packet)}`,
       `packets at the kiosks: ${fleet.packets} (${fleet.invalid} invalid) for ${KIOSKS} kiosks x ${AGENTS_PER_SITE} agents x ${REPEAT}`,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InstantTimers } from './instant-timers';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -18,6 +18,28 @@ describe('InstantTimers', () => {
     expect(new Set(calls.map((c) => c.turn)).size).toBe(1);
     for (const c of calls) expect(c.at).toBeGreaterThanOrEqual(instant);
     expect(timers.pending).toBe(0);
+  });
+
+  it('does not hold the event loop when the wall clock stops short of the instant (stepped back)', async () => {
+    const timers = new InstantTimers();
+    const instant = Date.now() + 10;
+    let ran = false;
+    timers.at(instant, () => (ran = true));
+    // The wall clock stays 1 ms short of the instant: the timer wakes, watches the
+    // clock for a bounded time, then yields and tries again.
+    const now = vi.spyOn(Date, 'now').mockReturnValue(instant - 1);
+    let turns = 0;
+    const tick = setInterval(() => turns++, 1);
+    try {
+      await sleep(60);
+      expect(ran).toBe(false);
+      expect(turns).toBeGreaterThan(5);
+    } finally {
+      now.mockRestore();
+      clearInterval(tick);
+    }
+    await sleep(20);
+    expect(ran).toBe(true);
   });
 
   it('runs at once for an instant already past', async () => {
