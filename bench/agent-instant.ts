@@ -42,7 +42,8 @@ interface Round {
 /** The next whole second at least 1 s ahead, and the same instant on the monotonic clock. */
 function nextInstant(): { wall: number; mono: number } {
   const wall = Math.ceil((Date.now() + 1000) / 1000) * 1000;
-  return { wall, mono: mono() + (wall - Date.now()) };
+  // Date.now() is whole milliseconds; timeOrigin + now() has the fraction.
+  return { wall, mono: mono() + (wall - (performance.timeOrigin + performance.now())) };
 }
 
 async function agentRound(runners: CommandRunner[], starts: number[], round: number): Promise<Round> {
