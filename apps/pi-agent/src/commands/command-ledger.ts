@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { readJsonIfExists, writeFileAtomic } from '../buffer/atomic-file';
+import { afterThisTurn } from './check-phase';
 
 export type LedgerState = 'started' | 'cancelled' | 'expired';
 
@@ -104,7 +105,7 @@ export class FileCommandLedger extends MemoryCommandLedger {
     // started in the next turn of the event loop, after this turn's packets.
     if (!this.syncScheduled) {
       this.syncScheduled = true;
-      setImmediate(() => {
+      afterThisTurn(() => {
         this.syncScheduled = false;
         if (this.fd >= 0) this.syncSoon();
       });
@@ -123,7 +124,7 @@ export class FileCommandLedger extends MemoryCommandLedger {
     this.queued.push([id, entry]);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    afterThisTurn(() => {
       this.flushScheduled = false;
       this.flush();
     });

@@ -8,26 +8,13 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../log';
 import type { AgentCommand, CancelCommand, CommandResult, PowerCommand, TargetOutcome } from '../protocol';
 import type { CommandLedger } from './command-ledger';
+import { afterThisTurn } from './check-phase';
 import { instantTimers, type InstantTimers } from './instant-timers';
 
 export type ExecuteCommand = (command: PowerCommand) => Promise<TargetOutcome[]>;
 export type ReportResult = (commandId: string, result: CommandResult) => void;
 
 const MAX_ERROR_LENGTH = 500;
-
-/**
- * Tasks for the check phase of the current turn of the event loop, run in order by
- * one setImmediate: a few thousand simulated agents firing at one instant then
- * allocate one closure each instead of an Immediate and a promise chain each.
- */
-const checkPhaseTasks: Array<() => void> = [];
-function afterThisTurn(task: () => void): void {
-  if (checkPhaseTasks.push(task) === 1) setImmediate(runCheckPhaseTasks);
-}
-function runCheckPhaseTasks(): void {
-  const tasks = checkPhaseTasks.splice(0);
-  for (const task of tasks) task();
-}
 
 /**
  * Emits `started` (command) at the moment a due command is started, after it is
