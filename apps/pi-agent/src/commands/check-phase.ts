@@ -13,11 +13,18 @@ export function afterThisTurn(task: () => void): void {
 }
 
 function runTasks(): void {
-  for (const task of tasks.splice(0)) {
+  callEach(tasks.splice(0));
+}
+
+/**
+ * Calls every function in order; one that throws does not keep the others from
+ * running, and its error surfaces as uncaught, as a throwing timer callback's would.
+ */
+export function callEach(fns: Iterable<() => void>): void {
+  for (const fn of fns) {
     try {
-      task();
+      fn();
     } catch (err) {
-      // As a throwing setImmediate callback would, without keeping the others from running.
       process.nextTick(() => {
         throw err;
       });

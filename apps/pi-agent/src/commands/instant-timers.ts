@@ -10,6 +10,8 @@
  * a wake and a shutdown due together; in simulation, a thousand agents in one process.
  */
 
+import { callEach } from './check-phase';
+
 /** setTimeout cannot wait longer than ~24.8 days; longer waits are re-armed. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
@@ -81,16 +83,7 @@ export class InstantTimers {
       }
     }
     this.groups.delete(instantMs);
-    for (const callback of group.callbacks) {
-      try {
-        callback();
-      } catch (err) {
-        // As a plain setTimeout callback would, but without keeping the others from running.
-        process.nextTick(() => {
-          throw err;
-        });
-      }
-    }
+    callEach(group.callbacks);
   }
 }
 
