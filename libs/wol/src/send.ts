@@ -132,35 +132,10 @@ export class MagicPacketSender {
       if (options.signal?.aborted) break;
       if (round > 0) await delay(intervalMs, options.signal);
       if (options.signal?.aborted) break;
-      const sends: Promise<void>[] = [];
-      for (const [i, r] of ready.entries()) {
-        // dgram sends on the next tick (after an address lookup, even for an IP), so a
-        // batch issued in one go leaves only once all of it is issued: 25,000 kiosks'
-        // first packet ~200 ms late. Every SEND_CHUNK sends, a turn of the event loop
-        // lets those leave (a resolved await would not: next ticks wait for the
-        // microtask queue to empty). An agent's own wake is smaller than one chunk.
-        if (i > 0 && i % SEND_CHUNK === 0) await new Promise((resume) => setImmediate(resume));
-        const socket = sockets.get(r.socketKey);
-        const outcome = outcomes[r.index]!;
-        if (!socket || outcome.error) continue;
-        sends.push(
-          new Promise<void>((resolve) => {
-            const done = (err: unknown) => {
-              if (err) {
-                outcome.error = toWakeError(err, targets[r.index]!);
-                failed.add(r.socketKey);
-              } else outcome.sent++;
-              resolve();
-            };
-            try {
-              socket.send(r.packet, r.port, r.address, done);
-            } catch (err) {
-              done(err); // a socket closed under us throws instead of calling back
-            }
-          }),
-        );
-      }
-      await Promise.all(sends);
+      await sendRound(ready, sockets, outcomes, (r, err) => {
+        outcomes[r.index]!.error = toWakeError(err, targets[r.index]!);
+        failed.add(r.socketKey);
+      });
     }
     // A socket that failed (its bind address gone after a DHCP change, say) is not
     // kept once this wake is done: the next wake opens a new one.
@@ -231,6 +206,55 @@ export class MagicPacketSender {
     }
     return socket;
   }
+}
+
+/**
+ * One round: a packet to every ready target, resolved when every send has called
+ * back. dgram sends on the next tick (after an address lookup, even for an IP), so a
+ * batch issued in one go leaves only once all of it is issued: 25,000 kiosks' first
+ * packet ~200 ms late. Every SEND_CHUNK sends, a turn of the event loop lets those
+ * leave (a resolved await would not: next ticks wait for the microtask queue to
+ * empty). An agent's own wake is smaller than one chunk. One promise per round, not
+ * per packet: this runs cold at an instant (bench/agent-instant.ts --wake).
+ */
+function sendRound(
+  ready: ReadonlyArray<{ index: number; packet: Buffer; address: string; port: number; socketKey: string }>,
+  sockets: ReadonlyMap<string, dgram.Socket>,
+  outcomes: MagicPacketOutcome[],
+  onError: (target: (typeof ready)[number], err: unknown) => void,
+): Promise<void> {
+  return new Promise((resolve) => {
+    // Sends not yet called back, plus one while packets are still being issued.
+    let pending = 1;
+    const settle = () => {
+      if (--pending === 0) resolve();
+    };
+    const issue = (from: number) => {
+      for (let i = from; i < ready.length; i++) {
+        if (i > from && i % SEND_CHUNK === 0) {
+          setImmediate(issue, i);
+          return;
+        }
+        const r = ready[i]!;
+        const socket = sockets.get(r.socketKey);
+        const outcome = outcomes[r.index]!;
+        if (!socket || outcome.error) continue;
+        pending++;
+        const done = (err: unknown) => {
+          if (err) onError(r, err);
+          else outcome.sent++;
+          settle();
+        };
+        try {
+          socket.send(r.packet, r.port, r.address, done);
+        } catch (err) {
+          done(err); // a socket closed under us throws instead of calling back
+        }
+      }
+      settle();
+    };
+    issue(0);
+  });
 }
 
 /** Closes a socket that may already be closed (close() throws then). */
