@@ -49,13 +49,11 @@
  * database, agents send every magic packet and probe to 127.0.0.1 (wake.address,
  * probe.address), the receiver binds 127.0.0.1 only.
  */
-import { ChildProcess, execSync, fork, spawn } from 'node:child_process';
+import { execSync, fork } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import readline from 'node:readline';
 import { MagicPacketSender } from '@wakeward/wol';
 import { Agent } from '../apps/pi-agent/src/agent';
 import { FileCommandLedger } from '../apps/pi-agent/src/commands/command-ledger';
@@ -64,6 +62,7 @@ import { AgentConfigSchema } from '../apps/pi-agent/src/config';
 import { configureLogging, createLogger } from '../apps/pi-agent/src/log';
 import type { PowerCommand } from '../apps/pi-agent/src/protocol';
 import { KioskSimulator } from '../apps/pi-agent/src/sim/kiosks';
+import { Child, spawnReceiver } from './lib/child';
 
 const SITES = Number(process.env.BENCH_SITES ?? 2500);
 const KIOSKS_PER_SITE = 10;
@@ -140,42 +139,6 @@ function serve(handlers: Record<string, Handler>) {
   });
   process.on('disconnect', () => process.exit(0));
   process.send!({ ready: true });
-}
-
-class Child {
-  private seq = 0;
-  private readonly pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void }>();
-  readonly ready: Promise<void>;
-
-  constructor(
-    readonly name: string,
-    readonly proc: ChildProcess,
-    messages: EventEmitter = proc,
-    private readonly send: (msg: object) => unknown = (msg) => proc.send(msg),
-  ) {
-    let ready!: () => void;
-    this.ready = new Promise((r) => (ready = r));
-    messages.on('message', (m: { id?: number; result?: unknown; error?: string; ready?: boolean }) => {
-      if (m.ready) return ready();
-      const p = this.pending.get(m.id!);
-      if (!p) return;
-      this.pending.delete(m.id!);
-      if (m.error) p.reject(new Error(`${name}: ${m.error}`));
-      else p.resolve(m.result);
-    });
-    proc.on('exit', (code, signal) => {
-      for (const p of this.pending.values()) p.reject(new Error(`${name} exited (${code ?? signal})`));
-      this.pending.clear();
-    });
-  }
-
-  call<T = any>(type: string, args: Record<string, unknown> = {}): Promise<T> {
-    const id = ++this.seq;
-    return new Promise<T>((resolveCall, reject) => {
-      this.pending.set(id, { resolve: resolveCall, reject });
-      this.send({ id, type, ...args });
-    });
-  }
 }
 
 function spawnRole(role: string, env: NodeJS.ProcessEnv = process.env, execArgv = process.execArgv): Child {
@@ -361,20 +324,6 @@ async function agentsRole() {
 }
 
 // ---------------------------------------------------------------- the kiosks (receiver) process
-
-/**
- * The kiosks: bench/lib/kiosk-receiver.py, stamping each packet with the kernel's
- * arrival time (SO_TIMESTAMPNS) and reading nothing during the instant; see there
- * why. Same call() as the Node children, over JSON lines on stdin/stdout.
- */
-function spawnReceiver(): Child {
-  const proc = spawn('python3', [join(__dirname, 'lib/kiosk-receiver.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = readline.createInterface({ input: proc.stdout! });
-  const messages = new EventEmitter();
-  lines.on('line', (line) => messages.emit('message', JSON.parse(line)));
-  const child = new Child('kiosks', proc, messages, (msg) => proc.stdin!.write(JSON.stringify(msg) + '\n'));
-  return child;
-}
 
 // ---------------------------------------------------------------- the floor (one sender process)
 
