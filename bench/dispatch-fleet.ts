@@ -54,6 +54,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
+import { constants as perfConstants, performance, PerformanceObserver } from 'node:perf_hooks';
 import { MagicPacketSender } from '@wakeward/wol';
 import { Agent } from '../apps/pi-agent/src/agent';
 import { FileCommandLedger } from '../apps/pi-agent/src/commands/command-ledger';
@@ -117,6 +118,8 @@ async function profileSelf(ms: number, file: string): Promise<string> {
   const post = (method: string, params?: object) =>
     new Promise<any>((ok, fail) => session.post(method, params, (err, res) => (err ? fail(err) : ok(res))));
   await post('Profiler.enable');
+  // 0.1 ms: the instant's start loop lasts tens of milliseconds (the default is 1 ms).
+  await post('Profiler.setSamplingInterval', { interval: 100 });
   await post('Profiler.start');
   await sleep(ms);
   const { profile } = await post('Profiler.stop');
@@ -259,6 +262,42 @@ async function agentsRole() {
   const fires: Array<{ agent: number; at: number; dueAt: string; targets: number }> = [];
   const deliveries: Array<{ agent: number; at: number }> = [];
   const baselines: number[] = [];
+  // Garbage-collector pauses, on the shared monotonic clock: a pause stops all 2,500
+  // agents of the process at once, which no Pi sees.
+  const gcs: Array<{ at: number; ms: number; major: boolean }> = [];
+  const perfToMono = mono() - performance.now();
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+      gcs.push({
+        at: e.startTime + perfToMono,
+        ms: e.duration,
+        major: kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR,
+      });
+    }
+  }).observe({ entryTypes: ['gc'] });
+  // The commands due at one instant start in one timer callback (InstantTimers); a
+  // next tick queued at the first start runs right after the last. The main thread's
+  // time on a core and waiting for one over that loop (schedstat, nanoseconds) tells a
+  // slow loop from a loop kept off the cores.
+  const fireLoops = new Map<string, { wallMs: number; onCpuMs: number; waitingMs: number }>();
+  const mainThreadSchedstat = () => {
+    const [onCpu, waiting] = fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { onCpu: onCpu! / 1e6, waiting: waiting! / 1e6 };
+  };
+  const watchFireLoop = (dueAt: string) => {
+    const wall0 = mono();
+    const sched0 = mainThreadSchedstat();
+    fireLoops.set(dueAt, { wallMs: NaN, onCpuMs: NaN, waitingMs: NaN });
+    process.nextTick(() => {
+      const sched1 = mainThreadSchedstat();
+      fireLoops.set(dueAt, {
+        wallMs: mono() - wall0,
+        onCpuMs: sched1.onCpu - sched0.onCpu,
+        waitingMs: sched1.waiting - sched0.waiting,
+      });
+    });
+  };
   const hasRelay = 'relay' in AgentConfigSchema.shape;
 
   serve({
@@ -290,6 +329,7 @@ async function agentsRole() {
         const agent = new Agent(config, log.child({ agent: spec.index }));
         agent.runner.on('started', (command: PowerCommand) => {
           fires.push({ agent: spec.index, at: mono(), dueAt: command.dueAt, targets: command.targets.length });
+          if (!fireLoops.has(command.dueAt)) watchFireLoop(command.dueAt);
         });
         const deliver = agent.runner.deliver.bind(agent.runner);
         const seen = new Set<string>();
@@ -318,7 +358,7 @@ async function agentsRole() {
       };
       setTimeout(fire, m.atWall - Date.now());
     },
-    results: () => ({ fires, deliveries, baselines }),
+    results: () => ({ fires, deliveries, baselines, gcs, fireLoops: Object.fromEntries(fireLoops) }),
     profile: (m: { ms: number; file: string }) => profileSelf(m.ms, m.file),
   });
 }
@@ -773,7 +813,26 @@ async function main() {
       ),
     );
     const baselines = agentResults.flatMap((r) => (r.baselines as number[]).map((b) => b - Tmono));
+    const gcWindowMs = 1500;
+    const gcText = agentResults
+      .map((r, p) => {
+        const pauses = (r.gcs as Array<{ at: number; ms: number; major: boolean }>).filter(
+          (g) => g.at + g.ms >= Tmono && g.at < Tmono + gcWindowMs,
+        );
+        const total = pauses.reduce((n, g) => n + g.ms, 0);
+        const firstAt = pauses.length ? `, first at +${(pauses[0]!.at - Tmono).toFixed(1)} ms` : '';
+        const longest = Math.max(0, ...pauses.map((g) => g.ms));
+        return `agents${p + 1} ${pauses.length} (${pauses.filter((g) => g.major).length} major), ${total.toFixed(1)} ms in all, longest ${longest.toFixed(1)} ms${firstAt}`;
+      })
+      .join('; ');
     const deliveries = agentResults.flatMap((r) => (r.deliveries as Array<{ at: number }>).map((d) => d.at - Tmono));
+    const firstFire = agentResults.map((r) =>
+      Math.min(
+        ...(r.fires as Array<{ at: number; dueAt: string }>)
+          .filter((f) => Date.parse(f.dueAt) === T)
+          .map((f) => f.at - Tmono),
+      ),
+    );
     const fire = summarize(fireLate);
     const packet = summarize(packetLate);
     // The issue's floor: "the same number of packets" as the fleet puts on loopback, and
@@ -823,7 +882,18 @@ async function main() {
       `CPU s, T-1s..T+2s (3 s): ${cpuLine(mPre, mPost)}`,
       idleLine,
       `bare setTimeout at the instant, one per agent process (it runs after the agents' commands, whose timer wakes ${EARLY_WAKE_MS} ms early): ${baselines.map((b) => `+${b.toFixed(1)} ms`).join(', ')}`,
-      `fire lateness (runner starts the command - instant): ${fmt(fire)}; per process: ${perProcessFire.map((s) => `p99 ${s.p99.toFixed(1)} ms`).join(', ')}`,
+      `fire lateness (runner starts the command - instant): ${fmt(fire)}; per process: ${perProcessFire.map((s, p) => `first ${firstFire[p]!.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`).join('; ')}`,
+      `the instant's start loop per agent process (first start to last, in one timer callback): ${agentResults
+        .map((r) => {
+          const loop = (r.fireLoops as Record<string, { wallMs: number; onCpuMs: number; waitingMs: number }>)[
+            new Date(T).toISOString()
+          ];
+          return loop
+            ? `${loop.wallMs.toFixed(1)} ms wall, main thread ${loop.onCpuMs.toFixed(1)} ms on a core, ${loop.waitingMs.toFixed(1)} ms waiting for one`
+            : 'not seen';
+        })
+        .join('; ')}`,
+      `garbage-collector pauses in the agent processes from the instant to +${gcWindowMs} ms: ${gcText}`,
       `packet lateness (first valid magic packet at the kiosk - instant): ${fmt(packet)}`,
       `packets at the kiosks: ${fleet.packets} (${fleet.invalid} invalid) for ${KIOSKS} kiosks x ${AGENTS_PER_SITE} agents x ${REPEAT}`,
       `missed (no packet within ${MISSED_AFTER_MS / 1000} s): ${missed}`,
