@@ -299,7 +299,6 @@ async function agentsRole() {
   const watchFireLoop = (dueAt: string) => {
     const wall0 = mono();
     const sched0 = mainThreadSchedstat();
-    fireLoops.set(dueAt, { wallMs: NaN, onCpuMs: NaN, waitingMs: NaN });
     process.nextTick(() => {
       const sched1 = mainThreadSchedstat();
       fireLoops.set(dueAt, {
