@@ -559,11 +559,7 @@ async function main() {
   let cleaning: Promise<void> | undefined;
   const cleanup = () => (cleaning ??= cleanupOnce());
   const cleanupOnce = async () => {
-    const agentsRunning = children.some((c) => c.proc.exitCode === null && c.name === 'agents');
     for (const c of children) if (c.proc.exitCode === null && c.name !== 'server') c.proc.kill('SIGKILL');
-    // Requests of the killed agents still being handled would meet the API's closed
-    // database pool and Redis client on stop, and log errors that are not the pipeline's.
-    if (agentsRunning) await sleep(2000);
     for (const server of children.filter((c) => c.name === 'server')) {
       if (server.proc.exitCode !== null) continue;
       await Promise.race([server.call('stop').catch(() => undefined), sleep(10_000)]);
