@@ -42,6 +42,7 @@ import { AgentConfigSchema } from '../apps/pi-agent/src/config';
 import { configureLogging, createLogger } from '../apps/pi-agent/src/log';
 import type { AgentCommand, KioskTarget } from '../apps/pi-agent/src/protocol';
 import { spawnReceiver, type Child } from './lib/child';
+import { summarize } from './lib/stats';
 
 const args = process.argv.slice(2);
 const WAKE = args.includes('--wake');
@@ -54,8 +55,6 @@ const INTERVAL_MS = 100;
 const mono = () => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const quantile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
 const hex = (n: number) => n.toString(16).padStart(2, '0');
 const macOf = (runner: number, kiosk: number) => `02:00:${hex(runner >> 8)}:${hex(runner & 0xff)}:00:${hex(kiosk)}`;
 
@@ -79,9 +78,8 @@ function nextInstant(): { wall: number; mono: number } {
 async function packets(receiver: Child | undefined, instantMono: number): Promise<Partial<Round>> {
   if (!receiver) return {};
   const { first } = (await receiver.call('collect')) as { first: number[] };
-  const got = first.filter((t) => t > 0).map((t) => t - instantMono);
-  got.sort((a, b) => a - b);
-  return { packetP50: quantile(got, 0.5), packetP99: quantile(got, 0.99), missed: first.length - got.length };
+  const got = summarize(first.filter((t) => t > 0).map((t) => t - instantMono));
+  return { packetP50: got.p50, packetP99: got.p99, missed: first.length - got.n };
 }
 
 async function agentRound(
@@ -108,7 +106,8 @@ async function agentRound(
     });
     runner.deliver((JSON.parse(body) as { commands: AgentCommand[] }).commands);
   });
-  await sleep(instant.wall - Date.now() + 300 + (receiver ? REPEAT * INTERVAL_MS + 1000 : 0));
+  await sleep(instant.wall - Date.now() + 300);
+  // With --wake, idle() also waits for every wake's last round of packets.
   await Promise.all(runners.map((r) => r.idle()));
   if (starts.length !== runners.length) throw new Error(`${starts.length} of ${runners.length} commands started`);
   return {
@@ -118,13 +117,20 @@ async function agentRound(
   };
 }
 
-async function baselineRound(floor: { sender: MagicPacketSender; receiver: Child } | undefined): Promise<Round> {
+/** --wake: the floor's sender, prepared for every kiosk, and where its packets are counted. */
+interface Floor {
+  sender: MagicPacketSender;
+  targets: Array<{ mac: string; address: string; port: number }>;
+  receiver: Child;
+}
+
+async function baselineRound(floor: Floor | undefined): Promise<Round> {
   const instant = nextInstant();
   const stamps: number[] = [];
   let sent: Promise<unknown> = Promise.resolve();
   setTimeout(() => {
     for (let i = 0; i < RUNNERS; i++) stamps.push(mono());
-    if (floor) sent = floor.sender.send(floorTargets, { repeat: REPEAT, intervalMs: INTERVAL_MS });
+    if (floor) sent = floor.sender.send(floor.targets, { repeat: REPEAT, intervalMs: INTERVAL_MS });
   }, instant.wall - Date.now());
   await sleep(instant.wall - Date.now() + 300);
   await sent;
@@ -134,8 +140,6 @@ async function baselineRound(floor: { sender: MagicPacketSender; receiver: Child
     ...(await packets(floor?.receiver, instant.mono)),
   };
 }
-
-let floorTargets: Array<{ mac: string; address: string; port: number }> = [];
 
 function line(name: string, rounds: Round[]): string {
   const perCommandUs = rounds.map((r) => ((r.last - r.first) / Math.max(1, RUNNERS - 1)) * 1000);
@@ -162,11 +166,15 @@ async function main(): Promise<void> {
   const closers: Array<() => void> = [];
   try {
     let basePort = 0;
+    let floor: Floor | undefined;
     if (receiver) {
       await receiver.ready;
       const macs = Array.from({ length: RUNNERS * TARGETS }, (_, j) => macOf(Math.floor(j / TARGETS), j % TARGETS));
       ({ basePort } = await receiver.call('start', { macs, kiosksPerSite: TARGETS }));
-      floorTargets = macs.map((mac, j) => ({ mac, address: LOOPBACK, port: basePort + Math.floor(j / TARGETS) }));
+      const targets = macs.map((mac, j) => ({ mac, address: LOOPBACK, port: basePort + Math.floor(j / TARGETS) }));
+      floor = { sender: new MagicPacketSender(), targets, receiver };
+      closers.push(() => floor!.sender.close());
+      await floor.sender.prepare(targets);
     }
     const starts: number[] = [];
     const runners = Array.from({ length: RUNNERS }, (_, i) => {
@@ -197,15 +205,10 @@ async function main(): Promise<void> {
       runner.on('started', () => starts.push(mono()));
       return runner;
     });
-    const floorSender = receiver ? new MagicPacketSender() : undefined;
-    if (floorSender) {
-      await floorSender.prepare(floorTargets);
-      closers.push(() => floorSender.close());
-    }
     const agent: Round[] = [];
     const baseline: Round[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      baseline.push(await baselineRound(floorSender && receiver && { sender: floorSender, receiver }));
+      baseline.push(await baselineRound(floor));
       agent.push(await agentRound(runners, starts, round, receiver));
     }
     console.log(

@@ -66,6 +66,7 @@ import { configureLogging, createLogger } from '../apps/pi-agent/src/log';
 import type { PowerCommand } from '../apps/pi-agent/src/protocol';
 import { KioskSimulator } from '../apps/pi-agent/src/sim/kiosks';
 import { Child, spawnReceiver } from './lib/child';
+import { summarize, type Summary } from './lib/stats';
 
 const SITES = Number(process.env.BENCH_SITES ?? 2500);
 const KIOSKS_PER_SITE = 10;
@@ -420,18 +421,6 @@ async function floorRole() {
 
 // ---------------------------------------------------------------- orchestration
 
-interface Summary {
-  n: number;
-  p50: number;
-  p99: number;
-  max: number;
-}
-
-function summarize(values: number[]): Summary {
-  const s = [...values].sort((a, b) => a - b);
-  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)] ?? NaN;
-  return { n: s.length, p50: q(0.5), p99: q(0.99), max: s[s.length - 1] ?? NaN };
-}
 const fmt = (s: Summary, d = 1) =>
   `p50 ${s.p50.toFixed(d)} ms, p99 ${s.p99.toFixed(d)} ms, max ${s.max.toFixed(d)} ms (n=${s.n})`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));

@@ -83,6 +83,15 @@ export async function sendMagicPackets(
   }
 }
 
+/** A target checked and prepared for send(): its packet, where it goes and on which socket. */
+interface ReadyTarget {
+  index: number;
+  packet: Buffer;
+  address: string;
+  port: number;
+  socketKey: string;
+}
+
 /** Sends issued before the packets already issued are let out (see send()). */
 const SEND_CHUNK = 64;
 
@@ -108,7 +117,7 @@ export class MagicPacketSender {
     }
     if (this.closed) throw new WakeSendError('WOL_SEND_FAILED', 'the sender is closed');
     const outcomes: MagicPacketOutcome[] = targets.map(() => ({ sent: 0, bytes: 0 }));
-    const ready: Array<{ index: number; packet: Buffer; address: string; port: number; socketKey: string }> = [];
+    const ready: ReadyTarget[] = [];
     for (const [index, target] of targets.entries()) {
       try {
         const prepared = this.prepared(target);
@@ -178,7 +187,7 @@ export class MagicPacketSender {
   }
 
   /** The target checked, its packet (built once) and which socket sends it; throws for a bad target. */
-  private prepared(target: MagicPacketTarget): { packet: Buffer; address: string; port: number; socketKey: string } {
+  private prepared(target: MagicPacketTarget): Omit<ReadyTarget, 'index'> {
     const { address, port = 9, broadcast = false } = target;
     const family = checkTarget(address, port);
     return { packet: this.packetFor(target), address, port, socketKey: `${family}:${broadcast}` };
@@ -218,10 +227,10 @@ export class MagicPacketSender {
  * per packet: this runs cold at an instant (bench/agent-instant.ts --wake).
  */
 function sendRound(
-  ready: ReadonlyArray<{ index: number; packet: Buffer; address: string; port: number; socketKey: string }>,
+  ready: readonly ReadyTarget[],
   sockets: ReadonlyMap<string, dgram.Socket>,
   outcomes: MagicPacketOutcome[],
-  onError: (target: (typeof ready)[number], err: unknown) => void,
+  onError: (target: ReadyTarget, err: unknown) => void,
 ): Promise<void> {
   return new Promise((resolve) => {
     // Sends not yet called back, plus one while packets are still being issued.
