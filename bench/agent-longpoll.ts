@@ -18,13 +18,13 @@
  * Memory: the API process's RSS before the agents connect and with all waiting.
  */
 import { execSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { API_DIST, forkApiChild, isApiChild, serveApiChild } from './lib/api-child';
+import { seedAgents } from './lib/seed-agents';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 2000);
 const STEADY_RATE = 200; // commands per second
@@ -54,7 +54,7 @@ async function server() {
   /* eslint-enable @typescript-eslint/no-require-imports */
   await serveApiChild<ToServer>({
     async start(api) {
-      const agentIds = await seed(api.db);
+      const agentIds = await seedAgents(api.db, AGENTS, tokenOf);
       const commands = api.app.get(AgentCommandsService);
       const notifier = api.app.get(CommandNotifier);
       const command = (marker: string) => ({
@@ -74,29 +74,6 @@ async function server() {
       };
     },
   });
-}
-
-async function seed(db: { query: (sql: string, params?: unknown[]) => Promise<unknown> }): Promise<string[]> {
-  const now = new Date();
-  const uuid = (n: number, kind: number) => `00000000-0000-4000-8${kind}00-${n.toString(16).padStart(12, '0')}`;
-  const hospital = uuid(1, 1);
-  const site = uuid(1, 2);
-  await db.query(`INSERT INTO hospitals (id, code, name, created_at, updated_at) VALUES (?, 'BENCH', 'Bench hospital', ?, ?)`, [hospital, now, now]);
-  await db.query(`INSERT INTO sites (id, hospital_id, name, time_zone, created_at, updated_at) VALUES (?, ?, 'Bench site', 'Asia/Shanghai', ?, ?)`, [
-    site,
-    hospital,
-    now,
-    now,
-  ]);
-  const ids = Array.from({ length: AGENTS }, (_, i) => uuid(i + 1, 3));
-  for (let i = 0; i < AGENTS; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    await db.query(
-      `INSERT INTO agents (id, site_id, name, location, subnets, token_hash, created_at, updated_at) VALUES ${chunk.map(() => `(?, ?, ?, '', '[]', ?, ?, ?)`).join(', ')}`,
-      chunk.flatMap((id, j) => [id, site, `pi-${i + j}`, createHash('sha256').update(tokenOf(i + j)).digest('hex'), now, now]),
-    );
-  }
-  return ids;
 }
 
 // ---------------------------------------------------------------- the agents

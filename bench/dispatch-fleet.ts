@@ -56,7 +56,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
-import { constants as perfConstants, performance, PerformanceObserver } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { MagicPacketSender } from '@wakeward/wol';
 import { Agent } from '../apps/pi-agent/src/agent';
 import { FileCommandLedger } from '../apps/pi-agent/src/commands/command-ledger';
@@ -156,6 +156,12 @@ function spawnRole(role: string, env: NodeJS.ProcessEnv = process.env, execArgv 
 
 // ---------------------------------------------------------------- the API + worker process
 
+/** This process's main thread: ms on a core and ms waiting for one, since it started. */
+function mainThreadSchedstat(): { onCpu: number; waiting: number } {
+  const [onCpu, waiting] = fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
+  return { onCpu: onCpu! / 1e6, waiting: waiting! / 1e6 };
+}
+
 async function serverRole() {
   /* eslint-disable @typescript-eslint/no-require-imports */
   require('reflect-metadata');
@@ -166,6 +172,8 @@ async function serverRole() {
   const { AgentCommandsService } = require(join(DIST, 'agent-protocol/agent-commands.service.js'));
   const { DispatcherService } = require(join(DIST, 'dispatch/dispatcher.service.js'));
   const { PlannerService } = require(join(DIST, 'dispatch/planner.service.js'));
+  const { AgentReportsService } = require(join(DIST, 'agent-protocol/agent-reports.service.js'));
+  const { DataSource } = require('typeorm');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const config = loadConfig(process.env);
   let app: any;
@@ -232,15 +240,65 @@ async function serverRole() {
     return r;
   };
   const notifier = config.role === 'worker' ? { waitingAgents: 0 } : app.get(CommandNotifier);
+  // Where a slow answer waits: the event loop (delay of a 10 ms timer) or the heartbeat
+  // handler itself (its UPDATE, the connection pool's queue). Both since the last `stats`.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  let heartbeatMs: number[] = [];
+  // ... or the MySQL connection pool's queue (mysql2, connectionLimit 20).
+  const pool = app.get(DataSource).driver.pool;
+  let poolWaitMs: number[] = [];
+  let poolQueueMax = 0;
+  // ... or a core: the API runs at nice +10 here, behind the agents (-5) and MariaDB (0).
+  let sched0 = mainThreadSchedstat();
+  const getConnection = pool.getConnection.bind(pool);
+  pool.getConnection = (cb: (...a: unknown[]) => void) => {
+    const start = mono();
+    poolQueueMax = Math.max(poolQueueMax, pool._connectionQueue.length);
+    getConnection((...a: unknown[]) => {
+      poolWaitMs.push(mono() - start);
+      cb(...a);
+    });
+  };
+  if (config.role !== 'worker') {
+    const reports = app.get(AgentReportsService);
+    const heartbeat = reports.heartbeat.bind(reports);
+    reports.heartbeat = async (...args: unknown[]) => {
+      const start = mono();
+      try {
+        return await heartbeat(...args);
+      } finally {
+        heartbeatMs.push(mono() - start);
+      }
+    };
+  }
 
   serve({
     url: () => url,
-    stats: () => ({
-      waitingAgents: notifier.waitingAgents,
-      polls: { ...polls },
-      plans: plans.length,
-      rss: process.memoryUsage().rss,
-    }),
+    stats: () => {
+      const sched1 = mainThreadSchedstat();
+      const since = {
+        loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
+        loopDelayMaxMs: loopDelay.max / 1e6,
+        heartbeats: summarize(heartbeatMs),
+        poolWaits: summarize(poolWaitMs),
+        poolQueueMax,
+        mainThreadOnCpuMs: sched1.onCpu - sched0.onCpu,
+        mainThreadWaitingMs: sched1.waiting - sched0.waiting,
+      };
+      sched0 = sched1;
+      loopDelay.reset();
+      heartbeatMs = [];
+      poolWaitMs = [];
+      poolQueueMax = 0;
+      return {
+        waitingAgents: notifier.waitingAgents,
+        polls: { ...polls },
+        plans: plans.length,
+        rss: process.memoryUsage().rss,
+        since,
+      };
+    },
     timings: () => ({ plans, transitions }),
     profile: (m: { ms: number; file: string }) => profileSelf(m.ms, m.file),
     stop: async () => {
@@ -260,8 +318,43 @@ interface AgentSpec {
   kioskIds: string[];
 }
 
+interface LoopFailure {
+  agent: number;
+  /** The agent's loop: commands, heartbeat, plan, ... */
+  loop: string;
+  at: number;
+  cause: string;
+  retryInMs: number;
+  /** Failures in a row, this one included. */
+  failures: number;
+}
+
 async function agentsRole() {
-  configureLogging({ level: 'error' });
+  // The agents' loops log each failed request at warn ("<loop> failed; retrying"): kept
+  // here, on the shared clock, so that an agent whose command came late or never can be
+  // told from the others by what its long poll met (a run of failures backs off to 60 s).
+  const loopFailures: LoopFailure[] = [];
+  configureLogging({
+    level: 'warn',
+    sink: (line) => {
+      if (!line.includes('failed; retrying')) return;
+      const e = JSON.parse(line) as {
+        msg: string;
+        agent: number;
+        error?: { name?: string; code?: string; message?: string };
+        retryInMs: number;
+        failures: number;
+      };
+      loopFailures.push({
+        agent: e.agent,
+        loop: e.msg.slice(0, e.msg.indexOf(' failed')),
+        at: mono(),
+        cause: `${e.error?.name ?? 'Error'} ${e.error?.code ?? ''}: ${e.error?.message ?? ''}`.trim(),
+        retryInMs: e.retryInMs,
+        failures: e.failures,
+      });
+    },
+  });
   const log = createLogger({ service: 'bench-agent' });
   const agents: Agent[] = [];
   // What the runners' `started` listener records: as little as it can, because it runs
@@ -292,10 +385,6 @@ async function agentsRole() {
   // time on a core and waiting for one over that loop (schedstat, nanoseconds) tells a
   // slow loop from a loop kept off the cores.
   const fireLoops = new Map<string, { wallMs: number; onCpuMs: number; waitingMs: number }>();
-  const mainThreadSchedstat = () => {
-    const [onCpu, waiting] = fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ').map(Number);
-    return { onCpu: onCpu! / 1e6, waiting: waiting! / 1e6 };
-  };
   let lastFireAt = -Infinity;
   const watchFireLoop = (dueAt: string) => {
     const wall0 = mono();
@@ -382,6 +471,7 @@ async function agentsRole() {
         targets: fireCommands[i]!.targets.length,
       })),
       deliveries,
+      loopFailures,
       baselines,
       gcs,
       fireLoops: Object.fromEntries(fireLoops),
@@ -776,9 +866,21 @@ async function main() {
       at: number;
       cpu: Record<string, number>;
       polls: { answered: number; withCommands: number };
+      /** The API since the previous mark. */
+      api: {
+        loopDelayP99Ms: number;
+        loopDelayMaxMs: number;
+        heartbeats: Summary;
+        poolWaits: Summary;
+        poolQueueMax: number;
+        mainThreadOnCpuMs: number;
+        mainThreadWaitingMs: number;
+      };
     }> = [];
-    const mark = async (name: string) =>
-      marks.push({ name, at: mono(), cpu: cpuAt(), polls: (await server.call('stats')).polls });
+    const mark = async (name: string) => {
+      const stats = await server.call('stats');
+      marks.push({ name, at: mono(), cpu: cpuAt(), polls: stats.polls, api: stats.since });
+    };
     await mark('rule posted');
     console.log(`waiting for the fan-out (from T-${(MAX_LEAD_MS / 1000).toFixed(0)} s) and the instant ...`);
     await sleep(Tmono - MAX_LEAD_MS - mono());
@@ -862,6 +964,12 @@ async function main() {
       })
       .join('; ');
     const deliveries = agentResults.flatMap((r) => (r.deliveries as Array<{ at: number }>).map((d) => d.at - Tmono));
+    const failureLines = loopFailureLines(
+      agentResults.flatMap((r) => r.loopFailures as LoopFailure[]),
+      agentResults.flatMap((r) => r.deliveries as Array<{ agent: number; at: number }>),
+      rulePostedMono,
+      Tmono,
+    );
     const firstFire = agentResults.map((r) =>
       Math.min(
         ...(r.fires as Array<{ at: number; dueAt: string }>)
@@ -895,6 +1003,10 @@ async function main() {
     const jobDur = summarize(wakeJobs.map((t) => t.end - t.start));
     const cpuLine = (a: (typeof marks)[number], b: (typeof marks)[number]) =>
       [...Object.keys(pids), 'machine'].map((k) => `${k} ${(b.cpu[k]! - a.cpu[k]!).toFixed(1)}`).join(', ');
+    // An empty Summary's NaNs arrive as null over IPC.
+    const fmtOrNone = (s: Summary) => (s.n ? fmt(s) : 'none');
+    const apiLine = ({ api }: (typeof marks)[number]) =>
+      `main thread ${secs(api.mainThreadOnCpuMs)} on a core, ${secs(api.mainThreadWaitingMs)} waiting for one, loop delay ${api.loopDelayP99Ms.toFixed(0)} / ${api.loopDelayMaxMs.toFixed(0)} ms, heartbeat handler ${fmtOrNone(api.heartbeats)}, pool wait ${fmtOrNone(api.poolWaits)} (queue up to ${api.poolQueueMax})`;
     const pollRate = (a: (typeof marks)[number], b: (typeof marks)[number]) =>
       `${Math.round((b.polls.answered - a.polls.answered) / ((b.at - a.at) / 1000))}/s (${b.polls.withCommands - a.polls.withCommands} of ${b.polls.answered - a.polls.answered} with commands)`;
 
@@ -913,6 +1025,7 @@ async function main() {
       `transition jobs at the instant: ${wakeJobs.length} (${wakeJobs.filter((t) => t.error).length} failed, ${otherJobs} other), first started ${rel(Math.min(...wakeJobs.map((t) => t.start)))}, last finished ${rel(Math.max(...wakeJobs.map((t) => t.end)))} (fan-out ${secs(Math.max(...wakeJobs.map((t) => t.end)) - Math.min(...wakeJobs.map((t) => t.start)))}); per job ${fmt(jobDur)}; ${sentKiosks} kiosks sent`,
       `commands at the agents: ${deliveries.length}, first ${rel(Math.min(...deliveries) + Tmono)}, last ${rel(Math.max(...deliveries) + Tmono)}`,
       `GET /commands answered: ${pollRate(mRule, mLead)} before delivery, ${pollRate(mLead, mPre)} from T-${(MAX_LEAD_MS / 1000).toFixed(0)} s to T-1 s, ${pollRate(mPre, mPost)} from T-1 s to T+2 s`,
+      `API (event loop delay p99 / max): rule..delivery ${apiLine(mLead)}; delivery..T-1 s ${apiLine(mPre)}; T-1 s..T+2 s ${apiLine(mPost)}`,
       `CPU s, rule..delivery (${secs(mLead.at - mRule.at)}): ${cpuLine(mRule, mLead)}`,
       `CPU s, delivery..T-1s (${secs(mPre.at - mLead.at)}): ${cpuLine(mLead, mPre)}`,
       `CPU s, T-1s..T+2s (3 s): ${cpuLine(mPre, mPost)}`,
@@ -929,6 +1042,7 @@ async function main() {
             : 'not seen';
         })
         .join('; ')}`,
+      ...failureLines,
       `garbage-collector pauses in the agent processes from the instant to +${gcWindowMs} ms: ${gcText}`,
       `packet lateness (first valid magic packet at the kiosk - instant): ${fmt(packet)}`,
       `packets at the kiosks: ${fleet.packets} (${fleet.invalid} invalid) for ${KIOSKS} kiosks x ${AGENTS_PER_SITE} agents x ${REPEAT}`,
@@ -947,6 +1061,60 @@ async function main() {
     await cleanup();
   }
   process.exit(0);
+}
+
+/**
+ * The agents' failed requests from the rule edit to T+2 s, by loop and cause, and the
+ * agents that had no command when the instant came, each with its long poll's failures:
+ * a run of failures backs off to `backoffMaxMs` (60 s), as long as the delivery lead.
+ */
+function loopFailureLines(
+  failures: LoopFailure[],
+  deliveries: Array<{ agent: number; at: number }>,
+  fromMono: number,
+  Tmono: number,
+): string[] {
+  const rel = (v: number) => `${v - Tmono >= 0 ? '+' : ''}${((v - Tmono) / 1000).toFixed(2)} s`;
+  const inRun = failures.filter((f) => f.at >= fromMono && f.at <= Tmono + 2000);
+  const count = (keyOf: (f: LoopFailure) => string) => {
+    const counts = new Map<string, number>();
+    for (const f of inRun) counts.set(keyOf(f), (counts.get(keyOf(f)) ?? 0) + 1);
+    return [...counts].sort((a, b) => b[1] - a[1]);
+  };
+  const byLoop = count((f) => f.loop).map(([loop, n]) => {
+    const agents = new Set(inRun.filter((f) => f.loop === loop).map((f) => f.agent)).size;
+    const longest = Math.max(...inRun.filter((f) => f.loop === loop).map((f) => f.failures));
+    return `${loop} ${n} in ${agents} agents (longest run ${longest})`;
+  });
+  const causes = count((f) => `${f.loop}: ${f.cause}`)
+    .slice(0, 6)
+    .map(([cause, n]) => `    ${n} x ${cause}`);
+  // When: per 10 s before the instant (T-20 s holds failures from T-20 s to T-10 s).
+  // Counted in time order, so the buckets come out in time order.
+  const buckets = new Map<string, number>();
+  for (const f of [...inRun].sort((a, b) => a.at - b.at)) {
+    const bucket = `${f.loop} T${Math.floor((f.at - Tmono) / 10_000) * 10} s`;
+    buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
+  }
+  const when = [...buckets].map(([bucket, n]) => `${bucket} ${n}`);
+  const lines = [
+    `agents' failed requests from the rule edit to T+2 s: ${byLoop.join(', ') || 'none'}`,
+    ...causes,
+    ...(when.length ? [`    by 10 s: ${when.join(', ')}`] : []),
+  ];
+  const served = new Set(deliveries.filter((d) => d.at < Tmono).map((d) => d.agent));
+  const unserved = Array.from({ length: AGENTS }, (_, agent) => agent).filter((a) => !served.has(a));
+  lines.push(`agents without a command at the instant: ${unserved.length}`);
+  for (const agent of unserved.slice(0, 5)) {
+    const own = failures.filter((f) => f.agent === agent && f.loop === 'commands' && f.at >= fromMono);
+    const delivered = deliveries.filter((d) => d.agent === agent).map((d) => rel(d.at));
+    lines.push(
+      `    agent ${agent}: command ${delivered.length ? `at ${delivered.join(', ')}` : 'never'}; long poll failures: ${
+        own.map((f) => `${rel(f.at)} ${f.cause} (retry in ${(f.retryInMs / 1000).toFixed(1)} s)`).join('; ') || 'none'
+      }`,
+    );
+  }
+  return lines;
 }
 
 async function seedFleet(
