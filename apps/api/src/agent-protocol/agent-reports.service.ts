@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { z } from 'zod';
 import type { Agent } from '../agents/agent.entity';
-import { AgentsRepository } from '../agents/agents.repository';
+import { HeartbeatRecorder } from '../agents/heartbeat-recorder';
 import { badRequest, tooLarge } from '../common/errors';
 import { parseInput } from '../common/validation';
 import { Database } from '../database/database.service';
@@ -21,7 +21,7 @@ const clampInt = (n: number) => Math.max(-INT32_MAX, Math.min(INT32_MAX, Math.ro
 export class AgentReportsService {
   constructor(
     private readonly db: Database,
-    private readonly agents: AgentsRepository,
+    private readonly heartbeats: HeartbeatRecorder,
     private readonly reports: AgentReportsRepository,
     private readonly fleet: FleetRepository,
     private readonly sites: SitesRepository,
@@ -31,7 +31,8 @@ export class AgentReportsService {
 
   async heartbeat(agent: Agent, beat: z.output<typeof heartbeatBody>) {
     const now = new Date();
-    await this.agents.recordHeartbeat(agent.id, {
+    await this.heartbeats.record({
+      agentId: agent.id,
       at: now,
       version: beat.version,
       uptimeS: clampInt(beat.uptimeS),

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentsRepository, type HeartbeatRecord } from '../agents/agents.repository';
+import { HeartbeatRecorder } from '../agents/heartbeat-recorder';
 import { seedTwoHospitals } from '../testing/fixtures';
 import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { until } from '../testing/wait';
 import { AgentClient, enrolAgent, enrolmentCode } from './agent-test-kit';
 
 describe('agent enrolment, tokens and heartbeat', () => {
@@ -145,5 +148,45 @@ describe('agent enrolment, tokens and heartbeat', () => {
     const bad = await client.post('/heartbeat', { version: '1.3.0', uptimeS: 5, time: 'yesterday', buffered: 0 });
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe('time');
+  });
+
+  it('heartbeats that arrive while one is being written are stored together in the next write, each with its own values, and answered only once stored', async () => {
+    const agents = await Promise.all(Array.from({ length: 12 }, (_, i) => enrolAgent(ops, ids.siteB, `pi-beat-${i}`)));
+    const repository = api.app.get(AgentsRepository);
+    const recorder = api.app.get(HeartbeatRecorder);
+    const writes: string[][] = [];
+    const write = repository.recordHeartbeats.bind(repository);
+    repository.recordHeartbeats = (beats: HeartbeatRecord[]) => {
+      writes.push(beats.map((b) => b.agentId));
+      return write(beats);
+    };
+    const beat = (i: number) => agents[i]!.client.post('/heartbeat', { version: `2.0.${i}`, uptimeS: 100 + i, time: new Date().toISOString(), buffered: i });
+    // The first agent's row is locked, so the first write waits, as behind a busy database.
+    const locker = api.db.createQueryRunner();
+    await locker.connect();
+    try {
+      await locker.startTransaction();
+      await locker.query('SELECT id FROM agents WHERE id = ? FOR UPDATE', [agents[0]!.agentId]);
+      const first = beat(0);
+      await until(async () => writes.length === 1);
+      const others = Promise.all(agents.slice(1).map((_, k) => beat(k + 1)));
+      await until(async () => recorder.queuedAgents === 11);
+      const settled = await Promise.race([first.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 300))]);
+      expect(settled).toBe('waiting');
+      await locker.commitTransaction();
+      expect((await first).status).toBe(200);
+      expect((await others).map((r) => r.status)).toEqual(Array(11).fill(200));
+    } finally {
+      if (locker.isTransactionActive) await locker.rollbackTransaction();
+      await locker.release();
+      repository.recordHeartbeats = write;
+    }
+    expect(writes).toEqual([[agents[0]!.agentId], agents.slice(1).map((a) => a.agentId)]);
+    const rows = await api.db.query(`SELECT id, version, uptime_s, buffered_count, last_heartbeat_at FROM agents WHERE name LIKE 'pi-beat-%'`);
+    for (const [i, a] of agents.entries()) {
+      const row = rows.find((r: { id: string }) => r.id === a.agentId);
+      expect(row).toMatchObject({ version: `2.0.${i}`, uptime_s: 100 + i, buffered_count: i });
+      expect(Math.abs(new Date(row.last_heartbeat_at).getTime() - Date.now())).toBeLessThan(10_000);
+    }
   });
 });

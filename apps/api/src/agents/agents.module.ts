@@ -6,11 +6,12 @@ import { AgentsController } from './agents.controller';
 import { AgentsRepository } from './agents.repository';
 import { AgentsService } from './agents.service';
 import { EnrolmentCodesRepository } from './enrolment-codes.repository';
+import { HeartbeatRecorder } from './heartbeat-recorder';
 
 @Module({
   imports: [SitesModule],
   controllers: [AgentsController, AgentCredentialsController],
-  providers: [AgentsRepository, AgentsService, EnrolmentCodesRepository, AgentCredentialsService],
-  exports: [AgentsRepository, AgentsService, AgentCredentialsService],
+  providers: [AgentsRepository, AgentsService, EnrolmentCodesRepository, AgentCredentialsService, HeartbeatRecorder],
+  exports: [AgentsRepository, AgentsService, AgentCredentialsService, HeartbeatRecorder],
 })
 export class AgentsModule {}

@@ -4,6 +4,16 @@ import { Database } from '../database/database.service';
 import type { Page } from '../common/validation';
 import { Agent } from './agent.entity';
 
+/** What a heartbeat stores about its agent. */
+export interface HeartbeatRecord {
+  agentId: string;
+  at: Date;
+  version: string;
+  uptimeS: number;
+  clockSkewMs: number;
+  bufferedCount: number;
+}
+
 @Injectable()
 export class AgentsRepository {
   constructor(private readonly db: Database) {}
@@ -30,20 +40,18 @@ export class AgentsRepository {
     return this.db.repo(Agent).find({ where: { siteId, tokenHash: Not(IsNull()), tokenRevokedAt: IsNull() }, order: { name: 'ASC' } });
   }
 
-  async recordHeartbeat(
-    id: string,
-    beat: { at: Date; version: string; uptimeS: number; clockSkewMs: number; bufferedCount: number },
-  ): Promise<void> {
-    await this.db.repo(Agent).update(
-      { id },
-      {
-        lastHeartbeatAt: beat.at,
-        version: beat.version,
-        uptimeS: beat.uptimeS,
-        clockSkewMs: beat.clockSkewMs,
-        bufferedCount: beat.bufferedCount,
-        updatedAt: beat.at,
-      },
+  /**
+   * Stores many agents' heartbeats with one statement (HeartbeatRecorder batches
+   * them). Always outside the caller's transaction: a batch holds other requests' beats.
+   */
+  async recordHeartbeats(beats: HeartbeatRecord[]): Promise<void> {
+    if (!beats.length) return;
+    const rows = beats.map(() => 'SELECT ? AS id, ? AS at, ? AS version, ? AS uptime_s, ? AS clock_skew_ms, ? AS buffered_count');
+    await this.db.dataSource.query(
+      `UPDATE agents a JOIN (${rows.join(' UNION ALL ')}) b ON a.id = b.id
+       SET a.last_heartbeat_at = b.at, a.version = b.version, a.uptime_s = b.uptime_s,
+           a.clock_skew_ms = b.clock_skew_ms, a.buffered_count = b.buffered_count, a.updated_at = b.at`,
+      beats.flatMap((b) => [b.agentId, b.at, b.version, b.uptimeS, b.clockSkewMs, b.bufferedCount]),
     );
   }
 
