@@ -173,6 +173,26 @@ describe('agent against a stand-in API and simulated kiosks', () => {
     await api.waitFor(() => api.of('GET /plan').some((r) => r.headers['if-none-match'] === '"p1"'));
   });
 
+  it('backs the long poll off to http.commandsBackoffMaxMs at most, and the other loops to backoffMaxMs', async () => {
+    const { api, agent, log } = await world({
+      http: { longPollWaitS: 1, requestTimeoutMs: 2000, backoffInitialMs: 50, backoffMaxMs: 2000, commandsBackoffMaxMs: 200 },
+      plan: { refreshIntervalS: 3600 },
+    });
+    const failing = { status: 503, body: { error: { code: 'OVERLOADED', message: 'try later' } } };
+    api.route('GET /commands', () => failing).route('GET /plan', () => failing);
+    agent.start();
+    cleanup.push(() => agent.stop());
+    const retries = (loop: string) =>
+      log.lines.filter((l) => l.msg === `${loop} failed; retrying`).map((l) => l.fields!.retryInMs as number);
+    // Plan: 50, 100, 200, 400, 800 ms (full jitter: half to all of each) -> past 200 within about 1.6 s.
+    await api.waitFor(() => retries('plan').length >= 6, 10_000);
+    const polls = retries('commands');
+    expect(polls.length).toBeGreaterThanOrEqual(8);
+    expect(Math.max(...polls)).toBeLessThanOrEqual(200);
+    expect(Math.min(...polls.slice(3))).toBeGreaterThanOrEqual(100);
+    expect(Math.max(...retries('plan'))).toBeGreaterThan(200);
+  });
+
   it('posts a result at a random moment within http.resultSpreadMs, holding it on disk meanwhile', async () => {
     const spreadMs = 1500;
     const { api, sim, agent } = await world({

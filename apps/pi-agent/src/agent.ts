@@ -305,7 +305,10 @@ export class Agent {
         if (signal.aborted) break;
         if (name === 'commands') this.lastPollProgress = Date.now();
         failures++;
-        const delay = retryDelay(err, failures, this.config.http);
+        const { http } = this.config;
+        const ceiling =
+          name === 'commands' ? Math.min(http.backoffMaxMs, http.commandsBackoffMaxMs) : http.backoffMaxMs;
+        const delay = retryDelay(err, failures, { ...http, backoffMaxMs: ceiling });
         const level = isRetryable(err) ? 'warn' : 'error';
         this.log[level](`${name} failed; retrying`, { error: err, retryInMs: delay, failures });
         await abortableSleep(every ? Math.min(delay, every()) : delay, signal);

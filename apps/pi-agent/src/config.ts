@@ -93,6 +93,12 @@ export const AgentConfigSchema = z.strictObject({
       backoffInitialMs: z.number().int().positive().default(1_000),
       backoffMaxMs: z.number().int().positive().default(60_000),
       /**
+       * The long poll's own ceiling, below backoffMaxMs: commands arrive about a minute
+       * before their instant (the API's DISPATCH_LEAD_S), and a poll that waited as long
+       * as the lead after a run of failures could take its command only after the instant.
+       */
+      commandsBackoffMaxMs: z.number().int().positive().default(10_000),
+      /**
        * A command's result is posted at a random moment within this many ms after the
        * command finishes (it is on disk at once), so that a fleet firing at one instant
        * does not post all its results in the same second. 0 posts at once.
