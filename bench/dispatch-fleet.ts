@@ -96,6 +96,8 @@ const LEAD_PER_SITE_MS = Number(process.env.BENCH_LEAD_PER_SITE_MS ?? 20);
 const MAX_LEAD_MS = LEAD_S * 1000 + (SITES - 1) * LEAD_PER_SITE_MS;
 /** Dispatch workers (ROLE=worker) beside the API process (ROLE=api); 0 = one ROLE=all process. */
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
+/** The API process's MySQL pool (DB_POOL_SIZE); unset: the API's default. */
+const API_DB_POOL_SIZE = process.env.BENCH_API_DB_POOL_SIZE;
 const PLAN_MARGIN_MS = 20_000;
 const REPEAT = 3; // the agent's defaults
 const INTERVAL_MS = 100;
@@ -669,7 +671,11 @@ async function main() {
     children.push(kiosks);
     await kiosks.ready;
     const { basePort } = await kiosks.call('start', { macs: seed.macs, kiosksPerSite: KIOSKS_PER_SITE });
-    const server = spawnRole('server', { ...process.env, ...env });
+    const server = spawnRole('server', {
+      ...process.env,
+      ...env,
+      ...(API_DB_POOL_SIZE && { DB_POOL_SIZE: API_DB_POOL_SIZE }),
+    });
     children.push(server);
     const workers = Array.from({ length: WORKERS }, () =>
       spawnRole('server', { ...process.env, ...env, ROLE: 'worker' }),
@@ -1020,7 +1026,7 @@ async function main() {
       `fleet: ${KIOSKS} kiosks in ${SITES} sites, ${AGENTS} agents (2 per site in ${AGENT_PROCESSES} processes, pi-1s and pi-2s apart), all due at one instant; Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ulimit -n ${limit}`,
       `agent host processes' V8 flags: ${AGENT_HOST_FLAGS.join(' ') || 'none'}`,
       `priorities: ${NICE ? `agents nice -5 (their processes' other threads +10 from T-1 s: ${helperThreadsLine} threads), API/workers +10, databases/receiver 0` : 'all equal (BENCH_NICE=0)'}`,
-      `config: ${WORKERS > 0 ? `API (ROLE=api) + ${WORKERS} dispatch workers (ROLE=worker)` : 'API + worker in one process (ROLE=all)'}, DISPATCH_LEAD_S=${LEAD_S}, DISPATCH_LEAD_PER_SITE_MS=${LEAD_PER_SITE_MS}, wake repeat ${REPEAT} x ${INTERVAL_MS} ms, long poll 25 s, heartbeat 30 s; kiosks: ${SITES} UDP sockets on 127.0.0.1 (one per site, MAC in the packet says which kiosk)`,
+      `config: ${WORKERS > 0 ? `API (ROLE=api) + ${WORKERS} dispatch workers (ROLE=worker)` : 'API + worker in one process (ROLE=all)'}, API DB_POOL_SIZE ${API_DB_POOL_SIZE ?? 'default (20)'}, DISPATCH_LEAD_S=${LEAD_S}, DISPATCH_LEAD_PER_SITE_MS=${LEAD_PER_SITE_MS}, wake repeat ${REPEAT} x ${INTERVAL_MS} ms, long poll 25 s, heartbeat 30 s; kiosks: ${SITES} UDP sockets on 127.0.0.1 (one per site, MAC in the packet says which kiosk)`,
       `plan after the rule edit: ${plansAfter.length} site plans, ${plansAfter.reduce((n, p) => n + p.jobs, 0)} transition jobs, done ${secs(Math.max(...plansAfter.map((p) => p.end)) - rulePostedMono)} after the POST`,
       `transition jobs at the instant: ${wakeJobs.length} (${wakeJobs.filter((t) => t.error).length} failed, ${otherJobs} other), first started ${rel(Math.min(...wakeJobs.map((t) => t.start)))}, last finished ${rel(Math.max(...wakeJobs.map((t) => t.end)))} (fan-out ${secs(Math.max(...wakeJobs.map((t) => t.end)) - Math.min(...wakeJobs.map((t) => t.start)))}); per job ${fmt(jobDur)}; ${sentKiosks} kiosks sent`,
       `commands at the agents: ${deliveries.length}, first ${rel(Math.min(...deliveries) + Tmono)}, last ${rel(Math.max(...deliveries) + Tmono)}`,

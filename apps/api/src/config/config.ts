@@ -25,6 +25,8 @@ export const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9_]{1,64}$/, 'letters, digits and _ only')
       .default('wakeward'),
+    /** MySQL connections per process: requests queue for one when all are busy. */
+    DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z.string().min(1).default('wk:'),
     SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
@@ -89,7 +91,7 @@ export interface AppConfig {
   port: number;
   host: string;
   role: 'api' | 'worker' | 'all';
-  db: { host: string; port: number; user: string; password: string; database: string };
+  db: { host: string; port: number; user: string; password: string; database: string; poolSize?: number };
   redis: { url: string; prefix: string };
   session: { secret: string; idleMs: number; absoluteMs: number; cookieSecure: boolean };
   loginRateLimit: { attempts: number; windowS: number };
@@ -166,7 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: c.PORT,
     host: c.HOST,
     role: c.ROLE,
-    db: { host: c.DB_HOST, port: c.DB_PORT, user: c.DB_USER, password: c.DB_PASSWORD, database: c.DB_NAME },
+    db: { host: c.DB_HOST, port: c.DB_PORT, user: c.DB_USER, password: c.DB_PASSWORD, database: c.DB_NAME, poolSize: c.DB_POOL_SIZE },
     redis: { url: c.REDIS_URL, prefix: c.REDIS_PREFIX },
     session: {
       // Outside production a missing secret gets a random one: sessions then end with the process.

@@ -25,7 +25,7 @@ export function createDataSource(db: AppConfig['db']): DataSource {
     logging: false,
     // DATE columns stay 'YYYY-MM-DD' strings: a Date object would shift them by the host's zone.
     dateStrings: ['DATE'],
-    extra: { connectionLimit: 20 },
+    extra: { connectionLimit: db.poolSize ?? 20 },
   });
 }
 

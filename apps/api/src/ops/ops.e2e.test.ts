@@ -69,12 +69,12 @@ describe('ops endpoints', () => {
 describe('configuration', () => {
   it('refuses to start naming every bad setting', () => {
     try {
-      loadConfig({ PORT: 'eighty', ROLE: 'boss', REDIS_URL: 'localhost:6379', DB_NAME: 'bad-name!' });
+      loadConfig({ PORT: 'eighty', ROLE: 'boss', REDIS_URL: 'localhost:6379', DB_NAME: 'bad-name!', DB_POOL_SIZE: '0' });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       const message = (err as Error).message;
-      for (const setting of ['PORT', 'ROLE', 'REDIS_URL', 'DB_NAME']) expect(message).toContain(`${setting}:`);
+      for (const setting of ['PORT', 'ROLE', 'REDIS_URL', 'DB_NAME', 'DB_POOL_SIZE']) expect(message).toContain(`${setting}:`);
     }
   });
 
@@ -85,6 +85,7 @@ describe('configuration', () => {
 
   it('has defaults for development', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 3000, role: 'all', db: { host: '127.0.0.1', port: 3306, database: 'wakeward' } });
+    expect(c).toMatchObject({ port: 3000, role: 'all', db: { host: '127.0.0.1', port: 3306, database: 'wakeward', poolSize: 20 } });
+    expect(loadConfig({ DB_POOL_SIZE: '80' }).db.poolSize).toBe(80);
   });
 });
