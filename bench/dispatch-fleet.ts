@@ -85,7 +85,12 @@ const AGENT_PROCESSES = Number(process.env.BENCH_AGENT_PROCESSES ?? 2);
  * generation, 7 scavenges, 274-482 ms in all; 64 MB semi-spaces, 1-2 scavenges of
  * 84-276 ms from +133 ms; 256 MB, none, or one after +1.1 s.
  */
-const AGENT_HOST_FLAGS = (process.env.BENCH_AGENT_HOST_FLAGS ?? '--max-semi-space-size=256').split(' ').filter(Boolean);
+const GC_BEFORE = process.env.BENCH_GC_BEFORE !== '0';
+const AGENT_HOST_FLAGS = (
+  process.env.BENCH_AGENT_HOST_FLAGS ?? `--max-semi-space-size=256${GC_BEFORE ? ' --expose-gc' : ''}`
+)
+  .split(' ')
+  .filter(Boolean);
 /** Open files per agent (HTTP connections, UDP socket, ledger and buffers), for the ulimit check. */
 const FDS_PER_AGENT = 7;
 const KIOSKS = SITES * KIOSKS_PER_SITE;
@@ -479,6 +484,12 @@ async function agentsRole() {
       fireLoops: Object.fromEntries(fireLoops),
     }),
     profile: (m: { ms: number; file: string }) => profileSelf(m.ms, m.file),
+    /** A scavenge now (needs --expose-gc); returns its duration in ms. */
+    collectYoung: () => {
+      const start = mono();
+      (globalThis as { gc?: (o: { type: string }) => void }).gc?.({ type: 'minor' });
+      return mono() - start;
+    },
   });
 }
 
@@ -657,6 +668,7 @@ async function main() {
 
   let idleLine = '';
   let helperThreadsLine = '';
+  let gcBeforeLine = 'not asked (BENCH_GC_BEFORE=0)';
   try {
     // ---- database
     const t0 = Date.now();
@@ -891,6 +903,16 @@ async function main() {
     console.log(`waiting for the fan-out (from T-${(MAX_LEAD_MS / 1000).toFixed(0)} s) and the instant ...`);
     await sleep(Tmono - MAX_LEAD_MS - mono());
     await mark(`T-${(MAX_LEAD_MS / 1000).toFixed(0)} s`);
+    // The agent processes' young generation emptied before the instant (BENCH_GC_BEFORE=0: not):
+    // 2,500 agents share one heap here, and a scavenge that falls in the sending window
+    // stops all of them at once, for 100-480 ms with 256 MB semi-spaces; a Pi's heap is
+    // its own agent's, a few MB.
+    if (GC_BEFORE) {
+      await sleep(Tmono - 2000 - mono());
+      gcBeforeLine = (await Promise.all(agentProcs.map((c) => c.call('collectYoung'))))
+        .map((ms) => `${ms.toFixed(0)} ms`)
+        .join(', ');
+    }
     await sleep(Tmono - 1000 - mono());
     await mark('T-1 s');
     // Each agent process's other threads (V8's compiler and GC helpers, libuv's pool)
@@ -1049,6 +1071,7 @@ async function main() {
         })
         .join('; ')}`,
       ...failureLines,
+      `young generation collected at T-2 s in the agent processes: ${gcBeforeLine}`,
       `garbage-collector pauses in the agent processes from the instant to +${gcWindowMs} ms: ${gcText}`,
       `packet lateness (first valid magic packet at the kiosk - instant): ${fmt(packet)}`,
       `packets at the kiosks: ${fleet.packets} (${fleet.invalid} invalid) for ${KIOSKS} kiosks x ${AGENTS_PER_SITE} agents x ${REPEAT}`,
