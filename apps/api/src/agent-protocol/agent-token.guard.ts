@@ -1,5 +1,6 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
+import { AgentAuthCache } from '../agents/agent-auth-cache';
 import { hashSecret } from '../agents/agent-credentials';
 import type { Agent } from '../agents/agent.entity';
 import { AgentsRepository } from '../agents/agents.repository';
@@ -9,17 +10,22 @@ type AgentRequest = Request & { agent?: Agent };
 
 /**
  * Every agent call but enrolment: `Authorization: Bearer <token>`, looked up by its
- * hash on each request so that a revocation or rotation takes effect at once.
+ * hash (through AgentAuthCache, which every change to an agent clears in every API
+ * process, so that a revocation or rotation takes effect at once).
  */
 @Injectable()
 export class AgentTokenGuard implements CanActivate {
-  constructor(private readonly agents: AgentsRepository) {}
+  constructor(
+    private readonly agents: AgentsRepository,
+    private readonly cache: AgentAuthCache,
+  ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<AgentRequest>();
     const match = /^Bearer\s+(\S{1,512})$/i.exec(req.header('authorization') ?? '');
     if (!match) throw unauthorized('AGENT_TOKEN_INVALID', 'send the agent token as Authorization: Bearer <token>');
-    const agent = await this.agents.getByActiveTokenHash(hashSecret(match[1]));
+    const tokenHash = hashSecret(match[1]);
+    const agent = await this.cache.get(tokenHash, () => this.agents.getByActiveTokenHash(tokenHash));
     if (!agent) throw unauthorized('AGENT_TOKEN_INVALID', 'unknown or revoked agent token; enrol the agent again');
     req.agent = agent;
     return true;

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { createApiApp } from '../app';
 import { AgentsRepository, type HeartbeatRecord } from '../agents/agents.repository';
+import { createLogger } from '../common/logger';
 import { HeartbeatRecorder } from '../agents/heartbeat-recorder';
 import { seedTwoHospitals } from '../testing/fixtures';
 import { Client, startTestApi, TestApi } from '../testing/test-app';
@@ -150,6 +153,48 @@ describe('agent enrolment, tokens and heartbeat', () => {
     expect(bad.body.error.field).toBe('time');
   });
 
+  it('a token is looked up once per AGENT_AUTH_CACHE_S, and revoking, rotating, editing or deleting the agent in one API process takes effect in another at once', async () => {
+    // A second API process on the same MySQL and Redis, as behind a load balancer.
+    const second = await createApiApp(api.config, createLogger('silent'));
+    await second.listen(0, '127.0.0.1');
+    try {
+      const secondUrl = `http://127.0.0.1:${(second.getHttpServer().address() as AddressInfo).port}`;
+      const repository = second.get(AgentsRepository);
+      let lookups = 0;
+      const lookUp = repository.getByActiveTokenHash.bind(repository);
+      repository.getByActiveTokenHash = (hash: string) => {
+        lookups++;
+        return lookUp(hash);
+      };
+      const { agentId, token } = await enrolAgent(ops, ids.siteA, 'pi-cached');
+      const there = new AgentClient(secondUrl, token);
+      const beat = (client: AgentClient) => client.post('/heartbeat', { version: '1.3.0', uptimeS: 1, time: new Date().toISOString(), buffered: 0 });
+      for (let i = 0; i < 3; i++) expect((await beat(there)).status).toBe(200);
+      expect(lookups).toBe(1);
+
+      // A change is answered after Redis has passed it to every process: no waiting here.
+      expect((await ops.post(`/api/agents/${agentId}/revoke`)).status).toBe(200);
+      expect((await beat(there)).status).toBe(401);
+
+      const rotated = await ops.post(`/api/agents/${agentId}/rotate-token`);
+      expect((await beat(there)).status).toBe(401);
+      const renewed = new AgentClient(secondUrl, rotated.body.token);
+      expect((await beat(renewed)).status).toBe(200);
+      const before = lookups;
+      expect((await beat(renewed)).status).toBe(200);
+      expect(lookups).toBe(before);
+
+      expect((await ops.patch(`/api/agents/${agentId}`, { subnets: ['10.9.9.0/24'] })).status).toBe(200);
+      expect((await beat(renewed)).status).toBe(200);
+      expect(lookups).toBe(before + 1);
+
+      expect((await ops.delete(`/api/agents/${agentId}`)).status).toBe(204);
+      expect((await beat(renewed)).status).toBe(401);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('heartbeats that arrive while one is being written are stored together in the next write, each with its own values, and answered only once stored', async () => {
     const agents = await Promise.all(Array.from({ length: 12 }, (_, i) => enrolAgent(ops, ids.siteB, `pi-beat-${i}`)));
     const repository = api.app.get(AgentsRepository);
@@ -181,7 +226,8 @@ describe('agent enrolment, tokens and heartbeat', () => {
       await locker.release();
       repository.recordHeartbeats = write;
     }
-    expect(writes).toEqual([[agents[0]!.agentId], agents.slice(1).map((a) => a.agentId)]);
+    // In the order the heartbeats arrived, which concurrent requests do not fix.
+    expect(writes.map((batch) => [...batch].sort())).toEqual([[agents[0]!.agentId], agents.slice(1).map((a) => a.agentId).sort()]);
     const rows = await api.db.query(`SELECT id, version, uptime_s, buffered_count, last_heartbeat_at FROM agents WHERE name LIKE 'pi-beat-%'`);
     for (const [i, a] of agents.entries()) {
       const row = rows.find((r: { id: string }) => r.id === a.agentId);

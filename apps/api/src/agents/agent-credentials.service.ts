@@ -8,6 +8,7 @@ import { Database } from '../database/database.service';
 import { SitesRepository } from '../sites/sites.repository';
 import { SitesService } from '../sites/sites.service';
 import { Agent } from './agent.entity';
+import { AgentAuthCache } from './agent-auth-cache';
 import { ENROLMENT_CODE_TTL_MS, hashSecret, newAgentToken, newEnrolmentCode, normalizeEnrolmentCode } from './agent-credentials';
 import { AgentsRepository } from './agents.repository';
 import { AgentsService, publicAgent } from './agents.service';
@@ -36,6 +37,7 @@ export class AgentCredentialsService {
     private readonly sites: SitesService,
     private readonly siteRows: SitesRepository,
     private readonly audit: AuditService,
+    private readonly authCache: AgentAuthCache,
   ) {}
 
   createEnrolmentCode(p: Principal, siteId: string, apiOrigin: string) {
@@ -75,6 +77,10 @@ export class AgentCredentialsService {
    * the code is unknown, expired or already used.
    */
   enroll(input: EnrolmentRequest): Promise<{ agentId: string; token: string }> {
+    return this.authCache.afterChange(this.enrollOnce(input), (r) => r.agentId);
+  }
+
+  private enrollOnce(input: EnrolmentRequest): Promise<{ agentId: string; token: string }> {
     return this.db.transaction(async () => {
       const now = new Date();
       const code = await this.codes.getByHash(hashSecret(normalizeEnrolmentCode(input.code)));
@@ -128,7 +134,7 @@ export class AgentCredentialsService {
 
   /** The agent's token stops working at the next request. */
   revoke(p: Principal, agentId: string) {
-    return this.db.transaction(async () => {
+    const revoked = this.db.transaction(async () => {
       const { agent, hospitalId } = await this.visibleAgent(p, agentId);
       const before = publicAgent(agent);
       if (agent.tokenHash && !agent.tokenRevokedAt) agent.tokenRevokedAt = new Date();
@@ -136,11 +142,12 @@ export class AgentCredentialsService {
       await this.audit.record({ action: 'update', entityType: 'agent_token', entityId: agent.id, hospitalId, before: tokenState(before), after: tokenState(publicAgent(agent)) });
       return publicAgent(agent);
     });
+    return this.authCache.afterChange(revoked, (a) => a.id);
   }
 
   /** A new token, shown once; the old one stops working at once. */
   rotate(p: Principal, agentId: string) {
-    return this.db.transaction(async () => {
+    const rotated = this.db.transaction(async () => {
       const { agent, hospitalId } = await this.visibleAgent(p, agentId);
       const before = publicAgent(agent);
       const token = newAgentToken();
@@ -157,6 +164,7 @@ export class AgentCredentialsService {
       });
       return { agentId: agent.id, token };
     });
+    return this.authCache.afterChange(rotated, (r) => r.agentId);
   }
 
   private async visibleAgent(p: Principal, agentId: string) {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SitesModule } from '../sites/sites.module';
+import { AgentAuthCache } from './agent-auth-cache';
 import { AgentCredentialsController } from './agent-credentials.controller';
 import { AgentCredentialsService } from './agent-credentials.service';
 import { AgentsController } from './agents.controller';
@@ -11,7 +12,7 @@ import { HeartbeatRecorder } from './heartbeat-recorder';
 @Module({
   imports: [SitesModule],
   controllers: [AgentsController, AgentCredentialsController],
-  providers: [AgentsRepository, AgentsService, EnrolmentCodesRepository, AgentCredentialsService, HeartbeatRecorder],
-  exports: [AgentsRepository, AgentsService, AgentCredentialsService, HeartbeatRecorder],
+  providers: [AgentsRepository, AgentsService, EnrolmentCodesRepository, AgentCredentialsService, HeartbeatRecorder, AgentAuthCache],
+  exports: [AgentsRepository, AgentsService, AgentCredentialsService, HeartbeatRecorder, AgentAuthCache],
 })
 export class AgentsModule {}

@@ -9,6 +9,7 @@ import type { Principal } from '../common/request-context';
 import { ER_DUP_ENTRY, mysqlErrno } from '../common/sql';
 import { Database } from '../database/database.service';
 import { SitesService } from '../sites/sites.service';
+import { AgentAuthCache } from './agent-auth-cache';
 import { Agent } from './agent.entity';
 import { createAgentBody, listAgentsQuery, updateAgentBody } from './agents.dto';
 import { AgentsRepository } from './agents.repository';
@@ -34,6 +35,7 @@ export class AgentsService {
     private readonly sites: SitesService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
+    private readonly authCache: AgentAuthCache,
   ) {}
 
   async list(p: Principal, query: z.output<typeof listAgentsQuery>) {
@@ -68,7 +70,7 @@ export class AgentsService {
   }
 
   update(p: Principal, id: string, input: z.output<typeof updateAgentBody>) {
-    return this.db.transaction(async () => {
+    const updated = this.db.transaction(async () => {
       const agent = await this.getVisible(p, id);
       const site = await this.sites.get(p, agent.siteId);
       const before = publicAgent(agent);
@@ -77,15 +79,17 @@ export class AgentsService {
       await this.audit.record({ action: 'update', entityType: 'agent', entityId: id, hospitalId: site.hospitalId, before, after: publicAgent(agent) });
       return publicAgent(agent);
     });
+    return this.authCache.afterChange(updated, () => id);
   }
 
   delete(p: Principal, id: string): Promise<void> {
-    return this.db.transaction(async () => {
+    const deleted = this.db.transaction(async () => {
       const agent = await this.getVisible(p, id);
       const site = await this.sites.get(p, agent.siteId);
       await this.agents.delete(id);
       await this.audit.record({ action: 'delete', entityType: 'agent', entityId: id, hospitalId: site.hospitalId, before: publicAgent(agent) });
     });
+    return this.authCache.afterChange(deleted, () => id);
   }
 
   private async getVisible(p: Principal, id: string): Promise<Agent> {

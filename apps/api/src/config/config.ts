@@ -39,6 +39,8 @@ export const configSchema = z
     WEB_DIST: z.string().optional(),
     AGENT_PROBE_INTERVAL_S: z.coerce.number().positive().max(3600).default(30),
     AGENT_READING_INTERVAL_S: z.coerce.number().positive().max(3600).default(60),
+    /** How long an API process trusts an agent token it has looked up; 0 looks it up on every request. */
+    AGENT_AUTH_CACHE_S: z.coerce.number().min(0).max(3600).default(60),
     PLAN_HORIZON_H: z.coerce.number().positive().max(72).default(26),
     DISPATCH_LEAD_S: z.coerce.number().min(0).max(600).default(60),
     DISPATCH_LEAD_PER_SITE_MS: z.coerce.number().min(0).max(1000).default(20),
@@ -96,7 +98,7 @@ export interface AppConfig {
   session: { secret: string; idleMs: number; absoluteMs: number; cookieSecure: boolean };
   loginRateLimit: { attempts: number; windowS: number };
   /** What the heartbeat answer tells agents (PROTOCOL.md "Heartbeat"). */
-  agents: { probeIntervalS: number; readingIntervalS: number };
+  agents: { probeIntervalS: number; readingIntervalS: number; authCacheMs: number };
   dispatch: {
     /** How far ahead the planner keeps jobs. */
     horizonMs: number;
@@ -178,7 +180,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cookieSecure: c.COOKIE_SECURE,
     },
     loginRateLimit: { attempts: c.LOGIN_RATE_LIMIT, windowS: c.LOGIN_RATE_WINDOW_S },
-    agents: { probeIntervalS: c.AGENT_PROBE_INTERVAL_S, readingIntervalS: c.AGENT_READING_INTERVAL_S },
+    agents: {
+      probeIntervalS: c.AGENT_PROBE_INTERVAL_S,
+      readingIntervalS: c.AGENT_READING_INTERVAL_S,
+      authCacheMs: c.AGENT_AUTH_CACHE_S * 1000,
+    },
     dispatch: {
       horizonMs: c.PLAN_HORIZON_H * 3_600_000,
       leadMs: c.DISPATCH_LEAD_S * 1000,
