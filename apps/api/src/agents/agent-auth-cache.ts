@@ -16,6 +16,8 @@ import type { Agent } from './agent.entity';
  * every entry is dropped when it is back (messages sent meanwhile are lost); the
  * lifetime bounds what a message lost otherwise could leave behind.
  */
+const RESUBSCRIBE_AFTER_MS = 5_000;
+
 @Injectable()
 export class AgentAuthCache implements OnModuleDestroy {
   private readonly logger = new Logger('agent-auth');
@@ -24,6 +26,7 @@ export class AgentAuthCache implements OnModuleDestroy {
   private changes = 0;
   private subscriber?: Redis;
   private listening?: Promise<void>;
+  private subscribeFailedAt = -Infinity;
   private readonly channel: string;
 
   constructor(
@@ -47,7 +50,18 @@ export class AgentAuthCache implements OnModuleDestroy {
     if (ttl <= 0) return lookUp();
     const cached = this.byHash.get(tokenHash);
     if (cached && cached.until > Date.now()) return cached.agent;
-    await (this.listening ??= this.listen());
+    // Not subscribed (Redis unreachable): look up every time, and try again now and then.
+    if (!this.listening && Date.now() - this.subscribeFailedAt < RESUBSCRIBE_AFTER_MS) return lookUp();
+    try {
+      await (this.listening ??= this.listen());
+    } catch (err) {
+      this.logger.warn(`subscribe: ${(err as Error).message}`);
+      this.subscribeFailedAt = Date.now();
+      this.listening = undefined;
+      this.subscriber?.disconnect();
+      this.subscriber = undefined;
+      return lookUp();
+    }
     const changesBefore = this.changes;
     const agent = await lookUp();
     if (agent && this.changes === changesBefore) this.byHash.set(tokenHash, { agent, until: Date.now() + ttl });
@@ -64,7 +78,9 @@ export class AgentAuthCache implements OnModuleDestroy {
     const result = await change;
     const agentId = agentIdOf(result);
     this.dropAgent(agentId);
-    await this.redis.publish(this.channel, agentId);
+    // The change is committed whatever Redis says. Unpublished, other processes keep
+    // the agent until their subscriber reconnects (it was cut too) or the lifetime ends.
+    await this.redis.publish(this.channel, agentId).catch((err: Error) => this.logger.error(`publish: ${err.message}`));
     return result;
   }
 
