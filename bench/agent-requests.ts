@@ -15,9 +15,11 @@
  * node:http client on 127.0.0.1, send requests one after another (closed loop) for
  * BENCH_SECONDS, after a one-second warm-up; the kinds alternate, twice each:
  *   - GET /healthz: no token, no database; the framework's own cost, the baseline;
- *   - POST /api/agent/v1/heartbeat: the token guard, then the heartbeat's write.
+ *   - POST /api/agent/v1/heartbeat: the token guard, then the heartbeat's write;
+ *   - GET /api/agent/v1/commands?wait=0: the token guard, then the long poll's Redis
+ *     reads and writes, without the wait.
  * Printed per kind: requests per second, the API process's CPU per request (its
- * process.cpuUsage over the run), latency p50 / p99, and heartbeat / healthz as a ratio.
+ * process.cpuUsage over the run), latency p50 / p99, and each kind / healthz as a ratio.
  */
 import { execSync } from 'node:child_process';
 import http from 'node:http';
@@ -62,6 +64,8 @@ const KINDS: Kind[] = [
     auth: true,
     body: () => ({ version: '1.0.0', uptimeS: 100, time: new Date().toISOString(), buffered: 0 }),
   },
+  // The long poll's own work (pending commands from Redis, marked delivered) without its wait.
+  { name: 'GET commands?wait=0', method: 'GET', path: '/api/agent/v1/commands?wait=0', auth: true },
 ];
 
 interface Round {
@@ -149,7 +153,7 @@ async function main() {
     for (const kind of KINDS) {
       for (const r of rounds.get(kind.name)!)
         console.log(
-          `${kind.name.padEnd(18)} ${(r.requests / r.seconds).toFixed(0).padStart(6)}/s, API CPU ${(r.cpuMsPerRequest * 1000).toFixed(0).padStart(5)} µs per request, latency p50 ${r.latency.p50.toFixed(1)} ms, p99 ${r.latency.p99.toFixed(1)} ms${r.errors ? `, ${r.errors} failed` : ''}`,
+          `${kind.name.padEnd(20)} ${(r.requests / r.seconds).toFixed(0).padStart(6)}/s, API CPU ${(r.cpuMsPerRequest * 1000).toFixed(0).padStart(5)} µs per request, latency p50 ${r.latency.p50.toFixed(1)} ms, p99 ${r.latency.p99.toFixed(1)} ms${r.errors ? `, ${r.errors} failed` : ''}`,
         );
     }
     const [baseline, ...others] = KINDS;
