@@ -252,7 +252,7 @@ async function serverRole() {
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   let heartbeatMs: number[] = [];
-  // ... or the MySQL connection pool's queue (mysql2, connectionLimit 20).
+  // ... or the MySQL connection pool's queue (mysql2, DB_POOL_SIZE connections).
   const pool = app.get(DataSource).driver.pool;
   let poolWaitMs: number[] = [];
   let poolQueueMax = 0;
@@ -339,7 +339,7 @@ interface LoopFailure {
 async function agentsRole() {
   // The agents' loops log each failed request at warn ("<loop> failed; retrying"): kept
   // here, on the shared clock, so that an agent whose command came late or never can be
-  // told from the others by what its long poll met (a run of failures backs off to 60 s).
+  // told from the others by what its long poll met.
   const loopFailures: LoopFailure[] = [];
   configureLogging({
     level: 'warn',
@@ -1095,7 +1095,8 @@ async function main() {
 /**
  * The agents' failed requests from the rule edit to T+2 s, by loop and cause, and the
  * agents that had no command when the instant came, each with its long poll's failures:
- * a run of failures backs off to `backoffMaxMs` (60 s), as long as the delivery lead.
+ * a run of failures backs the long poll off to `http.commandsBackoffMaxMs` (10 s), and
+ * each poll that times out has already waited 40 s (25 s wait + 15 s timeout).
  */
 function loopFailureLines(
   failures: LoopFailure[],
