@@ -130,8 +130,9 @@ export class AgentCommandsService {
    * carry, or after `waitMs` with everything still pending (redelivery until a
    * result arrives, PROTOCOL.md). Commands the agent already holds do not end a
    * poll early: otherwise an agent holding a command due in a minute would poll
-   * in a tight loop until then. Ends early (with what there is) when the client
-   * goes away or the process shuts down; the listener is removed in every case.
+   * in a tight loop until then. Ends early when the process shuts down (with what
+   * there is) or the client goes away (with nothing, and recording nothing as
+   * delivered); the listener is removed in every case.
    */
   async poll(agentId: string, waitMs: number, signal: AbortSignal): Promise<AgentCommand[]> {
     const deadline = Date.now() + waitMs;
@@ -141,15 +142,12 @@ export class AgentCommandsService {
     const onAbort = () => wake();
     signal.addEventListener('abort', onAbort);
     try {
-      const held = await this.pending.lastDelivered(agentId);
       for (;;) {
-        const commands = await this.pending.list(agentId);
+        // Nobody reads the answer of a client that went away: nothing to record.
+        if (signal.aborted) return [];
         const left = deadline - Date.now();
-        const news = commands.some((c) => !held.has(c.id));
-        if (news || left <= 0 || signal.aborted || this.notifier.isClosing) {
-          if (!signal.aborted) await this.pending.markDelivered(agentId, commands.map((c) => c.id));
-          return commands;
-        }
+        const step = await this.pending.pollStep(agentId, left <= 0 || this.notifier.isClosing);
+        if (step.answer) return step.commands;
         const timer = setTimeout(() => wake(), left);
         await changed;
         clearTimeout(timer);

@@ -10,6 +10,7 @@ import type { NewPowerCommand } from './agent-command';
 import { AgentCommandsService } from './agent-commands.service';
 import { AgentClient, enrolAgent } from './agent-test-kit';
 import { CommandNotifier } from './command-notifier';
+import { PendingCommandsRepository } from './pending-commands.repository';
 
 describe('agent commands: long poll, redelivery, expiry, cancel, several API processes', () => {
   let api: TestApi;
@@ -159,6 +160,32 @@ describe('agent commands: long poll, redelivery, expiry, cancel, several API pro
     await new Promise((r) => setTimeout(r, Date.parse(command.expiresAt) - Date.now() + 20));
     expect((await client.get('/commands?wait=0')).body.commands).toEqual([]);
     await expect(commands.enqueue(agentId, wake(-1000))).rejects.toMatchObject({ code: 'COMMAND_EXPIRED' });
+  });
+
+  it("one poll step answers with 9,000 commands and drops 9,000 expired ones (more than Lua's unpack() takes at once)", async () => {
+    const pending = api.app.get(PendingCommandsRepository);
+    const agentId = 'agt_many';
+    const key = (name: string) => `${api.config.redis.prefix}${name}:${agentId}`;
+    const now = Date.now();
+    const entry = (i: number, expiresAtMs: number) => ({
+      agentId,
+      command: { id: `cmd_many_${String(i).padStart(5, '0')}`, type: 'cancel' as const, cancels: `cmd_x${i}` },
+      expiresAtMs,
+    });
+    await pending.add(Array.from({ length: 9_000 }, (_, i) => entry(i, now + 60_000)));
+    await pending.add(Array.from({ length: 9_000 }, (_, i) => entry(9_000 + i, now + 300)));
+    await new Promise((r) => setTimeout(r, now + 320 - Date.now()));
+
+    const first = await pending.pollStep(agentId, false);
+    expect(first.answer).toBe(true);
+    expect(first.commands).toHaveLength(9_000);
+    expect(first.commands[0].id).toBe('cmd_many_00000');
+    expect(await api.redis.hlen(key('agent-commands'))).toBe(9_000);
+    expect(await api.redis.scard(key('agent-delivered'))).toBe(9_000);
+    // All delivered by that answer: the next step waits, a final one answers again.
+    expect((await pending.pollStep(agentId, false)).answer).toBe(false);
+    expect((await pending.pollStep(agentId, true)).commands).toHaveLength(9_000);
+    await api.redis.del(key('agent-commands'), key('agent-delivered'));
   });
 
   it('cancel replaces a pending command by a cancel naming it; the cancel is reported like any command', async () => {
