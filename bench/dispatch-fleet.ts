@@ -37,7 +37,9 @@
  * on the same loopback sockets with a prepared MagicPacketSender (as an agent's), three times, before the agents
  * start (the target's floor), once more with every kiosk twice (both agents' copies)
  * and again after the instant with the idle fleet running; the API's own stage
- * timings; CPU per process with the fleet idle and around the instant.
+ * timings; CPU per process with the fleet idle and around the instant, and the
+ * machine's steal time (this is a virtual machine: the hypervisor can take a core
+ * from it, and a thread then shows neither on a core nor waiting in its schedstat).
  *
  * Priorities (BENCH_NICE=0 turns this off): the agent processes run at nice -5, the
  * API and the workers at +10. In the field these are separate machines; here the
@@ -67,6 +69,7 @@ import type { PowerCommand } from '../apps/pi-agent/src/protocol';
 import { KioskSimulator } from '../apps/pi-agent/src/sim/kiosks';
 import { Child, spawnReceiver } from './lib/child';
 import { summarize, type Summary } from './lib/stats';
+import { stealMs } from './lib/steal';
 
 const SITES = Number(process.env.BENCH_SITES ?? 2500);
 const KIOSKS_PER_SITE = 10;
@@ -162,6 +165,15 @@ function spawnRole(role: string, env: NodeJS.ProcessEnv = process.env, execArgv 
 }
 
 // ---------------------------------------------------------------- the API + worker process
+
+/** The start loop of one instant in an agent process: wall time, and where the main thread spent it. */
+interface FireLoop {
+  wallMs: number;
+  onCpuMs: number;
+  waitingMs: number;
+  /** Steal of the whole machine over the loop (/proc/stat, 10 ms ticks). */
+  machineStealMs: number;
+}
 
 /** This process's main thread: ms on a core and ms waiting for one, since it started. */
 function mainThreadSchedstat(): { onCpu: number; waiting: number } {
@@ -391,17 +403,19 @@ async function agentsRole() {
   // next tick queued at the first start runs right after the last. The main thread's
   // time on a core and waiting for one over that loop (schedstat, nanoseconds) tells a
   // slow loop from a loop kept off the cores.
-  const fireLoops = new Map<string, { wallMs: number; onCpuMs: number; waitingMs: number }>();
+  const fireLoops = new Map<string, FireLoop>();
   let lastFireAt = -Infinity;
   const watchFireLoop = (dueAt: string) => {
     const wall0 = mono();
     const sched0 = mainThreadSchedstat();
+    const steal0 = stealMs();
     process.nextTick(() => {
       const sched1 = mainThreadSchedstat();
       fireLoops.set(dueAt, {
         wallMs: mono() - wall0,
         onCpuMs: sched1.onCpu - sched0.onCpu,
         waitingMs: sched1.waiting - sched0.waiting,
+        machineStealMs: stealMs() - steal0,
       });
     });
   };
@@ -878,6 +892,7 @@ async function main() {
     const cpuAt = () => ({
       ...Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)])),
       machine: machineBusySeconds(),
+      steal: stealMs() / 1000,
     });
     const marks: Array<{
       name: string;
@@ -1030,7 +1045,7 @@ async function main() {
     const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const jobDur = summarize(wakeJobs.map((t) => t.end - t.start));
     const cpuLine = (a: (typeof marks)[number], b: (typeof marks)[number]) =>
-      [...Object.keys(pids), 'machine'].map((k) => `${k} ${(b.cpu[k]! - a.cpu[k]!).toFixed(1)}`).join(', ');
+      [...Object.keys(pids), 'machine', 'steal'].map((k) => `${k} ${(b.cpu[k]! - a.cpu[k]!).toFixed(1)}`).join(', ');
     // An empty Summary's NaNs arrive as null over IPC.
     const fmtOrNone = (s: Summary) => (s.n ? fmt(s) : 'none');
     const apiLine = ({ api }: (typeof marks)[number]) =>
@@ -1062,11 +1077,10 @@ async function main() {
       `fire lateness (runner starts the command - instant): ${fmt(fire)}; per process: ${perProcessFire.map((s, p) => `first ${firstFire[p]!.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`).join('; ')}`,
       `the instant's start loop per agent process (first start to last, in one timer callback): ${agentResults
         .map((r) => {
-          const loop = (r.fireLoops as Record<string, { wallMs: number; onCpuMs: number; waitingMs: number }>)[
-            new Date(T).toISOString()
-          ];
+          const loop = (r.fireLoops as Record<string, FireLoop>)[new Date(T).toISOString()];
+          const neither = loop && loop.wallMs - loop.onCpuMs - loop.waitingMs;
           return loop
-            ? `${loop.wallMs.toFixed(1)} ms wall, main thread ${loop.onCpuMs.toFixed(1)} ms on a core, ${loop.waitingMs.toFixed(1)} ms waiting for one`
+            ? `${loop.wallMs.toFixed(1)} ms wall, main thread ${loop.onCpuMs.toFixed(1)} ms on a core, ${loop.waitingMs.toFixed(1)} ms waiting for one, ${neither!.toFixed(1)} ms neither; machine's steal meanwhile ${loop.machineStealMs} ms (10 ms ticks, both cores)`
             : 'not seen';
         })
         .join('; ')}`,
