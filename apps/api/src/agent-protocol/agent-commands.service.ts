@@ -53,11 +53,15 @@ export class AgentCommandsService {
    * (dispatch: MySQL is the outbox, so a crash between the two halves is mended by
    * `redeliver`, never by issuing the command again under a new id).
    */
-  async record(items: Array<{ agentId: string; command: NewPowerCommand }>): Promise<Array<{ agentId: string; command: PowerCommand }>> {
+  async record(
+    items: Array<{ agentId: string; command: NewPowerCommand }>,
+  ): Promise<Array<{ agentId: string; command: PowerCommand }>> {
     const now = new Date();
     for (const { command } of items) {
-      if (command.expiresAt.getTime() <= now.getTime()) throw badRequest('COMMAND_EXPIRED', 'expiresAt: must be in the future', 'expiresAt');
-      if (command.expiresAt.getTime() <= command.dueAt.getTime()) throw badRequest('COMMAND_EXPIRED', 'expiresAt: must be after dueAt', 'expiresAt');
+      if (command.expiresAt.getTime() <= now.getTime())
+        throw badRequest('COMMAND_EXPIRED', 'expiresAt: must be in the future', 'expiresAt');
+      if (command.expiresAt.getTime() <= command.dueAt.getTime())
+        throw badRequest('COMMAND_EXPIRED', 'expiresAt: must be after dueAt', 'expiresAt');
     }
     const issued = items.map(({ agentId, command }) => ({
       agentId,
@@ -86,7 +90,9 @@ export class AgentCommandsService {
 
   /** Makes recorded commands pending (idempotent: a command id is stored once per agent). */
   async deliver(issued: Array<{ agentId: string; command: PowerCommand }>): Promise<void> {
-    await this.pending.add(issued.map(({ agentId, command }) => ({ agentId, command, expiresAtMs: Date.parse(command.expiresAt) })));
+    await this.pending.add(
+      issued.map(({ agentId, command }) => ({ agentId, command, expiresAtMs: Date.parse(command.expiresAt) })),
+    );
   }
 
   /**
@@ -96,7 +102,9 @@ export class AgentCommandsService {
    */
   async redeliver(commands: Array<{ agentId: string; commandId: string }>, now = new Date()): Promise<number> {
     const bodies = await this.records.undeliveredBodies(commands, now);
-    await this.pending.add(bodies.map(({ agentId, command }) => ({ agentId, command, expiresAtMs: Date.parse(command.expiresAt) })));
+    await this.pending.add(
+      bodies.map(({ agentId, command }) => ({ agentId, command, expiresAtMs: Date.parse(command.expiresAt) })),
+    );
     return bodies.length;
   }
 
@@ -110,14 +118,28 @@ export class AgentCommandsService {
       const stored = await this.pending.get(agentId, commandId);
       if (!stored || stored.command.type === 'cancel') {
         const issued = await this.records.getIssued(commandId, agentId);
-        if (!issued || issued.type === 'cancel') throw notFound('COMMAND_NOT_FOUND', `command ${commandId} was not sent to agent ${agentId}`);
-        if (await this.records.hasResult(commandId, agentId)) throw conflict('COMMAND_ALREADY_REPORTED', 'the agent has already reported this command');
-        throw conflict('COMMAND_NOT_PENDING', issued.cancelledAt ? 'the command is already cancelled' : 'the command has expired');
+        if (!issued || issued.type === 'cancel')
+          throw notFound('COMMAND_NOT_FOUND', `command ${commandId} was not sent to agent ${agentId}`);
+        if (await this.records.hasResult(commandId, agentId))
+          throw conflict('COMMAND_ALREADY_REPORTED', 'the agent has already reported this command');
+        throw conflict(
+          'COMMAND_NOT_PENDING',
+          issued.cancelledAt ? 'the command is already cancelled' : 'the command has expired',
+        );
       }
       const now = new Date();
       const cancel: CancelCommand = { id: newCommandId('cnl'), type: 'cancel', cancels: commandId };
       await this.records.insertIssued([
-        { id: cancel.id, agentId, type: 'cancel', dueAt: null, expiresAt: new Date(stored.expiresAtMs), cancels: commandId, body: cancel, createdAt: now },
+        {
+          id: cancel.id,
+          agentId,
+          type: 'cancel',
+          dueAt: null,
+          expiresAt: new Date(stored.expiresAtMs),
+          cancels: commandId,
+          body: cancel,
+          createdAt: now,
+        },
       ]);
       await this.records.markCancelled(commandId, agentId, now);
       await this.pending.add([{ agentId, command: cancel, expiresAtMs: stored.expiresAtMs, replaces: commandId }]);
@@ -161,7 +183,8 @@ export class AgentCommandsService {
 
   /** Stores the agent's result once and stops delivering the command. 404 for a command not sent to this agent. */
   async recordResult(agentId: string, commandId: string, result: CommandResultInput): Promise<void> {
-    const known = (await this.pending.has(agentId, commandId)) || (await this.records.getIssued(commandId, agentId)) !== null;
+    const known =
+      (await this.pending.has(agentId, commandId)) || (await this.records.getIssued(commandId, agentId)) !== null;
     if (!known) throw notFound('COMMAND_NOT_FOUND', `command ${commandId} was not sent to this agent`);
     await this.records.insertResult(commandId, agentId, result, new Date());
     await this.pending.remove(agentId, commandId);

@@ -86,7 +86,9 @@ export class PendingCommandsRepository {
   }
 
   /** Adds commands (and drops the ones they replace) for several agents atomically, then wakes the agents' polls. */
-  async add(entries: Array<{ agentId: string; command: AgentCommand; expiresAtMs: number; replaces?: string }>): Promise<void> {
+  async add(
+    entries: Array<{ agentId: string; command: AgentCommand; expiresAtMs: number; replaces?: string }>,
+  ): Promise<void> {
     if (!entries.length) return;
     const now = Date.now();
     const tx = this.redis.multi();
