@@ -407,6 +407,7 @@ async function agentsRole() {
   const fireAgents: number[] = [];
   const deliveries: Array<{ agent: number; at: number }> = [];
   const baselines: number[] = [];
+  const earlyProbes: number[] = [];
   // Garbage-collector pauses, on the shared monotonic clock: a pause stops all 2,500
   // agents of the process at once, which no Pi sees.
   const gcs: Array<{ at: number; ms: number; major: boolean }> = [];
@@ -526,6 +527,9 @@ async function agentsRole() {
         baselines.push(mono());
       };
       setTimeout(fire, m.atWall - Date.now());
+      // Was the event loop free when the agents' instant timer was due (EARLY_WAKE_MS
+      // ahead)? A timer 1 ms before it runs first, and says how late the loop got there.
+      setTimeout(() => earlyProbes.push(mono()), m.atWall - EARLY_WAKE_MS - 1 - Date.now());
     },
     results: () => ({
       fires: fireTimes.map((at, i) => ({
@@ -537,6 +541,7 @@ async function agentsRole() {
       deliveries,
       loopFailures,
       baselines,
+      earlyProbes,
       gcs,
       fireLoops: Object.fromEntries(fireLoops),
       firstRoundsOut: Object.fromEntries(firstRoundsOut),
@@ -1064,6 +1069,7 @@ async function main() {
       ),
     );
     const baselines = agentResults.flatMap((r) => (r.baselines as number[]).map((b) => b - Tmono));
+    const earlyProbes = agentResults.flatMap((r) => (r.earlyProbes as number[]).map((b) => b - Tmono));
     const gcWindowMs = 1500;
     const gcText = agentResults
       .map((r, p) => {
@@ -1143,6 +1149,7 @@ async function main() {
       `CPU s, delivery..T-1s (${secs(mPre.at - mLead.at)}): ${cpuLine(mLead, mPre)}`,
       `CPU s, T-1s..T+2s (3 s): ${cpuLine(mPre, mPost)}`,
       idleLine,
+      `the loop before the instant, per agent process: a timer aimed at T-${EARLY_WAKE_MS + 1} ms (1 ms before the agents' instant timer) ran at ${earlyProbes.map((b) => `${b >= 0 ? '+' : ''}${b.toFixed(1)} ms`).join(', ')}`,
       `bare setTimeout at the instant, one per agent process (it runs after the agents' commands, whose timer wakes ${EARLY_WAKE_MS} ms early): ${baselines.map((b) => `+${b.toFixed(1)} ms`).join(', ')}`,
       `fire lateness (runner starts the command - instant): ${fmt(fire)}; per process: ${perProcessFire.map((s, p) => `first ${firstFire[p]!.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`).join('; ')}`,
       `the instant's start loop per agent process (first start to last, in one timer callback): ${agentResults
