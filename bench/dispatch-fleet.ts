@@ -1004,9 +1004,10 @@ async function main() {
     const instantProfile = profileDir
       ? agentProcs[0]!.call('profile', { ms: 2500, file: join(resolve(profileDir), 'agents1-instant.cpuprofile') })
       : undefined;
-    // CPU per process over the first-round sending (/proc only: the API is not asked).
+    // CPU per process over the first-round sending (/proc only: the API is not asked),
+    // read from 5 ms ahead so that this process keeps off the cores at the instant itself.
     let cpuAtInstant: [{ cpu: Record<string, number> }, { cpu: Record<string, number> }] | undefined;
-    const atInstant = sleep(Tmono - mono()).then(async () => {
+    const atInstant = sleep(Tmono - 5 - mono()).then(async () => {
       const first = { cpu: cpuAt() };
       await sleep(Tmono + FIRST_ROUNDS_WINDOW_MS - mono());
       cpuAtInstant = [first, { cpu: cpuAt() }];
@@ -1164,7 +1165,7 @@ async function main() {
           return span ? fireLoopText(span) : 'not seen';
         })
         .join('; ')}`,
-      `CPU s, T..T+${FIRST_ROUNDS_WINDOW_MS} ms: ${cpuAtInstant ? cpuLine(cpuAtInstant[0], cpuAtInstant[1]) : 'not read'}`,
+      `CPU s, T-5 ms..T+${FIRST_ROUNDS_WINDOW_MS} ms: ${cpuAtInstant ? cpuLine(cpuAtInstant[0], cpuAtInstant[1]) : 'not read'}`,
       ...failureLines,
       `young generation collected at T-2 s in the agent processes: ${gcBeforeLine}`,
       `garbage-collector pauses in the agent processes from the instant to +${gcWindowMs} ms: ${gcText}`,
