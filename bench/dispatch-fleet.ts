@@ -91,8 +91,15 @@ const AGENT_PROCESSES = Number(process.env.BENCH_AGENT_PROCESSES ?? 2);
  * 84-276 ms from +133 ms; 256 MB, none, or one after +1.1 s.
  */
 const GC_BEFORE = process.env.BENCH_GC_BEFORE !== '0';
+/**
+ * --v8-pool-size=1: one V8 worker thread per agent process, not four. Eight workers on
+ * 2 cores took the agents' main threads' cores at the instant (perf sched: 0.4 of 2.4
+ * core-seconds at nice +10), and in each of 10 runs one main thread or both blocked in
+ * the start loop (up to 24 ms); with one worker, none of 8 processes did (bench/README.md,
+ * 2026-12-01, sixth entry). A Pi's four workers have four cores.
+ */
 const AGENT_HOST_FLAGS = (
-  process.env.BENCH_AGENT_HOST_FLAGS ?? `--max-semi-space-size=256${GC_BEFORE ? ' --expose-gc' : ''}`
+  process.env.BENCH_AGENT_HOST_FLAGS ?? `--max-semi-space-size=256 --v8-pool-size=1${GC_BEFORE ? ' --expose-gc' : ''}`
 )
   .split(' ')
   .filter(Boolean);

@@ -17,7 +17,8 @@ export class Child {
     readonly name: string,
     readonly proc: ChildProcess,
     messages: EventEmitter = proc,
-    private readonly send: (msg: object) => unknown = (msg) => proc.send(msg),
+    private readonly send: (msg: object, done: (err: Error | null) => void) => unknown = (msg, done) =>
+      proc.send(msg, done),
   ) {
     let ready!: () => void;
     this.ready = new Promise((r) => (ready = r));
@@ -39,7 +40,11 @@ export class Child {
     const id = ++this.seq;
     return new Promise<T>((resolveCall, reject) => {
       this.pending.set(id, { resolve: resolveCall, reject });
-      this.send({ id, type, ...args });
+      // A child already gone (the bench stopping on Ctrl-C, say) fails this call, instead
+      // of an unhandled 'error' event that would end the bench before its cleanup.
+      this.send({ id, type, ...args }, (err) => {
+        if (err && this.pending.delete(id)) reject(new Error(`${this.name}: ${err.message}`));
+      });
     });
   }
 }
@@ -54,6 +59,9 @@ export function spawnReceiver(): Child {
   const lines = readline.createInterface({ input: proc.stdout! });
   const messages = new EventEmitter();
   lines.on('line', (line) => messages.emit('message', JSON.parse(line)));
-  const child = new Child('kiosks', proc, messages, (msg) => proc.stdin!.write(JSON.stringify(msg) + '\n'));
+  const child = new Child('kiosks', proc, messages, (msg, done) =>
+    proc.stdin!.write(JSON.stringify(msg) + '\n', (err) => done(err ?? null)),
+  );
+  proc.stdin!.on('error', () => undefined); // reported to the call by write()'s callback
   return child;
 }
