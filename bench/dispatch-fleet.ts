@@ -193,6 +193,24 @@ interface FireLoop {
   voluntarySwitches: number;
 }
 
+/** Starts the clocks of a FireLoop now; the function returned reads them. */
+function startFireLoopClock(): () => FireLoop {
+  const wall0 = mono();
+  const sched0 = mainThreadSchedstat();
+  const steal0 = stealMs();
+  const switches0 = mainThreadVoluntarySwitches();
+  return () => {
+    const sched = mainThreadSchedstat();
+    return {
+      wallMs: mono() - wall0,
+      onCpuMs: sched.onCpu - sched0.onCpu,
+      waitingMs: sched.waiting - sched0.waiting,
+      machineStealMs: stealMs() - steal0,
+      voluntarySwitches: mainThreadVoluntarySwitches() - switches0,
+    };
+  };
+}
+
 function fireLoopText(loop: FireLoop): string {
   const neither = loop.wallMs - loop.onCpuMs - loop.waitingMs;
   return `${loop.wallMs.toFixed(1)} ms wall, main thread ${loop.onCpuMs.toFixed(1)} ms on a core, ${loop.waitingMs.toFixed(1)} ms waiting for one, ${neither.toFixed(1)} ms neither (blocked ${loop.voluntarySwitches} times); machine's steal meanwhile ${loop.machineStealMs} ms (10 ms ticks, both cores)`;
@@ -445,29 +463,10 @@ async function agentsRole() {
   const firstRoundsOut = new Map<string, FireLoop>();
   let lastFireAt = -Infinity;
   const watchFireLoop = (dueAt: string) => {
-    const wall0 = mono();
-    const sched0 = mainThreadSchedstat();
-    const steal0 = stealMs();
-    const switches0 = mainThreadVoluntarySwitches();
+    const sinceFirstStart = startFireLoopClock();
     process.nextTick(() => {
-      const sched1 = mainThreadSchedstat();
-      fireLoops.set(dueAt, {
-        wallMs: mono() - wall0,
-        onCpuMs: sched1.onCpu - sched0.onCpu,
-        waitingMs: sched1.waiting - sched0.waiting,
-        machineStealMs: stealMs() - steal0,
-        voluntarySwitches: mainThreadVoluntarySwitches() - switches0,
-      });
-      setImmediate(() => {
-        const sched2 = mainThreadSchedstat();
-        firstRoundsOut.set(dueAt, {
-          wallMs: mono() - wall0,
-          onCpuMs: sched2.onCpu - sched0.onCpu,
-          waitingMs: sched2.waiting - sched0.waiting,
-          machineStealMs: stealMs() - steal0,
-          voluntarySwitches: mainThreadVoluntarySwitches() - switches0,
-        });
-      });
+      fireLoops.set(dueAt, sinceFirstStart());
+      setImmediate(() => firstRoundsOut.set(dueAt, sinceFirstStart()));
     });
   };
   const hasRelay = 'relay' in AgentConfigSchema.shape;
