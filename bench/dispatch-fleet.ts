@@ -119,7 +119,7 @@ const PLAN_MARGIN_MS = 20_000;
 const REPEAT = 3; // the agent's defaults
 const INTERVAL_MS = 100;
 const MISSED_AFTER_MS = 30_000;
-/** The CPU of every process is read at the instant and this long after: the first rounds of packets. */
+/** The CPU of every process is read 5 ms before the instant and this long after it: the first rounds of packets. */
 const FIRST_ROUNDS_WINDOW_MS = 500;
 const FLOOR_RUNS = 3;
 /** BENCH_NICE=0: every process at the same priority (see the note where it is applied). */
@@ -182,14 +182,14 @@ function spawnRole(role: string, env: NodeJS.ProcessEnv = process.env, execArgv 
 
 // ---------------------------------------------------------------- the API + worker process
 
-/** The start loop of one instant in an agent process: wall time, and where the main thread spent it. */
+/** A span from an instant's first start in an agent process (its start loop, its first rounds): wall time, and where the main thread spent it. */
 interface FireLoop {
   wallMs: number;
   onCpuMs: number;
   waitingMs: number;
-  /** Steal of the whole machine over the loop (/proc/stat, 10 ms ticks). */
+  /** Steal of the whole machine over the span (/proc/stat, 10 ms ticks). */
   machineStealMs: number;
-  /** Times the main thread blocked or slept over the loop. */
+  /** Times the main thread blocked or slept over the span. */
   voluntarySwitches: number;
 }
 
