@@ -95,8 +95,9 @@ const GC_BEFORE = process.env.BENCH_GC_BEFORE !== '0';
  * --v8-pool-size=1: one V8 worker thread per agent process, not four. Eight workers on
  * 2 cores took the agents' main threads' cores at the instant (perf sched: 0.4 of 2.4
  * core-seconds at nice +10), and in each of 10 runs one main thread or both blocked in
- * the start loop (up to 24 ms); with one worker, none of 8 processes did (bench/README.md,
- * 2026-12-01, sixth entry). A Pi's four workers have four cores.
+ * the start loop (up to 24 ms); with one worker, none of 10 processes did (bench/README.md,
+ * 2026-12-01, sixth entry). A Pi's four workers have four cores. The packets may pay: V8
+ * optimises the sending code later (packet p99 / floor median 1.41x in 5 runs, 1.21x in 9).
  */
 const AGENT_HOST_FLAGS = (
   process.env.BENCH_AGENT_HOST_FLAGS ?? `--max-semi-space-size=256 --v8-pool-size=1${GC_BEFORE ? ' --expose-gc' : ''}`
