@@ -71,7 +71,7 @@ import type { PowerCommand } from '../apps/pi-agent/src/protocol';
 import { KioskSimulator } from '../apps/pi-agent/src/sim/kiosks';
 import { Child, spawnReceiver } from './lib/child';
 import { summarize, type Summary } from './lib/stats';
-import { stealMs } from './lib/steal';
+import { machineBusySeconds, stealMs } from './lib/machine-cpu';
 
 const SITES = Number(process.env.BENCH_SITES ?? 2500);
 const KIOSKS_PER_SITE = 10;
@@ -653,17 +653,6 @@ function cpuSeconds(pid: number | undefined): number {
   } catch {
     return NaN;
   }
-}
-
-/** CPU seconds the whole machine has been busy (all cores), from /proc/stat. */
-function machineBusySeconds(): number {
-  const [, user, nice, system, , , irq, softirq, steal] = fs
-    .readFileSync('/proc/stat', 'utf8')
-    .split('\n')[0]!
-    .trim()
-    .split(/\s+/)
-    .map(Number);
-  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
 }
 
 function pidOf(names: string[]): number | undefined {
