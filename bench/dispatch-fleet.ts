@@ -71,7 +71,15 @@ import type { PowerCommand } from '../apps/pi-agent/src/protocol';
 import { KioskSimulator } from '../apps/pi-agent/src/sim/kiosks';
 import { Child, spawnReceiver } from './lib/child';
 import { summarize, type Summary } from './lib/stats';
-import { machineBusySeconds, stealMs } from './lib/machine-cpu';
+import { kdamondMs, machineBusySeconds, stealMs } from './lib/machine-cpu';
+import {
+  offCpuSpans,
+  onCpuByThread,
+  readSchedSwitches,
+  recordSchedSwitches,
+  stackSummary,
+  type ThreadTime,
+} from './lib/perf-sched';
 
 const SITES = Number(process.env.BENCH_SITES ?? 2500);
 const KIOSKS_PER_SITE = 10;
@@ -130,6 +138,22 @@ const AGENT_NICE = -5;
 const AGENT_INSTANT_NICE = Number(process.env.BENCH_AGENT_INSTANT_NICE ?? AGENT_NICE);
 /** How the agent processes' other threads are put behind from T-1 s: 'idle' (SCHED_IDLE) or 'nice' (+10). */
 const HELPER_POLICY = process.env.BENCH_HELPER_POLICY === 'idle' ? 'idle' : 'nice';
+/**
+ * BENCH_AGENT_PIN=1: from T-1 s to T+2 s each agent process's main thread is kept on a
+ * core of its own (agents1 on CPU 0, agents2 on CPU 1, ...). Without it both can wake
+ * on one core at the instant and share it while the other core runs the API: the
+ * scheduler does not move a thread that keeps running to another core at once
+ * (perf sched, 2026-12-01 18:57 run).
+ */
+const AGENT_PIN = process.env.BENCH_AGENT_PIN === '1';
+/**
+ * BENCH_PERF_SCHED=1: `perf record` of every context switch from T-5 s to T+2.5 s (needs
+ * root); who had the cores. BENCH_PERF_SCHED=<file>: the same, and the recording is kept
+ * there (`perf script -i <file>`; its clock is CLOCK_MONOTONIC).
+ */
+const PERF_SCHED = process.env.BENCH_PERF_SCHED ?? '';
+/** The span of the instant that perf's figures cover, ms from T. */
+const SCHED_WINDOW_MS = 100;
 const ZONE = 'Asia/Shanghai';
 const TARGET_FIRE_P99_MS = 20;
 const TARGET_PACKET_RATIO = 1.2;
@@ -190,6 +214,8 @@ interface FireLoop {
   waitingMs: number;
   /** Steal of the whole machine over the span (/proc/stat, 10 ms ticks). */
   machineStealMs: number;
+  /** The kernel's DAMON threads on a core over the span (kdamondMs). */
+  kdamondMs: number;
   /** Times the main thread blocked or slept over the span. */
   voluntarySwitches: number;
 }
@@ -199,6 +225,7 @@ function startFireLoopClock(): () => FireLoop {
   const wall0 = mono();
   const sched0 = mainThreadSchedstat();
   const steal0 = stealMs();
+  const kdamond0 = kdamondMs();
   const switches0 = mainThreadVoluntarySwitches();
   return () => {
     const sched = mainThreadSchedstat();
@@ -207,6 +234,7 @@ function startFireLoopClock(): () => FireLoop {
       onCpuMs: sched.onCpu - sched0.onCpu,
       waitingMs: sched.waiting - sched0.waiting,
       machineStealMs: stealMs() - steal0,
+      kdamondMs: kdamondMs() - kdamond0,
       voluntarySwitches: mainThreadVoluntarySwitches() - switches0,
     };
   };
@@ -214,7 +242,7 @@ function startFireLoopClock(): () => FireLoop {
 
 function fireLoopText(loop: FireLoop): string {
   const neither = loop.wallMs - loop.onCpuMs - loop.waitingMs;
-  return `${loop.wallMs.toFixed(1)} ms wall, main thread ${loop.onCpuMs.toFixed(1)} ms on a core, ${loop.waitingMs.toFixed(1)} ms waiting for one, ${neither.toFixed(1)} ms neither (blocked ${loop.voluntarySwitches} times); machine's steal meanwhile ${loop.machineStealMs} ms (10 ms ticks, both cores)`;
+  return `${loop.wallMs.toFixed(1)} ms wall, main thread ${loop.onCpuMs.toFixed(1)} ms on a core, ${loop.waitingMs.toFixed(1)} ms waiting for one, ${neither.toFixed(1)} ms neither (blocked ${loop.voluntarySwitches} times); machine's steal meanwhile ${loop.machineStealMs} ms (10 ms ticks, both cores), kernel's DAMON ${loop.kdamondMs.toFixed(1)} ms on a core`;
 }
 
 /** This process's main thread: ms on a core and ms waiting for one, since it started. */
@@ -471,6 +499,7 @@ async function agentsRole() {
     });
   };
   const hasRelay = 'relay' in AgentConfigSchema.shape;
+  kdamondMs(); // finds the kernel's DAMON threads now, not in the first start loop
 
   serve({
     start: async (m: { apiUrl: string; stateRoot: string; basePort: number; agents: AgentSpec[] }) => {
@@ -951,6 +980,7 @@ async function main() {
       ...Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)])),
       machine: machineBusySeconds(),
       steal: stealMs() / 1000,
+      kdamond: kdamondMs() / 1000,
     });
     const marks: Array<{
       name: string;
@@ -976,6 +1006,24 @@ async function main() {
     console.log(`waiting for the fan-out (from T-${(MAX_LEAD_MS / 1000).toFixed(0)} s) and the instant ...`);
     await sleep(Tmono - MAX_LEAD_MS - mono());
     await mark(`T-${(MAX_LEAD_MS / 1000).toFixed(0)} s`);
+    // Which of the machine's threads had the cores at the instant (BENCH_PERF_SCHED=1), from
+    // T-5 s: perf's own start (it reads every process's maps) stays out of the instant.
+    let sched: { file: string; done: Promise<void>; labels: Map<number, string> } | undefined;
+    if (PERF_SCHED && PERF_SCHED !== '0') {
+      await sleep(Tmono - 5000 - mono());
+      const processes = {
+        api: server,
+        ...Object.fromEntries(workers.map((c, w) => [`worker${w + 1}`, c])),
+        ...Object.fromEntries(agentProcs.map((c, p) => [`agents${p + 1}`, c])),
+        kiosks,
+      };
+      const labels = new Map<number, string>();
+      for (const [name, c] of Object.entries(processes))
+        for (const tid of fs.readdirSync(`/proc/${c.proc.pid}/task`).map(Number))
+          labels.set(tid, tid === c.proc.pid ? name : `${name} other threads`);
+      const file = PERF_SCHED === '1' ? join(os.tmpdir(), `wk-bench-sched-${process.pid}.data`) : resolve(PERF_SCHED);
+      sched = { file, labels, ...recordSchedSwitches(file, 7.5) };
+    }
     // The agent processes' young generation emptied before the instant (BENCH_GC_BEFORE=0: not):
     // 2,500 agents share one heap here, and a scavenge that falls in the sending window
     // stops all of them at once, for 100-480 ms with 256 MB semi-spaces; a Pi's heap is
@@ -997,6 +1045,12 @@ async function main() {
     // at -5 a thread at nice 0 (Redis, MariaDB, the kernel's own) takes a quarter of a core.
     if (NICE && AGENT_INSTANT_NICE !== AGENT_NICE)
       for (const c of agentProcs) os.setPriority(c.proc.pid!, AGENT_INSTANT_NICE);
+    const cores = os.cpus().length;
+    const pin = (cpus: (p: number) => string) =>
+      agentProcs.forEach((c, p) =>
+        execFileSync('taskset', ['-p', '-c', cpus(p), String(c.proc.pid)], { stdio: 'ignore' }),
+      );
+    if (AGENT_PIN) pin((p) => String(p % cores));
     const instantProfile = profileDir
       ? agentProcs[0]!.call('profile', { ms: 2500, file: join(resolve(profileDir), 'agents1-instant.cpuprofile') })
       : undefined;
@@ -1010,6 +1064,7 @@ async function main() {
     });
     await sleep(Tmono + 2000 - mono());
     if (NICE && AGENT_INSTANT_NICE !== AGENT_NICE) for (const c of agentProcs) os.setPriority(c.proc.pid!, AGENT_NICE);
+    if (AGENT_PIN) pin(() => `0-${cores - 1}`);
     await atInstant;
     await mark('T+2 s');
     if (instantProfile) console.log(`profile of the instant (T-1 s to T+1.5 s): ${await instantProfile}`);
@@ -1024,6 +1079,7 @@ async function main() {
       await sleep(250);
     }
     const fleet = await kiosks.call('collect');
+    const schedLines = sched ? await whoHadTheCores(sched, Tmono, agentProcs) : [];
     const agentResults = await Promise.all(agentProcs.map((c) => c.call('results')));
     const timingsOf = await Promise.all(dispatchers.map((w) => w.call('timings')));
     const timings = { plans: timingsOf.flatMap((t) => t.plans), transitions: timingsOf.flatMap((t) => t.transitions) };
@@ -1117,8 +1173,10 @@ async function main() {
     const rel = (v: number) => `${v - Tmono >= 0 ? '+' : ''}${((v - Tmono) / 1000).toFixed(2)} s`;
     const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const jobDur = summarize(wakeJobs.map((t) => t.end - t.start));
-    const cpuLine = (a: { cpu: Record<string, number> }, b: { cpu: Record<string, number> }) =>
-      [...Object.keys(pids), 'machine', 'steal'].map((k) => `${k} ${(b.cpu[k]! - a.cpu[k]!).toFixed(1)}`).join(', ');
+    const cpuLine = (a: { cpu: Record<string, number> }, b: { cpu: Record<string, number> }, digits = 1) =>
+      [...Object.keys(pids), 'machine', 'steal', 'kdamond']
+        .map((k) => `${k} ${(b.cpu[k]! - a.cpu[k]!).toFixed(digits)}`)
+        .join(', ');
     // An empty Summary's NaNs arrive as null over IPC.
     const fmtOrNone = (s: Summary) => (s.n ? fmt(s) : 'none');
     const apiLine = ({ api }: (typeof marks)[number]) =>
@@ -1135,7 +1193,7 @@ async function main() {
     const lines = [
       `fleet: ${KIOSKS} kiosks in ${SITES} sites, ${AGENTS} agents (2 per site in ${AGENT_PROCESSES} processes, pi-1s and pi-2s apart), all due at one instant; Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ulimit -n ${limit}`,
       `agent host processes' V8 flags: ${AGENT_HOST_FLAGS.join(' ') || 'none'}`,
-      `priorities: ${NICE ? `agents nice ${AGENT_NICE}, their main threads ${AGENT_INSTANT_NICE} from T-1 s to T+2 s (their processes' other threads ${HELPER_POLICY === 'idle' ? 'SCHED_IDLE' : '+10'} from T-1 s: ${helperThreadsLine} threads), API/workers +10, databases/receiver 0` : 'all equal (BENCH_NICE=0)'}`,
+      `priorities: ${NICE ? `agents nice ${AGENT_NICE}, their main threads ${AGENT_INSTANT_NICE}${AGENT_PIN ? ' and each on a core of its own' : ''} from T-1 s to T+2 s (their processes' other threads ${HELPER_POLICY === 'idle' ? 'SCHED_IDLE' : '+10'} from T-1 s: ${helperThreadsLine} threads), API/workers +10, databases/receiver 0` : 'all equal (BENCH_NICE=0)'}`,
       `config: ${WORKERS > 0 ? `API (ROLE=api) + ${WORKERS} dispatch workers (ROLE=worker)` : 'API + worker in one process (ROLE=all)'}, API DB_POOL_SIZE ${API_DB_POOL_SIZE ?? 'default (20)'}, DISPATCH_LEAD_S=${LEAD_S}, DISPATCH_LEAD_PER_SITE_MS=${LEAD_PER_SITE_MS}, wake repeat ${REPEAT} x ${INTERVAL_MS} ms, long poll 25 s, heartbeat 30 s; kiosks: ${SITES} UDP sockets on 127.0.0.1 (one per site, MAC in the packet says which kiosk)`,
       `plan after the rule edit: ${plansAfter.length} site plans, ${plansAfter.reduce((n, p) => n + p.jobs, 0)} transition jobs, done ${secs(Math.max(...plansAfter.map((p) => p.end)) - rulePostedMono)} after the POST`,
       `transition jobs at the instant: ${wakeJobs.length} (${wakeJobs.filter((t) => t.error).length} failed, ${otherJobs} other), first started ${rel(Math.min(...wakeJobs.map((t) => t.start)))}, last finished ${rel(Math.max(...wakeJobs.map((t) => t.end)))} (fan-out ${secs(Math.max(...wakeJobs.map((t) => t.end)) - Math.min(...wakeJobs.map((t) => t.start)))}); per job ${fmt(jobDur)}; ${sentKiosks} kiosks sent`,
@@ -1161,7 +1219,8 @@ async function main() {
           return span ? fireLoopText(span) : 'not seen';
         })
         .join('; ')}`,
-      `CPU s, T-5 ms..T+${FIRST_ROUNDS_WINDOW_MS} ms: ${cpuAtInstant ? cpuLine(cpuAtInstant[0], cpuAtInstant[1]) : 'not read'}`,
+      `CPU s, T-5 ms..T+${FIRST_ROUNDS_WINDOW_MS} ms: ${cpuAtInstant ? cpuLine(cpuAtInstant[0], cpuAtInstant[1], 2) : 'not read'}`,
+      ...schedLines,
       ...failureLines,
       `young generation collected at T-2 s in the agent processes: ${gcBeforeLine}`,
       `garbage-collector pauses in the agent processes from the instant to +${gcWindowMs} ms: ${gcText}`,
@@ -1182,6 +1241,72 @@ async function main() {
     await cleanup();
   }
   process.exit(0);
+}
+
+/**
+ * From a perf recording across the instant: time on a core per thread from T to
+ * T+SCHED_WINDOW_MS (this bench's processes by name, their threads other than the main
+ * one together, the rest by thread name and nice), and each agent process's main
+ * thread off its core from just before its instant timer: preempted (runnable, no
+ * core), and each span it was blocked, with where.
+ */
+async function whoHadTheCores(
+  sched: { file: string; done: Promise<void>; labels: Map<number, string> },
+  Tmono: number,
+  agentProcs: Child[],
+): Promise<string[]> {
+  let events;
+  try {
+    await sched.done;
+    events = await readSchedSwitches(sched.file);
+  } catch (err) {
+    return [`perf sched: nothing recorded (${(err as Error).message})`];
+  } finally {
+    if (PERF_SCHED === '1') fs.rmSync(sched.file, { force: true });
+  }
+  /** Time on a core by thread (by process for this bench's), largest first. */
+  const byName = (times: ThreadTime[], top: number) => {
+    const ms = new Map<string, number>();
+    for (const t of times) {
+      const name =
+        sched.labels.get(t.tid) ??
+        (t.tid === 0 ? 'idle' : `${t.comm}${t.prio === 120 ? '' : ` (nice ${t.prio - 120})`}`);
+      ms.set(name, (ms.get(name) ?? 0) + t.ms);
+    }
+    return [...ms]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, total]) => `${name} ${total.toFixed(1)}`)
+      .join(', ');
+  };
+  const cores = byName(onCpuByThread(events, Tmono, Tmono + SCHED_WINDOW_MS), 10);
+  const from = Tmono - EARLY_WAKE_MS - 1;
+  const mains = agentProcs.map((c, p) => {
+    const spans = offCpuSpans(events, c.proc.pid!, from, Tmono + SCHED_WINDOW_MS);
+    const preemptedSpans = spans.filter((s) => s.state.startsWith('R'));
+    const preempted = preemptedSpans.reduce((ms, s) => ms + s.ms, 0);
+    // Who had the core it was waiting on: the one it left (it may have moved meanwhile).
+    const takers = preemptedSpans.flatMap((s) =>
+      onCpuByThread(
+        events.filter((e) => e.cpu === s.cpu),
+        Math.max(s.at, from),
+        s.until,
+      ),
+    );
+    const blocked = spans
+      // Asleep in epoll until the instant's timer is not blocked.
+      .filter((s) => !s.state.startsWith('R') && s.ms >= 0.5)
+      .filter((s) => !(s.until <= Tmono && s.stack.includes('do_epoll_wait')))
+      .map(
+        (s) =>
+          `${s.ms.toFixed(1)} ms at T${s.at - Tmono >= 0 ? '+' : ''}${(s.at - Tmono).toFixed(1)} (${s.state}: ${stackSummary(s.stack)})`,
+      );
+    return `agents${p + 1} preempted ${preempted.toFixed(1)} ms (its core meanwhile: ${byName(takers, 4) || 'nobody'}), blocked ${blocked.length ? blocked.join(', ') : 'never'} (0.5 ms or more)`;
+  });
+  return [
+    `perf sched, T to T+${SCHED_WINDOW_MS} ms, ms on a core (${os.cpus().length} cores: ${os.cpus().length * SCHED_WINDOW_MS} ms): ${cores}`,
+    `perf sched, the agents' main threads off a core from T-${EARLY_WAKE_MS + 1} ms to T+${SCHED_WINDOW_MS} ms: ${mains.join('; ')}`,
+  ];
 }
 
 /**

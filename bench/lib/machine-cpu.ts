@@ -27,3 +27,35 @@ export function machineBusySeconds(): number {
 export function stealMs(): number {
   return machineTicks().steal * 10;
 }
+
+let kdamondPids: number[] | undefined;
+
+/**
+ * On-CPU time, in ms (schedstat: nanoseconds), of the kernel's DAMON threads
+ * (`kdamond.N`) since they started; 0 where there are none. DAMON samples which
+ * memory is in use, for reclaim; on this virtual machine the host configured it to
+ * sample every 500 ms, and a sample took 20-60 ms of a core at nice 0 while the fleet
+ * ran (perf sched, 2026-12-01): where it falls on the instant, an agent process waits.
+ */
+export function kdamondMs(): number {
+  kdamondPids ??= fs
+    .readdirSync('/proc')
+    .filter((name) => {
+      if (!/^\d+$/.test(name)) return false;
+      try {
+        return fs.readFileSync(`/proc/${name}/comm`, 'utf8').startsWith('kdamond');
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  let ns = 0;
+  for (const pid of kdamondPids) {
+    try {
+      ns += Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ', 1)[0]);
+    } catch {
+      /* stopped meanwhile */
+    }
+  }
+  return ns / 1e6;
+}
