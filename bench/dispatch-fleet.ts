@@ -48,8 +48,12 @@
  * would show this machine's scheduler rather than the pipeline. From T-1 s the agent
  * processes' other threads (V8's compiler and GC helpers, libuv's pool) run at +10
  * (BENCH_HELPER_POLICY=idle: SCHED_IDLE): on a Pi they have cores of their own.
- * BENCH_AGENT_INSTANT_NICE sets the agents' main threads from T-1 s to T+2 s (default:
- * -5, unchanged).
+ * From T-1 s to T+2 s the agents' main threads run at -20 (BENCH_AGENT_INSTANT_NICE),
+ * each on a core of its own (BENCH_AGENT_PIN=0: not): this VM's own threads (the
+ * kernel's DAMON thread at 0, its PID 1 at -10) otherwise take a core from them for
+ * 10-60 ms at the instant in some runs, and both can end up on one core.
+ * BENCH_PERF_SCHED=1 records every context switch across the instant (perf, root) and
+ * prints who had the cores, and what kept the agents' main threads off them.
  *
  * Network safety: every address is 127.0.0.1. Kiosks have no IP or subnet in the
  * database, agents send every magic packet and probe to 127.0.0.1 (wake.address,
@@ -135,17 +139,21 @@ const FLOOR_RUNS = 3;
 const NICE = process.env.BENCH_NICE !== '0';
 /** The agent processes' main threads, and from T-1 s to T+2 s (their other threads are put behind then). */
 const AGENT_NICE = -5;
-const AGENT_INSTANT_NICE = Number(process.env.BENCH_AGENT_INSTANT_NICE ?? AGENT_NICE);
+/**
+ * At -5 a thread at nice 0 still takes a quarter of a core, and this VM has such
+ * threads that run for tens of ms (see AGENT_PIN); at -20 about 1 %.
+ */
+const AGENT_INSTANT_NICE = Number(process.env.BENCH_AGENT_INSTANT_NICE ?? -20);
 /** How the agent processes' other threads are put behind from T-1 s: 'idle' (SCHED_IDLE) or 'nice' (+10). */
 const HELPER_POLICY = process.env.BENCH_HELPER_POLICY === 'idle' ? 'idle' : 'nice';
 /**
- * BENCH_AGENT_PIN=1: from T-1 s to T+2 s each agent process's main thread is kept on a
- * core of its own (agents1 on CPU 0, agents2 on CPU 1, ...). Without it both can wake
- * on one core at the instant and share it while the other core runs the API: the
- * scheduler does not move a thread that keeps running to another core at once
- * (perf sched, 2026-12-01 18:57 run).
+ * From T-1 s to T+2 s each agent process's main thread is kept on a core of its own
+ * (agents1 on CPU 0, agents2 on CPU 1, ...; BENCH_AGENT_PIN=0: not). Without it both can
+ * wake on one core at the instant and share it while the other core runs the API: the
+ * scheduler does not move a thread that has just run to another core at once (perf
+ * sched, bench/README.md, 2026-12-01 seventh entry). On a Pi the agent has its cores.
  */
-const AGENT_PIN = process.env.BENCH_AGENT_PIN === '1';
+const AGENT_PIN = NICE && process.env.BENCH_AGENT_PIN !== '0';
 /**
  * BENCH_PERF_SCHED=1: `perf record` of every context switch from T-5 s to T+2.5 s (needs
  * root); who had the cores. BENCH_PERF_SCHED=<file>: the same, and the recording is kept
@@ -1041,15 +1049,18 @@ async function main() {
     // four) and little to do; here the compiler turned the instant's code hot halfway
     // through the start loop and took the cores from the other process's agents.
     if (NICE) helperThreadsLine = agentProcs.map((c) => demoteHelperThreads(c.proc.pid!)).join(', ');
-    // ... and, with BENCH_AGENT_INSTANT_NICE, their main threads further ahead until T+2 s:
-    // at -5 a thread at nice 0 (Redis, MariaDB, the kernel's own) takes a quarter of a core.
+    // ... and their main threads further ahead until T+2 s, each on a core of its own.
     if (NICE && AGENT_INSTANT_NICE !== AGENT_NICE)
       for (const c of agentProcs) os.setPriority(c.proc.pid!, AGENT_INSTANT_NICE);
     const cores = os.cpus().length;
     const pin = (cpus: (p: number) => string) =>
-      agentProcs.forEach((c, p) =>
-        execFileSync('taskset', ['-p', '-c', cpus(p), String(c.proc.pid)], { stdio: 'ignore' }),
-      );
+      agentProcs.forEach((c, p) => {
+        try {
+          execFileSync('taskset', ['-p', '-c', cpus(p), String(c.proc.pid)], { stdio: 'ignore' });
+        } catch (err) {
+          if (p === 0) console.warn(`could not bind the agents' main threads to cores (${(err as Error).message})`);
+        }
+      });
     if (AGENT_PIN) pin((p) => String(p % cores));
     const instantProfile = profileDir
       ? agentProcs[0]!.call('profile', { ms: 2500, file: join(resolve(profileDir), 'agents1-instant.cpuprofile') })
