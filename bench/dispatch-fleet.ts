@@ -82,6 +82,7 @@ import {
   readSchedSwitches,
   recordSchedSwitches,
   stackSummary,
+  type SchedSwitch,
   type ThreadTime,
 } from './lib/perf-sched';
 
@@ -1266,7 +1267,7 @@ async function whoHadTheCores(
   Tmono: number,
   agentProcs: Child[],
 ): Promise<string[]> {
-  let events;
+  let events: SchedSwitch[];
   try {
     await sched.done;
     events = await readSchedSwitches(sched.file);
@@ -1292,17 +1293,18 @@ async function whoHadTheCores(
   };
   const cores = byName(onCpuByThread(events, Tmono, Tmono + SCHED_WINDOW_MS), 10);
   const from = Tmono - EARLY_WAKE_MS - 1;
+  const eventsOnCpu = new Map<number, SchedSwitch[]>();
+  for (const e of events) {
+    if (!eventsOnCpu.has(e.cpu)) eventsOnCpu.set(e.cpu, []);
+    eventsOnCpu.get(e.cpu)!.push(e);
+  }
   const mains = agentProcs.map((c, p) => {
     const spans = offCpuSpans(events, c.proc.pid!, from, Tmono + SCHED_WINDOW_MS);
     const preemptedSpans = spans.filter((s) => s.state.startsWith('R'));
     const preempted = preemptedSpans.reduce((ms, s) => ms + s.ms, 0);
     // Who had the core it was waiting on: the one it left (it may have moved meanwhile).
     const takers = preemptedSpans.flatMap((s) =>
-      onCpuByThread(
-        events.filter((e) => e.cpu === s.cpu),
-        Math.max(s.at, from),
-        s.until,
-      ),
+      onCpuByThread(eventsOnCpu.get(s.cpu) ?? [], Math.max(s.at, from), s.until),
     );
     const blocked = spans
       // Asleep in epoll until the instant's timer is not blocked.

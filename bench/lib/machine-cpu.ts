@@ -34,8 +34,9 @@ let kdamondPids: number[] | undefined;
  * On-CPU time, in ms (schedstat: nanoseconds), of the kernel's DAMON threads
  * (`kdamond.N`) since they started; 0 where there are none. DAMON samples which
  * memory is in use, for reclaim; on this virtual machine the host configured it to
- * sample every 500 ms, and a sample took 20-60 ms of a core at nice 0 while the fleet
- * ran (perf sched, 2026-12-01): where it falls on the instant, an agent process waits.
+ * sample every 500 ms, and while the fleet ran it took a core at nice 0 in bursts of
+ * 10-100 ms, 1.7 a second (bench/README.md, 2026-12-01 seventh entry): where one falls
+ * on the instant, an agent process waits.
  */
 export function kdamondMs(): number {
   kdamondPids ??= fs

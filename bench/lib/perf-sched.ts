@@ -144,9 +144,9 @@ export function offCpuSpans(events: SchedSwitch[], tid: number, from: number, to
 
 /** A call chain in a few words: the kernel's first frames past the scheduler, and the user frame that entered it. */
 export function stackSummary(stack: string[]): string {
-  const kernel = stack.filter((f) => !/^(__schedule|schedule|schedule_\w+|\[unknown\])$/.test(f));
-  const entry = kernel.findIndex((f) => f.startsWith('entry_SYSCALL'));
-  const inKernel = kernel.slice(0, Math.min(2, entry < 0 ? kernel.length : entry)).join(' < ');
-  const caller = entry >= 0 ? kernel[entry + 1] : undefined;
+  const frames = stack.filter((f) => !/^(__schedule|schedule|schedule_\w+|\[unknown\])$/.test(f));
+  const entry = frames.findIndex((f) => f.startsWith('entry_SYSCALL'));
+  const inKernel = frames.slice(0, Math.min(2, entry < 0 ? frames.length : entry)).join(' < ');
+  const caller = entry >= 0 ? frames[entry + 1] : undefined;
   return caller ? `${inKernel} from ${caller}` : inKernel;
 }
