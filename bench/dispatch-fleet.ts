@@ -1307,14 +1307,13 @@ async function whoHadTheCores(
       onCpuByThread(eventsOnCpu.get(s.cpu) ?? [], Math.max(s.at, from), s.until),
     );
     const blocked = spans
-      // Asleep in epoll until the instant's timer is not blocked.
-      .filter((s) => !s.state.startsWith('R') && s.ms >= 0.5)
-      .filter((s) => !(s.until <= Tmono && s.stack.includes('do_epoll_wait')))
+      // Asleep in epoll is idle (waiting for its timer, or done), not blocked.
+      .filter((s) => !s.state.startsWith('R') && s.ms >= 0.5 && !s.stack.includes('do_epoll_wait'))
       .map(
         (s) =>
           `${s.ms.toFixed(1)} ms at T${s.at - Tmono >= 0 ? '+' : ''}${(s.at - Tmono).toFixed(1)} (${s.state}: ${stackSummary(s.stack)})`,
       );
-    return `agents${p + 1} preempted ${preempted.toFixed(1)} ms (its core meanwhile: ${byName(takers, 4) || 'nobody'}), blocked ${blocked.length ? blocked.join(', ') : 'never'} (0.5 ms or more)`;
+    return `agents${p + 1} preempted ${preempted.toFixed(1)} ms (its core meanwhile: ${byName(takers, 4) || 'nobody'}), blocked ${blocked.length ? blocked.join(', ') : 'never'} (0.5 ms or more, idle in epoll not counted)`;
   });
   return [
     `perf sched, T to T+${SCHED_WINDOW_MS} ms, ms on a core (${os.cpus().length} cores: ${os.cpus().length * SCHED_WINDOW_MS} ms): ${cores}`,
