@@ -634,6 +634,8 @@ async function floorRole() {
 
 const fmt = (s: Summary, d = 1) =>
   `p50 ${s.p50.toFixed(d)} ms, p99 ${s.p99.toFixed(d)} ms, max ${s.max.toFixed(d)} ms (n=${s.n})`;
+/** A time relative to the instant, with its sign: "+1.2 ms", "-3.9 ms". */
+const signedMs = (ms: number) => `${ms >= 0 ? '+' : ''}${ms.toFixed(1)} ms`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** Wall clock minus the monotonic clock, in ms, measured at a tick of Date.now() (sub-ms accurate). */
@@ -1216,7 +1218,7 @@ async function main() {
       `CPU s, delivery..T-1s (${secs(mPre.at - mLead.at)}): ${cpuLine(mLead, mPre)}`,
       `CPU s, T-1s..T+2s (3 s): ${cpuLine(mPre, mPost)}`,
       idleLine,
-      `the loop before the instant, per agent process: a timer aimed at T-${EARLY_WAKE_MS + 1} ms (1 ms before the agents' instant timer) ran at ${earlyProbes.map((b) => `${b >= 0 ? '+' : ''}${b.toFixed(1)} ms`).join(', ')}`,
+      `the loop before the instant, per agent process: a timer aimed at T-${EARLY_WAKE_MS + 1} ms (1 ms before the agents' instant timer) ran at ${earlyProbes.map((b) => `T${signedMs(b)}`).join(', ')}`,
       `bare setTimeout at the instant, one per agent process (it runs after the agents' commands, whose timer wakes ${EARLY_WAKE_MS} ms early): ${baselines.map((b) => `+${b.toFixed(1)} ms`).join(', ')}`,
       `fire lateness (runner starts the command - instant): ${fmt(fire)}; per process: ${perProcessFire.map((s, p) => `first ${firstFire[p]!.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms`).join('; ')}`,
       `the instant's start loop per agent process (first start to last, in one timer callback): ${agentResults
@@ -1309,10 +1311,7 @@ async function whoHadTheCores(
     const blocked = spans
       // Asleep in epoll is idle (waiting for its timer, or done), not blocked.
       .filter((s) => !s.state.startsWith('R') && s.ms >= 0.5 && !s.stack.includes('do_epoll_wait'))
-      .map(
-        (s) =>
-          `${s.ms.toFixed(1)} ms at T${s.at - Tmono >= 0 ? '+' : ''}${(s.at - Tmono).toFixed(1)} (${s.state}: ${stackSummary(s.stack)})`,
-      );
+      .map((s) => `${s.ms.toFixed(1)} ms at T${signedMs(s.at - Tmono)} (${s.state}: ${stackSummary(s.stack)})`);
     return `agents${p + 1} preempted ${preempted.toFixed(1)} ms (its core meanwhile: ${byName(takers, 4) || 'nobody'}), blocked ${blocked.length ? blocked.join(', ') : 'never'} (0.5 ms or more, idle in epoll not counted)`;
   });
   return [
