@@ -227,6 +227,9 @@ interface FireLoop {
   kdamondMs: number;
   /** Times the main thread blocked or slept over the span. */
   voluntarySwitches: number;
+  /** Page faults of the whole process over the span: major ones read the page from disk. */
+  majorFaults: number;
+  minorFaults: number;
 }
 
 /** Starts the clocks of a FireLoop now; the function returned reads them. */
@@ -236,8 +239,10 @@ function startFireLoopClock(): () => FireLoop {
   const steal0 = stealMs();
   const kdamond0 = kdamondMs();
   const switches0 = mainThreadVoluntarySwitches();
+  const usage0 = process.resourceUsage();
   return () => {
     const sched = mainThreadSchedstat();
+    const usage = process.resourceUsage();
     return {
       wallMs: mono() - wall0,
       onCpuMs: sched.onCpu - sched0.onCpu,
@@ -245,13 +250,15 @@ function startFireLoopClock(): () => FireLoop {
       machineStealMs: stealMs() - steal0,
       kdamondMs: kdamondMs() - kdamond0,
       voluntarySwitches: mainThreadVoluntarySwitches() - switches0,
+      majorFaults: usage.majorPageFault - usage0.majorPageFault,
+      minorFaults: usage.minorPageFault - usage0.minorPageFault,
     };
   };
 }
 
 function fireLoopText(loop: FireLoop): string {
   const neither = loop.wallMs - loop.onCpuMs - loop.waitingMs;
-  return `${loop.wallMs.toFixed(1)} ms wall, main thread ${loop.onCpuMs.toFixed(1)} ms on a core, ${loop.waitingMs.toFixed(1)} ms waiting for one, ${neither.toFixed(1)} ms neither (blocked ${loop.voluntarySwitches} times); machine's steal meanwhile ${loop.machineStealMs} ms (10 ms ticks, both cores), kernel's DAMON ${loop.kdamondMs.toFixed(1)} ms on a core`;
+  return `${loop.wallMs.toFixed(1)} ms wall, main thread ${loop.onCpuMs.toFixed(1)} ms on a core, ${loop.waitingMs.toFixed(1)} ms waiting for one, ${neither.toFixed(1)} ms neither (blocked ${loop.voluntarySwitches} times); machine's steal meanwhile ${loop.machineStealMs} ms (10 ms ticks, both cores), kernel's DAMON ${loop.kdamondMs.toFixed(1)} ms on a core; page faults ${loop.majorFaults} major, ${loop.minorFaults} minor`;
 }
 
 /** This process's main thread: ms on a core and ms waiting for one, since it started. */
