@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import dns from 'node:dns';
 import { isIP } from 'node:net';
 import { MacAddressError } from './mac';
 import { magicPacket, SecureOnPasswordError, type SecureOnPassword } from './packet';
@@ -92,7 +93,7 @@ interface ReadyTarget {
   socketKey: string;
 }
 
-/** Sends issued before the packets already issued are let out (see send()). */
+/** Sends issued before the event loop is let turn (see sendRound()). */
 const SEND_CHUNK = 64;
 
 /** Packets cached per sender; past this many distinct kiosks the cache starts over. */
@@ -110,7 +111,10 @@ export class MagicPacketSender {
 
   constructor(private readonly options: { bindAddress?: string } = {}) {}
 
-  async send(targets: MagicPacketTarget[], options: Omit<SendOptions, 'bindAddress'> = {}): Promise<MagicPacketOutcome[]> {
+  async send(
+    targets: MagicPacketTarget[],
+    options: Omit<SendOptions, 'bindAddress'> = {},
+  ): Promise<MagicPacketOutcome[]> {
     const { repeat = 3, intervalMs = 100 } = options;
     if (!Number.isInteger(repeat) || repeat < 1) {
       throw new WakeSendError('WOL_TARGET_INVALID', `repeat ${repeat} must be >= 1`);
@@ -134,7 +138,8 @@ export class MagicPacketSender {
       try {
         sockets.set(key, await this.socket(key));
       } catch (err) {
-        for (const r of ready.filter((x) => x.socketKey === key)) outcomes[r.index]!.error = toWakeError(err, targets[r.index]!);
+        for (const r of ready.filter((x) => x.socketKey === key))
+          outcomes[r.index]!.error = toWakeError(err, targets[r.index]!);
       }
     }
     for (let round = 0; round < repeat; round++) {
@@ -155,11 +160,14 @@ export class MagicPacketSender {
   private forget(key: string, socket: dgram.Socket): void {
     const cached = this.sockets.get(key);
     if (!cached) return;
-    void cached.then((s) => {
-      if (s !== socket || this.sockets.get(key) !== cached) return;
-      this.sockets.delete(key);
-      closeQuietly(s);
-    }, () => undefined);
+    void cached.then(
+      (s) => {
+        if (s !== socket || this.sockets.get(key) !== cached) return;
+        this.sockets.delete(key);
+        closeQuietly(s);
+      },
+      () => undefined,
+    );
   }
 
   /**
@@ -195,7 +203,8 @@ export class MagicPacketSender {
 
   private packetFor(target: MagicPacketTarget): Buffer {
     const pw = target.password;
-    const key = pw === undefined ? target.mac : `${target.mac}|${typeof pw === 'string' ? pw : Buffer.from(pw).toString('hex')}`;
+    const key =
+      pw === undefined ? target.mac : `${target.mac}|${typeof pw === 'string' ? pw : Buffer.from(pw).toString('hex')}`;
     let packet = this.packets.get(key);
     if (!packet) {
       packet = magicPacket(target.mac, { password: target.password });
@@ -219,12 +228,12 @@ export class MagicPacketSender {
 
 /**
  * One round: a packet to every ready target, resolved when every send has called
- * back. dgram sends on the next tick (after an address lookup, even for an IP), so a
- * batch issued in one go leaves only once all of it is issued: 25,000 kiosks' first
- * packet ~200 ms late. Every SEND_CHUNK sends, a turn of the event loop lets those
- * leave (a resolved await would not: next ticks wait for the microtask queue to
- * empty). An agent's own wake is smaller than one chunk. One promise per round, not
- * per packet: this runs cold at an instant (bench/agent-instant.ts --wake).
+ * back. Each packet is on its socket when its send() returns (lookupIpAtOnce); the
+ * sends' callbacks come on next ticks. Every SEND_CHUNK sends the event loop turns,
+ * so a large batch (25,000 kiosks in the fleet bench's floor) neither holds timers
+ * and sockets back until its end nor piles up its callbacks. An agent's own wake is
+ * smaller than one chunk. One promise per round, not per packet: this runs cold at
+ * an instant (bench/agent-instant.ts --wake).
  */
 function sendRound(
   ready: readonly ReadyTarget[],
@@ -292,9 +301,25 @@ function checkTarget(address: string, port: number): 4 | 6 {
   return family as 4 | 6;
 }
 
+/**
+ * dgram's own lookup answers even an IP address on the next tick, so each send waited
+ * a tick, and a batch of sends left only once all of it was issued. Targets are IP
+ * addresses (checkTarget): answered at once, a packet leaves when its send is issued.
+ * Anything else (a bind address given as a name) still goes through DNS.
+ */
+function lookupIpAtOnce(
+  host: string,
+  options: number | dns.LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(host);
+  if (family !== 0) callback(null, host, family);
+  else dns.lookup(host, options as dns.LookupOneOptions, callback);
+}
+
 async function openSocket(key: string, bindAddress: string | undefined): Promise<dgram.Socket> {
   const [family, broadcast] = key.split(':');
-  const socket = dgram.createSocket(family === '6' ? 'udp6' : 'udp4');
+  const socket = dgram.createSocket({ type: family === '6' ? 'udp6' : 'udp4', lookup: lookupIpAtOnce });
   // Errors after bind surface through send callbacks; keep them from crashing the process.
   socket.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
