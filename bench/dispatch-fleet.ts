@@ -497,8 +497,8 @@ async function agentsRole() {
   // time on a core and waiting for one over that loop (schedstat, nanoseconds) tells a
   // slow loop from a loop kept off the cores.
   // Then the commands run, from one Immediate of this turn (afterThisTurn), and each
-  // wake's first round goes out from the next ticks and microtasks queued there (dgram
-  // sends on the next tick; an agent's wake, 10 kiosks, is one SEND_CHUNK). Node empties
+  // wake's first round goes out from the microtasks queued there (each packet as its send
+  // is issued; an agent's wake, 10 kiosks, is one SEND_CHUNK). Node empties
   // those before the next Immediate, so an Immediate queued after the start loop runs
   // once every first round is out, and before the ledgers' fdatasyncs are handed to
   // libuv's pool (queued from the check phase, so in the next turn). Over that span the
