@@ -10,7 +10,7 @@
  * all due at the same instant: as the 2,500 simulated agents of one fleet-bench
  * process. Each round uses fresh commands from JSON, as delivered.
  *
- * Measured: the start of each command (the runner's `started` event, after the
+ * Measured: the start of each command (the runner's `onStarted` hook, after the
  * ledger record), which is what the fleet bench's fire lateness is. Without --wake
  * the command's execution is a no-op. With --wake it is the agent's real wake
  * (createWakeKiosks, prepared when the command is scheduled, as the Agent does),
@@ -202,7 +202,7 @@ async function main(): Promise<void> {
         ledger: new FileCommandLedger(stateDir),
         log: log.child({ agent: i }),
       });
-      runner.on('started', () => starts.push(mono()));
+      runner.onStarted = () => starts.push(mono());
       return runner;
     });
     const agent: Round[] = [];
@@ -222,7 +222,7 @@ async function main(): Promise<void> {
         baseline,
       ),
     );
-    console.log(line('agent (CommandRunner, ledger record, started event)', agent));
+    console.log(line('agent (CommandRunner, ledger record, onStarted hook)', agent));
     const cold = agent[0]!;
     console.log(
       `cold first round: agent last start ${cold.last.toFixed(1)} ms` +

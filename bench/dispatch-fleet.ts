@@ -468,7 +468,7 @@ async function agentsRole() {
   });
   const log = createLogger({ service: 'bench-agent' });
   const agents: Agent[] = [];
-  // What the runners' `started` listener records: as little as it can, because it runs
+  // What the runners' `onStarted` hook records: as little as it can, because it runs
   // inside the start loop it measures (building an object per start with two of the
   // command's fields cost a fifth of the loop's samples in a profile, 0.1 ms interval).
   // Turned into { agent, at, dueAt, targets } when the results are asked for.
@@ -544,7 +544,7 @@ async function agentsRole() {
           ...(hasRelay && { relay: { enabled: false } }),
         });
         const agent = new Agent(config, log.child({ agent: spec.index }));
-        agent.runner.on('started', (command: PowerCommand) => {
+        agent.runner.onStarted = (command: PowerCommand) => {
           const at = performance.now();
           fireTimes.push(at);
           fireCommands.push(command);
@@ -552,7 +552,7 @@ async function agentsRole() {
           // Instants are minutes apart: a start after a pause opens a new loop.
           if (at - lastFireAt > 1000) watchFireLoop(command.dueAt);
           lastFireAt = at;
-        });
+        };
         const deliver = agent.runner.deliver.bind(agent.runner);
         const seen = new Set<string>();
         agent.runner.deliver = (cs) => {
