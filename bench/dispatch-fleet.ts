@@ -783,7 +783,13 @@ async function main() {
     redis.disconnect();
     fs.rmSync(stateRoot, { recursive: true, force: true });
   };
-  process.on('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+  // Ctrl-C, or a CI job's timeout: either way nothing is left behind.
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.on(signal, () => void cleanup().finally(() => process.exit(code)));
+  }
 
   let idleLine = '';
   let helperThreadsLine = '';
