@@ -22,6 +22,10 @@
  * Subnets
  *   broadcastAddress(ip, cidrOrSubnet): string   10.1.2.17 + "24" | "10.1.2.0/24" | "255.255.255.0" -> 10.1.2.255
  *   throws SubnetError (SUBNET_INVALID | IP_INVALID | IP_NOT_IN_SUBNET)
+ *   ipv4InSubnet(ip, "10.1.2.0/24"): boolean     specialUseRange(ip): "loopback (127.0.0.0/8)" | null
+ *   kioskAddressRefusal(ip, { subnets, ownAddresses?, allow? }): string | null
+ *     why an address may not be treated as a kiosk's (outside the declared subnets,
+ *     loopback, link-local, multicast, the host's own...), or null when it may.
  */
 export { MacAddressError, formatMac, isValidMac, normalizeMac, parseMac } from './mac';
 export type { MacAddressErrorCode } from './mac';
@@ -35,4 +39,14 @@ export type {
   SendMagicPacketResult,
   SendOptions,
 } from './send';
-export { SubnetError, broadcastAddress, intToIpv4, ipv4ToInt, isLimitedBroadcast } from './subnet';
+export {
+  SubnetError,
+  broadcastAddress,
+  intToIpv4,
+  ipv4InSubnet,
+  ipv4ToInt,
+  isLimitedBroadcast,
+  kioskAddressRefusal,
+  specialUseRange,
+} from './subnet';
+export type { KioskAddressPolicy } from './subnet';

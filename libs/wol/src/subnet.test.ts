@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SubnetError, broadcastAddress, intToIpv4, ipv4ToInt, isLimitedBroadcast } from './subnet';
+import {
+  SubnetError,
+  broadcastAddress,
+  intToIpv4,
+  ipv4InSubnet,
+  ipv4ToInt,
+  isLimitedBroadcast,
+  kioskAddressRefusal,
+} from './subnet';
 
 describe('broadcastAddress', () => {
   it.each([
@@ -43,5 +51,51 @@ describe('broadcastAddress', () => {
   it('recognises the limited broadcast without being spelled out', () => {
     expect(isLimitedBroadcast(intToIpv4(0xffffffff))).toBe(true);
     expect(isLimitedBroadcast('10.1.2.255')).toBe(false);
+  });
+});
+
+describe('kioskAddressRefusal', () => {
+  const policy = { subnets: ['10.1.2.0/24', '10.1.3.0/24'], ownAddresses: ['10.1.2.1'] };
+
+  it('accepts an address inside a declared subnet', () => {
+    expect(kioskAddressRefusal('10.1.2.17', policy)).toBeNull();
+    expect(kioskAddressRefusal('10.1.3.255', policy)).toBeNull();
+  });
+
+  it.each([
+    ['10.1.4.17', /outside the declared subnets/],
+    ['10.1.2.1', /address of this host/],
+    ['127.0.0.1', /loopback/],
+    ['169.254.169.254', /link-local/],
+    ['224.0.0.251', /multicast/],
+    ['0.0.0.0', /unspecified/],
+    ['255.255.255.255', /limited broadcast/],
+    ['localhost', /not an IPv4 address/],
+    ['::1', /not an IPv4 address/],
+  ])('refuses %s', (ip, reason) => {
+    expect(kioskAddressRefusal(ip, policy)).toMatch(reason);
+  });
+
+  it('refuses special-use addresses even when a declared subnet covers them', () => {
+    expect(kioskAddressRefusal('127.0.0.1', { subnets: ['0.0.0.0/0'] })).toMatch(/loopback/);
+    expect(kioskAddressRefusal('169.254.1.1', { subnets: ['169.254.0.0/16'] })).toMatch(/link-local/);
+  });
+
+  it('with no declared subnets refuses everything', () => {
+    expect(kioskAddressRefusal('10.1.2.17', { subnets: [] })).toMatch(/no subnets are declared/);
+  });
+
+  it('an explicit allowance admits a special range, still only inside the declared subnets', () => {
+    const demo = { subnets: ['127.0.0.0/8'], allow: ['127.0.0.0/8'] };
+    expect(kioskAddressRefusal('127.0.0.1', demo)).toBeNull();
+    expect(kioskAddressRefusal('169.254.1.1', demo)).toMatch(/link-local/);
+    expect(kioskAddressRefusal('127.0.0.1', { subnets: ['10.0.0.0/8'], allow: ['127.0.0.0/8'] })).toMatch(/outside/);
+  });
+
+  it('ipv4InSubnet is false for malformed input', () => {
+    expect(ipv4InSubnet('10.1.2.3', '10.1.2.0')).toBe(false);
+    expect(ipv4InSubnet('10.1.2.3', '10.1.2.0/33')).toBe(false);
+    expect(ipv4InSubnet('10.1.2', '10.1.2.0/24')).toBe(false);
+    expect(ipv4InSubnet('10.1.2.3', '0.0.0.0/0')).toBe(true);
   });
 });

@@ -69,3 +69,60 @@ function checkPrefix(prefix: number, text: string): number {
   if (prefix > 32) throw new SubnetError('SUBNET_INVALID', `prefix length in ${JSON.stringify(text)} is over 32`);
   return prefix;
 }
+
+/** True when `ip` lies in `cidr` ("10.1.2.0/24"); false for anything malformed. */
+export function ipv4InSubnet(ip: string, cidr: string): boolean {
+  const match = /^([\d.]+)\/(\d{1,2})$/.exec(cidr.trim());
+  if (!match || !isIPv4(ip) || !isIPv4(match[1]!) || Number(match[2]) > 32) return false;
+  const mask = prefixToMask(Number(match[2]));
+  return (ipv4ToInt(ip) & mask) >>> 0 === (ipv4ToInt(match[1]!) & mask) >>> 0;
+}
+
+/**
+ * Ranges no kiosk lives in: a connect or packet there reaches the sender's own host,
+ * a cloud metadata service, every host of a segment, or nothing (RFC 6890).
+ */
+const SPECIAL_USE_RANGES: Array<[cidr: string, name: string]> = [
+  ['0.0.0.0/8', 'unspecified ("this network")'],
+  ['127.0.0.0/8', 'loopback'],
+  ['169.254.0.0/16', 'link-local'],
+  ['224.0.0.0/4', 'multicast'],
+  ['240.0.0.0/4', 'reserved or limited broadcast'],
+];
+
+/** The special-use range `ip` lies in, e.g. "loopback (127.0.0.0/8)", or null. */
+export function specialUseRange(ip: string): string | null {
+  const hit = SPECIAL_USE_RANGES.find(([cidr]) => ipv4InSubnet(ip, cidr));
+  return hit ? `${hit[1]} (${hit[0]})` : null;
+}
+
+export interface KioskAddressPolicy {
+  /** Where kiosks may be: the site's or the agent's declared subnets. Empty = nowhere. */
+  subnets: readonly string[];
+  /** Addresses that are never kiosks: the host's own. */
+  ownAddresses?: readonly string[];
+  /**
+   * Subnets allowed even though they are special-use or the host's own (the demo's
+   * loopback kiosks). Must still be inside `subnets`.
+   */
+  allow?: readonly string[];
+}
+
+/**
+ * Why `ip` may not be treated as a kiosk's address under `policy`, or null when it may.
+ * One rule for every connection and packet that user-set kiosk fields lead to (remote
+ * screens, probes, wakes, shutdown templates), in the API and on the agent alike.
+ */
+export function kioskAddressRefusal(ip: string, policy: KioskAddressPolicy): string | null {
+  if (!isIPv4(ip)) return `${JSON.stringify(ip)} is not an IPv4 address`;
+  const allowed = (policy.allow ?? []).some((cidr) => ipv4InSubnet(ip, cidr));
+  if (!allowed) {
+    const special = specialUseRange(ip);
+    if (special) return `${ip} is a ${special} address`;
+    if (policy.ownAddresses?.includes(ip)) return `${ip} is an address of this host`;
+  }
+  if (policy.subnets.length === 0) return `no subnets are declared, so no address (${ip}) is a kiosk's`;
+  if (!policy.subnets.some((cidr) => ipv4InSubnet(ip, cidr)))
+    return `${ip} is outside the declared subnets (${policy.subnets.join(', ')})`;
+  return null;
+}
