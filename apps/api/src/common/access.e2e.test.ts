@@ -90,7 +90,8 @@ describe('hospital-scoped access', () => {
 
   it('staff of A cannot change B: every write is 404 and stores nothing', async () => {
     const staffA = clients['staff-a'];
-    const snapshot = async () => JSON.stringify(await api.db.query('SELECT * FROM kiosks UNION ALL SELECT id, hospital_id, name, 0,0,0,0,0,0,0,0,0,0,0 FROM power_rules ORDER BY 1'));
+    const snapshot = async () =>
+      JSON.stringify([await api.db.query('SELECT * FROM kiosks ORDER BY id'), await api.db.query('SELECT * FROM power_rules ORDER BY id')]);
     const before = await snapshot();
     const attempts: [string, string, unknown][] = [
       ['PATCH', `/api/kiosks/${b.kiosk}`, { name: 'hijacked' }],

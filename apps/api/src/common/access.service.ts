@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { forbidden, notFound } from './errors';
-import { canEditFleet, canRead } from './access';
+import { canChangeKioskNetwork, canEditFleet, canRead, KIOSK_DESCRIPTION_FIELDS } from './access';
 import type { Principal } from './request-context';
 
 /**
@@ -27,8 +27,47 @@ export class AccessService {
     throw forbidden('FORBIDDEN', `role ${p.role} may not change ${entityType}s`);
   }
 
-  async denied(entityType: string, entityId: string | null, hospitalId: string | null): Promise<void> {
-    await this.audit.recordDetached({ action: 'access_denied', entityType, entityId, hospitalId });
+  /**
+   * Staff change only what describes a kiosk; `fields` are those the request would
+   * change. Refused with 403 KIOSK_FIELD_FORBIDDEN, audited with the fields asked for.
+   */
+  async assertKioskFieldsEditable(
+    p: Principal,
+    kioskId: string | null,
+    hospitalId: string,
+    fields: string[],
+  ): Promise<void> {
+    if (canChangeKioskNetwork(p)) return;
+    const forbiddenFields = fields.filter((f) => !KIOSK_DESCRIPTION_FIELDS.includes(f));
+    if (!forbiddenFields.length) return;
+    await this.denied('kiosk', kioskId, hospitalId, { refusedFields: forbiddenFields });
+    throw forbidden(
+      'KIOSK_FIELD_FORBIDDEN',
+      `role ${p.role} may change only ${KIOSK_DESCRIPTION_FIELDS.join(', ')} of a kiosk; ${forbiddenFields.join(', ')} ${forbiddenFields.length > 1 ? 'are' : 'is'} set by ops`,
+      forbiddenFields[0],
+    );
+  }
+
+  /** Removing a kiosk stops its schedule and dispatch: ops and admins only. */
+  async assertKioskRemovable(p: Principal, kioskId: string, hospitalId: string): Promise<void> {
+    if (canChangeKioskNetwork(p)) return;
+    await this.denied('kiosk', kioskId, hospitalId, { refused: 'delete' });
+    throw forbidden('KIOSK_DELETE_FORBIDDEN', `role ${p.role} may not remove kiosks; ask ops`);
+  }
+
+  async denied(
+    entityType: string,
+    entityId: string | null,
+    hospitalId: string | null,
+    asked?: Record<string, unknown>,
+  ): Promise<void> {
+    await this.audit.recordDetached({
+      action: 'access_denied',
+      entityType,
+      entityId,
+      hospitalId,
+      ...(asked && { after: asked }),
+    });
   }
 }
 

@@ -1,10 +1,14 @@
 import type { Principal } from './request-context';
 
 /**
- * The access rules, in one place:
+ * The access rules, in one place (DESIGN.md "Trust boundaries"):
  * - admin and ops see and change everything;
- * - staff see their hospitals and may change kiosks and rules there;
+ * - staff see their hospitals and may change rules there, and what describes a
+ *   kiosk (KIOSK_DESCRIPTION_FIELDS);
  * - viewer sees their hospitals (all, if none assigned) and changes nothing.
+ * A kiosk's network coordinates and shutdown method flow into TCP connects, magic
+ * packets and programs on the Pis, so only ops and admins set them, and only they
+ * add, move or remove kiosks (a new kiosk carries its MAC and address).
  */
 export function canRead(p: Principal, hospitalId: string): boolean {
   return p.hospitalIds === 'all' || p.hospitalIds.includes(hospitalId);
@@ -13,6 +17,14 @@ export function canRead(p: Principal, hospitalId: string): boolean {
 export function canEditFleet(p: Principal, hospitalId: string): boolean {
   if (p.role === 'admin' || p.role === 'ops') return true;
   return p.role === 'staff' && canRead(p, hospitalId);
+}
+
+/** What describes a kiosk to people; nothing here reaches the network. */
+export const KIOSK_DESCRIPTION_FIELDS: readonly string[] = ['name', 'kind', 'location', 'notes'];
+
+/** Kiosk fields beyond the description, kiosks' creation, moves and deletion. */
+export function canChangeKioskNetwork(p: Principal): boolean {
+  return p.role === 'admin' || p.role === 'ops';
 }
 
 /** Hospitals a list may show: 'all', or the ids to filter by. */

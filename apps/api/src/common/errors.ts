@@ -18,7 +18,7 @@ export class DomainError extends Error {
 export const badRequest = (code: string, message: string, field?: string, details?: unknown) =>
   new DomainError(400, code, message, field, details);
 export const unauthorized = (code: string, message: string) => new DomainError(401, code, message);
-export const forbidden = (code: string, message: string) => new DomainError(403, code, message);
+export const forbidden = (code: string, message: string, field?: string) => new DomainError(403, code, message, field);
 export const notFound = (code: string, message: string) => new DomainError(404, code, message);
 export const conflict = (code: string, message: string, field?: string) => new DomainError(409, code, message, field);
 export const tooLarge = (code: string, message: string) => new DomainError(413, code, message);

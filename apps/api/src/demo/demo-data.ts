@@ -92,6 +92,7 @@ export function demoKiosks(): (Omit<Kiosk, 'createdAt' | 'updatedAt' | 'stampIns
           name: `${area.where} ${floor}F #${number}`,
           kind: area.kind,
           location: `${area.where}, floor ${floor}`,
+          notes: '',
           ip: `10.${s.octet}.${vlan}.${10 + i}`,
           mac: `02:57:4b:${hex(s.octet)}:${hex(macSerial >> 8)}:${hex(macSerial & 0xff)}`,
           subnet: `10.${s.octet}.${vlan}.0/24`,

@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { Kiosk } from './kiosk.entity';
 import { kioskRow } from './kiosks.dto';
 
-export const CSV_COLUMNS = ['code', 'name', 'kind', 'location', 'ip', 'mac', 'subnet', 'vncPort'] as const;
+export const CSV_COLUMNS = ['code', 'name', 'kind', 'location', 'ip', 'mac', 'subnet', 'vncPort', 'notes'] as const;
+/** Columns a file may leave out. */
+const OPTIONAL_COLUMNS: readonly string[] = ['location', 'ip', 'subnet', 'vncPort', 'notes'];
 export const MAX_IMPORT_ROWS = 5000;
 
 export type KioskRow = z.output<typeof kioskRow>;
@@ -36,7 +38,7 @@ export function readKioskCsv(
     return { rows: [], problems: [{ line: e.lines ?? 1, message: `not valid CSV: ${e.message}` }] };
   }
   const header = firstLineColumns(text);
-  const missing = CSV_COLUMNS.filter((c) => c !== 'location' && c !== 'subnet' && c !== 'ip' && c !== 'vncPort' && !header.includes(c));
+  const missing = CSV_COLUMNS.filter((c) => !OPTIONAL_COLUMNS.includes(c) && !header.includes(c));
   const unknown = header.filter((h) => !(CSV_COLUMNS as readonly string[]).includes(h));
   if (missing.length || unknown.length) {
     const parts = [missing.length && `missing column(s): ${missing.join(', ')}`, unknown.length && `unknown column(s): ${unknown.join(', ')}`];
@@ -80,6 +82,15 @@ export function readKioskCsv(
   return { rows, problems };
 }
 
+/** The columns a file names in its header, as the importer reads them. */
+export function csvColumns(text: string): string[] {
+  try {
+    return firstLineColumns(text);
+  } catch {
+    return [];
+  }
+}
+
 function firstLineColumns(text: string): string[] {
   const [first] = parse(text.replace(/^\uFEFF/, ''), { to_line: 1, relax_column_count: true }) as string[][];
   return (first ?? []).map((h) => h.trim());
@@ -87,7 +98,7 @@ function firstLineColumns(text: string): string[] {
 
 export function writeKioskCsv(kiosks: Kiosk[]): string {
   return stringify(
-    kiosks.map((k) => [k.code, k.name, k.kind, k.location, k.ip ?? '', k.mac, k.subnet ?? '', k.vncPort]),
+    kiosks.map((k) => [k.code, k.name, k.kind, k.location, k.ip ?? '', k.mac, k.subnet ?? '', k.vncPort, k.notes]),
     { header: true, columns: [...CSV_COLUMNS] },
   );
 }

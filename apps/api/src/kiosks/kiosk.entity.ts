@@ -35,6 +35,9 @@ export class Kiosk extends Timestamped {
   @Column({ type: 'varchar', length: 200, default: '' })
   location!: string;
 
+  @Column({ type: 'varchar', length: 1000, default: '' })
+  notes!: string;
+
   @Column({ type: 'varchar', length: 45, nullable: true })
   ip!: string | null;
 

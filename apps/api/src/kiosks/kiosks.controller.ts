@@ -42,7 +42,7 @@ export class KiosksController {
     return this.kiosks.delete(p, parseId(id));
   }
 
-  /** Body: the CSV itself (Content-Type: text/csv), columns code,name,kind,location,ip,mac,subnet,vncPort. */
+  /** Body: the CSV itself (Content-Type: text/csv), columns code,name,kind,location,ip,mac,subnet,vncPort,notes (ops and admins). */
   @Post('sites/:siteId/kiosks/import')
   @Roles('admin', 'ops', 'staff')
   importCsv(@CurrentUser() p: Principal, @Param('siteId') siteId: string, @Req() req: Request) {

@@ -49,6 +49,7 @@ const kioskFieldChecks = {
   name: z.string().trim().min(1, 'required').max(200),
   kind: z.enum(KIOSK_KINDS, { message: `one of ${KIOSK_KINDS.join(', ')}` }),
   location: z.string().trim().max(200),
+  notes: z.string().trim().max(1000),
   ip: ipv4.nullable(),
   mac: macAddress,
   subnet: cidr.nullable(),
@@ -59,6 +60,7 @@ const kioskFieldChecks = {
 export const kioskFields = z.object({
   ...kioskFieldChecks,
   location: kioskFieldChecks.location.default(''),
+  notes: kioskFieldChecks.notes.default(''),
   ip: kioskFieldChecks.ip.default(null),
   subnet: kioskFieldChecks.subnet.default(null),
   vncPort: kioskFieldChecks.vncPort.default(5900),

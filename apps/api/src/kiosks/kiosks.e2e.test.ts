@@ -6,6 +6,7 @@ describe('kiosks', () => {
   let api: TestApi;
   let ids: Awaited<ReturnType<typeof seedTwoHospitals>>;
   let staffA: Client;
+  let ops: Client;
   const count = async () => Number((await api.db.query('SELECT COUNT(*) AS n FROM kiosks'))[0].n);
   const auditCount = async () => Number((await api.db.query('SELECT COUNT(*) AS n FROM audit_entries WHERE entity_type = "kiosk"'))[0].n);
 
@@ -13,17 +14,18 @@ describe('kiosks', () => {
     api = await startTestApi();
     ids = await seedTwoHospitals(api.db);
     staffA = await api.login('staff-a');
+    ops = await api.login('ops');
   });
   afterAll(() => api?.close());
 
-  it('staff create, read, update and delete a kiosk of their hospital, each change audited with before and after', async () => {
-    const created = await staffA.post('/api/kiosks', kioskBody(ids.siteA, 7, { mac: '00-1A-2B-3C-4D-07' }));
+  it('ops create, read, update and delete a kiosk, each change audited with before and after', async () => {
+    const created = await ops.post('/api/kiosks', kioskBody(ids.siteA, 7, { mac: '00-1A-2B-3C-4D-07' }));
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ code: 'MZ-1F-07', hospitalId: ids.hospitalA, mac: '00:1a:2b:3c:4d:07', vncPort: 5900 });
     const id = created.body.id;
 
     expect((await staffA.get(`/api/kiosks/${id}`)).body.name).toBe('Registration 7');
-    const patched = await staffA.patch(`/api/kiosks/${id}`, { name: 'Registration seven', vncPort: 5901 });
+    const patched = await ops.patch(`/api/kiosks/${id}`, { name: 'Registration seven', vncPort: 5901 });
     expect(patched.status).toBe(200);
     // Fields the PATCH does not mention keep their values.
     expect(patched.body).toMatchObject({
@@ -39,7 +41,7 @@ describe('kiosks', () => {
     expect(list.body).toMatchObject({ total: 1, page: 1, pageSize: 10 });
     expect(list.body.items[0].id).toBe(id);
 
-    expect((await staffA.delete(`/api/kiosks/${id}`)).status).toBe(204);
+    expect((await ops.delete(`/api/kiosks/${id}`)).status).toBe(204);
     expect((await staffA.get(`/api/kiosks/${id}`)).status).toBe(404);
 
     const entries = await api.db.query(
@@ -51,7 +53,7 @@ describe('kiosks', () => {
     const parse = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
     expect(parse(update.before)).toMatchObject({ name: 'Registration 7', vncPort: 5900 });
     expect(parse(update.after)).toMatchObject({ name: 'Registration seven', vncPort: 5901 });
-    expect(update.actor_name).toBe('staff-a');
+    expect(update.actor_name).toBe('ops');
     expect(update.hospital_id).toBe(ids.hospitalA);
   });
 
@@ -70,7 +72,7 @@ describe('kiosks', () => {
     ['location', { location: 'x'.repeat(201) }],
   ])('bad %s is a 400 naming the field, and stores nothing', async (field, patch) => {
     const before = await count();
-    const res = await staffA.post('/api/kiosks', kioskBody(ids.siteA, 50, patch));
+    const res = await ops.post('/api/kiosks', kioskBody(ids.siteA, 50, patch));
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
     expect(res.body.error.field).toBe(field);
@@ -79,16 +81,16 @@ describe('kiosks', () => {
   });
 
   it('an unknown field is refused, not ignored', async () => {
-    const res = await staffA.post('/api/kiosks', kioskBody(ids.siteA, 51, { colour: 'blue' }));
+    const res = await ops.post('/api/kiosks', kioskBody(ids.siteA, 51, { colour: 'blue' }));
     expect(res.status).toBe(400);
   });
 
   it('duplicate code or MAC within the hospital is 409 with the field', async () => {
-    expect((await staffA.post('/api/kiosks', kioskBody(ids.siteA, 60))).status).toBe(201);
-    const sameCode = await staffA.post('/api/kiosks', kioskBody(ids.siteA, 60, { mac: '00:1a:2b:3c:4d:99' }));
+    expect((await ops.post('/api/kiosks', kioskBody(ids.siteA, 60))).status).toBe(201);
+    const sameCode = await ops.post('/api/kiosks', kioskBody(ids.siteA, 60, { mac: '00:1a:2b:3c:4d:99' }));
     expect(sameCode.status).toBe(409);
     expect(sameCode.body.error).toMatchObject({ code: 'KIOSK_CODE_TAKEN', field: 'code' });
-    const sameMac = await staffA.post('/api/kiosks', kioskBody(ids.siteA, 61, { mac: '00:1a:2b:3c:4d:3c' }));
+    const sameMac = await ops.post('/api/kiosks', kioskBody(ids.siteA, 61, { mac: '00:1a:2b:3c:4d:3c' }));
     expect(sameMac.status).toBe(409);
     expect(sameMac.body.error).toMatchObject({ code: 'KIOSK_MAC_TAKEN', field: 'mac' });
   });
@@ -97,7 +99,7 @@ describe('kiosks', () => {
     const before = await count();
     await api.db.query('RENAME TABLE audit_entries TO audit_entries_away');
     try {
-      const res = await staffA.post('/api/kiosks', kioskBody(ids.siteA, 70));
+      const res = await ops.post('/api/kiosks', kioskBody(ids.siteA, 70));
       expect(res.status).toBe(500);
       expect(res.body).toEqual({ error: { code: 'INTERNAL', message: 'internal error' } });
     } finally {
@@ -107,15 +109,15 @@ describe('kiosks', () => {
   });
 
   describe('CSV import and export', () => {
-    const header = 'code,name,kind,location,ip,mac,subnet,vncPort';
+    const header = 'code,name,kind,location,ip,mac,subnet,vncPort,notes';
 
     it('imports every row, audits each kiosk, and exports the same rows back', async () => {
       const rows = Array.from({ length: 120 }, (_, i) => {
         const n = i + 1;
-        return `BG-2F-${String(n).padStart(3, '0')},Report printer ${n},report-printer,"Hall B, floor 2",10.2.0.${n},00:aa:bb:cc:00:${n.toString(16).padStart(2, '0')},10.2.0.0/24,5900`;
+        return `BG-2F-${String(n).padStart(3, '0')},Report printer ${n},report-printer,"Hall B, floor 2",10.2.0.${n},00:aa:bb:cc:00:${n.toString(16).padStart(2, '0')},10.2.0.0/24,5900,Paper tray ${n}`;
       });
       const auditsBefore = await auditCount();
-      const res = await staffA.post(`/api/sites/${ids.siteA}/kiosks/import`, [header, ...rows].join('\n'));
+      const res = await ops.post(`/api/sites/${ids.siteA}/kiosks/import`, [header, ...rows].join('\n'));
       expect(res.status).toBe(201);
       expect(res.body).toEqual({ imported: 120 });
       expect(await auditCount()).toBe(auditsBefore + 120);
@@ -132,15 +134,15 @@ describe('kiosks', () => {
       const before = await count();
       const csv = [
         header,
-        'MZ-9F-01,Good row,registration,,10.3.0.1,00:cc:00:00:00:01,10.3.0.0/24,5900', // line 2: fine
-        'MZ-9F-02,Bad MAC,registration,,10.3.0.2,00:cc:00:00:00,10.3.0.0/24,5900', // line 3
-        'MZ-9F-01,Duplicate code,registration,,10.3.0.3,00:cc:00:00:00:03,10.3.0.0/24,5900', // line 4
-        'MZ-9F-04,Bad IP,registration,,10.3.0.999,00:cc:00:00:00:04,10.3.0.0/24,5900', // line 5
-        'MZ-9F-05,Same MAC,registration,,10.3.0.5,00:CC:00:00:00:01,10.3.0.0/24,5900', // line 6
-        'BG-2F-001,Exists in database,registration,,10.3.0.6,00:cc:00:00:00:06,10.3.0.0/24,5900', // line 7
-        'MZ-9F-07,Bad kind,coffee,,10.3.0.7,00:cc:00:00:00:07,10.3.0.0/24,5900', // line 8
+        'MZ-9F-01,Good row,registration,,10.3.0.1,00:cc:00:00:00:01,10.3.0.0/24,5900,', // line 2: fine
+        'MZ-9F-02,Bad MAC,registration,,10.3.0.2,00:cc:00:00:00,10.3.0.0/24,5900,', // line 3
+        'MZ-9F-01,Duplicate code,registration,,10.3.0.3,00:cc:00:00:00:03,10.3.0.0/24,5900,', // line 4
+        'MZ-9F-04,Bad IP,registration,,10.3.0.999,00:cc:00:00:00:04,10.3.0.0/24,5900,', // line 5
+        'MZ-9F-05,Same MAC,registration,,10.3.0.5,00:CC:00:00:00:01,10.3.0.0/24,5900,', // line 6
+        'BG-2F-001,Exists in database,registration,,10.3.0.6,00:cc:00:00:00:06,10.3.0.0/24,5900,', // line 7
+        'MZ-9F-07,Bad kind,coffee,,10.3.0.7,00:cc:00:00:00:07,10.3.0.0/24,5900,', // line 8
       ].join('\n');
-      const res = await staffA.post(`/api/sites/${ids.siteA}/kiosks/import`, csv);
+      const res = await ops.post(`/api/sites/${ids.siteA}/kiosks/import`, csv);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('IMPORT_INVALID');
       const problems = res.body.error.details as { line: number; field: string }[];
@@ -156,23 +158,119 @@ describe('kiosks', () => {
     });
 
     it('refuses a file with missing columns, no rows, or not sent as CSV', async () => {
-      const noMac = await staffA.post(`/api/sites/${ids.siteA}/kiosks/import`, 'code,name,kind\nA-1,A,registration');
+      const noMac = await ops.post(`/api/sites/${ids.siteA}/kiosks/import`, 'code,name,kind\nA-1,A,registration');
       expect(noMac.status).toBe(400);
       expect(noMac.body.error.details[0]).toMatchObject({ line: 1 });
       expect(noMac.body.error.details[0].message).toContain('missing column(s): mac');
-      const empty = await staffA.post(`/api/sites/${ids.siteA}/kiosks/import`, header);
+      const empty = await ops.post(`/api/sites/${ids.siteA}/kiosks/import`, header);
       expect(empty.status).toBe(400);
-      const json = await staffA.post(`/api/sites/${ids.siteA}/kiosks/import`, { rows: [] });
+      const json = await ops.post(`/api/sites/${ids.siteA}/kiosks/import`, { rows: [] });
       expect(json.status).toBe(400);
       expect(json.body.error.code).toBe('IMPORT_NOT_CSV');
     });
 
     it('staff of A cannot import into or export from a site of hospital B', async () => {
-      const csv = `${header}\nX-1,X,registration,,10.4.0.1,00:dd:00:00:00:01,10.4.0.0/24,5900`;
+      const csv = `${header}\nX-1,X,registration,,10.4.0.1,00:dd:00:00:00:01,10.4.0.0/24,5900,`;
       const before = await count();
       expect((await staffA.post(`/api/sites/${ids.siteB}/kiosks/import`, csv)).status).toBe(404);
       expect((await staffA.get(`/api/sites/${ids.siteB}/kiosks.csv`)).status).toBe(404);
       expect(await count()).toBe(before);
+    });
+  });
+
+  describe('who may change what (staff: the description; ops: the network coordinates)', () => {
+    let kioskId: string;
+    const row = async () => (await api.db.query('SELECT * FROM kiosks WHERE id = ?', [kioskId]))[0];
+    const denials = async () =>
+      (
+        await api.db.query(
+          `SELECT \`after\` FROM audit_entries WHERE action = 'access_denied' AND entity_type = 'kiosk' ORDER BY id`,
+        )
+      ).map((e: { after: unknown }) => (typeof e.after === 'string' ? JSON.parse(e.after) : e.after));
+
+    beforeAll(async () => {
+      kioskId = (await ops.post('/api/kiosks', kioskBody(ids.siteA, 80))).body.id;
+    });
+
+    it.each([
+      ['ip', { ip: '10.1.2.200' }],
+      ['mac', { mac: '00:1a:2b:3c:4d:ee' }],
+      ['subnet', { subnet: '10.1.0.0/16' }],
+      ['vncPort', { vncPort: 6379 }],
+      ['shutdownMethod', { shutdownMethod: null, name: 'harmless' }],
+      ['code', { code: 'MZ-1F-81' }],
+    ])(
+      'staff changing %s get 403 KIOSK_FIELD_FORBIDDEN naming it; nothing changes; the refusal is audited',
+      async (field, patch) => {
+        if (field === 'shutdownMethod')
+          await api.db.query(`UPDATE kiosks SET shutdown_method = '"net-rpc"' WHERE id = ?`, [kioskId]);
+        const before = await row();
+        const deniedBefore = (await denials()).length;
+        const res = await staffA.patch(`/api/kiosks/${kioskId}`, patch);
+        expect(res.status).toBe(403);
+        expect(res.body.error).toMatchObject({ code: 'KIOSK_FIELD_FORBIDDEN', field });
+        expect(res.body.error.message).toContain('set by ops');
+        expect(await row()).toEqual(before);
+        const audited = await denials();
+        expect(audited).toHaveLength(deniedBefore + 1);
+        expect(audited.at(-1)).toEqual({ refusedFields: [field] });
+      },
+    );
+
+    it('staff change the description (name, kind, location, notes), audited; the whole kiosk sent back unchanged passes', async () => {
+      const current = (await staffA.get(`/api/kiosks/${kioskId}`)).body;
+      const description = {
+        name: 'Lobby registration',
+        kind: 'payment',
+        location: 'Hall A',
+        notes: 'Card reader sticks; call ext. 4410',
+      };
+      const res = await staffA.patch(`/api/kiosks/${kioskId}`, {
+        ...description,
+        ip: current.ip,
+        mac: current.mac.toUpperCase(),
+        subnet: current.subnet,
+        vncPort: current.vncPort,
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ ...description, ip: current.ip, vncPort: current.vncPort });
+      const [entry] = await api.db.query(
+        `SELECT actor_name, \`after\` FROM audit_entries WHERE entity_id = ? AND action = 'update' ORDER BY id DESC LIMIT 1`,
+        [kioskId],
+      );
+      expect(entry.actor_name).toBe('staff-a');
+      expect(typeof entry.after === 'string' ? JSON.parse(entry.after) : entry.after).toMatchObject(description);
+    });
+
+    it('staff may not add, import or remove kiosks (each carries its MAC and address); ops may', async () => {
+      const before = await count();
+      const deniedBefore = (await denials()).length;
+      const created = await staffA.post('/api/kiosks', kioskBody(ids.siteA, 82));
+      expect(created.status).toBe(403);
+      expect(created.body.error.code).toBe('KIOSK_FIELD_FORBIDDEN');
+      const csv =
+        'code,name,kind,location,ip,mac,subnet,vncPort\nMZ-1F-83,X,registration,,127.0.0.1,00:1a:2b:3c:4d:83,,6379';
+      const imported = await staffA.post(`/api/sites/${ids.siteA}/kiosks/import`, csv);
+      expect(imported.status).toBe(403);
+      expect(imported.body.error.code).toBe('KIOSK_FIELD_FORBIDDEN');
+      expect(imported.body.error.message).toMatch(/ip.*mac.*subnet.*vncPort/);
+      const removed = await staffA.delete(`/api/kiosks/${kioskId}`);
+      expect(removed.status).toBe(403);
+      expect(removed.body.error.code).toBe('KIOSK_DELETE_FORBIDDEN');
+      expect(await count()).toBe(before);
+      const audited = (await denials()).slice(deniedBefore);
+      expect(audited).toEqual([
+        { refusedFields: expect.arrayContaining(['siteId', 'code', 'mac', 'ip', 'subnet', 'vncPort']) },
+        { refusedFields: ['code', 'ip', 'mac', 'subnet', 'vncPort'] },
+        { refused: 'delete' },
+      ]);
+      expect((await ops.patch(`/api/kiosks/${kioskId}`, { vncPort: 5901, ip: '10.1.2.81' })).status).toBe(200);
+    });
+
+    it('viewers change nothing, not even the description', async () => {
+      const viewer = await api.login('viewer-a');
+      const res = await viewer.patch(`/api/kiosks/${kioskId}`, { name: 'x' });
+      expect(res.status).toBe(403);
     });
   });
 });

@@ -11,7 +11,7 @@ import { ER_DUP_ENTRY, mysqlErrno } from '../common/sql';
 import { Database } from '../database/database.service';
 import { SitesService } from '../sites/sites.service';
 import { Kiosk } from './kiosk.entity';
-import { readKioskCsv, writeKioskCsv } from './kiosk-csv';
+import { csvColumns, readKioskCsv, writeKioskCsv } from './kiosk-csv';
 import { createKioskBody, ipInSubnet, listKiosksQuery, updateKioskBody } from './kiosks.dto';
 import { KiosksRepository } from './kiosks.repository';
 
@@ -42,6 +42,7 @@ export class KiosksService {
     const kiosk = await this.db.transaction(async () => {
       const site = await this.sites.get(p, input.siteId);
       await this.access.assertFleetEditable(p, 'site', site.id, site.hospitalId);
+      await this.access.assertKioskFieldsEditable(p, null, site.hospitalId, Object.keys(input));
       const kiosk = Object.assign(new Kiosk(), { id: randomUUID(), hospitalId: site.hospitalId, ...input });
       await this.kiosks.save(kiosk).catch(duplicateIdentifier);
       await this.audit.record({ action: 'create', entityType: 'kiosk', entityId: kiosk.id, hospitalId: kiosk.hospitalId, after: kiosk });
@@ -57,6 +58,7 @@ export class KiosksService {
       const kiosk = await this.get(p, id);
       previousSite = kiosk.siteId;
       await this.access.assertFleetEditable(p, 'kiosk', id, kiosk.hospitalId);
+      await this.access.assertKioskFieldsEditable(p, id, kiosk.hospitalId, changedFields(kiosk, input));
       if (input.siteId && input.siteId !== kiosk.siteId) {
         const site = await this.sites.get(p, input.siteId);
         if (site.hospitalId !== kiosk.hospitalId) {
@@ -80,6 +82,7 @@ export class KiosksService {
     const siteId = await this.db.transaction(async () => {
       const kiosk = await this.get(p, id);
       await this.access.assertFleetEditable(p, 'kiosk', id, kiosk.hospitalId);
+      await this.access.assertKioskRemovable(p, id, kiosk.hospitalId);
       await this.kiosks.delete(id);
       await this.audit.record({ action: 'delete', entityType: 'kiosk', entityId: id, hospitalId: kiosk.hospitalId, before: kiosk });
       return kiosk.siteId;
@@ -92,6 +95,8 @@ export class KiosksService {
     const result = await this.db.transaction(async () => {
       const site = await this.sites.get(p, siteId);
       await this.access.assertFleetEditable(p, 'site', site.id, site.hospitalId);
+      // Every imported row is a new kiosk with its MAC and address: ops' work.
+      await this.access.assertKioskFieldsEditable(p, null, site.hospitalId, csvColumns(csv));
       const existing = await this.kiosks.identifiersOfHospital(site.hospitalId);
       const { rows, problems } = readKioskCsv(csv, existing);
       if (problems.length) {
@@ -119,6 +124,14 @@ export class KiosksService {
     const site = await this.sites.get(p, siteId);
     return writeKioskCsv(await this.kiosks.getBySite(site.id));
   }
+}
+
+/** The fields an update would really change: sending a field with its current value changes nothing. */
+function changedFields(kiosk: Kiosk, input: object): string[] {
+  const current = kiosk as unknown as Record<string, unknown>;
+  return Object.entries(input)
+    .filter(([field, value]) => value !== undefined && JSON.stringify(value) !== JSON.stringify(current[field] ?? null))
+    .map(([field]) => field);
 }
 
 /** insert() skips entity listeners, so bulk rows get their timestamps here. */

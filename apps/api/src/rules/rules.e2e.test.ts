@@ -14,7 +14,7 @@ describe('power rules', () => {
     api = await startTestApi();
     ids = await seedTwoHospitals(api.db);
     staffA = await api.login('staff-a');
-    kioskA = (await staffA.post('/api/kiosks', kioskBody(ids.siteA, 10))).body.id;
+    kioskA = (await (await api.login('ops')).post('/api/kiosks', kioskBody(ids.siteA, 10))).body.id;
     kioskB = (await (await api.login('ops')).post('/api/kiosks', kioskBody(ids.siteB, 11))).body.id;
   });
   afterAll(() => api?.close());

@@ -16,7 +16,7 @@ describe('schedules, preview, fleet and live events', () => {
     api = await startTestApi();
     ids = await seedTwoHospitals(api.db);
     staffA = await api.login('staff-a');
-    kiosk = (await staffA.post('/api/kiosks', kioskBody(ids.siteA, 3))).body.id;
+    kiosk = (await (await api.login('ops')).post('/api/kiosks', kioskBody(ids.siteA, 3))).body.id;
     weekdays = (
       await staffA.post('/api/rules', {
         hospitalId: ids.hospitalA,
@@ -90,7 +90,7 @@ describe('schedules, preview, fleet and live events', () => {
       `INSERT INTO agents (id, site_id, name, location, subnets, created_at, updated_at) VALUES (?, ?, 'pi-9', '', '[]', ?, ?)`,
       [agentId, ids.siteA, now, now],
     );
-    const second = (await staffA.post('/api/kiosks', kioskBody(ids.siteA, 4))).body.id;
+    const second = (await (await api.login('ops')).post('/api/kiosks', kioskBody(ids.siteA, 4))).body.id;
     await api.db.query(
       `INSERT INTO kiosk_probes (kiosk_id, agent_id, up, method, latency_ms, observed_at, received_at) VALUES (?, ?, 1, 'tcp:5900', 3, ?, ?), (?, ?, 0, 'tcp:5900', NULL, ?, ?)`,
       [kiosk, agentId, now, now, second, agentId, now, now],

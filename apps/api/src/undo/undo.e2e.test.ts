@@ -47,11 +47,14 @@ describe('undo from the audit log', () => {
     expect((await staffA.post(`/api/audit/${createEntry.id}/undo`)).status).toBe(200);
     expect((await staffA.get(`/api/rules/${created.id}`)).status).toBe(404);
 
-    const { body: kiosk } = await staffA.post('/api/kiosks', kioskBody(ids.siteA, 5));
-    await staffA.delete(`/api/kiosks/${kiosk.id}`);
+    const ops = await api.login('ops');
+    const { body: kiosk } = await ops.post('/api/kiosks', kioskBody(ids.siteA, 5));
+    await ops.delete(`/api/kiosks/${kiosk.id}`);
     const deleteEntry = await lastEntry(kiosk.id);
     expect(deleteEntry.action).toBe('delete');
-    expect((await staffA.post(`/api/audit/${deleteEntry.id}/undo`)).status).toBe(200);
+    // Recreating a kiosk sets its network coordinates: ops' work, as adding it was.
+    expect((await staffA.post(`/api/audit/${deleteEntry.id}/undo`)).body.error.code).toBe('KIOSK_FIELD_FORBIDDEN');
+    expect((await ops.post(`/api/audit/${deleteEntry.id}/undo`)).status).toBe(200);
     expect((await staffA.get(`/api/kiosks/${kiosk.id}`)).body).toMatchObject({ code: 'MZ-1F-05', mac: kiosk.mac });
   });
 
@@ -68,5 +71,38 @@ describe('undo from the audit log', () => {
     expect((await staffB.post(`/api/audit/${latest.id}/undo`)).status).toBe(404);
     expect((await (await api.login('viewer')).post(`/api/audit/${latest.id}/undo`)).status).toBe(403);
     expect((await staffA.get(`/api/rules/${created.id}`)).body.priority).toBe(2);
+  });
+
+  it("an undo is a change like any other: staff put back only a kiosk's description, never its address", async () => {
+    const ops = await api.login('ops');
+    const { body: kiosk } = await ops.post('/api/kiosks', kioskBody(ids.siteA, 6, { vncPort: 6379 }));
+    // Ops correct a bad VNC port; staff undoing that would put the bad one back.
+    await ops.patch(`/api/kiosks/${kiosk.id}`, { vncPort: 5900 });
+    const fix = await lastEntry(kiosk.id);
+    const refused = await staffA.post(`/api/audit/${fix.id}/undo`);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatchObject({ code: 'KIOSK_FIELD_FORBIDDEN', field: 'vncPort' });
+    expect((await staffA.get(`/api/kiosks/${kiosk.id}`)).body.vncPort).toBe(5900);
+
+    await staffA.patch(`/api/kiosks/${kiosk.id}`, { name: 'Renamed by staff' });
+    const rename = await lastEntry(kiosk.id);
+    expect((await staffA.post(`/api/audit/${rename.id}/undo`)).status).toBe(200);
+    expect((await staffA.get(`/api/kiosks/${kiosk.id}`)).body.name).toBe('Registration 6');
+  });
+
+  it("a kiosk snapshot that today's checks refuse is not restored", async () => {
+    const ops = await api.login('ops');
+    const { body: kiosk } = await ops.post('/api/kiosks', kioskBody(ids.siteA, 8));
+    await ops.patch(`/api/kiosks/${kiosk.id}`, { name: 'Renamed' });
+    const entry = await lastEntry(kiosk.id);
+    // An entry written before the checks tightened: an inline program as shutdown method.
+    const [row] = await api.db.query('SELECT `before` FROM audit_entries WHERE id = ?', [entry.id]);
+    const before = typeof row.before === 'string' ? JSON.parse(row.before) : row.before;
+    before.shutdownMethod = { method: 'command', argv: [] };
+    await api.db.query('UPDATE audit_entries SET `before` = ? WHERE id = ?', [JSON.stringify(before), entry.id]);
+    const res = await ops.post(`/api/audit/${entry.id}/undo`);
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toContain('shutdownMethod');
+    expect((await ops.get(`/api/kiosks/${kiosk.id}`)).body).toMatchObject({ name: 'Renamed', shutdownMethod: null });
   });
 });

@@ -9,6 +9,7 @@ import { ER_DUP_ENTRY, ER_NO_REFERENCED_ROW, mysqlErrno } from '../common/sql';
 import { Database } from '../database/database.service';
 import { ReplanService } from '../dispatch/replan.service';
 import { Kiosk } from '../kiosks/kiosk.entity';
+import { updateKioskBody } from '../kiosks/kiosks.dto';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { PowerRuleRecord } from '../rules/power-rule.entity';
 import { assertValidRule, publicRule } from '../rules/rule-mapping';
@@ -48,6 +49,7 @@ export class UndoService {
         throw conflict('UNDO_CONFLICT', `the ${entry.entityType} changed after this entry; undo the later change first`);
       }
       const restored = entry.action === 'create' || entry.action === 'import' ? null : (entry.before as Snapshot);
+      if (entry.entityType === 'kiosk') await this.assertKioskUndoable(p, entry, current, restored);
       try {
         if (restored === null) await store.remove(entry.entityId!);
         else await store.put(restored);
@@ -72,6 +74,33 @@ export class UndoService {
     });
     await this.replan.hospital(result.hospitalId);
     return result;
+  }
+
+  /**
+   * An undo is a change like any other: staff may put back only a kiosk's
+   * description, and a restored kiosk must pass today's checks (an old snapshot may
+   * hold what is no longer accepted, such as an inline shutdown method).
+   */
+  private async assertKioskUndoable(
+    p: Principal,
+    entry: AuditEntry,
+    current: Snapshot | null,
+    restored: Snapshot | null,
+  ): Promise<void> {
+    const id = entry.entityId!;
+    if (restored === null) return this.access.assertKioskRemovable(p, id, entry.hospitalId!);
+    const changed = Object.keys(kioskFieldsOf(restored)).filter(
+      (f) => current === null || JSON.stringify(current[f] ?? null) !== JSON.stringify(restored[f] ?? null),
+    );
+    await this.access.assertKioskFieldsEditable(p, id, entry.hospitalId!, changed);
+    const check = updateKioskBody.safeParse(kioskFieldsOf(restored));
+    if (!check.success) {
+      const issue = check.error.issues[0]!;
+      throw conflict(
+        'UNDO_CONFLICT',
+        `the kiosk cannot be put back: its earlier ${issue.path.join('.')} is no longer accepted (${issue.message})`,
+      );
+    }
   }
 
   private storeFor(entry: AuditEntry) {
@@ -103,6 +132,12 @@ export class UndoService {
     }
     throw conflict('UNDO_NOT_SUPPORTED', `changes of ${entry.entityType} cannot be undone here`);
   }
+}
+
+/** The fields of a kiosk snapshot that people set (not ids and timestamps). */
+function kioskFieldsOf(s: Snapshot): Record<string, unknown> {
+  const fields = Object.keys(updateKioskBody.shape) as string[];
+  return Object.fromEntries(fields.filter((f) => f in s).map((f) => [f, s[f]]));
 }
 
 function json(v: unknown): unknown {
