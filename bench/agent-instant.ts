@@ -188,6 +188,7 @@ async function main(): Promise<void> {
               repeat: REPEAT,
               intervalMs: INTERVAL_MS,
             }),
+            { subnets: [] }, // every packet goes to the configured loopback address
             log,
           )
         : undefined;

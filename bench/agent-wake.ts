@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       portByKiosk: Object.fromEntries(states.map((s) => [s.kioskId, s.wolPort])),
     },
   });
-  const wake = createWakeKiosks(config.wake, log);
+  const wake = createWakeKiosks(config.wake, { subnets: [] }, log); // to the configured loopback address only
 
   const baseline: number[] = [];
   const agent: number[] = [];

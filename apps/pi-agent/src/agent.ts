@@ -16,6 +16,7 @@ import { ProbeMonitor } from './commands/probe';
 import { CommandRunner } from './commands/runner';
 import { createShutdownKiosks, type ShutdownKiosks } from './commands/shutdown';
 import { createWakeKiosks, type WakeKiosks } from './commands/wake';
+import { kioskAddressPolicy } from './kiosk-addresses';
 import type { AgentConfig } from './config';
 import type { Logger } from './log';
 import type { KioskTarget, PowerCommand, TargetOutcome } from './protocol';
@@ -81,10 +82,12 @@ export class Agent {
     });
     this.plan = new PlanCache(config.stateDir);
     this.sensor = options.sensor ?? createEnvironmentSensor(config.sensors, log);
-    this.wake = createWakeKiosks(config.wake, log.child({ action: 'wake' }));
+    const kioskAddresses = kioskAddressPolicy(config.subnets);
+    this.wake = createWakeKiosks(config.wake, kioskAddresses, log.child({ action: 'wake' }));
     this.shutdown = createShutdownKiosks(config.shutdown, log.child({ action: 'shutdown' }));
     this.probes = new ProbeMonitor(
       config.probe,
+      kioskAddresses,
       (report) => this.client.reportProbes(report),
       log.child({ part: 'probe' }),
     );

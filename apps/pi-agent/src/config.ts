@@ -137,6 +137,8 @@ export const AgentConfigSchema = z.strictObject({
       snapshotIntervalS: z.number().positive().default(300),
       timeoutMs: z.number().int().positive().default(2_000),
       ports: z.array(port).min(1).default([5900]),
+      /** Ports the API may ask for besides `ports` (a kiosk's VNC port, the heartbeat's probePorts). */
+      allowedPorts: z.array(port).default([5900, 5901, 5902, 5903, 5904, 5905, 5906, 5907, 5908, 5909]),
       /** Probe this address instead of the kiosk's IP (simulation, tests). */
       address: ip.optional(),
       portByKiosk: z.record(z.string(), port).default({}),

@@ -22,6 +22,8 @@ async function listen(port: number): Promise<net.Server> {
 }
 
 const probeDefaults = AgentConfigSchema.parse({ apiUrl: 'http://127.0.0.1:1' }).probe;
+/** Loopback kiosks, as the tests' simulated ones are. */
+const loopback = { subnets: ['127.0.0.0/8'], allow: ['127.0.0.0/8'] };
 
 describe('tcpProbe', () => {
   it('sees an open port as up and a closed one as down', async () => {
@@ -45,6 +47,7 @@ describe('ProbeMonitor', () => {
         portByKiosk: { A: base, B: base + 1 },
         kiosks: [{ kioskId: 'A' }, { kioskId: 'B' }],
       },
+      loopback,
       async (r) => void reports.push(r),
       memoryLogger(),
     );
@@ -78,6 +81,7 @@ describe('ProbeMonitor', () => {
     const reports: ProbeReport[] = [];
     const monitor = new ProbeMonitor(
       { ...probeDefaults, address: '127.0.0.1', timeoutMs: 500, portByKiosk: { A: base }, kiosks: [{ kioskId: 'A' }] },
+      loopback,
       async (r) => {
         if (fail) throw new Error('API down');
         reports.push(r);
@@ -96,11 +100,52 @@ describe('ProbeMonitor', () => {
     await listen(base + 1);
     const monitor = new ProbeMonitor(
       { ...probeDefaults, timeoutMs: 500, ports: [base, base + 1] },
+      loopback,
       async () => {},
       memoryLogger(),
     );
     const [result] = await monitor.probeNow([{ kioskId: 'K', ip: '127.0.0.1' }]);
     expect(result).toMatchObject({ kioskId: 'K', up: true, method: `tcp:${base + 1}` });
+  });
+
+  it('connects to no address or port the agent may not reach for the API, and reports no state for it', async () => {
+    const base = await freePortRange(1);
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(base, '127.0.0.1', resolve));
+    servers.push(server);
+    const reports: ProbeReport[] = [];
+    const log = memoryLogger();
+    const monitor = new ProbeMonitor(
+      { ...probeDefaults, timeoutMs: 500 },
+      { subnets: ['10.1.2.0/24'] },
+      async (r) => void reports.push(r),
+      log,
+    );
+    // The kiosk's address is loopback (outside the agent's subnets, and special): not probed.
+    expect(await monitor.probeNow([{ kioskId: 'K', ip: '127.0.0.1', vncPort: base }])).toEqual([]);
+    await monitor.runRound(1_000);
+    expect(connections).toBe(0);
+    expect(reports.flatMap((r) => r.results)).toEqual([]);
+    expect(log.lines.some((l) => l.msg === 'kiosk not probed' && String(l.fields?.reason).includes('loopback'))).toBe(
+      true,
+    );
+
+    // A loopback agent (tests, simulation) is still held to its allowed ports: 6379 becomes the default 5900.
+    const loopbackMonitor = new ProbeMonitor(
+      { ...probeDefaults, timeoutMs: 500 },
+      loopback,
+      async () => {},
+      memoryLogger(),
+    );
+    const [redisPort] = await loopbackMonitor.probeNow([{ kioskId: 'R', ip: '127.0.0.1', vncPort: 6379 }]);
+    expect(redisPort).toMatchObject({ method: 'tcp:5900' });
+    loopbackMonitor.setPorts([6379, 5901]);
+    const [noPort] = await loopbackMonitor.probeNow([{ kioskId: 'N', ip: '127.0.0.1' }]);
+    expect(noPort).toMatchObject({ method: 'tcp:5901' });
   });
 });
 
@@ -108,6 +153,7 @@ describe('ProbeMonitor kiosk set', () => {
   it('forgets learnt kiosks that left the plan but keeps configured ones', () => {
     const monitor = new ProbeMonitor(
       { ...probeDefaults, kiosks: [{ kioskId: 'CONFIGURED' }] },
+      loopback,
       async () => {},
       memoryLogger(),
     );

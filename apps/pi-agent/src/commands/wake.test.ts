@@ -12,23 +12,45 @@ afterEach(async () => {
 });
 
 const baseWake = AgentConfigSchema.parse({ apiUrl: 'http://127.0.0.1:1' }).wake;
+const policy = { subnets: ['10.1.2.0/24'], ownAddresses: ['10.1.2.5'] };
 
 describe('wake destination', () => {
   it('prefers the configured override, then the broadcast, then unicast', () => {
     const target = { kioskId: 'k1', mac: '00:1a:2b:3c:4d:5e', ip: '10.1.2.17', broadcast: '10.1.2.255' };
-    expect(wakeDestination(target, baseWake)).toEqual({ address: '10.1.2.255', port: 9, broadcast: true });
-    expect(wakeDestination({ ...target, broadcast: undefined }, baseWake)).toEqual({
+    expect(wakeDestination(target, baseWake, policy)).toEqual({ address: '10.1.2.255', port: 9, broadcast: true });
+    expect(wakeDestination({ ...target, broadcast: undefined }, baseWake, policy)).toEqual({
       address: '10.1.2.17',
       port: 9,
       broadcast: false,
     });
-    expect(wakeDestination({ ...target, wolPort: 7 }, baseWake)).toMatchObject({ port: 7 });
-    expect(wakeDestination(target, { ...baseWake, address: '127.0.0.1', portByKiosk: { k1: 40001 } })).toEqual({
+    expect(wakeDestination({ ...target, wolPort: 7 }, baseWake, policy)).toMatchObject({ port: 7 });
+    expect(wakeDestination(target, { ...baseWake, address: '127.0.0.1', portByKiosk: { k1: 40001 } }, policy)).toEqual({
       address: '127.0.0.1',
       port: 40001,
       broadcast: false,
     });
-    expect(wakeDestination({ kioskId: 'k2' }, baseWake)).toBeUndefined();
+    expect(wakeDestination({ kioskId: 'k2' }, baseWake, policy)).toEqual({
+      error: expect.stringMatching(/^WAKE_ADDRESS_MISSING/),
+    });
+  });
+
+  it.each([
+    ['a broadcast of another network', { broadcast: '10.9.9.255' }, /outside the declared subnets/],
+    ['the limited broadcast', { broadcast: '255.255.255.255' }, /limited broadcast/],
+    ['a loopback unicast', { ip: '127.0.0.1' }, /loopback/],
+    ['a multicast group', { ip: '224.0.0.1' }, /multicast/],
+    ['the agent itself', { ip: '10.1.2.5' }, /this host/],
+    ['a host name', { ip: 'kiosk.example' }, /not an IPv4 address/],
+  ])('refuses %s from the API', (_, address, reason) => {
+    const outcome = wakeDestination({ kioskId: 'k1', mac: '00:1a:2b:3c:4d:5e', ...address }, baseWake, policy);
+    expect(outcome).toEqual({ error: expect.stringMatching(/^WAKE_TARGET_REFUSED/) });
+    expect((outcome as { error: string }).error).toMatch(reason);
+  });
+
+  it('an agent that declares no subnets sends to no address from the API', () => {
+    expect(wakeDestination({ kioskId: 'k1', ip: '10.1.2.17' }, baseWake, { subnets: [] })).toEqual({
+      error: expect.stringMatching(/WAKE_TARGET_REFUSED: no subnets are declared/),
+    });
   });
 });
 
@@ -52,6 +74,7 @@ describe('waking simulated kiosks over loopback UDP', () => {
         intervalMs: 5,
         portByKiosk: Object.fromEntries(states.map((s) => [s.kioskId, s.wolPort])),
       },
+      policy,
       memoryLogger(),
     );
     const outcomes = await wake([

@@ -8,8 +8,11 @@
  *   port:    config `wake.portByKiosk[kioskId]` (simulator: one port per kiosk)
  *            > the target's `wolPort` > config `wake.port` (9)
  * SO_BROADCAST is set only when sending to the target's broadcast address.
+ * An address from the API (broadcast or ip) must lie in the agent's subnets and be
+ * no special-use or own address (kiosk-addresses.ts); the configured override is
+ * the site's own choice and is not checked.
  */
-import { MagicPacketSender, type MagicPacketTarget } from '@wakeward/wol';
+import { kioskAddressRefusal, MagicPacketSender, type KioskAddressPolicy, type MagicPacketTarget } from '@wakeward/wol';
 import type { AgentConfig } from '../config';
 import type { Logger } from '../log';
 import type { KioskTarget, TargetOutcome } from '../protocol';
@@ -20,18 +23,23 @@ export type WakeKiosks = ((targets: KioskTarget[]) => Promise<TargetOutcome[]>) 
   close: () => void;
 };
 
+export type WakeDestination = { address: string; port: number; broadcast: boolean } | { error: string };
+
 export function wakeDestination(
   target: KioskTarget,
   config: AgentConfig['wake'],
-): { address: string; port: number; broadcast: boolean } | undefined {
+  policy: KioskAddressPolicy,
+): WakeDestination {
   const port = config.portByKiosk[target.kioskId] ?? target.wolPort ?? config.port;
   if (config.address) return { address: config.address, port, broadcast: false };
-  if (target.broadcast) return { address: target.broadcast, port, broadcast: true };
-  if (target.ip) return { address: target.ip, port, broadcast: false };
-  return undefined;
+  const address = target.broadcast ?? target.ip;
+  if (!address) return { error: 'WAKE_ADDRESS_MISSING: no broadcast or ip for the kiosk' };
+  const refusal = kioskAddressRefusal(address, policy);
+  if (refusal) return { error: `WAKE_TARGET_REFUSED: ${refusal}` };
+  return { address, port, broadcast: address === target.broadcast };
 }
 
-export function createWakeKiosks(config: AgentConfig['wake'], log: Logger): WakeKiosks {
+export function createWakeKiosks(config: AgentConfig['wake'], policy: KioskAddressPolicy, log: Logger): WakeKiosks {
   // One sender for the agent's life: at a due instant only send() calls are left
   // to do (its sockets opened and the kiosks' packets built when the wake was scheduled).
   const sender = new MagicPacketSender({ bindAddress: config.bindAddress });
@@ -39,10 +47,10 @@ export function createWakeKiosks(config: AgentConfig['wake'], log: Logger): Wake
   const sendableOf = (targets: KioskTarget[], outcomes?: TargetOutcome[]) => {
     const sendable: Array<{ index: number; packet: MagicPacketTarget }> = [];
     for (const [index, target] of targets.entries()) {
-      const destination = wakeDestination(target, config);
+      const destination = wakeDestination(target, config, policy);
       let error: string | null = null;
       if (!target.mac) error = 'MAC_MISSING: the kiosk has no MAC address';
-      else if (!destination) error = 'WAKE_ADDRESS_MISSING: no broadcast or ip for the kiosk';
+      else if ('error' in destination) error = destination.error;
       else sendable.push({ index, packet: { mac: target.mac, ...destination, password: config.password } });
       if (error && outcomes) outcomes[index]!.error = error;
     }

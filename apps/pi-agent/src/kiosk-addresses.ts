@@ -1,0 +1,20 @@
+/**
+ * Where this agent may send packets and open connections for a kiosk: an address
+ * inside its declared subnets, never loopback, link-local, multicast or its own
+ * (`kioskAddressRefusal` of @wakeward/wol, the rule the API applies too). Addresses
+ * the API sends are checked here whatever the API asks: defence in depth.
+ */
+import os from 'node:os';
+import type { KioskAddressPolicy } from '@wakeward/wol';
+
+export function kioskAddressPolicy(subnets: readonly string[], allow: readonly string[] = []): KioskAddressPolicy {
+  return { subnets, ownAddresses: hostIpv4Addresses(), allow };
+}
+
+/** This host's IPv4 addresses, on every interface. */
+export function hostIpv4Addresses(): string[] {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .filter((i) => i !== undefined && i.family === 'IPv4')
+    .map((i) => i!.address);
+}
