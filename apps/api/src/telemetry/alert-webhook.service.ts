@@ -7,6 +7,8 @@ export class WebhookDeliveryError extends Error {}
 /**
  * Environment alerts to the hospital's own paging: a POST of JSON, retried by
  * BullMQ with exponential backoff until it answers 2xx or the attempts run out.
+ * URLs are set by ops only (TELEMETRY_WEBHOOK_URL, a site's thresholds); a redirect
+ * is a failed delivery, never followed, so the alert goes nowhere but where ops said.
  */
 @Injectable()
 export class AlertWebhookService {
@@ -36,8 +38,12 @@ export class AlertWebhookService {
       headers: { 'content-type': 'application/json', 'user-agent': 'wakeward-alerts' },
       body: JSON.stringify({ event: job.event, attempt, alert: job.alert }),
       signal: AbortSignal.timeout(this.config.telemetry.webhookTimeoutMs),
+      redirect: 'manual',
     });
     await res.arrayBuffer().catch(() => undefined);
+    if (res.status >= 300 && res.status < 400) {
+      throw new WebhookDeliveryError(`webhook ${job.url} answered ${res.status} (a redirect, not followed: set the final URL)`);
+    }
     if (!res.ok) throw new WebhookDeliveryError(`webhook ${job.url} answered ${res.status}`);
     return { status: res.status };
   }

@@ -6,6 +6,7 @@ import { enrolAgent } from '../agent-protocol/agent-test-kit';
 import { seedTwoHospitals } from '../testing/fixtures';
 import { startTestApi, TestApi } from '../testing/test-app';
 import { AlertEvaluationService } from './alert-evaluation.service';
+import { AlertWebhookService } from './alert-webhook.service';
 import { postReadings } from './telemetry-test-kit';
 
 /** Alert webhooks through the real BullMQ worker (ROLE=all) to a local HTTP server that fails at first. */
@@ -63,5 +64,35 @@ describe('telemetry: alert webhook', () => {
     await api.app.get(AlertEvaluationService).run(new Date(now.getTime() + 5 * 60_000), ids.siteA);
     await until(() => received.length >= 4);
     expect(received.slice(3).map((r) => [r.status, r.body.event])).toEqual([[200, 'alert.resolved']]);
+  });
+
+  it('follows no redirect (the page it points to receives nothing), and only ops set a site\'s webhook', async () => {
+    let elsewhere = 0;
+    const other = createServer((_, res) => {
+      elsewhere++;
+      res.writeHead(200).end();
+    });
+    other.listen(0, '127.0.0.1');
+    await once(other, 'listening');
+    const redirecting = createServer((_, res) => {
+      res.writeHead(307, { location: `http://127.0.0.1:${(other.address() as AddressInfo).port}/steal` }).end();
+    });
+    redirecting.listen(0, '127.0.0.1');
+    await once(redirecting, 'listening');
+    try {
+      const job = { kind: 'webhook' as const, url: `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/`, event: 'alert.opened' as const, alert: { id: 'x' } };
+      await expect(api.app.get(AlertWebhookService).deliver(job, 1)).rejects.toThrow(/307 \(a redirect, not followed/);
+      expect(elsewhere).toBe(0);
+    } finally {
+      redirecting.close();
+      other.close();
+    }
+
+    // The sites of the first test: staff of hospital A may not point A's alerts anywhere.
+    const [{ id: siteA }] = await api.db.query(`SELECT id FROM sites WHERE name = 'A main'`);
+    const before = (await (await api.login('ops')).get(`/api/sites/${siteA}/thresholds`)).body.webhookUrl;
+    const refused = await (await api.login('staff-a')).request('PUT', `/api/sites/${siteA}/thresholds`, { webhookUrl: 'http://169.254.169.254/latest' });
+    expect(refused.status).toBe(403);
+    expect((await (await api.login('ops')).get(`/api/sites/${siteA}/thresholds`)).body.webhookUrl).toBe(before);
   });
 });
