@@ -55,7 +55,7 @@ export function readKioskCsv(
   const macsInFile = new Map<string, number>();
   for (const { record, info } of records) {
     const line = info.lines;
-    const input = Object.fromEntries(Object.entries(record).map(([k, v]) => [k, v === '' ? undefined : v]));
+    const input = Object.fromEntries(Object.entries(record).map(([k, v]) => [k, v === '' ? undefined : unguardCell(v)]));
     const parsed = kioskRow.safeParse(input);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
@@ -96,9 +96,21 @@ function firstLineColumns(text: string): string[] {
   return (first ?? []).map((h) => h.trim());
 }
 
+/**
+ * Staff write names, locations and notes; ops open the export in a spreadsheet. A
+ * cell that starts like a formula (=, +, -, @, tab, CR) is prefixed with ' so that
+ * the spreadsheet shows it as text instead of running it (OWASP "CSV injection");
+ * the importer takes the prefix off again.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const guardCell = (v: string) => (FORMULA_START.test(v) ? `'${v}` : v);
+const unguardCell = (v: string) => (v.startsWith("'") && FORMULA_START.test(v.slice(1)) ? v.slice(1) : v);
+
 export function writeKioskCsv(kiosks: Kiosk[]): string {
   return stringify(
-    kiosks.map((k) => [k.code, k.name, k.kind, k.location, k.ip ?? '', k.mac, k.subnet ?? '', k.vncPort, k.notes]),
+    kiosks.map((k) =>
+      [k.code, k.name, k.kind, k.location, k.ip ?? '', k.mac, k.subnet ?? '', k.vncPort, k.notes].map((v) => guardCell(String(v))),
+    ),
     { header: true, columns: [...CSV_COLUMNS] },
   );
 }

