@@ -82,7 +82,7 @@ export class Agent {
     this.plan = new PlanCache(config.stateDir);
     this.sensor = options.sensor ?? createEnvironmentSensor(config.sensors, log);
     this.wake = createWakeKiosks(config.wake, log.child({ action: 'wake' }));
-    this.shutdown = createShutdownKiosks(config.shutdown, log.child({ action: 'shutdown' }));
+    this.shutdown = createShutdownKiosks(config, log.child({ action: 'shutdown' }));
     this.probes = new ProbeMonitor(
       config.probe,
       (report) => this.client.reportProbes(report),
