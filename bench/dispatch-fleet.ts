@@ -540,7 +540,6 @@ async function agentsRole() {
           },
           probe: { address: LOOPBACK, intervalS: 3600, snapshotIntervalS: 3600 },
           readings: { intervalS: 3600 },
-          shutdown: { allowServerDefined: false },
           ...(hasRelay && { relay: { enabled: false } }),
         });
         const agent = new Agent(config, log.child({ agent: spec.index }));

@@ -5,6 +5,7 @@ import { Telemetry1764300000000 } from './1764300000000-telemetry';
 import { RemoteScreens1764400000000 } from './1764400000000-remote-screens';
 import { LivenessHistory1764500000000 } from './1764500000000-liveness-history';
 import { KioskNotes1764600000000 } from './1764600000000-kiosk-notes';
+import { ShutdownMethodNames1764610000000 } from './1764610000000-shutdown-method-names';
 
 /** Every migration, in order. Listed explicitly so that sources and compiled files load the same set. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   RemoteScreens1764400000000,
   LivenessHistory1764500000000,
   KioskNotes1764600000000,
+  ShutdownMethodNames1764610000000,
 ];

@@ -1,4 +1,5 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createDataSource, dropDatabase, ensureDatabase } from '../apps/api/src/database/data-source';
 import { testConfig } from '../apps/api/src/testing/test-app';
 import { migrations } from './index';
@@ -33,3 +34,85 @@ describe('migrations', () => {
     }
   });
 });
+
+describe('1764610000000: shutdown methods become names', () => {
+  const config = testConfig();
+  afterAll(() => dropDatabase(config.db));
+  const MIGRATION = 'ShutdownMethodNames1764610000000';
+  const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+
+  it('maps recognisable inline methods to names and the rest to NULL, audits and prints each changed kiosk; down restores {method: name}', async () => {
+    await ensureDatabase(config.db);
+    const ds = createDataSource(config.db);
+    await ds.initialize();
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      await ds.runMigrations({ transaction: 'each' });
+      const applied = async () => (await ds.query('SELECT name FROM migrations')).map((r: { name: string }) => r.name);
+      while ((await applied()).includes(MIGRATION)) await ds.undoLastMigration({ transaction: 'each' });
+
+      const hospitalId = randomUUID();
+      const siteId = randomUUID();
+      const old = new Date('2025-01-01T00:00:00Z');
+      await ds.query(`INSERT INTO hospitals (id, code, name, created_at, updated_at) VALUES (?, 'HA', 'Hospital A', ?, ?)`, [hospitalId, old, old]);
+      await ds.query(`INSERT INTO sites (id, hospital_id, name, time_zone, created_at, updated_at) VALUES (?, ?, 'Main', 'Asia/Shanghai', ?, ?)`, [siteId, hospitalId, old, old]);
+      const samples: Array<[code: string, method: unknown, expected: string | null]> = [
+        ['NET', { method: 'command', argv: ['net', 'rpc', 'shutdown', '-I', '{ip}', '-f'] }, 'net-rpc'],
+        ['NET-PATH', { method: 'command', argv: ['/usr/bin/net', 'rpc', 'shutdown', '-I', '{ip}'], timeoutS: 30 }, 'net-rpc'],
+        ['NET-ADS', { method: 'command', argv: ['net', 'ads', 'leave'] }, null],
+        ['SSH', { method: 'command', argv: ['ssh', 'admin@{ip}', 'shutdown', '/s', '/t', '0'] }, 'ssh-shutdown'],
+        ['HTTP', { method: 'http', url: 'http://{ip}:8080/shutdown', httpMethod: 'POST' }, 'http-post'],
+        ['SHELL', { method: 'command', argv: ['/bin/sh', '-c', 'id > proof.txt'] }, null],
+        ['NOTNET', { method: 'command', argv: ['/opt/evil/netx', 'rpc'] }, null],
+        ['NONE', null, null],
+      ];
+      for (const [i, [code, method]] of samples.entries()) {
+        await ds.query(
+          `INSERT INTO kiosks (id, hospital_id, site_id, code, name, kind, mac, shutdown_method, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'registration', ?, ?, ?, ?)`,
+          [randomUUID(), hospitalId, siteId, code, `Kiosk ${code}`, `00:1a:2b:3c:4d:${String(10 + i)}`, method === null ? null : JSON.stringify(method), old, old],
+        );
+      }
+
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await applied()).toContain(MIGRATION);
+      const [column] = await ds.query(
+        `SELECT DATA_TYPE AS type, CHARACTER_MAXIMUM_LENGTH AS length, IS_NULLABLE AS nullable FROM information_schema.columns WHERE table_schema = ? AND table_name = 'kiosks' AND column_name = 'shutdown_method'`,
+        [config.db.database],
+      );
+      expect({ ...column, length: Number(column.length) }).toEqual({ type: 'varchar', length: 32, nullable: 'YES' });
+      const kiosks = await ds.query('SELECT id, code, shutdown_method, updated_at FROM kiosks');
+      const byCode = Object.fromEntries(kiosks.map((k: { code: string }) => [k.code, k]));
+      for (const [code, , expected] of samples) expect([code, byCode[code].shutdown_method]).toEqual([code, expected]);
+      // A name fits the column as it is (no JSON check left behind by MariaDB's JSON type).
+      await ds.query(`UPDATE kiosks SET shutdown_method = 'simulated' WHERE code = 'NONE'`);
+
+      const audit = await ds.query(`SELECT actor_id, actor_name, action, entity_type, entity_id, hospital_id, \`before\`, \`after\` FROM audit_entries ORDER BY id`);
+      const changed = samples.filter(([, method]) => method !== null);
+      expect(audit).toHaveLength(changed.length);
+      for (const [code, method, expected] of changed) {
+        const entry = audit.find((a: { entity_id: string }) => a.entity_id === byCode[code].id);
+        expect(entry).toMatchObject({ actor_id: null, actor_name: 'system', action: 'update', entity_type: 'kiosk', hospital_id: hospitalId });
+        expect(json(entry.before)).toEqual({ code, name: `Kiosk ${code}`, shutdownMethod: method });
+        expect(json(entry.after)).toEqual({ code, name: `Kiosk ${code}`, shutdownMethod: expected });
+        expect(new Date(byCode[code].updated_at).getTime()).toBeGreaterThan(old.getTime());
+      }
+      expect(new Date(byCode.NONE.updated_at).getTime()).toBe(old.getTime());
+      const lines = log.mock.calls.map((c) => String(c[0]));
+      expect(lines).toHaveLength(changed.length);
+      expect(lines).toContainEqual(expect.stringMatching(/^\[migration\] kiosk NET \(.*\): shutdown method \{"method":"command".*-> "net-rpc"/));
+      expect(lines).toContainEqual(expect.stringMatching(/^\[migration\] kiosk SHELL \(.*\): shutdown method .*\/bin\/sh.* -> none \(not recognised/));
+
+      await ds.undoLastMigration({ transaction: 'each' });
+      const reverted = await ds.query('SELECT code, shutdown_method FROM kiosks');
+      const method = (code: string) => json(reverted.find((k: { code: string }) => k.code === code).shutdown_method);
+      expect(method('NET')).toEqual({ method: 'net-rpc' });
+      expect(method('HTTP')).toEqual({ method: 'http-post' });
+      expect(method('NONE')).toEqual({ method: 'simulated' });
+      expect(method('SHELL')).toBeNull();
+    } finally {
+      log.mockRestore();
+      await ds.destroy();
+    }
+  });
+});
+

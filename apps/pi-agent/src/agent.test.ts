@@ -11,6 +11,7 @@ import { Agent } from './agent';
 import { AgentConfigSchema, type AgentConfig } from './config';
 import type { Reading } from './protocol';
 import { KioskSimulator } from './sim/kiosks';
+import { ByteCounter } from './testing/byte-counter';
 import { FakeAgentApi } from './testing/fake-agent-api';
 import { freePortRange } from './sim/ports';
 import { memoryLogger } from './testing/silent-log';
@@ -70,7 +71,7 @@ function command(id: string, type: 'wake' | 'shutdown', kioskIds: string[], dueI
       kioskId,
       mac: KioskSimulator.macFor(Number(kioskId.slice(-3)) - 1),
       broadcast: '10.1.2.255',
-      shutdown: { method: 'simulator' },
+      shutdown: { method: 'simulated' },
     })),
   };
 }
@@ -128,6 +129,34 @@ describe('agent against a stand-in API and simulated kiosks', () => {
     expect(api.requests.every((r) => r.headers.authorization === 'Bearer tok_test')).toBe(true);
     expect(sim.state('SIM-001')).toMatchObject({ boots: 1, shutdowns: 1 });
     expect(api.of('POST /commands/cmd_wake/result')).toHaveLength(1);
+  });
+
+  it('never runs a shutdown method the API sends inline: the kiosks fail with SHUTDOWN_METHOD_UNKNOWN, nothing starts, nothing is sent', async () => {
+    const { api, sim, agent, stateDir } = await world();
+    const counter = new ByteCounter();
+    const port = await counter.start();
+    cleanup.push(() => counter.stop());
+    const touched = path.join(stateDir, 'server-argv-ran');
+    const inline = [
+      { method: 'command', argv: ['/bin/sh', '-c', `touch ${touched}`] },
+      { method: 'http', url: `http://127.0.0.1:${port}/x`, httpMethod: 'POST' },
+    ];
+    const off = command('cmd_inline', 'shutdown', ['SIM-001', 'SIM-002']);
+    api.pendingCommands = [{ ...off, targets: off.targets.map((t, i) => ({ ...t, shutdown: inline[i] })) }];
+    agent.start();
+    cleanup.push(() => agent.stop());
+    await api.waitFor(() => api.of('POST /commands/cmd_inline/result').length > 0);
+    expect(api.of('POST /commands/cmd_inline/result')[0]!.body).toMatchObject({
+      status: 'failed',
+      targets: [
+        { kioskId: 'SIM-001', ok: false, error: expect.stringMatching(/^SHUTDOWN_METHOD_UNKNOWN: .*"command"/) },
+        { kioskId: 'SIM-002', ok: false, error: expect.stringMatching(/^SHUTDOWN_METHOD_UNKNOWN: .*"http"/) },
+      ],
+    });
+    expect(fs.existsSync(touched)).toBe(false);
+    expect(counter.connections).toBe(0);
+    expect(counter.bytes).toBe(0);
+    expect(sim.state('SIM-001')!.shutdowns + sim.state('SIM-002')!.shutdowns).toBe(0);
   });
 
   it('buffers readings through an outage and sends them in order, without gaps, when the line is back', async () => {

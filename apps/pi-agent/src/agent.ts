@@ -84,7 +84,7 @@ export class Agent {
     this.sensor = options.sensor ?? createEnvironmentSensor(config.sensors, log);
     const kioskAddresses = kioskAddressPolicy(config.subnets);
     this.wake = createWakeKiosks(config.wake, kioskAddresses, log.child({ action: 'wake' }));
-    this.shutdown = createShutdownKiosks(config.shutdown, log.child({ action: 'shutdown' }));
+    this.shutdown = createShutdownKiosks(config, log.child({ action: 'shutdown' }));
     this.probes = new ProbeMonitor(
       config.probe,
       kioskAddresses,

@@ -10,20 +10,49 @@ import { z } from 'zod';
 
 const port = z.number().int().min(1).max(65535);
 const ip = z.union([z.ipv4(), z.ipv6()]);
+const cidr = z.cidrv4();
+
+/**
+ * The kiosk fields a shutdown template may use, each validated before it is
+ * substituted (commands/shutdown.ts). Free text such as the kiosk's name is not one:
+ * `ssh` joins its remote arguments into a shell line on the kiosk.
+ */
+export const SHUTDOWN_PLACEHOLDERS = ['kioskId', 'code', 'ip', 'mac', 'broadcast'] as const;
+export type ShutdownPlaceholder = (typeof SHUTDOWN_PLACEHOLDERS)[number];
+const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9_]*)\}/g;
+
+/** Every `{name}` in a template, in order; `{ name }` (with spaces) is not a placeholder. */
+export function templatePlaceholders(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+}
+
+const template = z.string().superRefine((value, ctx) => {
+  for (const name of templatePlaceholders(value)) {
+    if (!(SHUTDOWN_PLACEHOLDERS as readonly string[]).includes(name))
+      ctx.addIssue({
+        code: 'custom',
+        message: `unknown placeholder {${name}}; a template may use ${SHUTDOWN_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`,
+      });
+  }
+});
 
 const ExecShutdownSchema = z.strictObject({
   kind: z.literal('exec'),
   /** argv; `{placeholder}`s are replaced inside each element, never parsed by a shell. */
-  argv: z.array(z.string()).min(1),
+  argv: z
+    .array(template)
+    .min(1)
+    .refine((argv) => templatePlaceholders(argv[0] ?? '').length === 0, 'the program (argv[0]) takes no placeholder'),
   timeoutMs: z.number().int().positive().default(30_000),
 });
 const HttpShutdownSchema = z.strictObject({
   kind: z.literal('http'),
   method: z.enum(['GET', 'POST', 'PUT', 'DELETE']).default('POST'),
   /** URL template; placeholders are URL-encoded when substituted. */
-  url: z.string().min(1),
+  url: template.refine((url) => /^https?:\/\//i.test(url), 'must start with http:// or https://'),
   headers: z.record(z.string(), z.string()).default({}),
-  body: z.string().optional(),
+  /** Body template; placeholders are JSON-string-escaped when substituted. */
+  body: template.optional(),
   timeoutMs: z.number().int().positive().default(10_000),
 });
 export const ShutdownMethodSchema = z.discriminatedUnion('kind', [ExecShutdownSchema, HttpShutdownSchema]);
@@ -148,13 +177,18 @@ export const AgentConfigSchema = z.strictObject({
     .prefault({}),
   shutdown: z
     .strictObject({
-      methods: z.record(z.string(), ShutdownMethodSchema).default({}),
+      /** The only shutdown methods this agent runs; the API names one per kiosk. */
+      methods: z.record(z.string().min(1), ShutdownMethodSchema).default({}),
       /** Used when a target names no method or one this agent does not know. */
       defaultMethod: z.string().optional(),
-      /** Run methods the API sends with the kiosk (`command` argv, `http` url). */
-      allowServerDefined: z.boolean().default(true),
-      /** When set, a server-defined command may only start one of these programs. */
-      allowedPrograms: z.array(z.string().min(1)).optional(),
+      /**
+       * Where `{ip}` and `{broadcast}` may point although they are special-use or this
+       * host's own addresses (the simulator's loopback kiosks); still only inside `subnets`.
+       */
+      allowTargets: z.array(cidr).default([]),
+      /** Retired with server-defined methods: accepted so old config files still load, then ignored with a warning. */
+      allowServerDefined: z.unknown().optional(),
+      allowedPrograms: z.unknown().optional(),
     })
     .prefault({}),
   readings: z
@@ -196,6 +230,19 @@ export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 export type Dht11Config = z.infer<typeof Dht11Schema>;
 export type Mq2Config = z.infer<typeof Mq2Schema>;
 export type SimulatedSensorConfig = z.infer<typeof SimulatedSensorSchema>;
+
+/**
+ * Settings old config files may still hold that this agent ignores, one sentence each:
+ * logged as warnings at start and printed by --check-config, never a reason not to start.
+ */
+export function retiredSettings(config: Pick<AgentConfig, 'shutdown'>): string[] {
+  return (['allowServerDefined', 'allowedPrograms'] as const)
+    .filter((key) => config.shutdown[key] !== undefined)
+    .map(
+      (key) =>
+        `shutdown.${key} is no longer used and is ignored: this agent runs only the methods of its own shutdown.methods, never one the server sends`,
+    );
+}
 
 /** Environment variables and the setting each one sets. */
 export const ENV_VARS: Record<string, { path: string[]; type: 'string' | 'number' | 'list' }> = {

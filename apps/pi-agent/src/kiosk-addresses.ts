@@ -8,13 +8,20 @@ import os from 'node:os';
 import type { KioskAddressPolicy } from '@wakeward/wol';
 
 export function kioskAddressPolicy(subnets: readonly string[], allow: readonly string[] = []): KioskAddressPolicy {
-  return { subnets, ownAddresses: hostIpv4Addresses(), allow };
+  return {
+    subnets,
+    allow,
+    // Read at each check: a Pi's addresses change with DHCP and its links.
+    get ownAddresses() {
+      return hostIpv4Addresses();
+    },
+  };
 }
 
 /** This host's IPv4 addresses, on every interface. */
 export function hostIpv4Addresses(): string[] {
   return Object.values(os.networkInterfaces())
     .flat()
-    .filter((i) => i !== undefined && i.family === 'IPv4')
-    .map((i) => i!.address);
+    .filter((a) => a !== undefined && (a.family === 'IPv4' || (a.family as unknown) === 4))
+    .map((a) => a!.address);
 }

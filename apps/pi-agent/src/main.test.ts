@@ -56,6 +56,22 @@ describe('wakeward-agent CLI', () => {
     expect(fs.existsSync(stateDir)).toBe(false);
   });
 
+  it('--check-config accepts an old file with the retired shutdown settings and notes that they are ignored', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wakeward-cli-'));
+    const file = path.join(dir, 'agent.json');
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        apiUrl: 'http://127.0.0.1:9',
+        shutdown: { allowServerDefined: true, allowedPrograms: ['ssh'] },
+      }),
+    );
+    const res = await cli(['--check-config', '--config', file], { WAKEWARD_STATE_DIR: path.join(dir, 'state') });
+    expect(res.status).toBe(0);
+    expect(res.stdout).toMatch(/^note: shutdown\.allowServerDefined is no longer used and is ignored/m);
+    expect(res.stdout).toMatch(/^note: shutdown\.allowedPrograms is no longer used and is ignored/m);
+  });
+
   it('enrolls, writing the token file with mode 0600, then runs until SIGTERM', async () => {
     api = new FakeAgentApi();
     api.route('POST /enroll', () => ({ status: 201, body: { agentId: 'agt_7', token: 'tok_from_enrol' } }));

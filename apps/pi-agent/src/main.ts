@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { Agent } from './agent';
 import { saveEnrolment } from './buffer/token-store';
 import { AgentApiClient, withBackoff } from './client';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, retiredSettings } from './config';
 import { runDemoFleet } from './sim/demo-fleet';
 import { configureLogging, createLogger } from './log';
 import { KioskSimulator } from './sim/kiosks';
@@ -87,7 +87,8 @@ async function main(argv: string[]): Promise<number> {
   if (args.flags.has('check-config')) {
     const config = loadConfig({ configFile });
     const shown = { ...config, token: config.token ? '(set)' : undefined };
-    process.stdout.write(`configuration OK\n${JSON.stringify(shown, null, 2)}\n`);
+    const notes = retiredSettings(config).map((n) => `note: ${n}\n`);
+    process.stdout.write(`configuration OK\n${notes.join('')}${JSON.stringify(shown, null, 2)}\n`);
     return 0;
   }
 

@@ -1,5 +1,3 @@
-import type { ShutdownMethod } from '../kiosks/kiosk.entity';
-
 /** Commands as PROTOCOL.md puts them on the wire. */
 export interface KioskTarget {
   kioskId: string;
@@ -9,7 +7,8 @@ export interface KioskTarget {
   ip?: string;
   broadcast?: string;
   vncPort?: number;
-  shutdown?: ShutdownMethod;
+  /** Names a method of the agent's own configuration; never a program or URL. */
+  shutdown?: { method: string };
 }
 
 export type PowerCommandType = 'wake' | 'shutdown' | 'probe';

@@ -60,7 +60,7 @@ describe('agent commands: long poll, redelivery, expiry, cancel, several API pro
           ? {
               ip: '10.1.3.3',
               subnet: '10.1.3.0/24',
-              shutdownMethod: { method: 'http', url: 'http://10.1.3.3:8080/off' },
+              shutdownMethod: 'net-rpc',
             }
           : {};
       const res = await ops.post('/api/kiosks', kioskBody(ids.siteA, n, extra));
@@ -318,7 +318,7 @@ describe('agent commands: long poll, redelivery, expiry, cancel, several API pro
             kioskId: kiosks[2].id,
             ip: '10.1.3.3',
             broadcast: '10.1.3.255',
-            shutdown: { method: 'http', url: 'http://10.1.3.3:8080/off' },
+            shutdown: { method: 'net-rpc' },
           }),
         ],
       });
@@ -329,6 +329,16 @@ describe('agent commands: long poll, redelivery, expiry, cancel, several API pro
       expect(audit.map((a: { entity_id: string }) => a.entity_id).sort()).toEqual(
         res.body.commands.map((c: { id: string }) => c.id).sort(),
       );
+    });
+
+    it("a shutdown names the kiosk's method and carries nothing else: no program, argv or URL", async () => {
+      const agent = await enrolAgent(ops, ids.siteA, 'pi-shutdown', ['10.1.3.0/24']);
+      const res = await ops.post(`/api/sites/${ids.siteA}/commands`, { type: 'shutdown', kioskIds: [kiosks[2].id] });
+      expect(res.status).toBe(201);
+      const [delivered] = (await agent.client.get('/commands?wait=0')).body.commands;
+      expect(delivered).toMatchObject({ type: 'shutdown', targets: [{ kioskId: kiosks[2].id }] });
+      expect(delivered.targets[0].shutdown).toEqual({ method: 'net-rpc' });
+      expect(JSON.stringify(delivered)).not.toMatch(/argv|url|command/i);
     });
 
     it.each([

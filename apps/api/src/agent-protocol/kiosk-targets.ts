@@ -32,7 +32,7 @@ export function targetOf(k: Kiosk, type: PowerCommandType): KioskTarget | { prob
     ...(k.ip && { ip: k.ip }),
     ...(broadcast && { broadcast }),
     vncPort: k.vncPort,
-    ...(k.shutdownMethod && { shutdown: k.shutdownMethod }),
+    ...(k.shutdownMethod && { shutdown: { method: k.shutdownMethod } }),
   };
 }
 

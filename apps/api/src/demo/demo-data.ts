@@ -97,7 +97,8 @@ export function demoKiosks(): (Omit<Kiosk, 'createdAt' | 'updatedAt' | 'stampIns
           mac: `02:57:4b:${hex(s.octet)}:${hex(macSerial >> 8)}:${hex(macSerial & 0xff)}`,
           subnet: `10.${s.octet}.${vlan}.0/24`,
           vncPort: 5900,
-          shutdownMethod: { method: 'http' as const, url: `http://{ip}:8080/shutdown`, httpMethod: 'POST' as const },
+          // The simulated agents define it (apps/pi-agent/src/sim/kiosks.ts): a POST to the kiosk simulator.
+          shutdownMethod: 'simulated',
         });
       }
     }

@@ -38,7 +38,8 @@ describe('dispatch with real agents and simulated kiosks', () => {
     ops = await api.login('ops');
     const base = await freePortRange(24);
     const controlPort = base + 20;
-    const shutdownMethod = { method: 'http', url: `http://127.0.0.1:${controlPort}/kiosks/{kioskId}/shutdown`, httpMethod: 'POST' };
+    // The kiosks name a method the agents define (below): a POST to the simulator's control port.
+    const shutdownMethod = 'simulated';
     for (let i = 0; i < 3; i++) {
       const res = await ops.post('/api/kiosks', kioskBody(ids.siteA, i + 1, { mac: KioskSimulator.macFor(i), shutdownMethod }));
       kioskIds.push(res.body.id);
@@ -76,6 +77,7 @@ describe('dispatch with real agents and simulated kiosks', () => {
             // Network safety: every packet and probe goes to loopback.
             wake: { address: '127.0.0.1', portByKiosk: wakePorts, repeat: 3, intervalMs: 50 },
             probe: { address: '127.0.0.1', portByKiosk: probePorts, intervalS: 1, timeoutMs: 300, kiosks: [...kioskIds, deafKiosk].map((kioskId) => ({ kioskId })) },
+            shutdown: { methods: { simulated: { kind: 'http', url: `http://127.0.0.1:${controlPort}/kiosks/{kioskId}/shutdown` } } },
           },
         }),
       );
@@ -143,7 +145,7 @@ describe('dispatch with real agents and simulated kiosks', () => {
       expect(fleet.body.kiosks.find((k: { id: string }) => k.id === id)).toMatchObject({ observed: 'up', expected: 'on' });
     }
 
-    // Shutdown through both agents with the kiosks' own method; probes then see them down.
+    // Shutdown through both agents with the method the kiosks name; probes then see them down.
     const sent = await ops.post(`/api/sites/${ids.siteA}/commands`, { type: 'shutdown', kioskIds });
     expect(sent.status).toBe(201);
     expect(sent.body.commands).toHaveLength(2);

@@ -36,7 +36,7 @@ describe('dispatch', () => {
     ids = await seedTwoHospitals(api.db);
     ops = await api.login('ops');
     kiosks = [];
-    for (let n = 1; n <= 3; n++) kiosks.push((await ops.post('/api/kiosks', kioskBody(ids.siteA, n, { shutdownMethod: { method: 'http', url: 'http://{ip}:8080/off' } }))).body.id);
+    for (let n = 1; n <= 3; n++) kiosks.push((await ops.post('/api/kiosks', kioskBody(ids.siteA, n, { shutdownMethod: 'http-post' }))).body.id);
     await ops.post('/api/rules', {
       hospitalId: ids.hospitalA,
       name: 'Weekdays',

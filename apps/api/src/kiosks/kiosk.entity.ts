@@ -4,11 +4,6 @@ import { Timestamped } from '../database/timestamps';
 export const KIOSK_KINDS = ['registration', 'payment', 'report-printer', 'self-service', 'information', 'other'] as const;
 export type KioskKind = (typeof KIOSK_KINDS)[number];
 
-/** How an agent shuts a kiosk down: a command template run without a shell, or an HTTP call. */
-export type ShutdownMethod =
-  | { method: 'command'; argv: string[]; timeoutS?: number }
-  | { method: 'http'; url: string; httpMethod?: 'POST' | 'GET' | 'PUT'; timeoutS?: number };
-
 @Entity('kiosks')
 @Index('uq_kiosks_hospital_code', ['hospitalId', 'code'], { unique: true })
 @Index('uq_kiosks_hospital_mac', ['hospitalId', 'mac'], { unique: true })
@@ -50,6 +45,10 @@ export class Kiosk extends Timestamped {
   @Column({ name: 'vnc_port', type: 'int', default: 5900 })
   vncPort!: number;
 
-  @Column({ name: 'shutdown_method', type: 'json', nullable: true })
-  shutdownMethod!: ShutdownMethod | null;
+  /**
+   * The name of a shutdown method configured on the site's agents (e.g. `net-rpc`):
+   * agents run only their own methods, never a program or URL from the server.
+   */
+  @Column({ name: 'shutdown_method', type: 'varchar', length: 32, nullable: true })
+  shutdownMethod!: string | null;
 }

@@ -28,20 +28,10 @@ export function ipInSubnet(ip: string, subnet: string): boolean {
   return ((ipv4ToInt(ip) & mask) >>> 0) === ((ipv4ToInt(base) & mask) >>> 0);
 }
 
-/** Placeholders an agent substitutes, one argv element at a time: no shell ever sees them. */
-const shutdownMethod = z.discriminatedUnion('method', [
-  z.object({
-    method: z.literal('command'),
-    argv: z.array(z.string().min(1).max(500)).min(1).max(40),
-    timeoutS: z.number().int().min(1).max(300).optional(),
-  }),
-  z.object({
-    method: z.literal('http'),
-    url: z.string().regex(/^https?:\/\/\S+$/, 'must be an http(s) URL'),
-    httpMethod: z.enum(['POST', 'GET', 'PUT']).optional(),
-    timeoutS: z.number().int().min(1).max(300).optional(),
-  }),
-]);
+/** A name only: agents run the method of that name from their own configuration, never one sent to them. */
+const SHUTDOWN_METHOD_MESSAGE =
+  "the name of a shutdown method configured on the site's agents (e.g. net-rpc): 1-32 lowercase letters, digits or -, starting with a letter";
+const shutdownMethod = z.string({ error: SHUTDOWN_METHOD_MESSAGE }).regex(/^[a-z][a-z0-9-]{0,31}$/, SHUTDOWN_METHOD_MESSAGE);
 
 /** Checks of each field, without defaults: a PATCH must not reset what it does not mention. */
 const kioskFieldChecks = {

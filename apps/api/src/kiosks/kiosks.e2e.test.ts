@@ -68,7 +68,8 @@ describe('kiosks', () => {
     ['subnet', { subnet: '10.1.2.0/33' }],
     ['vncPort', { vncPort: 70000 }],
     ['siteId', { siteId: 'not-a-uuid' }],
-    ['shutdownMethod.method', { shutdownMethod: { method: 'telnet' } }],
+    ['shutdownMethod', { shutdownMethod: { method: 'command', argv: ['/bin/sh', '-c', 'id > proof.txt'] } }],
+    ['shutdownMethod', { shutdownMethod: 'Net RPC' }],
     ['location', { location: 'x'.repeat(201) }],
   ])('bad %s is a 400 naming the field, and stores nothing', async (field, patch) => {
     const before = await count();
@@ -78,6 +79,27 @@ describe('kiosks', () => {
     expect(res.body.error.field).toBe(field);
     expect(res.body.error.message).toContain(field);
     expect(await count()).toBe(before);
+  });
+
+  it("a shutdown method is the name of a method configured on the site's agents: never a program, argv or URL", async () => {
+    const ops = await api.login('ops');
+    const id = (await ops.post('/api/kiosks', kioskBody(ids.siteA, 52))).body.id;
+    for (const inline of [
+      { method: 'command', argv: ['/bin/sh', '-c', 'id > proof.txt'] },
+      { method: 'http', url: 'http://169.254.169.254/latest/meta-data/' },
+      { method: 'net-rpc' },
+    ]) {
+      const res = await ops.patch(`/api/kiosks/${id}`, { shutdownMethod: inline });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', field: 'shutdownMethod' });
+      expect(res.body.error.message).toMatch(/^shutdownMethod: the name of a shutdown method configured on the site's agents/);
+    }
+    const named = await ops.patch(`/api/kiosks/${id}`, { shutdownMethod: 'net-rpc' });
+    expect(named.status).toBe(200);
+    expect(named.body.shutdownMethod).toBe('net-rpc');
+    expect((await ops.get(`/api/kiosks/${id}`)).body.shutdownMethod).toBe('net-rpc');
+    expect((await ops.patch(`/api/kiosks/${id}`, { shutdownMethod: 'x'.repeat(33) })).status).toBe(400);
+    expect((await ops.patch(`/api/kiosks/${id}`, { shutdownMethod: null })).body.shutdownMethod).toBeNull();
   });
 
   it('an unknown field is refused, not ignored', async () => {

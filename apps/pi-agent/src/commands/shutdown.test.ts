@@ -3,10 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentConfigSchema } from '../config';
+import type { KioskTarget } from '../protocol';
 import { KioskSimulator } from '../sim/kiosks';
 import { freePortRange } from '../sim/ports';
-import { memoryLogger } from '../testing/silent-log';
+import { ByteCounter } from '../testing/byte-counter';
 import { FakeAgentApi } from '../testing/fake-agent-api';
+import { memoryLogger } from '../testing/silent-log';
 import { createShutdownKiosks, fillTemplate } from './shutdown';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wakeward-shutdown-'));
@@ -18,9 +20,15 @@ fs.writeFileSync(
     `if (process.argv.includes('--fail')) { process.stderr.write('Connection refused\\n'); process.exit(255); }\n` +
     `if (process.argv.includes('--hang')) setTimeout(() => {}, 60000);\n`,
 );
+const recorded = (file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as string[];
 
-const shutdownConfig = (methods: Record<string, unknown>, defaultMethod?: string) =>
-  AgentConfigSchema.parse({ apiUrl: 'http://127.0.0.1:1', shutdown: { methods, defaultMethod } }).shutdown;
+/** This test host's addresses as the shutdown sees them: one inside the kiosks' subnet. */
+const OWN_ADDRESSES = ['10.1.2.1'];
+
+const agentConfig = (shutdown: Record<string, unknown>, subnets = ['10.1.2.0/24']) =>
+  AgentConfigSchema.parse({ apiUrl: 'http://127.0.0.1:1', subnets, shutdown });
+const shutdownWith = (shutdown: Record<string, unknown>, subnets?: string[]) =>
+  createShutdownKiosks(agentConfig(shutdown, subnets), memoryLogger(), () => OWN_ADDRESSES);
 
 let cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -28,133 +36,276 @@ afterEach(async () => {
   cleanup = [];
 });
 
-describe('exec shutdown templates (real child processes)', () => {
-  it('passes kiosk fields as single literal argv elements, never through a shell', async () => {
-    const out = path.join(dir, 'argv-1.json');
-    const canary = path.join(dir, 'canary');
-    fs.writeFileSync(canary, 'still here');
-    const config = shutdownConfig({
-      ssh: {
-        kind: 'exec',
-        argv: [
-          process.execPath,
-          recorder,
-          out,
-          'admin@{ip}',
-          'shutdown',
-          '/s',
-          '/t',
-          '0',
-          '/c',
-          'Wakeward: {name}',
-          '{user}',
-        ],
-      },
-    });
-    const shutdown = createShutdownKiosks(config, memoryLogger());
-    const evil = `name; rm -rf ${canary} $(touch ${canary}.pwned) \`id\` | cat`;
-    const [outcome] = await shutdown([
-      { kioskId: 'MZ-1F-07', ip: '10.1.2.17', name: evil, shutdown: { method: 'ssh', user: "o'brien && reboot" } },
-    ]);
-    expect(outcome).toEqual({ kioskId: 'MZ-1F-07', ok: true, error: null });
-    expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual([
-      'admin@10.1.2.17',
-      'shutdown',
-      '/s',
-      '/t',
-      '0',
-      '/c',
-      `Wakeward: ${evil}`,
-      "o'brien && reboot",
-    ]);
-    expect(fs.readFileSync(canary, 'utf8')).toBe('still here');
-    expect(fs.existsSync(`${canary}.pwned`)).toBe(false);
-  });
+async function byteCounter(): Promise<{ counter: ByteCounter; port: number }> {
+  const counter = new ByteCounter();
+  const port = await counter.start();
+  cleanup.push(() => counter.stop());
+  return { counter, port };
+}
 
-  it('refuses to substitute an ip that is not an IP or a placeholder the kiosk lacks', async () => {
-    const config = shutdownConfig(
-      {
-        ssh: {
+const kiosk: KioskTarget = {
+  kioskId: '3f2a9c1e-8b7d-4e6f-a5b4-c3d2e1f0a9b8',
+  code: 'MZ-1F-07',
+  ip: '10.1.2.17',
+  mac: '00-1A-2B-3C-4D-5E',
+  broadcast: '10.1.2.255',
+  name: 'Lobby; rm -rf / `reboot`',
+};
+
+describe('named methods of the agent config (real child processes)', () => {
+  it('runs the named method with each placeholder substituted and checked, as literal argv elements', async () => {
+    const out = path.join(dir, 'argv-1.json');
+    const shutdown = shutdownWith({
+      methods: {
+        'net-rpc': {
           kind: 'exec',
-          argv: [process.execPath, recorder, path.join(dir, 'never.json'), 'admin@{ip}', '{password}'],
+          argv: [
+            process.execPath,
+            recorder,
+            out,
+            'rpc',
+            '-I',
+            '{ip}',
+            '--mac={mac}',
+            '{code}',
+            '{kioskId}',
+            '{broadcast}',
+          ],
         },
       },
-      'ssh',
-    );
-    const shutdown = createShutdownKiosks(config, memoryLogger());
-    const outcomes = await shutdown([
-      { kioskId: 'a', ip: '10.1.2.17; reboot' },
-      { kioskId: 'b', ip: '10.1.2.18' },
+    });
+    const [outcome] = await shutdown([{ ...kiosk, shutdown: { method: 'net-rpc' } }]);
+    expect(outcome).toEqual({ kioskId: kiosk.kioskId, ok: true, error: null });
+    expect(recorded(out)).toEqual([
+      'rpc',
+      '-I',
+      '10.1.2.17',
+      '--mac=00:1a:2b:3c:4d:5e',
+      'MZ-1F-07',
+      kiosk.kioskId,
+      '10.1.2.255',
     ]);
-    expect(outcomes[0]!.error).toMatch(/^SHUTDOWN_FIELD_INVALID/);
-    expect(outcomes[1]!.error).toMatch(/^SHUTDOWN_TEMPLATE_INCOMPLETE: .*\{password\}/);
-    expect(fs.existsSync(path.join(dir, 'never.json'))).toBe(false);
+  });
+
+  it('takes nothing but the name from the target: its other fields are never run or substituted', async () => {
+    const out = path.join(dir, 'argv-only-name.json');
+    const touched = path.join(dir, 'touched-by-server-argv');
+    const shutdown = shutdownWith({
+      methods: { 'ssh-shutdown': { kind: 'exec', argv: [process.execPath, recorder, out, 'admin@{ip}'] } },
+    });
+    const [outcome] = await shutdown([
+      {
+        ...kiosk,
+        shutdown: {
+          method: 'ssh-shutdown',
+          argv: ['/bin/sh', '-c', `touch ${touched}`],
+          url: 'http://127.0.0.1:9/x',
+          ip: '10.1.2.99',
+        },
+      },
+    ]);
+    expect(outcome!.ok).toBe(true);
+    expect(recorded(out)).toEqual(['admin@10.1.2.17']);
+    expect(fs.existsSync(touched)).toBe(false);
+  });
+
+  it('falls back to shutdown.defaultMethod for a name it does not know, else fails the kiosk', async () => {
+    const out = path.join(dir, 'argv-default.json');
+    const methods = { 'net-rpc': { kind: 'exec', argv: [process.execPath, recorder, out, '{code}'] } };
+    const [fallback] = await shutdownWith({ methods, defaultMethod: 'net-rpc' })([
+      { ...kiosk, shutdown: { method: 'ipmi' } },
+    ]);
+    expect(fallback!.ok).toBe(true);
+    expect(recorded(out)).toEqual(['MZ-1F-07']);
+
+    const [unknown] = await shutdownWith({ methods })([{ ...kiosk, shutdown: { method: 'ipmi' } }]);
+    expect(unknown!.error).toMatch(/^SHUTDOWN_METHOD_UNKNOWN: .*"ipmi"/);
+    const [unnamed] = await shutdownWith({ methods })([kiosk]);
+    expect(unnamed!.error).toMatch(/^SHUTDOWN_METHOD_UNKNOWN: .*names no shutdown method/);
+    // Names of the object prototype are no methods either.
+    const [proto] = await shutdownWith({ methods })([{ ...kiosk, shutdown: { method: 'constructor' } }]);
+    expect(proto!.error).toMatch(/^SHUTDOWN_METHOD_UNKNOWN/);
   });
 
   it('reports a failing command with its exit code and stderr', async () => {
-    const config = shutdownConfig({
-      net: { kind: 'exec', argv: [process.execPath, recorder, path.join(dir, 'argv-f.json'), '--fail'] },
+    const shutdown = shutdownWith({
+      methods: { net: { kind: 'exec', argv: [process.execPath, recorder, path.join(dir, 'argv-f.json'), '--fail'] } },
     });
-    const [outcome] = await createShutdownKiosks(
-      config,
-      memoryLogger(),
-    )([{ kioskId: 'k', shutdown: { method: 'net' } }]);
+    const [outcome] = await shutdown([{ kioskId: 'k', shutdown: { method: 'net' } }]);
     expect(outcome!.ok).toBe(false);
     expect(outcome!.error).toMatch(/^SHUTDOWN_FAILED: .*\(255\): Connection refused/);
   });
 
   it('kills a command that outlives its timeout', async () => {
-    const config = shutdownConfig({
-      slow: {
-        kind: 'exec',
-        argv: [process.execPath, recorder, path.join(dir, 'argv-h.json'), '--hang'],
-        timeoutMs: 300,
+    const shutdown = shutdownWith({
+      methods: {
+        slow: {
+          kind: 'exec',
+          argv: [process.execPath, recorder, path.join(dir, 'argv-h.json'), '--hang'],
+          timeoutMs: 300,
+        },
       },
     });
     const started = Date.now();
-    const [outcome] = await createShutdownKiosks(
-      config,
-      memoryLogger(),
-    )([{ kioskId: 'k', shutdown: { method: 'slow' } }]);
+    const [outcome] = await shutdown([{ kioskId: 'k', shutdown: { method: 'slow' } }]);
     expect(outcome!.error).toMatch(/^SHUTDOWN_TIMEOUT/);
     expect(Date.now() - started).toBeLessThan(5000);
   });
+});
 
-  it('fails a kiosk whose method this agent does not know', async () => {
-    const [outcome] = await createShutdownKiosks(
-      shutdownConfig({}),
-      memoryLogger(),
-    )([{ kioskId: 'k', shutdown: { method: 'ipmi' } }]);
-    expect(outcome!.error).toMatch(/^SHUTDOWN_METHOD_UNKNOWN: .*"ipmi"/);
+describe('methods sent by the server are never run', () => {
+  it('an inline command fails with SHUTDOWN_METHOD_UNKNOWN and starts nothing', async () => {
+    const touched = path.join(dir, 'inline-command-ran');
+    const [outcome] = await shutdownWith({ methods: {} })([
+      { ...kiosk, shutdown: { method: 'command', argv: ['/bin/sh', '-c', `touch ${touched}`], timeoutS: 5 } },
+    ]);
+    expect(outcome!.error).toMatch(/^SHUTDOWN_METHOD_UNKNOWN: .*"command"/);
+    expect(fs.existsSync(touched)).toBe(false);
+  });
+
+  it('an inline http method fails with SHUTDOWN_METHOD_UNKNOWN and sends nothing', async () => {
+    const { counter, port } = await byteCounter();
+    const [outcome] = await shutdownWith({ methods: {} })([
+      { ...kiosk, shutdown: { method: 'http', url: `http://127.0.0.1:${port}/x`, httpMethod: 'POST' } },
+    ]);
+    expect(outcome!.error).toMatch(/^SHUTDOWN_METHOD_UNKNOWN: .*"http"/);
+    expect(counter.connections).toBe(0);
+    expect(counter.bytes).toBe(0);
+  });
+
+  it('with a default method configured, an inline method runs the default, never its own argv', async () => {
+    const out = path.join(dir, 'argv-inline-default.json');
+    const touched = path.join(dir, 'inline-default-ran');
+    const [outcome] = await shutdownWith({
+      methods: { 'net-rpc': { kind: 'exec', argv: [process.execPath, recorder, out, '{ip}'] } },
+      defaultMethod: 'net-rpc',
+    })([{ ...kiosk, shutdown: { method: 'command', argv: ['/bin/sh', '-c', `touch ${touched}`] } }]);
+    expect(outcome!.ok).toBe(true);
+    expect(recorded(out)).toEqual(['10.1.2.17']);
+    expect(fs.existsSync(touched)).toBe(false);
   });
 });
 
-describe('http shutdown', () => {
-  it('calls the URL template with encoded placeholders and the configured method', async () => {
+describe('placeholder values are checked before anything starts', () => {
+  const never = path.join(dir, 'never.json');
+  const everyField = {
+    methods: {
+      all: {
+        kind: 'exec',
+        argv: [process.execPath, recorder, never, '{ip}', '{broadcast}', '{mac}', '{code}', '{kioskId}'],
+      },
+    },
+    defaultMethod: 'all',
+  };
+
+  it.each([
+    ['ip', { ip: '10.9.9.9' }, /outside the declared subnets/],
+    ['ip', { ip: '127.0.0.1' }, /loopback/],
+    ['ip', { ip: '169.254.169.254' }, /link-local/],
+    ['ip', { ip: '10.1.2.1' }, /address of this host/],
+    ['ip', { ip: '10.1.2.17; reboot' }, /not an IPv4 address/],
+    ['ip', { ip: '10.1.2.300' }, /not an IPv4 address/],
+    ['ip', { ip: '::1' }, /not an IPv4 address/],
+    ['broadcast', { broadcast: '255.255.255.255' }, /limited broadcast/],
+    ['broadcast', { broadcast: '10.1.3.255' }, /outside the declared subnets/],
+    ['mac', { mac: '00:1a:2b:3c:4d' }, /not a MAC address/],
+    ['code', { code: 'MZ-1F-07; reboot' }, /not a kiosk code/],
+    ['code', { code: '$(id)' }, /not a kiosk code/],
+    ['code', { code: '`reboot`' }, /not a kiosk code/],
+    ['code', { code: '-oProxyCommand=id' }, /not a kiosk code/],
+    ['code', { code: 'a b' }, /not a kiosk code/],
+    ['kioskId', { kioskId: '../../etc' }, /not a kiosk id/],
+    ['kioskId', { kioskId: '-rf' }, /not a kiosk id/],
+  ])(
+    'a bad %s (%j) fails the kiosk with SHUTDOWN_FIELD_INVALID; the program is not started',
+    async (field, bad, why) => {
+      const [outcome] = await shutdownWith(everyField)([{ ...kiosk, ...bad }]);
+      expect(outcome!.ok).toBe(false);
+      expect(outcome!.error).toMatch(new RegExp(`^SHUTDOWN_FIELD_INVALID: ${field}: `));
+      expect(outcome!.error).toMatch(why);
+      expect(fs.existsSync(never)).toBe(false);
+    },
+  );
+
+  it('checks only the fields the method uses, and names a missing one', async () => {
+    const out = path.join(dir, 'argv-code-only.json');
+    const shutdown = shutdownWith({
+      methods: {
+        byCode: { kind: 'exec', argv: [process.execPath, recorder, out, '{code}'] },
+        byIp: { kind: 'exec', argv: [process.execPath, recorder, never, '{ip}'] },
+      },
+    });
+    const sloppy = { ...kiosk, ip: '10.9.9.9', mac: 'nope', broadcast: 'x' };
+    const [ok] = await shutdown([{ ...sloppy, shutdown: { method: 'byCode' } }]);
+    expect(ok!.ok).toBe(true);
+    expect(recorded(out)).toEqual(['MZ-1F-07']);
+    const [missing] = await shutdown([{ kioskId: 'k-1', shutdown: { method: 'byIp' } }]);
+    expect(missing!.error).toMatch(/^SHUTDOWN_TEMPLATE_INCOMPLETE: .*\{ip\}/);
+    expect(fs.existsSync(never)).toBe(false);
+  });
+
+  it('with no subnets declared, no address is a kiosk', async () => {
+    const [outcome] = await shutdownWith(everyField, [])([kiosk]);
+    expect(outcome!.error).toMatch(/^SHUTDOWN_FIELD_INVALID: ip: no subnets are declared/);
+  });
+
+  it('an http method sends nothing to a refused address; shutdown.allowTargets lets the simulation use loopback', async () => {
+    const { counter, port } = await byteCounter();
+    const methods = { 'http-post': { kind: 'http', url: `http://{ip}:${port}/off/{kioskId}`, timeoutMs: 300 } };
+    const target = { ...kiosk, ip: '127.0.0.1', shutdown: { method: 'http-post' } };
+
+    const [refused] = await shutdownWith({ methods }, ['127.0.0.0/8'])([target]);
+    expect(refused!.error).toMatch(/^SHUTDOWN_FIELD_INVALID: ip: 127\.0\.0\.1 is a loopback/);
+    expect(counter.connections).toBe(0);
+
+    // Allowed: the listener is reached (it never answers, so the request times out).
+    const [allowed] = await shutdownWith({ methods, allowTargets: ['127.0.0.0/8'] }, ['127.0.0.0/8'])([target]);
+    expect(allowed!.error).toMatch(/^SHUTDOWN_TIMEOUT/);
+    expect(counter.bytes).toBeGreaterThan(0);
+  });
+});
+
+describe('http methods', () => {
+  it('call the URL template with encoded placeholders and the configured method and body', async () => {
     const api = new FakeAgentApi();
     const base = await api.start();
     cleanup.push(() => api.stop());
-    const config = shutdownConfig(
-      {
-        agentd: {
+    const shutdown = shutdownWith({
+      methods: {
+        'http-post': {
           kind: 'http',
-          method: 'POST',
-          url: `${base}/power/{kioskId}/off?who={name}`,
-          body: '{"reason":"{name}"}',
+          method: 'PUT',
+          url: `${base}/power/{kioskId}/off?code={code}`,
+          body: '{"code":"{code}","mac":"{mac}"}',
         },
       },
-      'agentd',
-    );
-    const [outcome] = await createShutdownKiosks(config, memoryLogger())([{ kioskId: 'MZ 1F/07', name: 'a&b "c"' }]);
+    });
+    const [outcome] = await shutdown([{ ...kiosk, code: 'MZ_1F.07', shutdown: { method: 'http-post' } }]);
     expect(outcome!.ok).toBe(true);
     expect(api.requests[0]).toMatchObject({
-      method: 'POST',
-      path: '/power/MZ%201F%2F07/off?who=a%26b%20%22c%22',
-      body: { reason: 'a&b "c"' },
+      method: 'PUT',
+      path: `/power/${kiosk.kioskId}/off?code=MZ_1F.07`,
+      body: { code: 'MZ_1F.07', mac: '00:1a:2b:3c:4d:5e' },
     });
   });
 
-  it('shuts a simulated kiosk down through its control endpoint', async () => {
+  it('treat a redirect as a failure and never follow it', async () => {
+    const { counter, port } = await byteCounter();
+    const api = new FakeAgentApi().route('POST /off', () => ({
+      status: 302,
+      headers: { location: `http://127.0.0.1:${port}/elsewhere` },
+    }));
+    const base = await api.start();
+    cleanup.push(() => api.stop());
+    const [outcome] = await shutdownWith({ methods: { 'http-post': { kind: 'http', url: `${base}/off` } } })([
+      { ...kiosk, shutdown: { method: 'http-post' } },
+    ]);
+    expect(outcome!.error).toMatch(/^SHUTDOWN_FAILED: .*answered 302, a redirect, which is not followed/);
+    expect(api.requests).toHaveLength(1);
+    expect(counter.connections).toBe(0);
+  });
+
+  it('shut a simulated kiosk down through its control endpoint (the method `simulated`)', async () => {
     const base = await freePortRange(3);
     const sim = new KioskSimulator({
       kiosks: KioskSimulator.kioskSpecs(1),
@@ -166,17 +317,12 @@ describe('http shutdown', () => {
     });
     await sim.start();
     cleanup.push(() => sim.stop());
-    const fragment = sim.agentConfigFragment() as {
-      shutdown: { methods: Record<string, unknown>; defaultMethod: string };
-    };
-    const shutdown = createShutdownKiosks(
-      shutdownConfig(fragment.shutdown.methods, fragment.shutdown.defaultMethod),
-      memoryLogger(),
-    );
-    const [outcome] = await shutdown([{ kioskId: 'SIM-001' }]);
+    const fragment = sim.agentConfigFragment() as { shutdown: Record<string, unknown> };
+    const shutdown = shutdownWith(fragment.shutdown);
+    const [outcome] = await shutdown([{ kioskId: 'SIM-001', shutdown: { method: 'simulated' } }]);
     expect(outcome!.ok).toBe(true);
     await sim.waitForState('SIM-001', 'off', 2000);
-    const [missing] = await shutdown([{ kioskId: 'SIM-404' }]);
+    const [missing] = await shutdown([{ kioskId: 'SIM-404', shutdown: { method: 'simulated' } }]);
     expect(missing!.error).toMatch(/answered 404/);
   });
 });
@@ -187,62 +333,20 @@ describe('fillTemplate', () => {
   });
 });
 
-describe('methods sent by the API with the kiosk', () => {
-  it('runs an inline command argv with placeholders, still without a shell', async () => {
-    const out = path.join(dir, 'argv-inline.json');
-    const shutdown = createShutdownKiosks(shutdownConfig({}), memoryLogger());
-    const [outcome] = await shutdown([
-      {
-        kioskId: 'k-1',
-        ip: '10.1.2.17',
-        name: 'Lobby `reboot`',
-        shutdown: { method: 'command', argv: [process.execPath, recorder, out, 'admin@{ip}', '{name}'], timeoutS: 5 },
-      },
+describe('settings of server-defined methods, retired', () => {
+  it('still load from old config files, are ignored, and are named in a warning at start', async () => {
+    const config = agentConfig({ methods: {}, allowServerDefined: true, allowedPrograms: ['ssh', 'net'] });
+    const log = memoryLogger();
+    const shutdown = createShutdownKiosks(config, log, () => []);
+    expect(log.lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual([
+      expect.stringMatching(/^shutdown\.allowServerDefined is no longer used/),
+      expect.stringMatching(/^shutdown\.allowedPrograms is no longer used/),
     ]);
-    expect(outcome).toEqual({ kioskId: 'k-1', ok: true, error: null });
-    expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual(['admin@10.1.2.17', 'Lobby `reboot`']);
-  });
-
-  it('calls an inline http method', async () => {
-    const api = new FakeAgentApi();
-    const base = await api.start();
-    cleanup.push(() => api.stop());
-    const shutdown = createShutdownKiosks(shutdownConfig({}), memoryLogger());
+    const touched = path.join(dir, 'retired-allow-ran');
     const [outcome] = await shutdown([
-      { kioskId: 'k-2', shutdown: { method: 'http', url: `${base}/off/{kioskId}`, httpMethod: 'PUT' } },
+      { ...kiosk, shutdown: { method: 'command', argv: ['/bin/sh', '-c', `touch ${touched}`] } },
     ]);
-    expect(outcome!.ok).toBe(true);
-    expect(api.requests[0]).toMatchObject({ method: 'PUT', path: '/off/k-2' });
-  });
-
-  it('can be locked down to local methods or to a list of programs', async () => {
-    const locked = AgentConfigSchema.parse({
-      apiUrl: 'http://127.0.0.1:1',
-      shutdown: { allowServerDefined: false },
-    }).shutdown;
-    const [a] = await createShutdownKiosks(
-      locked,
-      memoryLogger(),
-    )([{ kioskId: 'k', shutdown: { method: 'command', argv: ['true'] } }]);
-    expect(a!.error).toMatch(/allowServerDefined/);
-    const listed = AgentConfigSchema.parse({
-      apiUrl: 'http://127.0.0.1:1',
-      shutdown: { allowedPrograms: ['ssh'] },
-    }).shutdown;
-    const [b] = await createShutdownKiosks(
-      listed,
-      memoryLogger(),
-    )([{ kioskId: 'k', shutdown: { method: 'command', argv: ['rm', '-rf', '/tmp/x'] } }]);
-    expect(b!.error).toMatch(/"rm" is not in shutdown.allowedPrograms/);
-  });
-
-  it('prefers a method of the same name in the local config', async () => {
-    const out = path.join(dir, 'argv-local.json');
-    const config = shutdownConfig({ command: { kind: 'exec', argv: [process.execPath, recorder, out, 'local'] } });
-    await createShutdownKiosks(
-      config,
-      memoryLogger(),
-    )([{ kioskId: 'k', shutdown: { method: 'command', argv: ['false'] } }]);
-    expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual(['local']);
+    expect(outcome!.error).toMatch(/^SHUTDOWN_METHOD_UNKNOWN/);
+    expect(fs.existsSync(touched)).toBe(false);
   });
 });

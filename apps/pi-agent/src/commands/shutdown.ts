@@ -1,27 +1,29 @@
 /**
- * Shutdown: run the kiosk's shutdown method. Where the method comes from, first match:
- *   1. `target.shutdown.method` names a method in this agent's config
- *      (`shutdown.methods`): a site can pin what its Pis may run;
- *   2. the target carries the method itself, as the API sends kiosks' methods:
- *      `{ method: 'command', argv: [...], timeoutS? }` or
- *      `{ method: 'http', url, httpMethod?, timeoutS? }` — refused when the config
- *      says `shutdown.allowServerDefined: false`, and a command's program must be in
- *      `shutdown.allowedPrograms` when that list is set;
- *   3. `shutdown.defaultMethod` from the config.
+ * Shutdown: run one of this agent's own methods (`shutdown.methods`) on a kiosk.
+ * The API only names the method (`target.shutdown.method`); no program, argv or URL
+ * it sends is ever run, and every other field of `target.shutdown` is ignored. A name
+ * this agent does not know falls back to `shutdown.defaultMethod`, else the kiosk
+ * fails with SHUTDOWN_METHOD_UNKNOWN.
  * Two kinds:
- *   exec  argv run with execFile (no shell); `{field}` placeholders are substituted
- *         inside each argv element, so `name; rm -rf /` stays one literal argument.
- *         Beware of `ssh`: it joins remote arguments into a shell line on the kiosk,
- *         so only use {ip}/{mac}/{kioskId}-like fields there ({ip} and {mac} are
- *         validated before substitution).
- *   http  a request to a URL template; placeholders are URL-encoded.
- * Placeholders: kioskId, ip, mac, broadcast, name, code, and every other string or
- * number field of `target.shutdown` (e.g. {user}). An unknown placeholder fails the kiosk.
+ *   exec  argv run with execFile (no shell); placeholders are substituted inside each
+ *         argv element, so a value stays one literal argument.
+ *   http  a request to a URL template (placeholders URL-encoded); a redirect is a
+ *         failure, never followed.
+ * Placeholders: {kioskId} {code} {ip} {mac} {broadcast} (any other is a config error
+ * at start). Each value a method uses is checked before substitution ({ip} and
+ * {broadcast} with kioskAddressRefusal against the agent's `subnets`); a bad one
+ * fails the kiosk with SHUTDOWN_FIELD_INVALID and nothing is started or sent.
  */
 import { execFile } from 'node:child_process';
-import { isIP } from 'node:net';
-import { isValidMac } from '@wakeward/wol';
-import type { AgentConfig, ShutdownMethod } from '../config';
+import { kioskAddressRefusal, normalizeMac } from '@wakeward/wol';
+import {
+  retiredSettings,
+  templatePlaceholders,
+  type AgentConfig,
+  type ShutdownMethod,
+  type ShutdownPlaceholder,
+} from '../config';
+import { hostIpv4Addresses } from '../kiosk-addresses';
 import type { Logger } from '../log';
 import type { KioskTarget, TargetOutcome } from '../protocol';
 
@@ -42,23 +44,83 @@ export class ShutdownError extends Error {
   }
 }
 
-/** Fields of an inline method that describe it rather than the kiosk. */
-const METHOD_FIELDS = new Set(['method', 'argv', 'url', 'httpMethod', 'timeoutS']);
+/** Where `{ip}` and `{broadcast}` may point: the agent's subnets, never this host or loopback. */
+export interface ShutdownAddressPolicy {
+  subnets: readonly string[];
+  allow: readonly string[];
+  /** This host's addresses, read at each shutdown (interfaces change). */
+  ownAddresses: () => readonly string[];
+}
 
-export function placeholderValues(target: KioskTarget): Record<string, string> {
+const KIOSK_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
+const KIOSK_CODE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** The method a target gets: its named one, else the default; never anything the target carries. */
+export function resolveMethod(target: KioskTarget, config: AgentConfig['shutdown']): ShutdownMethod {
+  const name = target.shutdown?.method;
+  if (typeof name === 'string' && Object.hasOwn(config.methods, name)) return config.methods[name]!;
+  if (config.defaultMethod !== undefined && Object.hasOwn(config.methods, config.defaultMethod))
+    return config.methods[config.defaultMethod]!;
+  throw new ShutdownError(
+    'SHUTDOWN_METHOD_UNKNOWN',
+    typeof name === 'string'
+      ? `shutdown method ${JSON.stringify(name)} is not configured on this agent (shutdown.methods)`
+      : 'the kiosk names no shutdown method and this agent has no shutdown.defaultMethod',
+  );
+}
+
+/** The placeholders a method's templates use. */
+export function methodPlaceholders(method: ShutdownMethod): Set<ShutdownPlaceholder> {
+  const templates = method.kind === 'exec' ? method.argv : [method.url, method.body ?? ''];
+  return new Set(templates.flatMap(templatePlaceholders) as ShutdownPlaceholder[]);
+}
+
+/** The values of `used`, each checked; throws SHUTDOWN_FIELD_INVALID naming the first bad field. */
+export function placeholderValues(
+  target: KioskTarget,
+  used: Iterable<ShutdownPlaceholder>,
+  policy: ShutdownAddressPolicy,
+): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const [key, value] of Object.entries(target.shutdown ?? {})) {
-    if (!METHOD_FIELDS.has(key) && (typeof value === 'string' || typeof value === 'number'))
-      values[key] = String(value);
-  }
-  for (const key of ['kioskId', 'ip', 'mac', 'broadcast', 'name', 'code'] as const) {
-    const value = target[key];
-    if (typeof value === 'string') values[key] = value;
+  for (const field of used) {
+    const value = target[field];
+    if (typeof value !== 'string' || value === '')
+      throw new ShutdownError('SHUTDOWN_TEMPLATE_INCOMPLETE', `the kiosk has no value for {${field}}`);
+    values[field] = checkedValue(field, value, policy);
   }
   return values;
 }
 
-/** Replaces `{name}` in one template string; `encode` applies to substituted values only. */
+function checkedValue(field: ShutdownPlaceholder, value: string, policy: ShutdownAddressPolicy): string {
+  const invalid = (why: string) => new ShutdownError('SHUTDOWN_FIELD_INVALID', `${field}: ${why}`);
+  switch (field) {
+    case 'ip':
+    case 'broadcast': {
+      const refusal = kioskAddressRefusal(value, {
+        subnets: policy.subnets,
+        ownAddresses: policy.ownAddresses(),
+        allow: policy.allow,
+      });
+      if (refusal) throw invalid(refusal);
+      return value;
+    }
+    case 'mac':
+      try {
+        return normalizeMac(value);
+      } catch {
+        throw invalid(`${JSON.stringify(value)} is not a MAC address`);
+      }
+    case 'code':
+      if (!KIOSK_CODE.test(value))
+        throw invalid(`${JSON.stringify(value)} is not a kiosk code (letters, digits, ., -, _)`);
+      return value;
+    case 'kioskId':
+      if (!KIOSK_ID.test(value)) throw invalid(`${JSON.stringify(value)} is not a kiosk id (letters, digits, -)`);
+      return value;
+  }
+}
+
+/** Replaces each `{name}` by its value; `encode` applies to substituted values only. */
 export function fillTemplate(
   template: string,
   values: Record<string, string>,
@@ -68,66 +130,8 @@ export function fillTemplate(
     const value = values[name];
     if (value === undefined)
       throw new ShutdownError('SHUTDOWN_TEMPLATE_INCOMPLETE', `the kiosk has no value for {${name}}`);
-    if (name === 'ip' && isIP(value) === 0)
-      throw new ShutdownError('SHUTDOWN_FIELD_INVALID', `ip ${JSON.stringify(value)} is not an IP address`);
-    if (name === 'mac' && !isValidMac(value))
-      throw new ShutdownError('SHUTDOWN_FIELD_INVALID', `mac ${JSON.stringify(value)} is not a MAC address`);
     return encode(value);
   });
-}
-
-export function resolveMethod(target: KioskTarget, config: AgentConfig['shutdown']): ShutdownMethod {
-  const spec = target.shutdown;
-  const name = spec?.method;
-  const named = name !== undefined ? config.methods[name] : undefined;
-  if (named) return named;
-  const inline = spec ? inlineMethod(spec) : undefined;
-  if (inline) {
-    if (!config.allowServerDefined) {
-      throw new ShutdownError(
-        'SHUTDOWN_METHOD_UNKNOWN',
-        'this agent does not run shutdown methods sent by the server (shutdown.allowServerDefined is false)',
-      );
-    }
-    if (inline.kind === 'exec' && config.allowedPrograms && !config.allowedPrograms.includes(inline.argv[0]!)) {
-      throw new ShutdownError(
-        'SHUTDOWN_METHOD_UNKNOWN',
-        `program ${JSON.stringify(inline.argv[0])} is not in shutdown.allowedPrograms`,
-      );
-    }
-    return inline;
-  }
-  const fallback = config.defaultMethod ? config.methods[config.defaultMethod] : undefined;
-  if (fallback) return fallback;
-  throw new ShutdownError(
-    'SHUTDOWN_METHOD_UNKNOWN',
-    `shutdown method ${JSON.stringify(name ?? null)} is not configured on this agent`,
-  );
-}
-
-/** The API's per-kiosk method: `command` with argv, or `http` with url. */
-function inlineMethod(spec: NonNullable<KioskTarget['shutdown']>): ShutdownMethod | undefined {
-  const timeoutMs = typeof spec.timeoutS === 'number' && spec.timeoutS > 0 ? spec.timeoutS * 1000 : undefined;
-  if (
-    spec.method === 'command' &&
-    Array.isArray(spec.argv) &&
-    spec.argv.length > 0 &&
-    spec.argv.every((a) => typeof a === 'string')
-  ) {
-    return { kind: 'exec', argv: spec.argv as string[], timeoutMs: timeoutMs ?? 30_000 };
-  }
-  if (spec.method === 'http' && typeof spec.url === 'string') {
-    const httpMethod = typeof spec.httpMethod === 'string' ? spec.httpMethod.toUpperCase() : 'POST';
-    if (!['GET', 'POST', 'PUT', 'DELETE'].includes(httpMethod)) return undefined;
-    return {
-      kind: 'http',
-      method: httpMethod as 'GET' | 'POST' | 'PUT' | 'DELETE',
-      url: spec.url,
-      headers: {},
-      timeoutMs: timeoutMs ?? 10_000,
-    };
-  }
-  return undefined;
 }
 
 export function runExecShutdown(
@@ -172,6 +176,7 @@ export async function runHttpShutdown(
       method: method.method,
       headers: method.headers,
       body,
+      redirect: 'manual',
       signal: AbortSignal.timeout(method.timeoutMs),
     });
   } catch (err) {
@@ -187,16 +192,27 @@ export async function runHttpShutdown(
     );
   }
   await res.body?.cancel();
+  if (res.status >= 300 && res.status < 400)
+    throw new ShutdownError(
+      'SHUTDOWN_FAILED',
+      `${method.method} ${url} answered ${res.status}, a redirect, which is not followed: configure the final URL`,
+    );
   if (!res.ok) throw new ShutdownError('SHUTDOWN_FAILED', `${method.method} ${url} answered ${res.status}`);
 }
 
-export function createShutdownKiosks(config: AgentConfig['shutdown'], log: Logger): ShutdownKiosks {
+export function createShutdownKiosks(
+  config: Pick<AgentConfig, 'shutdown' | 'subnets'>,
+  log: Logger,
+  ownAddresses: () => readonly string[] = hostIpv4Addresses,
+): ShutdownKiosks {
+  for (const warning of retiredSettings(config)) log.warn(warning);
+  const policy: ShutdownAddressPolicy = { subnets: config.subnets, allow: config.shutdown.allowTargets, ownAddresses };
   return (targets) =>
     Promise.all(
       targets.map(async (target): Promise<TargetOutcome> => {
         try {
-          const method = resolveMethod(target, config);
-          const values = placeholderValues(target);
+          const method = resolveMethod(target, config.shutdown);
+          const values = placeholderValues(target, methodPlaceholders(method), policy);
           if (method.kind === 'exec') await runExecShutdown(method, values);
           else await runHttpShutdown(method, values);
           log.debug('shutdown sent', { kioskId: target.kioskId, kind: method.kind });

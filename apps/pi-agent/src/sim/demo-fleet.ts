@@ -3,9 +3,11 @@
  * simulated agents per site (pi-1 and pi-2, one per VLAN as in the demo data),
  * all in this one process. `npm start` runs it next to the API.
  *
- * Network safety: every magic packet, probe and shutdown goes to 127.0.0.1. The
- * kiosks' own shutdown methods (which name their hospital IPs) are never used:
- * `allowServerDefined` is off and the simulator's control URL is the default.
+ * Network safety: every magic packet, probe and shutdown goes to 127.0.0.1. Demo
+ * kiosks name the shutdown method `simulated`, which these agents define (as every
+ * agent defines its own methods) as a POST to the simulator's control URL with
+ * {kioskId}; it is also their default, for demo databases loaded before methods
+ * were names (migrated to `http-post`).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -118,7 +120,7 @@ export async function runDemoFleet(options: { apiUrl: string; stateDir: string; 
           sensors: { kind: 'simulated', simulated: { seed: hashSeed(`${site.id}/${name}`) } },
           wake: fragment.wake,
           probe: { ...fragment.probe, kiosks: (fragment.probe.kiosks as { kioskId: string }[]).filter((k) => siteKiosks.has(k.kioskId)) },
-          shutdown: { ...fragment.shutdown, allowServerDefined: false },
+          shutdown: { ...fragment.shutdown, defaultMethod: 'simulated' },
         }),
       );
       const config = loadConfig({ configFile, env: {} });

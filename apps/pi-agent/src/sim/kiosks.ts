@@ -244,9 +244,9 @@ export class KioskSimulator extends EventEmitter {
         portByKiosk: Object.fromEntries(states.map((s) => [s.kioskId, s.vncPort])),
         kiosks: states.map((s) => ({ kioskId: s.kioskId })),
       },
+      // Kiosks name the method `simulated` (as the demo's do); only {kioskId} is filled in.
       shutdown: {
-        methods: { simulator: { kind: 'http', method: 'POST', url: `${this.controlUrl}/kiosks/{kioskId}/shutdown` } },
-        defaultMethod: 'simulator',
+        methods: { simulated: { kind: 'http', method: 'POST', url: `${this.controlUrl}/kiosks/{kioskId}/shutdown` } },
       },
     };
   }
