@@ -158,6 +158,37 @@ describe('console', () => {
       });
     });
 
+    it("edits a kiosk's description; its network coordinates and shutdown method are read-only to staff", async () => {
+      const { kioskId } = await firstKiosk();
+      const staff = await env.api.login('staff-a', 'demo-password');
+      const before = (await staff.get(`/api/kiosks/${kioskId}`)).body;
+      await page.goto(`/kiosks/${kioskId}`);
+      await page.click('[data-testid=edit-kiosk]');
+      for (const field of ['ip', 'mac', 'subnet', 'vncPort', 'shutdownMethod']) {
+        expect(await page.getAttribute(`[data-testid=kiosk-form] input[name=${field}]`, 'readonly')).not.toBeNull();
+      }
+      expect(await page.getAttribute('[data-testid=kiosk-form] input[name=name]', 'readonly')).toBeNull();
+      // A read-only field cannot be typed into, and the request carries the description only.
+      await page.fill('[data-testid=kiosk-form] input[name=vncPort]', '6379', { force: true }).catch(() => undefined);
+      await page.fill('[data-testid=kiosk-form] textarea[name=notes]', 'Receipt printer jams on Mondays');
+      const patch = page.waitForRequest((r) => r.method() === 'PATCH' && r.url().endsWith(`/api/kiosks/${kioskId}`));
+      await page.click('[data-testid=kiosk-form] button[type=submit]');
+      expect(Object.keys(JSON.parse((await patch).postData() ?? '{}')).sort()).toEqual([
+        'kind',
+        'location',
+        'name',
+        'notes',
+      ]);
+      await page.waitForSelector('dd.notes:has-text("Receipt printer jams on Mondays")');
+      const after = (await staff.get(`/api/kiosks/${kioskId}`)).body;
+      expect(after).toMatchObject({
+        notes: 'Receipt printer jams on Mondays',
+        ip: before.ip,
+        vncPort: before.vncPort,
+        mac: before.mac,
+      });
+    });
+
     it('edits a rule, sees the preview change, saves, finds the audit entry and undoes it', async () => {
       await page.goto(`/schedules?hospital=${ids.hospitalA}&rule=${ids.ruleAWeekdays}`);
       await page.waitForSelector('[data-testid=preview-kiosk] [data-testid=schedule-day]');

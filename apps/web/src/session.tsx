@@ -18,5 +18,7 @@ export function useSession(): Session {
 
 /** Staff and up may change kiosks and rules (of their hospitals); the server checks again. */
 export const canEditFleet = (role: Role) => role === 'admin' || role === 'ops' || role === 'staff';
+/** A kiosk's network coordinates and shutdown method reach the hospital's network: ops set them. */
+export const canChangeKioskNetwork = (role: Role) => role === 'admin' || role === 'ops';
 /** Agents, alerts and the environment are operations' work. */
 export const isOps = (role: Role) => role === 'admin' || role === 'ops';

@@ -46,10 +46,13 @@ export interface Kiosk {
   name: string;
   kind: KioskKind;
   location: string;
+  notes: string;
   ip: string | null;
   mac: string;
   subnet: string | null;
   vncPort: number;
+  /** The name of a method configured on the site's agents. */
+  shutdownMethod: string | null;
   updatedAt?: string;
 }
 

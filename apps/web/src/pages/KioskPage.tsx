@@ -21,7 +21,7 @@ import { useToast } from '../components/Toasts';
 import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvent } from '../live';
 import { Link } from '../router';
-import { canEditFleet, useSession } from '../session';
+import { canChangeKioskNetwork, canEditFleet, useSession } from '../session';
 
 export default function KioskPage({ kioskId }: { kioskId: string }) {
   const { t } = useI18n();
@@ -73,6 +73,8 @@ export default function KioskPage({ kioskId }: { kioskId: string }) {
               <dd>{t(`kind.${kiosk.kind}` as MessageKey)}</dd>
               <dt>{t('kiosk.location')}</dt>
               <dd>{kiosk.location || '—'}</dd>
+              <dt>{t('kiosk.notes')}</dt>
+              <dd className="notes">{kiosk.notes || '—'}</dd>
               <dt>IP</dt>
               <dd>{kiosk.ip ?? '—'}</dd>
               <dt>MAC</dt>
@@ -83,6 +85,8 @@ export default function KioskPage({ kioskId }: { kioskId: string }) {
               <dd>{kiosk.subnet ?? '—'}</dd>
               <dt>{t('kiosk.vncPort')}</dt>
               <dd>{kiosk.vncPort}</dd>
+              <dt>{t('kiosk.shutdownMethod')}</dt>
+              <dd>{kiosk.shutdownMethod ? <code>{kiosk.shutdownMethod}</code> : '—'}</dd>
               <dt>{t('common.timeZone')}</dt>
               <dd>{site?.timeZone}</dd>
             </dl>
@@ -197,23 +201,32 @@ type KioskDraft = {
   name: string;
   kind: Kiosk['kind'];
   location: string;
+  notes: string;
   ip: string;
   mac: string;
   subnet: string;
   vncPort: string;
+  shutdownMethod: string;
 };
+
+/** Fields that reach the network (DESIGN.md "Trust boundaries"): read-only to staff. */
+const NETWORK_FIELDS = ['ip', 'mac', 'subnet', 'vncPort', 'shutdownMethod'] as const;
 
 function KioskForm({ kiosk, onDone }: { kiosk: Kiosk; onDone(k: Kiosk | null): void }) {
   const { t } = useI18n();
   const toast = useToast();
+  const { me } = useSession();
+  const network = canChangeKioskNetwork(me.role);
   const [draft, setDraft] = useState<KioskDraft>({
     name: kiosk.name,
     kind: kiosk.kind,
     location: kiosk.location,
+    notes: kiosk.notes,
     ip: kiosk.ip ?? '',
     mac: kiosk.mac,
     subnet: kiosk.subnet ?? '',
     vncPort: String(kiosk.vncPort),
+    shutdownMethod: kiosk.shutdownMethod ?? '',
   });
   const [fieldError, setFieldError] = useState<{ field?: string; message: string } | null>(null);
   const set = (k: keyof KioskDraft) => (e: { target: { value: string } }) =>
@@ -222,15 +235,20 @@ function KioskForm({ kiosk, onDone }: { kiosk: Kiosk; onDone(k: Kiosk | null): v
     e.preventDefault();
     setFieldError(null);
     try {
-      const saved = await api.updateKiosk(kiosk.id, {
-        name: draft.name,
-        kind: draft.kind,
-        location: draft.location,
-        ip: draft.ip.trim() || null,
-        mac: draft.mac,
-        subnet: draft.subnet.trim() || null,
-        vncPort: Number(draft.vncPort),
-      });
+      const description = { name: draft.name, kind: draft.kind, location: draft.location, notes: draft.notes };
+      const saved = await api.updateKiosk(
+        kiosk.id,
+        network
+          ? {
+              ...description,
+              ip: draft.ip.trim() || null,
+              mac: draft.mac,
+              subnet: draft.subnet.trim() || null,
+              vncPort: Number(draft.vncPort),
+              shutdownMethod: draft.shutdownMethod.trim() || null,
+            }
+          : description,
+      );
       toast(t('common.savedAudited'));
       onDone(saved);
     } catch (err) {
@@ -244,13 +262,23 @@ function KioskForm({ kiosk, onDone }: { kiosk: Kiosk; onDone(k: Kiosk | null): v
         {fieldError.message}
       </span>
     ) : null;
-  const input = (field: keyof KioskDraft, label: string) => (
-    <label className="field">
-      {label}
-      <input value={draft[field]} onChange={set(field)} name={field} aria-invalid={fieldError?.field === field} />
-      {err(field)}
-    </label>
-  );
+  const input = (field: keyof KioskDraft, label: string) => {
+    const readOnly = !network && (NETWORK_FIELDS as readonly string[]).includes(field);
+    return (
+      <label className="field">
+        {label}
+        <input
+          value={draft[field]}
+          onChange={set(field)}
+          name={field}
+          readOnly={readOnly}
+          title={readOnly ? t('kiosk.setByOps') : undefined}
+          aria-invalid={fieldError?.field === field}
+        />
+        {err(field)}
+      </label>
+    );
+  };
   return (
     <form onSubmit={save} data-testid="kiosk-form">
       {input('name', t('kiosk.name'))}
@@ -265,11 +293,20 @@ function KioskForm({ kiosk, onDone }: { kiosk: Kiosk; onDone(k: Kiosk | null): v
         </select>
       </label>
       {input('location', t('kiosk.location'))}
-      {input('ip', 'IP')}
-      {input('mac', 'MAC')}
-      {input('subnet', t('kiosk.subnet'))}
-      {input('vncPort', t('kiosk.vncPort'))}
-      {fieldError && !['name', 'location', 'ip', 'mac', 'subnet', 'vncPort'].includes(fieldError.field ?? '') && (
+      <label className="field">
+        {t('kiosk.notes')}
+        <textarea value={draft.notes} onChange={set('notes')} name="notes" rows={3} maxLength={1000} />
+        {err('notes')}
+      </label>
+      <fieldset className="network-fields" data-testid="kiosk-network-fields">
+        <legend>{network ? t('kiosk.network') : `${t('kiosk.network')} · ${t('kiosk.setByOps')}`}</legend>
+        {input('ip', 'IP')}
+        {input('mac', 'MAC')}
+        {input('subnet', t('kiosk.subnet'))}
+        {input('vncPort', t('kiosk.vncPort'))}
+        {input('shutdownMethod', t('kiosk.shutdownMethod'))}
+      </fieldset>
+      {fieldError && !['name', 'location', 'notes', ...NETWORK_FIELDS].includes(fieldError.field ?? '') && (
         <p className="error" role="alert">
           {fieldError.message}
         </p>
