@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { lineText } from '../common/text';
 import { pageQuery, uuid } from '../common/validation';
 import { cidr } from '../kiosks/kiosks.dto';
 
 export const agentName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, '1-100 letters, digits, ., - or _ (e.g. pi-3)');
 
-const location = z.string().trim().max(200);
+const location = lineText().max(200);
 const subnets = z.array(cidr).max(64);
 
 export const createAgentBody = z

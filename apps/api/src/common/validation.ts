@@ -3,15 +3,17 @@ import { badRequest } from './errors';
 
 /**
  * Validates input at the edge. The first problem is reported with its field path
- * (e.g. `windows.0.end`) and all problems are listed in `details`.
+ * (e.g. `windows.0.end`) and all problems are listed in `details`. A check may name
+ * a more precise code than `code` (`params.code` of a custom issue).
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, code = 'VALIDATION_FAILED'): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
   const first = problems[0];
+  const precise = (result.error.issues[0] as { params?: { code?: unknown } }).params?.code;
   throw badRequest(
-    code,
+    typeof precise === 'string' ? precise : code,
     first.field ? `${first.field}: ${first.message}` : first.message,
     first.field || undefined,
     problems,

@@ -1,6 +1,7 @@
 import { isIPv4 } from 'node:net';
 import { ipv4ToInt, normalizeMac } from '@wakeward/wol';
 import { z } from 'zod';
+import { lineText, multilineText } from '../common/text';
 import { pageQuery, uuid } from '../common/validation';
 import { KIOSK_KINDS } from './kiosk.entity';
 
@@ -36,15 +37,22 @@ const shutdownMethod = z.string({ error: SHUTDOWN_METHOD_MESSAGE }).regex(/^[a-z
 /** Checks of each field, without defaults: a PATCH must not reset what it does not mention. */
 const kioskFieldChecks = {
   code: kioskCode,
-  name: z.string().trim().min(1, 'required').max(200),
+  name: lineText().min(1, 'required').max(200),
   kind: z.enum(KIOSK_KINDS, { message: `one of ${KIOSK_KINDS.join(', ')}` }),
-  location: z.string().trim().max(200),
-  notes: z.string().trim().max(1000),
+  location: lineText().max(200),
+  notes: multilineText().max(1000),
   ip: ipv4.nullable(),
   mac: macAddress,
   subnet: cidr.nullable(),
-  vncPort: z.coerce.number().int().min(1).max(65535),
+  vncPort: z.number().int().min(1).max(65535),
 };
+
+/** A CSV cell is text: only there is a port read from its digits (JSON must carry a number). */
+const vncPortCell = z
+  .string()
+  .regex(/^\d{1,5}$/, 'a port number (1-65535)')
+  .transform(Number)
+  .pipe(kioskFieldChecks.vncPort);
 
 /** The fields of a kiosk that a CSV row carries too, with the defaults of a new kiosk. */
 export const kioskFields = z.object({
@@ -64,7 +72,7 @@ function ipMatchesSubnet(k: { ip?: string | null; subnet?: string | null }, ctx:
   }
 }
 
-export const kioskRow = kioskFields.superRefine(ipMatchesSubnet);
+export const kioskRow = kioskFields.extend({ vncPort: vncPortCell.default(5900) }).superRefine(ipMatchesSubnet);
 
 export const createKioskBody = kioskFields
   .extend({ siteId: uuid, shutdownMethod: shutdownMethod.nullable().default(null) })

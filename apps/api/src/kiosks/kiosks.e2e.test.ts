@@ -67,6 +67,8 @@ describe('kiosks', () => {
     ['mac', { mac: 'zz:1a:2b:3c:4d:5e' }],
     ['subnet', { subnet: '10.1.2.0/33' }],
     ['vncPort', { vncPort: 70000 }],
+    ['vncPort', { vncPort: [5900] }], // exact types: no coercion of JSON
+    ['vncPort', { vncPort: '5900' }],
     ['siteId', { siteId: 'not-a-uuid' }],
     ['shutdownMethod', { shutdownMethod: { method: 'command', argv: ['/bin/sh', '-c', 'id > proof.txt'] } }],
     ['shutdownMethod', { shutdownMethod: 'Net RPC' }],
@@ -100,6 +102,26 @@ describe('kiosks', () => {
     expect((await ops.get(`/api/kiosks/${id}`)).body.shutdownMethod).toBe('net-rpc');
     expect((await ops.patch(`/api/kiosks/${id}`, { shutdownMethod: 'x'.repeat(33) })).status).toBe(400);
     expect((await ops.patch(`/api/kiosks/${id}`, { shutdownMethod: null })).body.shutdownMethod).toBeNull();
+  });
+
+  it.each([
+    ['name', 'Lobby \u202Egnp.exe', 'U+202E'],
+    ['name', 'Lobby\u0007', 'U+0007'],
+    ['location', 'Hall\nB', 'U+000A'],
+    ['notes', 'first line\u2066hidden', 'U+2066'],
+  ])('%s with control or bidirectional characters is a 400 TEXT_CHARACTERS_INVALID, and stores nothing', async (field, value, codePoint) => {
+    const before = await count();
+    const res = await ops.post('/api/kiosks', kioskBody(ids.siteA, 52, { [field]: value }));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'TEXT_CHARACTERS_INVALID', field });
+    expect(res.body.error.message).toContain(codePoint);
+    expect(await count()).toBe(before);
+  });
+
+  it('notes keep their newlines and tabs', async () => {
+    const res = await ops.post('/api/kiosks', kioskBody(ids.siteA, 53, { notes: 'line one\n\tline two' }));
+    expect(res.status).toBe(201);
+    expect(res.body.notes).toBe('line one\n\tline two');
   });
 
   it('an unknown field is refused, not ignored', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lineText } from '../common/text';
 import { pageQuery, uuid } from '../common/validation';
 
 /** Shape only; the schedule semantics (times, dates, order) are checked by libs/scheduler's validateRule. */
@@ -9,7 +10,7 @@ export const ruleScope = z.discriminatedUnion('kind', [
 ]);
 
 const ruleFields = {
-  name: z.string().trim().min(1, 'required').max(200),
+  name: lineText().min(1, 'required').max(200),
   scope: ruleScope,
   layer: z.enum(['regular', 'override']),
   days: z.array(z.number().int()).nullable(),

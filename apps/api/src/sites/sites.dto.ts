@@ -1,5 +1,6 @@
 import { isValidTimeZone } from '@wakeward/scheduler';
 import { z } from 'zod';
+import { lineText } from '../common/text';
 import { pageQuery, uuid } from '../common/validation';
 
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
@@ -8,7 +9,7 @@ const timeZone = z.string().refine(isValidTimeZone, 'not an IANA time zone (e.g.
 
 export const createSiteBody = z.object({
   hospitalId: uuid,
-  name: z.string().trim().min(1, 'required').max(200),
+  name: lineText().min(1, 'required').max(200),
   timeZone: timeZone.default(DEFAULT_TIME_ZONE),
 });
 export const updateSiteBody = z

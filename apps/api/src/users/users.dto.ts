@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { lineText } from '../common/text';
 import { pageQuery, uuid } from '../common/validation';
 import { ROLES } from './user.entity';
 
 const password = z.string().min(12, 'at least 12 characters').max(1024);
 
-const displayName = z.string().trim().max(200);
+const displayName = lineText().max(200);
 const hospitalIds = z.array(uuid).max(100);
 const role = z.enum(ROLES);
 
