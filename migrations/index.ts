@@ -4,6 +4,7 @@ import { Dispatch1764200000000 } from './1764200000000-dispatch';
 import { Telemetry1764300000000 } from './1764300000000-telemetry';
 import { RemoteScreens1764400000000 } from './1764400000000-remote-screens';
 import { LivenessHistory1764500000000 } from './1764500000000-liveness-history';
+import { SiteSubnets1764620000000 } from './1764620000000-site-subnets';
 
 /** Every migration, in order. Listed explicitly so that sources and compiled files load the same set. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   Telemetry1764300000000,
   RemoteScreens1764400000000,
   LivenessHistory1764500000000,
+  SiteSubnets1764620000000,
 ];
