@@ -65,7 +65,7 @@ describe("the screen relay connects only to kiosks' VNC servers", () => {
     return res.body as { path: string };
   }
 
-  async function refusals(a: TestApi, kioskId: string) {
+  async function refusals(a: TestApi, kioskId: string): Promise<Record<string, any>[]> {
     const rows = await a.db.query(
       `SELECT actor_name, entity_type, \`after\` FROM audit_entries WHERE action = 'access_denied' AND entity_type = 'remote_target' AND entity_id = ? ORDER BY id`,
       [kioskId],
