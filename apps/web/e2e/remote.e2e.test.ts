@@ -202,9 +202,13 @@ describe('remote screens in the console', () => {
       expect(notVnc.bytesReceived).toBe(0);
 
       await ops.request('PUT', `/api/sites/${ids.siteAMain}/remote-route`, { route: 'agent' });
-      // The demo agents declare only the site's VLANs, not loopback.
+      // The demo agents were never enrolled: no agent at all.
+      expect((await endedWith(kioskId)).code).toBe('REMOTE_NO_AGENT');
+      // An agent declaring one of the site's VLANs, not loopback where this kiosk is: a refused target.
+      screenAgent = await enrolAgent(ops, ids.siteAMain, 'pi-screen', ['10.10.1.0/24']);
       expect(await endedWith(kioskId)).toMatchObject({ code: 'REMOTE_TARGET_REFUSED', message: expect.stringMatching(/Ops must correct/) });
-      screenAgent = await enrolAgent(ops, ids.siteAMain, 'pi-screen', ['127.0.0.0/8']);
+      // Declaring it, but offline.
+      expect((await ops.patch(`/api/agents/${screenAgent.agentId}`, { subnets: ['127.0.0.0/8'] })).status).toBe(200);
       expect((await endedWith(kioskId)).code).toBe('REMOTE_NO_AGENT');
       await page.screenshot({ path: `${screenshots}screen-no-agent.png` });
     } finally {
@@ -215,7 +219,7 @@ describe('remote screens in the console', () => {
 
   it('agent route: the screen arrives through a real agent process', async () => {
     await ops.request('PUT', `/api/sites/${ids.siteAMain}/remote-route`, { route: 'agent' });
-    // Enrolled by the test before (declaring loopback); now its process opens the relay channel.
+    // Enrolled by the test before (now declaring loopback); its process opens the relay channel.
     agents.push(await startAgentProcess({ apiUrl: env.api.url, token: screenAgent.token, name: 'pi-screen', config: loopbackRelayAgentConfig([vnc.port, closedPort]) }));
     await until(async () => (await ops.get(`/api/sites/${ids.siteAMain}/remote-route`)).body.relayAgents.length === 1, 30_000);
     const { context, page } = await newPage(env);
