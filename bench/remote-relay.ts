@@ -19,7 +19,7 @@ import net from 'node:net';
 import { join, resolve } from 'node:path';
 import { enrolAgent } from '../apps/api/src/agent-protocol/agent-test-kit';
 import type { Client as ApiClient, TestApi } from '../apps/api/src/testing/test-app';
-import { startAgentProcess } from '../apps/api/src/testing/agent-processes';
+import { loopbackRelayAgentConfig, startAgentProcess } from '../apps/api/src/testing/agent-processes';
 import { RfbClient } from '../apps/api/src/remote/testing/rfb-client';
 import { freeTcpPort, startVncKiosk } from '../apps/api/src/remote/testing/vnc-kiosk';
 
@@ -114,8 +114,10 @@ async function apiChild() {
   const { startTestApi } = require(join(DIST, 'testing/test-app.js'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { seedTwoHospitals } = require(join(DIST, 'testing/fixtures.js'));
-  const api: TestApi = await startTestApi({ REMOTE_MAX_VIEWERS_PER_SITE: String(VIEWERS + 5), REMOTE_IDLE_TIMEOUT_S: '600' });
+  // The stand-in kiosk's port (argv), for the relay's port allowlist.
+  const api: TestApi = await startTestApi({ REMOTE_MAX_VIEWERS_PER_SITE: String(VIEWERS + 5), REMOTE_IDLE_TIMEOUT_S: '600', REMOTE_VNC_PORTS: process.argv[3] });
   const ids = await seedTwoHospitals(api.db);
+  await api.db.query(`UPDATE sites SET subnets = JSON_ARRAY('127.0.0.0/8') WHERE id = ?`, [ids.siteA]);
   process.send!({ url: api.url, siteId: ids.siteA });
   process.on('message', async () => {
     await api.close();
@@ -126,7 +128,7 @@ async function apiChild() {
 async function main() {
   execSync('npx tsc -b apps/api', { cwd: ROOT, stdio: 'inherit' });
   const vnc = await startVncKiosk({ width: WIDTH, height: HEIGHT, responsive: true });
-  const child = fork(__filename, ['api-child'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const child = fork(__filename, ['api-child', String(vnc.port)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
   const started = await new Promise<{ url: string; siteId: string }>((ok, fail) => {
     child.once('message', (m) => ok(m as { url: string; siteId: string }));
     child.once('exit', (code) => fail(new Error(`API child exited with ${code}`)));
@@ -141,7 +143,7 @@ async function main() {
     const kiosk = await ops.post('/api/kiosks', { siteId: ids.siteA, code: 'BENCH-01', name: 'Bench', kind: 'registration', ip: '127.0.0.1', mac: '02:00:00:00:71:01', vncPort: vnc.port });
     if (kiosk.status !== 201) throw new Error(kiosk.text);
     const enrolled = await enrolAgent(ops, ids.siteA, 'pi-bench', ['127.0.0.0/8']);
-    agent = await startAgentProcess({ apiUrl: api.url, token: enrolled.token, name: 'pi-bench' });
+    agent = await startAgentProcess({ apiUrl: api.url, token: enrolled.token, name: 'pi-bench', config: loopbackRelayAgentConfig([vnc.port]) });
     await waitPort(wsPort);
     for (let i = 0; (await ops.get(`/api/sites/${ids.siteA}/remote-route`)).body.relayAgents.length === 0; i++) {
       if (i > 300) throw new Error('agent relay channel did not open');

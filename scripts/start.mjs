@@ -12,6 +12,8 @@ const env = {
   NODE_ENV: 'development',
   DEMO: 'true',
   PORT: '3000',
+  // The simulated kiosks listen on loopback, which the screen relay refuses otherwise.
+  REMOTE_ALLOW_TARGETS: '127.0.0.0/8',
   ...process.env,
 };
 const step = (label, cmd, args) => {

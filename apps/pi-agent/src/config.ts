@@ -212,10 +212,18 @@ export const AgentConfigSchema = z.strictObject({
       /** Kiosk connections carried at once. */
       maxStreams: z.number().int().min(1).max(256).default(32),
       connectTimeoutMs: z.number().int().positive().max(60_000).default(5_000),
-      /** Where the API may ask this agent to connect; defaults to `subnets`. */
-      allowedSubnets: z.array(z.string()).optional(),
-      /** If set, the only ports the API may ask for (e.g. [5900]). */
-      allowedPorts: z.array(port).optional(),
+      /** Where the API may ask this agent to connect; defaults to `subnets`. Empty: nowhere. */
+      allowedSubnets: subnetList().optional(),
+      /** The only ports the API may ask for: ports (5900) and ranges ("5900-5909"). */
+      allowedPorts: z
+        .array(z.union([port, z.string().refine(isPortRange, 'a port or a range like "5900-5909"')]))
+        .min(1)
+        .default(['5900-5909']),
+      /**
+       * Loopback, link-local or this Pi's own addresses the relay may reach anyway
+       * (simulated kiosks on loopback); still only inside the subnets above.
+       */
+      allowTargets: subnetList().default([]),
     })
     .prefault({}),
   buffer: z
@@ -336,4 +344,19 @@ function setPath(target: Record<string, unknown>, path: string[], value: unknown
     node = node[key] as Record<string, unknown>;
   }
   node[path[path.length - 1]!] = value;
+}
+
+// The relay section's checks (function declarations: hoisted above the schema that uses them).
+function subnetList() {
+  return z.array(
+    z.string().refine((value) => {
+      const [base, bits, ...rest] = value.split('/');
+      return rest.length === 0 && z.ipv4().safeParse(base).success && /^\d{1,2}$/.test(bits ?? '') && Number(bits) <= 32;
+    }, 'an IPv4 subnet in CIDR form, e.g. 10.1.2.0/24'),
+  );
+}
+
+function isPortRange(value: string): boolean {
+  const m = /^(\d{1,5})-(\d{1,5})$/.exec(value);
+  return !!m && Number(m[1]) >= 1 && Number(m[1]) <= Number(m[2]) && Number(m[2]) <= 65535;
 }

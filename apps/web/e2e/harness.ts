@@ -53,9 +53,10 @@ export interface ConsoleEnv {
   close(): Promise<void>;
 }
 
-export async function startConsole(): Promise<ConsoleEnv> {
+/** `overrides`: API settings for this test file (e.g. REMOTE_VNC_PORTS of its stand-in kiosks). */
+export async function startConsole(overrides: Record<string, string> = {}): Promise<ConsoleEnv> {
   await buildConsole();
-  const api = await startTestApi({ WEB_DIST: webDist });
+  const api = await startTestApi({ WEB_DIST: webDist, ...overrides });
   let browser: Browser;
   try {
     await loadDemoData(api.db);

@@ -7,7 +7,8 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolAgent } from '../../api/src/agent-protocol/agent-test-kit';
-import { startAgentProcess } from '../../api/src/testing/agent-processes';
+import { loopbackRelayAgentConfig, startAgentProcess } from '../../api/src/testing/agent-processes';
+import { CountingListener, startListener } from '../../api/src/remote/testing/tcp-listeners';
 import { freeTcpPort, startVncKiosk, VncKiosk } from '../../api/src/remote/testing/vnc-kiosk';
 import type { Client } from '../../api/src/testing/test-app';
 import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshots, signIn, startConsole } from './harness';
@@ -19,22 +20,38 @@ describe('remote screens in the console', () => {
   let ops: Client;
   let kioskId: string;
   let closedKioskId: string;
+  let notVncKioskId: string;
+  let closedPort: number;
+  /** Speaks first, but not RFB: the relay must refuse it. */
+  let notVnc: CountingListener;
+  /** Enrolled by one test, started by the next. */
+  let screenAgent: { agentId: string; token: string };
   const agents: { stop(): Promise<void> }[] = [];
 
   beforeAll(async () => {
-    [env, vnc] = await Promise.all([startConsole(), startVncKiosk()]);
+    const kiosks = Promise.all([startVncKiosk(), freeTcpPort(), startListener('banner')]);
+    [env, [vnc, closedPort, notVnc]] = await Promise.all([
+      kiosks.then(([v, closed, other]) => startConsole({ REMOTE_VNC_PORTS: `5900-5909,${v.port},${closed},${other.port}` })),
+      kiosks,
+    ]);
     ops = await env.api.login('ops', DEMO_PASSWORD);
+    // The demo site declares its VLANs; the stand-in kiosks are on loopback (allowed in tests).
+    const site = (await ops.get(`/api/sites/${ids.siteAMain}`)).body;
+    expect((await ops.patch(`/api/sites/${ids.siteAMain}`, { subnets: [...site.subnets, '127.0.0.0/8'] })).status).toBe(200);
     const base = { siteId: ids.siteAMain, kind: 'registration', location: 'Test bench', ip: '127.0.0.1' };
     const k = await ops.post('/api/kiosks', { ...base, code: 'VNC-01', name: 'Screen test', mac: '02:00:00:00:70:01', vncPort: vnc.port });
-    const c = await ops.post('/api/kiosks', { ...base, code: 'VNC-02', name: 'No VNC', mac: '02:00:00:00:70:02', vncPort: await freeTcpPort() });
+    const c = await ops.post('/api/kiosks', { ...base, code: 'VNC-02', name: 'No VNC', mac: '02:00:00:00:70:02', vncPort: closedPort });
+    const n = await ops.post('/api/kiosks', { ...base, code: 'VNC-03', name: 'Not VNC', mac: '02:00:00:00:70:03', vncPort: notVnc.port });
     expect(k.status, k.text).toBe(201);
     kioskId = k.body.id;
     closedKioskId = c.body.id;
+    notVncKioskId = n.body.id;
   }, 240_000);
 
   afterAll(async () => {
     for (const a of agents) await a.stop();
     await vnc?.stop();
+    await notVnc?.close();
     await env?.close();
   });
 
@@ -171,19 +188,28 @@ describe('remote screens in the console', () => {
     }
   });
 
-  it('a closed VNC port and a site without a reaching agent are explained', async () => {
+  it('a closed VNC port, something that is not VNC, a refused target and a site without a reaching agent are explained', async () => {
     const { context, page } = await newPage(env);
+    const endedWith = async (id: string) => {
+      await openScreen(page, id);
+      await page.waitForSelector('[data-testid=screen-dialog][data-status=ended]');
+      return { code: await page.getAttribute('[data-testid=screen-dialog]', 'data-code'), message: await page.textContent('[data-testid=screen-message]') };
+    };
     try {
       await signIn(page, 'ops');
-      await openScreen(page, closedKioskId);
-      await page.waitForSelector('[data-testid=screen-dialog][data-status=ended]');
-      expect(await page.getAttribute('[data-testid=screen-dialog]', 'data-code')).toBe('VNC_PORT_CLOSED');
-      expect(await page.textContent('[data-testid=screen-message]')).toMatch(/VNC server does not answer/);
+      expect(await endedWith(closedKioskId)).toMatchObject({ code: 'VNC_PORT_CLOSED', message: expect.stringMatching(/VNC server does not answer/) });
+      expect(await endedWith(notVncKioskId)).toMatchObject({ code: 'REMOTE_NOT_VNC', message: expect.stringMatching(/it is not a VNC server/) });
+      expect(notVnc.bytesReceived).toBe(0);
 
       await ops.request('PUT', `/api/sites/${ids.siteAMain}/remote-route`, { route: 'agent' });
-      await openScreen(page, kioskId);
-      await page.waitForSelector('[data-testid=screen-dialog][data-status=ended]');
-      expect(await page.getAttribute('[data-testid=screen-dialog]', 'data-code')).toBe('REMOTE_NO_AGENT');
+      // The demo agents were never enrolled: no agent at all.
+      expect((await endedWith(kioskId)).code).toBe('REMOTE_NO_AGENT');
+      // An agent declaring one of the site's VLANs, not loopback where this kiosk is: a refused target.
+      screenAgent = await enrolAgent(ops, ids.siteAMain, 'pi-screen', ['10.10.1.0/24']);
+      expect(await endedWith(kioskId)).toMatchObject({ code: 'REMOTE_TARGET_REFUSED', message: expect.stringMatching(/Ops must correct/) });
+      // Declaring it, but offline.
+      expect((await ops.patch(`/api/agents/${screenAgent.agentId}`, { subnets: ['127.0.0.0/8'] })).status).toBe(200);
+      expect((await endedWith(kioskId)).code).toBe('REMOTE_NO_AGENT');
       await page.screenshot({ path: `${screenshots}screen-no-agent.png` });
     } finally {
       await context.close();
@@ -193,8 +219,8 @@ describe('remote screens in the console', () => {
 
   it('agent route: the screen arrives through a real agent process', async () => {
     await ops.request('PUT', `/api/sites/${ids.siteAMain}/remote-route`, { route: 'agent' });
-    const enrolled = await enrolAgent(ops, ids.siteAMain, 'pi-screen', ['127.0.0.0/8']);
-    agents.push(await startAgentProcess({ apiUrl: env.api.url, token: enrolled.token, name: 'pi-screen' }));
+    // Enrolled by the test before (now declaring loopback); its process opens the relay channel.
+    agents.push(await startAgentProcess({ apiUrl: env.api.url, token: screenAgent.token, name: 'pi-screen', config: loopbackRelayAgentConfig([vnc.port, closedPort]) }));
     await until(async () => (await ops.get(`/api/sites/${ids.siteAMain}/remote-route`)).body.relayAgents.length === 1, 30_000);
     const { context, page } = await newPage(env);
     try {
@@ -209,6 +235,6 @@ describe('remote screens in the console', () => {
       await ops.request('PUT', `/api/sites/${ids.siteAMain}/remote-route`, { route: 'direct' });
     }
     const sessions = (await ops.get('/api/remote-sessions')).body.items;
-    expect(sessions.find((s: any) => s.route === 'agent')).toMatchObject({ agentId: enrolled.agentId, kioskCode: 'VNC-01' });
+    expect(sessions.find((s: any) => s.route === 'agent')).toMatchObject({ agentId: screenAgent.agentId, kioskCode: 'VNC-01' });
   }, 90_000);
 });

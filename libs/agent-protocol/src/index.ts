@@ -10,6 +10,11 @@
  *   decodeFrame(message): Frame | null                  null: too short or an unknown type
  *   parseJsonPayload<T>(payload): T | null              null: empty or not JSON
  *   parseOpenRequest(payload): OpenRequest | null       OPEN's { host, port, timeoutMs? }, checked
+ *
+ * What every relay stream starts with (both ends check it before passing on viewer bytes):
+ *   checkRfbGreeting(bytes): 'valid' | 'invalid' | 'incomplete'   the server's `RFB 003.008\n`
+ *   RFB_GREETING_LENGTH (12), RFB_SERVER_VERSIONS
  */
 export { FrameType, decodeFrame, encodeFrame, encodeJsonFrame, parseJsonPayload, parseOpenRequest } from './relay-frames';
 export type { Frame, FrameTypeValue, OpenRequest } from './relay-frames';
+export { RFB_GREETING_LENGTH, RFB_SERVER_VERSIONS, checkRfbGreeting } from './rfb-greeting';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIPv4 } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -10,6 +11,20 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** "5900-5909,5999": ports and inclusive ranges of ports. */
+const portRanges = z
+  .string()
+  .regex(/^\s*\d{1,5}(-\d{1,5})?(\s*,\s*\d{1,5}(-\d{1,5})?)*\s*$/, 'ports and ranges, e.g. 5900-5909,5999')
+  .transform((text) => text.split(',').map((part) => part.trim().split('-').map(Number)).map(([from, to = from]) => ({ from, to })))
+  .refine((ranges) => ranges.every((r) => r.from >= 1 && r.to <= 65535 && r.from <= r.to), 'ports are 1-65535, ranges low-high');
+
+const isCidr = (v: string) => /^([\d.]+)\/(\d{1,2})$/.test(v) && isIPv4(v.split('/')[0]) && Number(v.split('/')[1]) <= 32;
+/** "127.0.0.0/8,10.9.0.0/16" or empty. */
+const cidrList = z
+  .string()
+  .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((list) => list.every(isCidr), 'IPv4 subnets in CIDR form, comma-separated (e.g. 127.0.0.0/8)');
 
 export const configSchema = z
   .object({
@@ -70,6 +85,10 @@ export const configSchema = z
     REMOTE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
     REMOTE_COMPRESSION_LEVEL: z.coerce.number().int().min(0).max(9).default(6),
     REMOTE_QUALITY_LEVEL: z.coerce.number().int().min(0).max(9).default(4),
+    /** The only ports the screen relay connects to: kiosks' VNC servers. */
+    REMOTE_VNC_PORTS: portRanges.prefault('5900-5909'),
+    /** Special-use ranges or this host's addresses the relay may reach anyway (loopback demo and test kiosks). */
+    REMOTE_ALLOW_TARGETS: cidrList.prefault(''),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
@@ -78,6 +97,13 @@ export const configSchema = z
     }
     if (c.NODE_ENV === 'production' && !c.SESSION_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'required with NODE_ENV=production' });
+    }
+    if (c.NODE_ENV === 'production' && c.REMOTE_ALLOW_TARGETS.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REMOTE_ALLOW_TARGETS'],
+        message: 'not allowed with NODE_ENV=production: it lets screen relays reach loopback, link-local or this host; leave it empty',
+      });
     }
     // Hourly rollups are computed from 5-minute ones, which are computed from raw readings.
     if (c.TELEMETRY_5M_RETENTION_DAYS < c.TELEMETRY_RAW_RETENTION_DAYS) {
@@ -147,6 +173,13 @@ export interface AppConfig {
     /** noVNC defaults sent with each ticket: Tight compression 0-9, JPEG quality 0-9 (lower = fewer colours, fewer bytes). */
     compressionLevel: number;
     qualityLevel: number;
+    /** Ports the relay may connect to (REMOTE_VNC_PORTS), inclusive ranges. */
+    vncPorts: Array<{ from: number; to: number }>;
+    /**
+     * Subnets the relay may reach although they are special-use (loopback, link-local...)
+     * or this host's own addresses: the demo's and tests' loopback kiosks. Never in production.
+     */
+    allowTargets: string[];
   };
   demo: boolean;
   webDist?: string;
@@ -214,6 +247,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       connectTimeoutMs: c.REMOTE_CONNECT_TIMEOUT_MS,
       compressionLevel: c.REMOTE_COMPRESSION_LEVEL,
       qualityLevel: c.REMOTE_QUALITY_LEVEL,
+      vncPorts: c.REMOTE_VNC_PORTS,
+      allowTargets: c.REMOTE_ALLOW_TARGETS,
     },
     demo: c.DEMO,
     webDist: c.WEB_DIST,

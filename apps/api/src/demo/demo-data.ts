@@ -108,6 +108,11 @@ export function demoKiosks(): (Omit<Kiosk, 'createdAt' | 'updatedAt' | 'stampIns
 
 const hex = (n: number) => n.toString(16).padStart(2, '0');
 
+/** A site's two kiosk VLANs (kiosks alternate between them; each agent serves one). */
+function demoVlans(s: DemoSite): string[] {
+  return [`10.${s.octet}.1.0/24`, `10.${s.octet}.2.0/24`];
+}
+
 export async function loadDemoData(ds: DataSource): Promise<string> {
   const now = new Date();
   const stamped = <T extends object>(row: T) => ({ ...row, createdAt: now, updatedAt: now });
@@ -128,7 +133,9 @@ export async function loadDemoData(ds: DataSource): Promise<string> {
   await ds.transaction(async () => {
     await insert(Hospital, DEMO_HOSPITALS.map((h) => stamped({ id: demoId(`hospital:${h.code}`), code: h.code, name: h.name })));
     const sites = DEMO_HOSPITALS.flatMap((h) =>
-      h.sites.map((s) => stamped({ id: demoId(`site:${s.key}`), hospitalId: demoId(`hospital:${h.code}`), name: s.name, timeZone: s.timeZone })),
+      h.sites.map((s) =>
+        stamped({ id: demoId(`site:${s.key}`), hospitalId: demoId(`hospital:${h.code}`), name: s.name, timeZone: s.timeZone, subnets: demoVlans(s) }),
+      ),
     );
     await insert(Site, sites);
     const agents = DEMO_HOSPITALS.flatMap((h) =>

@@ -56,6 +56,25 @@ describe('fleet registry', () => {
     expect(unknownHospital.status).toBe(404);
   });
 
+  it('sites: declared subnets (CIDR), none by default, set by ops only, audited', async () => {
+    const created = await ops.post('/api/sites', { hospitalId: ids.hospitalA, name: 'West campus', subnets: ['10.7.1.0/24'] });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.subnets).toEqual(['10.7.1.0/24']);
+    expect((await ops.get(`/api/sites/${ids.siteA}`)).body.subnets).toEqual([]);
+    const patched = await ops.patch(`/api/sites/${created.body.id}`, { subnets: ['10.7.1.0/24', '10.7.2.0/24'] });
+    expect(patched.body.subnets).toEqual(['10.7.1.0/24', '10.7.2.0/24']);
+    expect((await ops.get(`/api/sites/${created.body.id}`)).body.subnets).toEqual(['10.7.1.0/24', '10.7.2.0/24']);
+    for (const bad of [['10.7.1.0'], ['10.7.1.0/33'], ['not-a-net'], '10.7.1.0/24']) {
+      const res = await ops.patch(`/api/sites/${created.body.id}`, { subnets: bad });
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+      expect(res.body.error.field).toMatch(/^subnets/);
+    }
+    const staff = await api.login('staff-a');
+    expect((await staff.patch(`/api/sites/${created.body.id}`, { subnets: ['0.0.0.0/0'] })).status).toBe(403);
+    const audit = await ops.get(`/api/audit?entityType=site&entityId=${created.body.id}&action=update`);
+    expect(audit.body.items[0]).toMatchObject({ before: { subnets: ['10.7.1.0/24'] }, after: { subnets: ['10.7.1.0/24', '10.7.2.0/24'] } });
+  });
+
   it('agents: registry with subnets; never shows a token hash', async () => {
     const created = await ops.post('/api/agents', { siteId: ids.siteA, name: 'pi-3', location: 'Network room', subnets: ['10.1.2.0/24', '10.1.3.0/24'] });
     expect(created.status).toBe(201);

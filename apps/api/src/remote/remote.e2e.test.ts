@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolAgent } from '../agent-protocol/agent-test-kit';
-import { startAgentProcess } from '../testing/agent-processes';
+import { loopbackRelayAgentConfig, startAgentProcess } from '../testing/agent-processes';
 import { seedTwoHospitals } from '../testing/fixtures';
 import { Client, startTestApi, TestApi } from '../testing/test-app';
 import { matchRatio, RfbClient } from './testing/rfb-client';
@@ -20,6 +20,7 @@ describe('remote screens', () => {
   let staffA: Client;
   let kioskId: string;
   let closedKioskId: string;
+  let closedPort: number;
   const agents: { stop(): Promise<void> }[] = [];
 
   const wsUrl = (path: string) => api.url.replace(/^http/, 'ws') + path;
@@ -37,13 +38,20 @@ describe('remote screens', () => {
   const until = (check: () => Promise<boolean>, timeoutMs = 15_000) => waitUntil(check, timeoutMs, 50);
 
   beforeAll(async () => {
-    [api, vnc] = await Promise.all([startTestApi({ REMOTE_MAX_VIEWERS_PER_SITE: '4', REMOTE_IDLE_TIMEOUT_S: '4', REMOTE_CONNECT_TIMEOUT_MS: '1000' }), startVncKiosk()]);
+    [vnc, closedPort] = await Promise.all([startVncKiosk(), freeTcpPort()]);
+    api = await startTestApi({
+      REMOTE_MAX_VIEWERS_PER_SITE: '4',
+      REMOTE_IDLE_TIMEOUT_S: '4',
+      REMOTE_CONNECT_TIMEOUT_MS: '1000',
+      REMOTE_VNC_PORTS: `${vnc.port},${closedPort}`,
+    });
     ids = await seedTwoHospitals(api.db);
     ops = await api.login('ops');
     staffA = await api.login('staff-a');
+    expect((await ops.patch(`/api/sites/${ids.siteA}`, { subnets: ['127.0.0.0/8'] })).status).toBe(200);
     const base = { siteId: ids.siteA, kind: 'registration', location: 'Lobby', ip: '127.0.0.1', subnet: '127.0.0.0/8' };
     const k1 = await ops.post('/api/kiosks', { ...base, code: 'MZ-1F-01', name: 'Registration 1', mac: '00:1a:2b:3c:4d:01', vncPort: vnc.port });
-    const k2 = await ops.post('/api/kiosks', { ...base, code: 'MZ-1F-02', name: 'Registration 2', mac: '00:1a:2b:3c:4d:02', vncPort: await freeTcpPort() });
+    const k2 = await ops.post('/api/kiosks', { ...base, code: 'MZ-1F-02', name: 'Registration 2', mac: '00:1a:2b:3c:4d:02', vncPort: closedPort });
     expect(k1.status, k1.text).toBe(201);
     kioskId = k1.body.id;
     closedKioskId = k2.body.id;
@@ -188,7 +196,7 @@ describe('remote screens', () => {
     expect(none.body.error.code).toBe('REMOTE_NO_AGENT');
 
     const enrolled = await enrolAgent(ops, ids.siteA, 'pi-relay', ['127.0.0.0/8']);
-    agents.push(await startAgentProcess({ apiUrl: api.url, token: enrolled.token, name: 'pi-relay' }));
+    agents.push(await startAgentProcess({ apiUrl: api.url, token: enrolled.token, name: 'pi-relay', config: loopbackRelayAgentConfig([vnc.port, closedPort]) }));
     await until(async () => (await ops.get(`/api/sites/${ids.siteA}/remote-route`)).body.relayAgents.length === 1, 30_000);
 
     const viewers = await Promise.all([open(ops), open(staffA), open(ops)].map(async (o) => (await o).rfb));

@@ -8,6 +8,7 @@ import { RemoteSessionsRepository } from './remote-sessions.repository';
 import { RemoteController } from './remote.controller';
 import { RemoteGateway } from './remote.gateway';
 import { RemoteService } from './remote.service';
+import { RemoteTargets } from './remote-targets';
 import { ScreenTicketsRepository } from './screen-tickets.repository';
 import { ViewerSlotsRepository } from './viewer-slots.repository';
 
@@ -18,6 +19,6 @@ import { ViewerSlotsRepository } from './viewer-slots.repository';
 @Module({
   imports: [AuthModule, AgentsModule, KiosksModule, SitesModule],
   controllers: [RemoteController],
-  providers: [RemoteService, RemoteGateway, AgentRelayHub, RemoteSessionsRepository, ScreenTicketsRepository, ViewerSlotsRepository],
+  providers: [RemoteService, RemoteTargets, RemoteGateway, AgentRelayHub, RemoteSessionsRepository, ScreenTicketsRepository, ViewerSlotsRepository],
 })
 export class RemoteModule {}

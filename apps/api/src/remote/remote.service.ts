@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { reaches } from '../agent-protocol/kiosk-targets';
 import { AgentsRepository } from '../agents/agents.repository';
 import { AuditService } from '../audit/audit.service';
 import { canRead, scopeHospitalFilter } from '../common/access';
@@ -13,11 +12,12 @@ import type { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { KiosksService } from '../kiosks/kiosks.service';
 import { SitesService } from '../sites/sites.service';
-import { AgentRelayHub } from './agent-relay.hub';
+import { AgentChannel, AgentRelayHub } from './agent-relay.hub';
 import { RemoteRoute, RemoteSessionEnd, RemoteSessionStart, RemoteSessionsRepository } from './remote-sessions.repository';
+import { RemoteTarget, RemoteTargets } from './remote-targets';
 import { ScreenTicketsRepository } from './screen-tickets.repository';
 import { KioskConnectError, ScreenClose, ScreenCloseReason } from './screen-errors';
-import { connectDirect, Upstream } from './upstream';
+import { afterRfbGreeting, connectDirect, Upstream } from './upstream';
 import { ViewerSlotsRepository } from './viewer-slots.repository';
 
 /** Who may take control of a kiosk's screen; everyone who may see the kiosk may watch it. */
@@ -60,6 +60,7 @@ export class RemoteService {
     private readonly tickets: ScreenTicketsRepository,
     private readonly slots: ViewerSlotsRepository,
     private readonly hub: AgentRelayHub,
+    private readonly targets: RemoteTargets,
     private readonly db: Database,
   ) {}
 
@@ -67,7 +68,12 @@ export class RemoteService {
     const kiosk = await this.kiosks.get(p, kioskId);
     if (!kiosk.ip) throw conflict(ScreenClose.KIOSK_IP_MISSING.code, `kiosk ${kiosk.code} has no IP address`);
     const route = (await this.sessions.routeOfSite(kiosk.siteId)) ?? 'direct';
-    if (route === 'agent' && !(await this.agentFor(kiosk))) {
+    const target = await this.targetOf(p, kiosk, route);
+    if ('refused' in target) {
+      await this.recordRefusal(kiosk, route, 'ticket', ScreenClose.TARGET_REFUSED, target.refused);
+      throw conflict(ScreenClose.TARGET_REFUSED.code, target.refused);
+    }
+    if (route === 'agent' && !this.hub.pick(target.agentIds)) {
       throw conflict(ScreenClose.NO_AGENT.code, `no online agent of the site reaches kiosk ${kiosk.code} (${kiosk.ip})`);
     }
     const limit = this.config.remote.maxViewersPerSite;
@@ -92,8 +98,9 @@ export class RemoteService {
   }
 
   /**
-   * Redeems the ticket (once), checks the user's rights again, takes a viewer slot
-   * of the site and connects to the kiosk. Throws ScreenRefused.
+   * Redeems the ticket (once), checks the user's rights and the kiosk's address again
+   * (it may have changed since the ticket), takes a viewer slot of the site, connects
+   * to the kiosk and reads its RFB greeting. Throws ScreenRefused.
    */
   async open(p: Principal, ticketId: string, kioskId: string): Promise<OpenedScreen> {
     const ticket = await this.tickets.redeem(ticketId);
@@ -105,6 +112,15 @@ export class RemoteService {
     if (!kiosk || !canRead(p, kiosk.hospitalId)) throw new ScreenRefused(ScreenClose.KIOSK_NOT_FOUND, notFoundError('kiosk', kioskId).message);
     if (!kiosk.ip) throw new ScreenRefused(ScreenClose.KIOSK_IP_MISSING, `kiosk ${kiosk.code} has no IP address`);
     const route: RemoteRoute = (await this.sessions.routeOfSite(kiosk.siteId)) ?? 'direct';
+    const target = await this.targetOf(p, kiosk, route);
+    if ('refused' in target) {
+      await this.recordRefusal(kiosk, route, 'open', ScreenClose.TARGET_REFUSED, target.refused);
+      throw new ScreenRefused(ScreenClose.TARGET_REFUSED, target.refused);
+    }
+    const channel = route === 'agent' ? this.hub.pick(target.agentIds) : null;
+    if (route === 'agent' && !channel) {
+      throw new ScreenRefused(ScreenClose.NO_AGENT, `no online agent of the site reaches kiosk ${kiosk.code} (${kiosk.ip})`);
+    }
 
     const sessionId = randomUUID();
     if (!(await this.slots.take(kiosk.siteId, sessionId, this.config.remote.maxViewersPerSite))) {
@@ -112,11 +128,14 @@ export class RemoteService {
     }
     let upstream: Upstream;
     try {
-      upstream = await this.connect(kiosk, route);
+      upstream = await this.connect(kiosk, channel);
     } catch (err) {
       await this.slots.release(kiosk.siteId, sessionId);
-      if (err instanceof KioskConnectError) throw new ScreenRefused(err.reason, err.message);
-      throw err;
+      if (!(err instanceof KioskConnectError)) throw err;
+      if (err.reason === ScreenClose.TARGET_REFUSED || err.reason === ScreenClose.NOT_VNC) {
+        await this.recordRefusal(kiosk, route, 'open', err.reason, err.message, channel?.agent.id);
+      }
+      throw new ScreenRefused(err.reason, err.message);
     }
     const session: RemoteSessionStart = {
       id: sessionId,
@@ -185,12 +204,15 @@ export class RemoteService {
     });
   }
 
-  /** `token: host:port` lines of a site's kiosks with an IP, for a self-run websockify (TokenFile plugin). */
+  /**
+   * `token: host:port` lines for a self-run websockify (TokenFile plugin): the site's
+   * kiosks whose address the relay itself would connect to by the direct route.
+   */
   async websockifyTokens(p: Principal, siteId: string): Promise<string> {
-    await this.sites.get(p, siteId);
+    const site = await this.sites.get(p, siteId);
     const kiosks = await this.kioskRows.getBySite(siteId);
     return kiosks
-      .filter((k) => k.ip)
+      .filter((k) => k.ip && !this.targets.directRefusal(k, site))
       .map((k) => `${k.code}: ${k.ip}:${k.vncPort}\n`)
       .join('');
   }
@@ -231,16 +253,29 @@ export class RemoteService {
     return this.sessions.search({ hospitalIds: scopeHospitalFilter(p), ...f });
   }
 
-  private async agentFor(kiosk: Kiosk) {
-    const agents = (await this.agents.getEnrolledBySite(kiosk.siteId)).filter((a) => reaches(a, kiosk));
-    return this.hub.pick(agents.map((a) => a.id));
+  /** Whether the relay may connect to the kiosk by this route, and through which agents. */
+  private async targetOf(p: Principal, kiosk: Kiosk, route: RemoteRoute): Promise<RemoteTarget> {
+    const site = await this.sites.get(p, kiosk.siteId);
+    const agents = route === 'agent' ? await this.agents.getEnrolledBySite(kiosk.siteId) : [];
+    return this.targets.resolve(kiosk, route, site, agents);
   }
 
-  private async connect(kiosk: Kiosk, route: RemoteRoute): Promise<Upstream> {
+  /** Kept whatever happens to the request, so that a reviewer sees every attempt at a refused target. */
+  private recordRefusal(kiosk: Kiosk, route: RemoteRoute, stage: 'ticket' | 'open', reason: ScreenCloseReason, message: string, agentId?: string | null) {
+    return this.audit.recordDetached({
+      action: 'access_denied',
+      entityType: 'remote_target',
+      entityId: kiosk.id,
+      hospitalId: kiosk.hospitalId,
+      after: { code: reason.code, kioskCode: kiosk.code, target: `${kiosk.ip}:${kiosk.vncPort}`, route, agentId: agentId ?? null, stage, message },
+    });
+  }
+
+  /** Connects directly or through the agent's channel, and waits for the kiosk's RFB greeting. */
+  private async connect(kiosk: Kiosk, channel: AgentChannel | null): Promise<Upstream> {
     const timeout = this.config.remote.connectTimeoutMs;
-    if (route === 'direct') return connectDirect(kiosk.ip!, kiosk.vncPort, timeout);
-    const channel = await this.agentFor(kiosk);
-    if (!channel) throw new KioskConnectError(ScreenClose.NO_AGENT, `no online agent of the site reaches kiosk ${kiosk.code} (${kiosk.ip})`);
-    return channel.openStream(kiosk.ip!, kiosk.vncPort, timeout);
+    const target = `${kiosk.ip}:${kiosk.vncPort}`;
+    if (!channel) return afterRfbGreeting(await connectDirect(kiosk.ip!, kiosk.vncPort, timeout), target, timeout);
+    return afterRfbGreeting(await channel.openStream(kiosk.ip!, kiosk.vncPort, timeout), `${target} (through agent ${channel.agent.name})`, timeout);
   }
 }

@@ -13,6 +13,8 @@ export const ScreenClose = {
   UNAUTHENTICATED: { close: 4401, code: 'UNAUTHENTICATED' },
   TICKET_INVALID: { close: 4403, code: 'REMOTE_TICKET_INVALID' },
   KIOSK_NOT_FOUND: { close: 4404, code: 'KIOSK_NOT_FOUND' },
+  /** The kiosk's address or port is not one the relay connects to (outside the declared subnets, loopback...): ops must fix it. */
+  TARGET_REFUSED: { close: 4406, code: 'REMOTE_TARGET_REFUSED' },
   IDLE: { close: 4408, code: 'REMOTE_IDLE_TIMEOUT' },
   VIEWER_LIMIT: { close: 4409, code: 'REMOTE_VIEWER_LIMIT' },
   AGENT_LOST: { close: 4410, code: 'REMOTE_AGENT_LOST' },
@@ -22,6 +24,8 @@ export const ScreenClose = {
   NO_AGENT: { close: 4503, code: 'REMOTE_NO_AGENT' },
   KIOSK_OFF: { close: 4504, code: 'KIOSK_UNREACHABLE' },
   KIOSK_IP_MISSING: { close: 4505, code: 'KIOSK_IP_MISSING' },
+  /** Something answers at the kiosk's address and port, but it is not a VNC server (no RFB greeting). */
+  NOT_VNC: { close: 4506, code: 'REMOTE_NOT_VNC' },
 } as const;
 
 export type ScreenCloseReason = (typeof ScreenClose)[keyof typeof ScreenClose];

@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import { HIGH_WATER, LOW_WATER } from './agent-relay.hub';
 import type { RemoteSessionEnd, RemoteSessionStart } from './remote-sessions.repository';
-import { RfbGuard, RfbProtocolError } from './rfb-guard';
+import { RfbGuard, RfbNotVncError, RfbProtocolError } from './rfb-guard';
 import { ScreenClose, ScreenCloseReason } from './screen-errors';
 import type { Upstream } from './upstream';
 
@@ -20,8 +20,10 @@ type ConsoleMessage = { type: 'activity' } | { type: 'control'; on: boolean };
 
 /**
  * One viewer's screen session: pipes the viewer's WebSocket and the kiosk's VNC
- * stream both ways with back-pressure, enforces view-only (RfbGuard), counts bytes,
- * closes after `idleTimeoutMs` without input or console activity, and reports its end.
+ * stream both ways with back-pressure, lets only RFB through (RfbGuard: nothing of the
+ * viewer before the kiosk's greeting, only well-formed client messages) and enforces
+ * view-only, counts bytes, closes after `idleTimeoutMs` without input or console
+ * activity, and reports its end.
  */
 export class ScreenSession {
   private readonly guard = new RfbGuard();
@@ -48,7 +50,7 @@ export class ScreenSession {
       try {
         out = this.guard.fromKiosk(chunk);
       } catch (err) {
-        return void this.end(ScreenClose.PROTOCOL, (err as Error).message);
+        return void this.end(err instanceof RfbNotVncError ? ScreenClose.NOT_VNC : ScreenClose.PROTOCOL, (err as Error).message);
       }
       if (!out.length) return;
       this.bytesToViewer += out.length;

@@ -16,4 +16,8 @@ export class Site extends Timestamped {
 
   @Column({ name: 'time_zone', type: 'varchar', length: 64 })
   timeZone!: string;
+
+  /** CIDR blocks the site's kiosks live in; the screen relay's direct route connects only inside them. */
+  @Column({ type: 'json' })
+  subnets!: string[];
 }

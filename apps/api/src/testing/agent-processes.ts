@@ -27,7 +27,14 @@ export const LOOPBACK_AGENT_CONFIG: Readonly<Record<string, unknown>> = {
   sensors: { kind: 'none' },
   wake: { address: '127.0.0.1' },
   probe: { address: '127.0.0.1' },
+  // Test kiosks' screens are on loopback, which the relay refuses unless allowed.
+  relay: { allowTargets: ['127.0.0.0/8'] },
 };
+
+/** LOOPBACK_AGENT_CONFIG whose relay may also reach these (ephemeral) VNC ports. */
+export function loopbackRelayAgentConfig(vncPorts: number[]): Record<string, unknown> {
+  return { ...LOOPBACK_AGENT_CONFIG, relay: { allowTargets: ['127.0.0.0/8'], allowedPorts: vncPorts } };
+}
 
 export interface AgentProcess {
   name: string;

@@ -90,6 +90,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     LOG_LEVEL: 'silent',
     // No dispatch worker unless a test asks for one (ROLE=all or worker).
     ROLE: 'api',
+    // Test kiosks live on loopback; their sites declare 127.0.0.0/8 where a test opens screens.
+    REMOTE_ALLOW_TARGETS: '127.0.0.0/8',
     ...overrides,
   });
 }

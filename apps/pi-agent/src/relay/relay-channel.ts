@@ -3,11 +3,19 @@
  * WebSocket to `/api/agent/v1/relay`, kept open with reconnects and full-jitter
  * backoff, over which the API asks the agent to open TCP connections to kiosks'
  * VNC ports; the bytes of every stream are piped both ways with per-stream
- * PAUSE/RESUME flow control. The agent connects only to IPv4 addresses inside its
- * subnets (or `relay.allowedSubnets`) and to the allowed ports.
+ * PAUSE/RESUME flow control.
+ *
+ * Whatever the API asks, the agent connects only to kiosks' VNC servers: an allowed
+ * port (`relay.allowedPorts`, 5900-5909 by default), an IPv4 address inside
+ * `relay.allowedSubnets` (default: its `subnets`; none declared = nowhere) and never
+ * loopback, link-local, multicast or its own addresses unless `relay.allowTargets`
+ * says so (kioskAddressRefusal, the API's rule too). It passes nothing from the API
+ * to a kiosk before the kiosk has greeted as an RFB server (REMOTE_NOT_VNC otherwise).
  */
 import net from 'node:net';
-import { decodeFrame, encodeFrame, Frame, FrameType, parseOpenRequest } from '@wakeward/agent-protocol';
+import os from 'node:os';
+import { checkRfbGreeting, decodeFrame, encodeFrame, Frame, FrameType, parseOpenRequest } from '@wakeward/agent-protocol';
+import { kioskAddressRefusal } from '@wakeward/wol';
 import WebSocket from 'ws';
 import { abortableSleep, backoffDelay } from '../client';
 import type { AgentConfig } from '../config';
@@ -15,6 +23,8 @@ import type { Logger } from '../log';
 
 const HIGH_WATER = 1 << 20;
 const LOW_WATER = 256 << 10;
+/** A viewer sends nothing before the server's greeting; the API's data is held up to this while the kiosk has not greeted. */
+const MAX_HELD_BEFORE_GREETING = 4096;
 
 export interface RelayChannelOptions {
   apiUrl: string;
@@ -29,6 +39,12 @@ export interface RelayChannelOptions {
 interface Stream {
   socket: net.Socket;
   open: boolean;
+  /** The kiosk has sent a valid RFB ProtocolVersion: bytes flow both ways. */
+  greeted: boolean;
+  /** Before the greeting: what the kiosk sent so far, and the API's data held back. */
+  fromKiosk: Buffer;
+  heldFromApi: Buffer[];
+  heldBytes: number;
   /** The API asked us to stop sending this stream's data. */
   farPaused: boolean;
   /** We asked the API to stop sending (the kiosk's socket is full). */
@@ -157,6 +173,7 @@ export class RelayChannel {
       case FrameType.OPEN:
         return this.open(frame.streamId, frame.payload);
       case FrameType.DATA:
+        if (stream && !stream.greeted) return this.holdUntilGreeting(frame.streamId, stream, frame.payload);
         if (stream && !stream.socket.write(frame.payload) && !stream.askedPause) {
           stream.askedPause = true;
           this.send(encodeFrame(FrameType.PAUSE, frame.streamId));
@@ -203,38 +220,89 @@ export class RelayChannel {
     const target = `${request.host}:${request.port}`;
     const timeoutMs = Math.min(request.timeoutMs ?? this.options.config.connectTimeoutMs, 60_000);
     const socket = net.connect({ host: request.host, port: request.port, noDelay: true });
-    const stream: Stream = { socket, open: false, farPaused: false, askedPause: false };
+    const stream: Stream = { socket, open: false, greeted: false, fromKiosk: Buffer.alloc(0), heldFromApi: [], heldBytes: 0, farPaused: false, askedPause: false };
     this.streams.set(id, stream);
-    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
+    let timer = setTimeout(() => socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' })), timeoutMs);
     socket.once('connect', () => {
       clearTimeout(timer);
       stream.open = true;
       if (this.channelPaused) socket.pause();
       this.send(encodeFrame(FrameType.OPENED, id));
       this.options.log.info('relay stream open', { stream: id, target });
+      timer = setTimeout(() => this.notVnc(id, stream, `${target} sent no RFB greeting within ${timeoutMs} ms: it is not a VNC server`), timeoutMs);
     });
-    socket.on('data', (chunk) => this.send(encodeFrame(FrameType.DATA, id, chunk)));
+    socket.on('data', (chunk) => {
+      if (stream.greeted) return this.send(encodeFrame(FrameType.DATA, id, chunk));
+      stream.fromKiosk = Buffer.concat([stream.fromKiosk, chunk]);
+      const verdict = checkRfbGreeting(stream.fromKiosk);
+      if (verdict === 'incomplete') return;
+      clearTimeout(timer);
+      if (verdict === 'invalid') return this.notVnc(id, stream, `${target} answered with something else than an RFB greeting: it is not a VNC server`);
+      stream.greeted = true;
+      this.send(encodeFrame(FrameType.DATA, id, stream.fromKiosk));
+      stream.fromKiosk = Buffer.alloc(0);
+      for (const held of stream.heldFromApi.splice(0)) socket.write(held);
+    });
     let failure: NodeJS.ErrnoException | undefined;
     socket.on('error', (err) => (failure = err));
     socket.on('close', () => {
       clearTimeout(timer);
-      if (this.streams.get(id) !== stream) return; // closed by the API
+      if (this.streams.get(id) !== stream) return; // closed by the API, or refused here
       this.streams.delete(id);
-      const info = stream.open ? (failure ? { code: 'SCREEN_ENDED', message: failure.message } : undefined) : connectFailure(failure, target);
+      const ended = failure ? { code: 'SCREEN_ENDED', message: failure.message } : undefined;
+      const silent = { code: 'REMOTE_NOT_VNC', message: `${target} closed the connection without an RFB greeting: it is not a VNC server` };
+      const info = !stream.open ? connectFailure(failure, target) : stream.greeted ? ended : silent;
       this.send(encodeFrame(FrameType.CLOSE, id, info ? JSON.stringify(info) : undefined));
       this.options.log.info('relay stream closed', { stream: id, target, ...(info && { code: info.code }) });
     });
   }
 
+  /** The API's bytes for a kiosk that has not greeted yet: kept (a little), never sent. */
+  private holdUntilGreeting(id: number, stream: Stream, payload: Buffer): void {
+    stream.heldBytes += payload.length;
+    if (stream.heldBytes > MAX_HELD_BEFORE_GREETING) {
+      return this.refuseStream(id, stream, 'RFB_PROTOCOL_UNSUPPORTED', `the API sent ${stream.heldBytes} bytes before the kiosk's RFB greeting`);
+    }
+    stream.heldFromApi.push(Buffer.from(payload));
+  }
+
+  private notVnc(id: number, stream: Stream, message: string): void {
+    this.refuseStream(id, stream, 'REMOTE_NOT_VNC', message);
+  }
+
+  /** Ends a stream from this side, with the reason the API passes on to the viewer. */
+  private refuseStream(id: number, stream: Stream, code: string, message: string): void {
+    if (this.streams.get(id) !== stream) return;
+    this.streams.delete(id);
+    stream.socket.destroy();
+    this.send(encodeFrame(FrameType.CLOSE, id, JSON.stringify({ code, message })));
+    this.options.log.warn('relay stream refused', { stream: id, code, problem: message });
+  }
+
   /** Why this agent will not connect there, or null. */
   private refusal(host: string, port: number): string | null {
-    if (net.isIPv4(host) === false) return `${host} is not an IPv4 address`;
-    const allowedPorts = this.options.config.allowedPorts;
-    if (allowedPorts && !allowedPorts.includes(port)) return `port ${port} is not in relay.allowedPorts`;
-    const subnets = this.options.config.allowedSubnets ?? this.options.subnets;
-    if (subnets.length && !subnets.some((s) => ipv4InSubnet(host, s))) return `${host} is outside this agent's subnets (${subnets.join(', ')})`;
-    return null;
+    const ports = this.options.config.allowedPorts;
+    if (!ports.some((p) => portInRange(port, p))) return `port ${port} is not in relay.allowedPorts (${ports.join(', ')})`;
+    return kioskAddressRefusal(host, {
+      subnets: this.options.config.allowedSubnets ?? this.options.subnets,
+      ownAddresses: hostAddresses(),
+      allow: this.options.config.allowTargets,
+    });
   }
+}
+
+function portInRange(port: number, allowed: number | string): boolean {
+  if (typeof allowed === 'number') return port === allowed;
+  const [from, to] = allowed.split('-').map(Number);
+  return port >= from! && port <= to!;
+}
+
+/** This Pi's IPv4 addresses, read at each request: interfaces come and go. */
+function hostAddresses(): string[] {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .filter((a) => a?.family === 'IPv4')
+    .map((a) => a!.address);
 }
 
 /** The same classification the API makes for its direct connections. */
@@ -245,16 +313,4 @@ function connectFailure(err: NodeJS.ErrnoException | undefined, target: string):
     return { code: 'KIOSK_UNREACHABLE', message: `the kiosk does not answer (${target}): it is off or cut off` };
   }
   return { code: 'REMOTE_RELAY_FAILED', message: `cannot reach ${target}: ${err?.message ?? 'closed'}` };
-}
-
-function ipv4ToInt(ip: string): number {
-  return ip.split('.').reduce((n, part) => ((n << 8) | Number(part)) >>> 0, 0);
-}
-
-export function ipv4InSubnet(ip: string, cidr: string): boolean {
-  const [base, bitsText] = cidr.split('/');
-  const bits = Number(bitsText ?? 32);
-  if (!net.isIPv4(base ?? '') || !(bits >= 0 && bits <= 32)) return false;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((ipv4ToInt(ip) & mask) >>> 0) === ((ipv4ToInt(base!) & mask) >>> 0);
 }

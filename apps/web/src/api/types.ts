@@ -26,6 +26,8 @@ export interface Site {
   hospitalId: string;
   name: string;
   timeZone: string;
+  /** Where its kiosks live (CIDR); screens of the direct route reach only these. */
+  subnets: string[];
 }
 
 export const KIOSK_KINDS = [

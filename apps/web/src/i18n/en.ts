@@ -153,6 +153,8 @@ export const en = {
   'screen.error.KIOSK_IP_MISSING': 'This kiosk has no IP address: its screen cannot be reached.',
   'screen.error.SCREEN_ENDED': 'The screen session ended.',
   'screen.error.RFB_PROTOCOL_UNSUPPORTED': "The kiosk's VNC server speaks something the relay does not support.",
+  'screen.error.REMOTE_TARGET_REFUSED': "The relay will not connect to this kiosk's address or port: it is outside the site's (or agent's) declared subnets, not a VNC port, or a reserved address. Ops must correct the kiosk's IP or VNC port, or declare its subnet.",
+  'screen.error.REMOTE_NOT_VNC': "Something answers at the kiosk's address and VNC port, but it is not a VNC server. Ops must check the kiosk's IP and VNC port.",
   'screen.error.UNAUTHENTICATED': 'Your session ended. Sign in again.',
   'screen.error.other': 'The screen could not be opened.',
 

@@ -154,6 +154,8 @@ export const zhCN: Record<MessageKey, string> = {
   'screen.error.KIOSK_IP_MISSING': '此自助机没有 IP 地址，无法查看屏幕。',
   'screen.error.SCREEN_ENDED': '屏幕会话已结束。',
   'screen.error.RFB_PROTOCOL_UNSUPPORTED': '自助机的 VNC 服务使用了中继不支持的协议。',
+  'screen.error.REMOTE_TARGET_REFUSED': '中继拒绝连接该自助机的地址或端口：不在院区（或代理）声明的子网内、不是 VNC 端口，或是保留地址。请运维人员更正自助机的 IP 或 VNC 端口，或声明其所在子网。',
+  'screen.error.REMOTE_NOT_VNC': '自助机的地址和 VNC 端口上有服务响应，但不是 VNC 服务。请运维人员检查自助机的 IP 和 VNC 端口。',
   'screen.error.UNAUTHENTICATED': '登录已失效，请重新登录。',
   'screen.error.other': '无法打开屏幕。',
 

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config';
+
+describe('remote screen targets in the configuration', () => {
+  it('VNC ports default to 5900-5909 and take ports and ranges', () => {
+    expect(loadConfig({}).remote.vncPorts).toEqual([{ from: 5900, to: 5909 }]);
+    expect(loadConfig({ REMOTE_VNC_PORTS: '5900-5901, 5999' }).remote.vncPorts).toEqual([
+      { from: 5900, to: 5901 },
+      { from: 5999, to: 5999 },
+    ]);
+    for (const bad of ['', 'vnc', '5900-', '0', '70000', '5909-5900', '5900;5901']) {
+      expect(() => loadConfig({ REMOTE_VNC_PORTS: bad }), bad).toThrow(/REMOTE_VNC_PORTS/);
+    }
+  });
+
+  it('targets allowed anyway: none by default, CIDR only, never in production', () => {
+    expect(loadConfig({}).remote.allowTargets).toEqual([]);
+    expect(loadConfig({ REMOTE_ALLOW_TARGETS: '127.0.0.0/8, 169.254.0.0/16' }).remote.allowTargets).toEqual([
+      '127.0.0.0/8',
+      '169.254.0.0/16',
+    ]);
+    expect(() => loadConfig({ REMOTE_ALLOW_TARGETS: 'localhost' })).toThrow(
+      /REMOTE_ALLOW_TARGETS: IPv4 subnets in CIDR form/,
+    );
+    expect(() => loadConfig({ REMOTE_ALLOW_TARGETS: '127.0.0.1/33' })).toThrow(/REMOTE_ALLOW_TARGETS/);
+    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) };
+    expect(() => loadConfig({ ...production, REMOTE_ALLOW_TARGETS: '127.0.0.0/8' })).toThrow(
+      /REMOTE_ALLOW_TARGETS: not allowed with NODE_ENV=production/,
+    );
+    expect(loadConfig(production).remote.allowTargets).toEqual([]);
+  });
+});
