@@ -13,12 +13,12 @@
  * to a kiosk before the kiosk has greeted as an RFB server (REMOTE_NOT_VNC otherwise).
  */
 import net from 'node:net';
-import os from 'node:os';
 import { checkRfbGreeting, decodeFrame, encodeFrame, Frame, FrameType, parseOpenRequest } from '@wakeward/agent-protocol';
 import { kioskAddressRefusal } from '@wakeward/wol';
 import WebSocket from 'ws';
 import { abortableSleep, backoffDelay } from '../client';
 import type { AgentConfig } from '../config';
+import { kioskAddressPolicy } from '../kiosk-addresses';
 import type { Logger } from '../log';
 
 const HIGH_WATER = 1 << 20;
@@ -283,11 +283,8 @@ export class RelayChannel {
   private refusal(host: string, port: number): string | null {
     const ports = this.options.config.allowedPorts;
     if (!ports.some((p) => portInRange(port, p))) return `port ${port} is not in relay.allowedPorts (${ports.join(', ')})`;
-    return kioskAddressRefusal(host, {
-      subnets: this.options.config.allowedSubnets ?? this.options.subnets,
-      ownAddresses: hostAddresses(),
-      allow: this.options.config.allowTargets,
-    });
+    const subnets = this.options.config.allowedSubnets ?? this.options.subnets;
+    return kioskAddressRefusal(host, kioskAddressPolicy(subnets, this.options.config.allowTargets));
   }
 }
 
@@ -295,14 +292,6 @@ function portInRange(port: number, allowed: number | string): boolean {
   if (typeof allowed === 'number') return port === allowed;
   const [from, to] = allowed.split('-').map(Number);
   return port >= from! && port <= to!;
-}
-
-/** This Pi's IPv4 addresses, read at each request: interfaces come and go. */
-function hostAddresses(): string[] {
-  return Object.values(os.networkInterfaces())
-    .flat()
-    .filter((a) => a?.family === 'IPv4')
-    .map((a) => a!.address);
 }
 
 /** The same classification the API makes for its direct connections. */
