@@ -62,7 +62,8 @@ function batchOf(agent: number, k: number, start: number): Reading[] {
     const n = k * BATCH + j;
     return {
       seq: n + 1,
-      at: new Date(start + n * 60_000).toISOString(),
+      // Within the last 25 days, as the API accepts (it refuses readings past the raw retention or in the future).
+      at: new Date(start + (n % (24 * 1440)) * 60_000).toISOString(),
       temperatureC: 20 + ((agent * 7 + n) % 100) / 10,
       humidityPct: 30 + ((agent * 3 + n) % 400) / 10,
       smokeRaw: 200 + ((agent + n) % 300),
@@ -79,7 +80,7 @@ async function main() {
   const api = await forkApiChild(__filename);
   const url = new URL(api.url);
   const keepAlive = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const start = Date.UTC(2026, 0, 1);
+  const start = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 25 * 86_400_000;
   const sent: Array<{ agent: number; k: number }> = [];
 
   const post = (agent: number, body: string) =>

@@ -7,6 +7,7 @@ import { LivenessHistory1764500000000 } from './1764500000000-liveness-history';
 import { KioskNotes1764600000000 } from './1764600000000-kiosk-notes';
 import { ShutdownMethodNames1764610000000 } from './1764610000000-shutdown-method-names';
 import { SiteSubnets1764620000000 } from './1764620000000-site-subnets';
+import { ReadingsSeqIndex1764630000000 } from './1764630000000-readings-seq-index';
 
 /** Every migration, in order. Listed explicitly so that sources and compiled files load the same set. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   KioskNotes1764600000000,
   ShutdownMethodNames1764610000000,
   SiteSubnets1764620000000,
+  ReadingsSeqIndex1764630000000,
 ];

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
 import { FleetModule } from '../fleet/fleet.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
+import { OpsModule } from '../ops/ops.module';
 import { SitesModule } from '../sites/sites.module';
 import { AgentCommandsService } from './agent-commands.service';
 import { AgentPlanService } from './agent-plan.service';
@@ -23,7 +24,7 @@ import { SiteCommandsService } from './site-commands.service';
  * `AgentCommandsService` is the one way to send a command to an agent.
  */
 @Module({
-  imports: [AgentsModule, KiosksModule, SitesModule, FleetModule],
+  imports: [AgentsModule, KiosksModule, SitesModule, FleetModule, OpsModule],
   controllers: [AgentEnrolmentController, AgentProtocolController, SiteCommandsController, KioskLivenessController],
   providers: [
     AgentTokenGuard,

@@ -77,7 +77,36 @@ export class AgentReportsRepository {
     );
   }
 
-  /** Each (agent, seq) is stored once: a resent batch is ignored row by row. */
+  /** Holds the agent's row until the transaction ends: one batch of its readings at a time. */
+  async lockAgentReadings(agentId: string): Promise<void> {
+    await this.db.manager.query('SELECT id FROM agents WHERE id = ? FOR UPDATE', [agentId]);
+  }
+
+  /** The readings of the agent already stored under these seqs, by seq. */
+  async storedReadings(agentId: string, seqs: number[]): Promise<Map<number, ReadingInput>> {
+    const found = new Map<number, ReadingInput>();
+    for (let i = 0; i < seqs.length; i += READINGS_PER_INSERT) {
+      const rows: Array<{ seq: number | string; at: Date; t: string | null; h: string | null; s: number | null; a: number | null }> =
+        await this.db.manager.query(
+          `SELECT seq, at, temperature_c AS t, humidity_pct AS h, smoke_raw AS s, smoke_alarm AS a
+             FROM readings FORCE INDEX (ix_readings_agent_seq) WHERE agent_id = ? AND seq IN (?)`,
+          [agentId, seqs.slice(i, i + READINGS_PER_INSERT)],
+        );
+      for (const r of rows) {
+        found.set(Number(r.seq), {
+          seq: Number(r.seq),
+          at: r.at,
+          temperatureC: r.t === null ? null : Number(r.t),
+          humidityPct: r.h === null ? null : Number(r.h),
+          smokeRaw: r.s,
+          smokeAlarm: r.a === null ? null : r.a === 1,
+        });
+      }
+    }
+    return found;
+  }
+
+  /** Rows of (agent, at, seq) already present are ignored, row by row. */
   async insertReadings(agentId: string, readings: ReadingInput[], receivedAt: Date): Promise<void> {
     for (let i = 0; i < readings.length; i += READINGS_PER_INSERT) {
       const chunk = readings.slice(i, i + READINGS_PER_INSERT);

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { z } from 'zod';
 import type { Agent } from '../agents/agent.entity';
@@ -9,14 +9,19 @@ import { Database } from '../database/database.service';
 import { FleetRepository } from '../fleet/fleet.repository';
 import { observedState } from '../fleet/fleet.service';
 import { LiveEventsService } from '../live/live-events.service';
+import { ApiMetrics } from '../ops/metrics';
 import { SitesRepository } from '../sites/sites.repository';
 import { heartbeatBody, MAX_READINGS_PER_REQUEST, OfflineActionInput, ProbeReport, readingsBody } from './agent-protocol.dto';
 import { AgentReportsRepository } from './agent-reports.repository';
+import { ReadingsIntake, sortReadings } from './readings-intake';
 
 const INT32_MAX = 2_147_483_647;
 const clampInt = (n: number) => Math.max(-INT32_MAX, Math.min(INT32_MAX, Math.round(n)));
 
-/** What agents send in: heartbeats, probes, offline actions, readings. Each batch is stored whole or not at all. */
+/**
+ * What agents send in: heartbeats, probes, offline actions, readings. Each batch is
+ * stored whole or not at all; of readings, what readings-intake.ts accepts.
+ */
 @Injectable()
 export class AgentReportsService {
   constructor(
@@ -26,8 +31,11 @@ export class AgentReportsService {
     private readonly fleet: FleetRepository,
     private readonly sites: SitesRepository,
     private readonly live: LiveEventsService,
+    private readonly metrics: ApiMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  private readonly logger = new Logger('agent-reports');
 
   async heartbeat(agent: Agent, beat: z.output<typeof heartbeatBody>) {
     const now = new Date();
@@ -90,8 +98,28 @@ export class AgentReportsService {
     }
     const { readings } = parseInput(readingsBody, body);
     if (!readings.length) return { ackSeq: await this.reports.highestReadingSeq(agent.id) };
-    await this.db.transaction(() => this.reports.insertReadings(agent.id, readings, new Date()));
+    const now = new Date();
+    const intake = await this.db.transaction(async () => {
+      await this.reports.lockAgentReadings(agent.id);
+      const stored = await this.reports.storedReadings(agent.id, [...new Set(readings.map((r) => r.seq))]);
+      const intake = sortReadings(readings, stored, now, this.config.telemetry.retentionDays.raw);
+      if (intake.store.length) await this.reports.insertReadings(agent.id, intake.store, now);
+      return intake;
+    });
+    this.reportRefusals(agent, intake);
     return { ackSeq: Math.max(...readings.map((r) => r.seq)) };
+  }
+
+  /** Counted in /metrics and logged once per batch: an agent with a bad clock or reused seqs shows up. */
+  private reportRefusals(agent: Agent, intake: ReadingsIntake): void {
+    const refused = Object.entries(intake.refused).filter(([, list]) => list.length);
+    if (!refused.length) return;
+    for (const [reason, list] of refused) this.metrics.readingsRefused.inc({ reason }, list.length);
+    this.logger.warn(
+      `readings of agent ${agent.name} (${agent.id}) not stored: ${refused
+        .map(([reason, list]) => `${list.length} ${reason.replace('_', ' ')} (seq ${list[0]!.seq}${list.length > 1 ? ` to ${list[list.length - 1]!.seq}` : ''}, at ${list[0]!.at.toISOString()})`)
+        .join('; ')}`,
+    );
   }
 
   private async assertOwnKiosks(agent: Agent, refs: Array<{ id: string; field: string }>): Promise<void> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
 import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { ApiMetrics } from '../ops/metrics';
 import { AgentClient, enrolAgent } from './agent-test-kit';
 
 describe('agent reports: probes and liveness, plan, offline actions, readings', () => {
@@ -11,12 +12,16 @@ describe('agent reports: probes and liveness, plan, offline actions, readings', 
   let pi2: { agentId: string; client: AgentClient };
   let kioskA: string;
   let kioskB: string;
+  const refusedReadings = async () =>
+    Object.fromEntries((await api.app.get(ApiMetrics).readingsRefused.get()).values.map((v) => [v.labels.reason, v.value]));
   const count = async (table: string) => Number((await api.db.query(`SELECT COUNT(*) AS n FROM ${table}`))[0].n);
   // A reading's instant follows from its seq, as on a real agent: a resend carries the same (seq, at).
+  // Seq 1 is a day ago, within the raw retention, one reading a second after it.
+  const dayAgo = Math.floor(Date.now() / 1000) * 1000 - 86_400_000;
   const readings = (from: number, n: number) =>
     Array.from({ length: n }, (_, i) => ({
       seq: from + i,
-      at: new Date(Date.UTC(2026, 0, 1, 7, 0, from + i - 1)).toISOString(),
+      at: new Date(dayAgo + (from + i - 1) * 1000).toISOString(),
       temperatureC: 24.1,
       humidityPct: 41,
       smokeRaw: 312,
@@ -137,13 +142,53 @@ describe('agent reports: probes and liveness, plan, offline actions, readings', 
       expect(resent.body).toEqual({ ackSeq: 150 });
       expect(await count('readings')).toBe(150);
       const [row] = await api.db.query('SELECT * FROM readings WHERE agent_id = ? AND seq = 1', [pi1.agentId]);
-      expect(row).toMatchObject({ at: new Date(Date.UTC(2026, 0, 1, 7, 0, 0)), smoke_raw: 312, smoke_alarm: 0 });
+      expect(row).toMatchObject({ at: new Date(dayAgo), smoke_raw: 312, smoke_alarm: 0 });
       expect(Number(row.temperature_c)).toBe(24.1);
       expect(Number(row.humidity_pct)).toBe(41);
       const [failed] = await api.db.query('SELECT * FROM readings WHERE agent_id = ? AND seq = 6', [pi1.agentId]);
       expect(failed).toMatchObject({ temperature_c: null, humidity_pct: null, smoke_raw: null, smoke_alarm: null });
       // Another agent's seq numbers are its own.
       expect((await pi2.client.post('/readings', { readings: readings(1, 1) })).body).toEqual({ ackSeq: 1 });
+    });
+
+    it('a seq already stored is not stored again with other content, whatever its instant; counted and acknowledged', async () => {
+      const before = await count('readings');
+      const refusedBefore = await refusedReadings();
+      const original = readings(300, 3);
+      expect((await pi1.client.post('/readings', { readings: original })).body).toEqual({ ackSeq: 302 });
+      // The same seqs again: one identical (a resend), one with another value, one with another instant.
+      const changed = [original[0], { ...original[1], temperatureC: 99 }, { ...original[2], at: new Date(dayAgo + 5_000_000).toISOString() }];
+      // And twice in one batch: the first of the two is kept.
+      const twice = [...readings(303, 1), { ...readings(303, 1)[0], smokeAlarm: true }];
+      const res = await pi1.client.post('/readings', { readings: [...changed, ...twice] });
+      expect(res.body).toEqual({ ackSeq: 303 });
+      expect(await count('readings')).toBe(before + 4);
+      const rows = await api.db.query('SELECT seq, at, temperature_c, smoke_alarm FROM readings WHERE agent_id = ? AND seq BETWEEN 300 AND 303 ORDER BY seq', [pi1.agentId]);
+      expect(rows.map((r: { seq: number; at: Date; temperature_c: string; smoke_alarm: number }) => [Number(r.seq), r.at.toISOString(), Number(r.temperature_c), r.smoke_alarm])).toEqual([
+        [300, original[0].at, 24.1, 0],
+        [301, original[1].at, 24.1, 0],
+        [302, original[2].at, 24.1, 0],
+        [303, readings(303, 1)[0].at, 24.1, 0],
+      ]);
+      const refused = await refusedReadings();
+      expect((refused.conflicting_duplicate ?? 0) - (refusedBefore.conflicting_duplicate ?? 0)).toBe(3);
+    });
+
+    it('a reading dated in the future or older than the raw retention is not stored, but acknowledged so the buffer drains', async () => {
+      const before = await count('readings');
+      const now = Date.now();
+      const batch = [
+        { seq: 400, at: new Date(now + 60 * 60_000).toISOString(), temperatureC: 20 }, // an hour ahead: a bad clock
+        { seq: 401, at: new Date(now - 31 * 86_400_000).toISOString(), temperatureC: 20 }, // past the 30-day raw retention
+        { seq: 402, at: new Date(now + 60_000).toISOString(), temperatureC: 20 }, // a minute ahead: within the tolerance
+        { seq: 403, at: new Date(now - 29 * 86_400_000).toISOString(), temperatureC: 20 },
+      ];
+      const res = await pi1.client.post('/readings', { readings: batch });
+      expect(res.body).toEqual({ ackSeq: 403 });
+      const stored = await api.db.query('SELECT seq FROM readings WHERE agent_id = ? AND seq BETWEEN 400 AND 403 ORDER BY seq', [pi1.agentId]);
+      expect(stored.map((r: { seq: number }) => Number(r.seq))).toEqual([402, 403]);
+      expect(await count('readings')).toBe(before + 2);
+      expect(await refusedReadings()).toMatchObject({ future: 1, too_old: 1 });
     });
 
     it('5,000 readings are accepted; 5,001 are 413 BATCH_TOO_LARGE and nothing is stored', async () => {

@@ -228,6 +228,28 @@ describe('kiosks', () => {
       expect(copy).toMatchObject({ name: formula, notes: '@SUM(1+1)' });
     });
 
+    it('stops reading at the first row past 5,000, and takes one import at a time per user', async () => {
+      const before = await count();
+      const row = (i: number) =>
+        `BIG-${i},Kiosk ${i},registration,,10.5.${(i >> 8) & 255}.${i & 255},02:00:00:${[16, 8, 0].map((s) => ((i >> s) & 255).toString(16).padStart(2, '0')).join(':')},10.5.0.0/16,5900,`;
+      // 4.6 MB, eleven times the cap.
+      const huge = [header, ...Array.from({ length: 55_000 }, (_, i) => row(i))].join('\n');
+      const refused = await ops.post(`/api/sites/${ids.siteA}/kiosks/import`, huge);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.details).toEqual([{ line: 1, message: 'at most 5000 rows per import (the file has more); split it' }]);
+
+      const file = (from: number) => [header, ...Array.from({ length: 2000 }, (_, i) => row(from + i))].join('\n');
+      const [first, second] = await Promise.all([
+        ops.post(`/api/sites/${ids.siteA}/kiosks/import`, file(0)),
+        ops.post(`/api/sites/${ids.siteA}/kiosks/import`, file(2000)),
+      ]);
+      expect([first.status, second.status].sort()).toEqual([201, 409]);
+      expect([first, second].find((r) => r.status === 409)!.body.error.code).toBe('IMPORT_IN_PROGRESS');
+      expect(await count()).toBe(before + 2000);
+      // Once it has finished, the next file is taken.
+      expect((await ops.post(`/api/sites/${ids.siteA}/kiosks/import`, file(4000))).status).toBe(201);
+    });
+
     it('staff of A cannot import into or export from a site of hospital B', async () => {
       const csv = `${header}\nX-1,X,registration,,10.4.0.1,00:dd:00:00:00:01,10.4.0.0/24,5900,`;
       const before = await count();

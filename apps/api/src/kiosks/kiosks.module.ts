@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SitesModule } from '../sites/sites.module';
+import { KioskImportsRepository } from './kiosk-imports.repository';
 import { KiosksController } from './kiosks.controller';
 import { KiosksRepository } from './kiosks.repository';
 import { KiosksService } from './kiosks.service';
@@ -7,7 +8,7 @@ import { KiosksService } from './kiosks.service';
 @Module({
   imports: [SitesModule],
   controllers: [KiosksController],
-  providers: [KiosksRepository, KiosksService],
+  providers: [KiosksRepository, KiosksService, KioskImportsRepository],
   exports: [KiosksRepository, KiosksService],
 })
 export class KiosksModule {}

@@ -13,6 +13,7 @@ import { SitesService } from '../sites/sites.service';
 import { Kiosk } from './kiosk.entity';
 import { csvColumns, readKioskCsv, writeKioskCsv } from './kiosk-csv';
 import { createKioskBody, ipInSubnet, listKiosksQuery, updateKioskBody } from './kiosks.dto';
+import { KioskImportsRepository } from './kiosk-imports.repository';
 import { KiosksRepository } from './kiosks.repository';
 
 @Injectable()
@@ -24,6 +25,7 @@ export class KiosksService {
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly replan: ReplanService,
+    private readonly imports: KioskImportsRepository,
   ) {}
 
   list(p: Principal, query: z.output<typeof listKiosksQuery>) {
@@ -90,15 +92,25 @@ export class KiosksService {
     await this.replan.sites([siteId]);
   }
 
-  /** All rows or none: any bad row rejects the whole file, listing every problem. */
+  /** All rows or none: any bad row rejects the whole file, listing every problem. One import at a time per user. */
   async importCsv(p: Principal, siteId: string, csv: string): Promise<{ imported: number }> {
+    const lock = await this.imports.begin(p.userId);
+    if (!lock) throw conflict('IMPORT_IN_PROGRESS', 'an import of yours is still running; send the next file when it has finished');
+    try {
+      return await this.importCsvNow(p, siteId, csv);
+    } finally {
+      await this.imports.end(p.userId, lock);
+    }
+  }
+
+  private async importCsvNow(p: Principal, siteId: string, csv: string): Promise<{ imported: number }> {
     const result = await this.db.transaction(async () => {
       const site = await this.sites.get(p, siteId);
       await this.access.assertFleetEditable(p, 'site', site.id, site.hospitalId);
       // Every imported row is a new kiosk with its MAC and address: ops' work.
       await this.access.assertKioskFieldsEditable(p, null, site.hospitalId, csvColumns(csv));
       const existing = await this.kiosks.identifiersOfHospital(site.hospitalId);
-      const { rows, problems } = readKioskCsv(csv, existing);
+      const { rows, problems } = await readKioskCsv(csv, existing);
       if (problems.length) {
         throw badRequest(
           'IMPORT_INVALID',

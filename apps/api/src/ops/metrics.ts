@@ -17,6 +17,14 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
+  /** Readings an agent sent that were not stored as sent (PROTOCOL.md "Readings"). */
+  readonly readingsRefused = new Counter({
+    name: 'wakeward_readings_refused_total',
+    help: 'Readings not stored: dated in the future or older than the raw retention, or a seq already stored with other content',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -4,7 +4,7 @@ import { seedTwoHospitals } from '../testing/fixtures';
 import { startTestApi, TestApi } from '../testing/test-app';
 import { ReadingsRepository } from './readings.repository';
 import { RetentionService } from './retention.service';
-import { postReadings, series } from './telemetry-test-kit';
+import { series, storeReadings } from './telemetry-test-kit';
 
 /**
  * Retention on real MySQL. The clock is moved 40 days ahead so that the day
@@ -47,7 +47,8 @@ describe('telemetry: partitions and retention', () => {
       ...series(10_000, new Date(rawCutoff.getTime() - 250 * 1000), 1, 250, () => ({ temperatureC: 21 })),
       ...series(20_000, rawCutoff, 60, 300, () => ({ temperatureC: 22 })),
     ];
-    await postReadings(pi.client, readings);
+    // The test's clock is 40 days ahead: these rows were stored when they were fresh.
+    await storeReadings(api.db, pi.agentId, readings);
     // Rollups: the 5-minute ones keep a year, hourly ones forever.
     const fiveCutoff = new Date(now.getTime() - 365 * DAY);
     const rollupRow = (table: string, bucket: Date) =>
@@ -76,7 +77,7 @@ describe('telemetry: partitions and retention', () => {
     // A second pass finds nothing left to remove; new readings still land in a partition.
     const again = await retention.run(now);
     expect([again.raw.rowsInDroppedPartitions, again.raw.rowsDeleted, again.fiveMinute]).toEqual([0, 0, 0]);
-    await postReadings(pi.client, series(50_000, new Date(rawCutoff.getTime() - 5 * DAY), 60, 2, () => ({ temperatureC: 23 })));
+    await storeReadings(api.db, pi.agentId, series(50_000, new Date(rawCutoff.getTime() - 5 * DAY), 60, 2, () => ({ temperatureC: 23 })));
     expect((await retention.run(now)).raw.rowsDeleted).toBe(2);
   });
 });

@@ -23,6 +23,21 @@ export interface TestReading {
   smokeAlarm?: boolean | null;
 }
 
+/**
+ * Rows as the API stored them when they were fresh: for tests whose readings lie
+ * where the API no longer accepts new ones (past the raw retention, or in a future
+ * the test's clock has moved to).
+ */
+export async function storeReadings(db: { query(sql: string, params?: unknown[]): Promise<unknown> }, agentId: string, readings: TestReading[]): Promise<void> {
+  for (let i = 0; i < readings.length; i += 1000) {
+    const chunk = readings.slice(i, i + 1000);
+    await db.query(
+      `INSERT INTO readings (agent_id, seq, at, temperature_c, humidity_pct, smoke_raw, smoke_alarm, received_at) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      chunk.flatMap((r) => [agentId, r.seq, new Date(r.at), r.temperatureC ?? null, r.humidityPct ?? null, r.smokeRaw ?? null, r.smokeAlarm == null ? null : r.smokeAlarm ? 1 : 0, new Date(r.at)]),
+    );
+  }
+}
+
 /** Posts readings in batches of at most 5,000, as an agent would; fails on anything but 200. */
 export async function postReadings(agent: AgentClient, readings: TestReading[]): Promise<void> {
   for (let i = 0; i < readings.length; i += 5000) {

@@ -4,7 +4,7 @@ import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
 import { Client, startTestApi, TestApi } from '../testing/test-app';
 import { RollupService } from './rollup.service';
 import { fiveMinuteBucket, hourBucket } from './sql-buckets';
-import { postReadings, seeded, series, TestReading } from './telemetry-test-kit';
+import { postReadings, seeded, series, storeReadings, TestReading } from './telemetry-test-kit';
 
 /**
  * Rollups, chart API and correlation on real MySQL, with readings sent through
@@ -92,7 +92,8 @@ describe('telemetry: rollups, charts, correlation', () => {
 
     it('leave buckets older than the raw retention alone (their raw rows may be partly gone)', async () => {
       const old = new Date(now.getTime() - 31 * 86_400_000);
-      await postReadings(agents[0].client, series(90_000, old, 60, 3, value));
+      // Stored when they were fresh: the API refuses readings past the raw retention now.
+      await storeReadings(api.db, agents[0].agentId, series(90_000, old, 60, 3, value));
       await rollup.run(new Date());
       const rows = await api.db.query('SELECT COUNT(*) AS n FROM readings_5m WHERE bucket < ?', [new Date(now.getTime() - 30 * 86_400_000)]);
       expect(Number(rows[0].n)).toBe(0);

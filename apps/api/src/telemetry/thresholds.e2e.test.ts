@@ -14,7 +14,8 @@ describe('telemetry: thresholds and alerts', () => {
   let ids: Awaited<ReturnType<typeof seedTwoHospitals>>;
   let ops: Client;
   let evaluation: AlertEvaluationService;
-  const t0 = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+  // An hour ago: the readings of the test's later minutes are then still in the past (the API refuses the future).
+  const t0 = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 3_600_000);
   const at = (m: number) => new Date(t0.getTime() + m * 60_000);
   const normal = { temperatureC: 24, humidityPct: 40, smokeRaw: 250, smokeAlarm: false };
 
