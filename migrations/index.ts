@@ -6,6 +6,7 @@ import { RemoteScreens1764400000000 } from './1764400000000-remote-screens';
 import { LivenessHistory1764500000000 } from './1764500000000-liveness-history';
 import { KioskNotes1764600000000 } from './1764600000000-kiosk-notes';
 import { ShutdownMethodNames1764610000000 } from './1764610000000-shutdown-method-names';
+import { NormalisedUsernames1764700000000 } from './1764700000000-normalised-usernames';
 
 /** Every migration, in order. Listed explicitly so that sources and compiled files load the same set. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   LivenessHistory1764500000000,
   KioskNotes1764600000000,
   ShutdownMethodNames1764610000000,
+  NormalisedUsernames1764700000000,
 ];

@@ -3,6 +3,7 @@ import { unauthorized } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { AuditService } from '../audit/audit.service';
 import { hashPassword, verifyPassword } from '../users/passwords';
+import { normaliseUsername } from '../users/usernames';
 import { UsersRepository } from '../users/users.repository';
 import { LoginRateLimiter } from './login-rate-limiter';
 import { SessionsService } from './sessions.service';
@@ -20,7 +21,9 @@ export class AuthService {
   ) {}
 
   /** Checks the password and opens a new session; any session the caller already had ends. */
-  async login(username: string, password: string, ip: string, previousToken?: string) {
+  async login(givenUsername: string, password: string, ip: string, previousToken?: string) {
+    // Every spelling the account has is one limiter key and one lookup.
+    const username = normaliseUsername(givenUsername);
     await this.rateLimiter.check(username, ip);
     const user = await this.users.getByUsername(username);
     const ok = user ? await verifyPassword(user.passwordHash, password) : (await verifyPassword(await dummyHash, password), false);
@@ -29,7 +32,7 @@ export class AuthService {
         action: 'login_failed',
         entityType: 'session',
         entityId: user?.id ?? null,
-        actorName: username.slice(0, 64),
+        actorName: givenUsername.slice(0, 64),
         after: { reason: !user ? 'unknown user' : user.disabled ? 'account disabled' : 'wrong password' },
       });
       throw unauthorized('INVALID_CREDENTIALS', 'username or password is wrong');
