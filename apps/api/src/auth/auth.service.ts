@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { unauthorized } from '../common/errors';
+import { RateLimitedError, unauthorized } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { AuditService } from '../audit/audit.service';
 import { hashPassword, verifyPassword } from '../users/passwords';
@@ -24,7 +24,16 @@ export class AuthService {
   async login(givenUsername: string, password: string, ip: string, previousToken?: string) {
     // Every spelling the account has is one limiter key and one lookup.
     const username = normaliseUsername(givenUsername);
-    await this.rateLimiter.check(username, ip);
+    const refusal = await this.rateLimiter.begin(username, ip);
+    if (refusal) {
+      await this.audit.recordDetached({
+        action: 'login_throttled',
+        entityType: 'session',
+        actorName: givenUsername.slice(0, 64),
+        after: { reason: 'too many failed logins', locked: refusal.locked, retryAfterS: refusal.retryAfterS },
+      });
+      throw new RateLimitedError('too many failed logins; try again later', refusal.retryAfterS);
+    }
     const user = await this.users.getByUsername(username);
     const ok = user ? await verifyPassword(user.passwordHash, password) : (await verifyPassword(await dummyHash, password), false);
     if (!user || !ok || user.disabled) {
@@ -38,7 +47,7 @@ export class AuthService {
       throw unauthorized('INVALID_CREDENTIALS', 'username or password is wrong');
     }
     if (previousToken) await this.sessions.destroyToken(previousToken);
-    await this.rateLimiter.reset(username, ip);
+    await this.rateLimiter.succeeded(username, ip);
     const { token, sessionId } = await this.sessions.create(user.id);
     const now = new Date();
     await this.users.markLoggedIn(user.id, now);
