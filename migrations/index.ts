@@ -8,6 +8,7 @@ import { KioskNotes1764600000000 } from './1764600000000-kiosk-notes';
 import { ShutdownMethodNames1764610000000 } from './1764610000000-shutdown-method-names';
 import { SiteSubnets1764620000000 } from './1764620000000-site-subnets';
 import { ReadingsSeqIndex1764630000000 } from './1764630000000-readings-seq-index';
+import { NormalisedUsernames1764700000000 } from './1764700000000-normalised-usernames';
 
 /** Every migration, in order. Listed explicitly so that sources and compiled files load the same set. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   ShutdownMethodNames1764610000000,
   SiteSubnets1764620000000,
   ReadingsSeqIndex1764630000000,
+  NormalisedUsernames1764700000000,
 ];

@@ -117,3 +117,98 @@ describe('1764610000000: shutdown methods become names', () => {
   });
 });
 
+describe('1764700000000: usernames normalised, compared byte for byte', () => {
+  const MIGRATION = 'NormalisedUsernames1764700000000';
+
+  async function beforeIt(config: ReturnType<typeof testConfig>) {
+    await ensureDatabase(config.db);
+    const ds = createDataSource(config.db);
+    await ds.initialize();
+    await ds.runMigrations({ transaction: 'each' });
+    const applied = async () => (await ds.query('SELECT name FROM migrations')).map((r: { name: string }) => r.name);
+    while ((await applied()).includes(MIGRATION)) await ds.undoLastMigration({ transaction: 'each' });
+    const old = new Date('2025-01-01T00:00:00Z');
+    const addUser = (username: string) =>
+      ds.query(
+        `INSERT INTO users (id, username, display_name, password_hash, role, disabled, created_at, updated_at) VALUES (?, ?, '', 'x', 'viewer', 0, ?, ?)`,
+        [randomUUID(), username, old, old],
+      );
+    return { ds, applied, addUser, old };
+  }
+  const collation = async (ds: Awaited<ReturnType<typeof beforeIt>>['ds'], database: string) =>
+    (
+      await ds.query(
+        `SELECT COLLATION_NAME AS c FROM information_schema.columns WHERE table_schema = ? AND table_name = 'users' AND column_name = 'username'`,
+        [database],
+      )
+    )[0].c;
+
+  it('renames each account to its normalised name (audited, printed), makes the column binary; down restores the collation', async () => {
+    const config = testConfig();
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const { ds, applied, addUser, old } = await beforeIt(config);
+    try {
+      for (const name of ['viewer', 'Admin ', 'víctor', 'ＯＰＳ']) await addUser(name);
+      await ds.runMigrations({ transaction: 'each' });
+      expect(await applied()).toContain(MIGRATION);
+      expect(await collation(ds, config.db.database)).toBe('utf8mb4_bin');
+      const users = await ds.query('SELECT id, username, updated_at FROM users ORDER BY username');
+      expect(users.map((u: { username: string }) => u.username)).toEqual(['admin', 'ops', 'victor', 'viewer']);
+      expect(new Date(users.find((u: { username: string }) => u.username === 'viewer').updated_at).getTime()).toBe(
+        old.getTime(),
+      );
+      const audit = await ds.query(
+        `SELECT actor_name, action, entity_type, entity_id, \`before\`, \`after\` FROM audit_entries ORDER BY id`,
+      );
+      const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+      expect(audit.map((a: { before: unknown; after: unknown }) => [json(a.before), json(a.after)])).toEqual(
+        expect.arrayContaining([
+          [{ username: 'Admin ' }, { username: 'admin' }],
+          [{ username: 'víctor' }, { username: 'victor' }],
+          [{ username: 'ＯＰＳ' }, { username: 'ops' }],
+        ]),
+      );
+      expect(audit).toHaveLength(3);
+      expect(
+        audit.every(
+          (a: { actor_name: string; entity_type: string }) => a.actor_name === 'system' && a.entity_type === 'user',
+        ),
+      ).toBe(true);
+      expect(log.mock.calls.map((c) => String(c[0]))).toContainEqual(
+        expect.stringMatching(/^\[migration\] user .*: username "Admin " -> "admin"/),
+      );
+      // Byte for byte now: another spelling is another name (the API never stores one).
+      await addUser('Viewer');
+
+      await ds.query(`DELETE FROM users WHERE username = 'Viewer'`);
+      await ds.undoLastMigration({ transaction: 'each' });
+      expect(await collation(ds, config.db.database)).toBe('utf8mb4_unicode_ci');
+    } finally {
+      log.mockRestore();
+      await ds.destroy();
+      await dropDatabase(config.db);
+    }
+  });
+
+  it('refuses, changing nothing, when two accounts would become one, naming both', async () => {
+    const config = testConfig();
+    const { ds, applied, addUser } = await beforeIt(config);
+    try {
+      // Distinct under utf8mb4_unicode_ci (it weighs every supplementary character alike), one account once normalised.
+      await addUser('ops');
+      await addUser('𝗈ps');
+      await addUser('Staff');
+      await expect(ds.runMigrations({ transaction: 'each' })).rejects.toThrow(
+        /"ops" \(id .*\), "𝗈ps" \(id .*\) would all become "ops"[\s\S]*Rename or delete/,
+      );
+      expect(await applied()).not.toContain(MIGRATION);
+      expect(await collation(ds, config.db.database)).toBe('utf8mb4_unicode_ci');
+      expect(
+        (await ds.query('SELECT username FROM users ORDER BY username')).map((u: { username: string }) => u.username),
+      ).toEqual(expect.arrayContaining(['ops', '𝗈ps', 'Staff']));
+    } finally {
+      await ds.destroy();
+      await dropDatabase(config.db);
+    }
+  });
+});

@@ -23,7 +23,8 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
     abortOnError: false,
   });
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // req.ip, and so the login limits and the audit log, believe X-Forwarded-For only from these.
+  app.set('trust proxy', config.trustProxy);
   app.use(requestLogging(logger, app.get(ApiMetrics)));
   app.use(cookieParser());
   // Agents send up to 5,000 readings a request: about 1 MB of JSON.

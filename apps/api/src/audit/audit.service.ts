@@ -10,6 +10,8 @@ export type AuditAction =
   | 'undo'
   | 'login'
   | 'login_failed'
+  /** Refused with 429 before the password was checked. */
+  | 'login_throttled'
   | 'logout'
   | 'access_denied';
 

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { unauthorized } from '../common/errors';
+import { RateLimitedError, unauthorized } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { AuditService } from '../audit/audit.service';
 import { hashPassword, verifyPassword } from '../users/passwords';
+import { normaliseUsername } from '../users/usernames';
 import { UsersRepository } from '../users/users.repository';
 import { LoginRateLimiter } from './login-rate-limiter';
 import { SessionsService } from './sessions.service';
@@ -20,8 +21,19 @@ export class AuthService {
   ) {}
 
   /** Checks the password and opens a new session; any session the caller already had ends. */
-  async login(username: string, password: string, ip: string, previousToken?: string) {
-    await this.rateLimiter.check(username, ip);
+  async login(givenUsername: string, password: string, ip: string, previousToken?: string) {
+    // Every spelling the account has is one limiter key and one lookup.
+    const username = normaliseUsername(givenUsername);
+    const refusal = await this.rateLimiter.begin(username, ip);
+    if (refusal) {
+      await this.audit.recordDetached({
+        action: 'login_throttled',
+        entityType: 'session',
+        actorName: givenUsername.slice(0, 64),
+        after: { reason: 'too many failed logins', locked: refusal.locked, retryAfterS: refusal.retryAfterS },
+      });
+      throw new RateLimitedError('too many failed logins; try again later', refusal.retryAfterS);
+    }
     const user = await this.users.getByUsername(username);
     const ok = user ? await verifyPassword(user.passwordHash, password) : (await verifyPassword(await dummyHash, password), false);
     if (!user || !ok || user.disabled) {
@@ -29,13 +41,13 @@ export class AuthService {
         action: 'login_failed',
         entityType: 'session',
         entityId: user?.id ?? null,
-        actorName: username.slice(0, 64),
+        actorName: givenUsername.slice(0, 64),
         after: { reason: !user ? 'unknown user' : user.disabled ? 'account disabled' : 'wrong password' },
       });
       throw unauthorized('INVALID_CREDENTIALS', 'username or password is wrong');
     }
     if (previousToken) await this.sessions.destroyToken(previousToken);
-    await this.rateLimiter.reset(username, ip);
+    await this.rateLimiter.succeeded(username, ip);
     const { token, sessionId } = await this.sessions.create(user.id);
     const now = new Date();
     await this.users.markLoggedIn(user.id, now);

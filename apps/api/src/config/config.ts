@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { isIPv4 } from 'node:net';
+import { isIP, isIPv4 } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -25,6 +25,36 @@ const cidrList = z
   .string()
   .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
   .refine((list) => list.every(isCidr), 'IPv4 subnets in CIDR form, comma-separated (e.g. 127.0.0.0/8)');
+/**
+ * TRUST_PROXY as Express's `trust proxy` takes it: whose X-Forwarded-For names the
+ * client. `false` (the socket's address), a hop count, or the proxies' addresses and
+ * CIDRs. Never `true`: any client could then say who it is.
+ */
+function trustProxy(value: string, ctx: z.RefinementCtx): false | number | string[] {
+  const given = value.trim();
+  if (given === '' || given === 'false') return false;
+  if (/^\d+$/.test(given)) return Number(given) || false;
+  const entries = given.split(',').map((e) => e.trim());
+  const bad = entries.filter((e) => !isAddressOrCidr(e));
+  if (given === 'true' || bad.length) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        given === 'true'
+          ? "true would believe any client's X-Forwarded-For: give the number of proxies in front (e.g. 1) or their addresses"
+          : `not an address or CIDR: ${bad.join(', ')} (false, a hop count, or a comma list of addresses/CIDRs)`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (!version || rest.length) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+}
 
 export const configSchema = z
   .object({
@@ -50,6 +80,7 @@ export const configSchema = z
     COOKIE_SECURE: bool.default(false),
     LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
     LOGIN_RATE_WINDOW_S: z.coerce.number().int().positive().default(300),
+    TRUST_PROXY: z.string().default('false').transform(trustProxy),
     DEMO: bool.default(false),
     WEB_DIST: z.string().optional(),
     AGENT_PROBE_INTERVAL_S: z.coerce.number().positive().max(3600).default(30),
@@ -123,6 +154,8 @@ export interface AppConfig {
   redis: { url: string; prefix: string };
   session: { secret: string; idleMs: number; absoluteMs: number; cookieSecure: boolean };
   loginRateLimit: { attempts: number; windowS: number };
+  /** Express's `trust proxy` (TRUST_PROXY): which proxies' X-Forwarded-For gives the client's address. */
+  trustProxy: false | number | string[];
   /** What the heartbeat answer tells agents (PROTOCOL.md "Heartbeat"). */
   agents: { probeIntervalS: number; readingIntervalS: number; authCacheMs: number };
   dispatch: {
@@ -213,6 +246,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cookieSecure: c.COOKIE_SECURE,
     },
     loginRateLimit: { attempts: c.LOGIN_RATE_LIMIT, windowS: c.LOGIN_RATE_WINDOW_S },
+    trustProxy: c.TRUST_PROXY,
     agents: {
       probeIntervalS: c.AGENT_PROBE_INTERVAL_S,
       readingIntervalS: c.AGENT_READING_INTERVAL_S,

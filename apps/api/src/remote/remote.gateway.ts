@@ -8,6 +8,7 @@ import { hashSecret } from '../agents/agent-credentials';
 import { AgentsRepository } from '../agents/agents.repository';
 import { SESSION_COOKIE } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
+import { clientAddress } from '../common/client-address';
 import { Principal, requestContext, RequestContext } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { AgentRelayHub } from './agent-relay.hub';
@@ -94,7 +95,9 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
     const token = parseCookies(req.headers.cookie ?? '')[SESSION_COOKIE];
     const principal = token ? await this.auth.authenticate(token) : null;
     if (!principal) return ws.close(ScreenClose.UNAUTHENTICATED.close, ScreenClose.UNAUTHENTICATED.code);
-    const ctx: RequestContext = { requestId: randomUUID(), ip: req.socket.remoteAddress ?? null, principal };
+    // The address behind the proxies TRUST_PROXY trusts, as for every HTTP request's audit entries.
+    const ip = clientAddress(req, this.adapterHost.httpAdapter.getInstance().get('trust proxy fn'));
+    const ctx: RequestContext = { requestId: randomUUID(), ip, principal };
     const inContext = <T>(fn: () => T) => requestContext.run(ctx, fn);
     // Messages sent while the kiosk is being reached are kept (ws buffers them while paused).
     ws.pause();

@@ -9,7 +9,8 @@ export class User extends Timestamped {
   @PrimaryColumn({ type: 'char', length: 36 })
   id!: string;
 
-  @Column({ type: 'varchar', length: 64, unique: true })
+  /** Normalised (usernames.ts) and compared byte for byte: one spelling per account. */
+  @Column({ type: 'varchar', length: 64, unique: true, collation: 'utf8mb4_bin' })
   username!: string;
 
   @Column({ name: 'display_name', type: 'varchar', length: 200, default: '' })

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { lineText } from '../common/text';
 import { pageQuery, uuid } from '../common/validation';
 import { ROLES } from './user.entity';
+import { normaliseUsername } from './usernames';
 
 const password = z.string().min(12, 'at least 12 characters').max(1024);
 
@@ -11,7 +12,12 @@ const role = z.enum(ROLES);
 
 export const createUserBody = z
   .object({
-    username: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, '2-64 lower-case letters, digits, ., - or _'),
+    // Checked as it will be stored: `Viewer ` is `viewer`, and taken if that is (409).
+    username: z
+      .string()
+      .max(256)
+      .transform(normaliseUsername)
+      .pipe(z.string().regex(/^[a-z0-9][a-z0-9._-]{1,63}$/, '2-64 lower-case letters, digits, ., - or _')),
     displayName: displayName.default(''),
     password,
     role,

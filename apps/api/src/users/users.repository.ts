@@ -4,6 +4,7 @@ import { Database } from '../database/database.service';
 import type { Page } from '../common/validation';
 import { escapeLike } from '../common/sql';
 import { Role, User, UserHospital } from './user.entity';
+import { normaliseUsername } from './usernames';
 
 export interface UserWithHospitals {
   user: User;
@@ -18,6 +19,7 @@ export class UsersRepository {
     return this.db.repo(User).findOneBy({ id });
   }
 
+  /** `username` normalised (usernames.ts), as every stored one is. */
   getByUsername(username: string): Promise<User | null> {
     return this.db.repo(User).findOneBy({ username });
   }
@@ -52,7 +54,13 @@ export class UsersRepository {
     if (f.hospitalId) {
       q.andWhere('u.id IN (SELECT uh.user_id FROM user_hospitals uh WHERE uh.hospital_id = :hid)', { hid: f.hospitalId });
     }
-    if (f.q) q.andWhere('(u.username LIKE :q OR u.display_name LIKE :q)', { q: `%${escapeLike(f.q)}%` });
+    // Usernames are stored normalised and compare byte for byte: the search term is normalised for them.
+    if (f.q) {
+      q.andWhere('(u.username LIKE :uq OR u.display_name LIKE :q)', {
+        uq: `%${escapeLike(normaliseUsername(f.q))}%`,
+        q: `%${escapeLike(f.q)}%`,
+      });
+    }
     const [users, total] = await q
       .orderBy('u.username')
       .skip((f.page - 1) * f.pageSize)

@@ -237,6 +237,7 @@ export const en = {
   'action.undo': 'Undone',
   'action.login': 'Signed in',
   'action.login_failed': 'Sign-in failed',
+  'action.login_throttled': 'Sign-in refused (too many failures)',
   'action.logout': 'Signed out',
   'action.access_denied': 'Access refused',
   'action.revoke': 'Token revoked',

@@ -236,6 +236,7 @@ export const zhCN: Record<MessageKey, string> = {
   'action.undo': '撤销',
   'action.login': '登录',
   'action.login_failed': '登录失败',
+  'action.login_throttled': '登录被拒（失败次数过多）',
   'action.logout': '退出',
   'action.access_denied': '拒绝访问',
   'action.revoke': '吊销令牌',

@@ -15,6 +15,7 @@ const PAGE_SIZE = 50;
 const UNDOABLE_TYPES = new Set(['power_rule', 'kiosk']);
 const UNDOABLE_ACTIONS = new Set(['create', 'update', 'delete', 'undo']);
 const ENTITY_TYPES = ['power_rule', 'kiosk', 'site', 'hospital', 'agent', 'user', 'enrolment_code', 'session', 'route'];
+const ACTIONS = ['create', 'update', 'delete', 'undo', 'login', 'login_failed', 'login_throttled', 'access_denied'];
 
 export default function AuditPage() {
   const { t, dateTime } = useI18n();
@@ -60,7 +61,7 @@ export default function AuditPage() {
           {t('audit.action')}
           <select value={action} onChange={(e) => setQueryParam('action', e.target.value)}>
             <option value="">{t('common.all')}</option>
-            {['create', 'update', 'delete', 'undo', 'login', 'login_failed', 'access_denied'].map((a) => (
+            {ACTIONS.map((a) => (
               <option key={a} value={a}>
                 {actionLabel(t, a)}
               </option>
