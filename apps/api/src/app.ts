@@ -28,7 +28,8 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
   app.use(cookieParser());
   // Agents send up to 5,000 readings a request: about 1 MB of JSON.
   app.use(express.json({ limit: '5mb' }));
-  app.use(express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' }));
+  // Only text/csv: a plain HTML form of another site can send text/plain, urlencoded and multipart bodies.
+  app.use(express.text({ type: 'text/csv', limit: '5mb' }));
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
   keepAgentConnections(app.getHttpServer());

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../config/config';
+import { ConfigError, configWarnings, loadConfig } from '../config/config';
 import { startTestApi, TestApi } from '../testing/test-app';
 
 describe('ops endpoints', () => {
@@ -81,6 +81,20 @@ describe('configuration', () => {
   it('never allows demo mode or a missing session secret in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DEMO: 'true', SESSION_SECRET: 'x'.repeat(32) })).toThrow(/DEMO: demo mode is not allowed/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET: required/);
+  });
+
+  it('PUBLIC_ORIGIN lists origins (scheme, host, port; no path); production without it starts with a warning', () => {
+    expect(loadConfig({ PUBLIC_ORIGIN: 'https://Wakeward.example/, http://10.0.0.5:8080' }).http.publicOrigins).toEqual([
+      'https://wakeward.example',
+      'http://10.0.0.5:8080',
+    ]);
+    expect(loadConfig({ PUBLIC_ORIGIN: '' }).http.publicOrigins).toBeNull();
+    expect(() => loadConfig({ PUBLIC_ORIGIN: 'https://wakeward.example/console' })).toThrow(/PUBLIC_ORIGIN: comma-separated origins/);
+    expect(() => loadConfig({ PUBLIC_ORIGIN: 'wakeward.example' })).toThrow(/PUBLIC_ORIGIN/);
+    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) };
+    expect(configWarnings(loadConfig(production))).toEqual([expect.stringMatching(/^PUBLIC_ORIGIN is not set/)]);
+    expect(configWarnings(loadConfig({ ...production, PUBLIC_ORIGIN: 'https://wakeward.example' }))).toEqual([]);
+    expect(configWarnings(loadConfig({ PUBLIC_ORIGIN: '' }))).toEqual([]);
   });
 
   it('has defaults for development', () => {
