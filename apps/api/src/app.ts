@@ -14,6 +14,7 @@ import type { AppConfig } from './config/config';
 import { NestPinoLogger } from './common/logger';
 import { ApiMetrics } from './ops/metrics';
 import { requestLogging } from './ops/request-logging';
+import { securityHeaders } from './edge/security-headers';
 
 /** Builds the HTTP application (REST API, console, docs, health) without listening. */
 export async function createApiApp(config: AppConfig, logger: Logger): Promise<NestExpressApplication> {
@@ -25,6 +26,7 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestLogging(logger, app.get(ApiMetrics)));
+  app.use(securityHeaders());
   app.use(cookieParser());
   // Agents send up to 5,000 readings a request: about 1 MB of JSON.
   app.use(express.json({ limit: '5mb' }));
