@@ -45,7 +45,8 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
       .addCookieAuth('wk_session')
       .build(),
   );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  // API_DOCS: off in production unless asked for.
+  if (config.http.apiDocs) SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
 
   if (config.webDist && existsSync(join(config.webDist, 'index.html'))) serveConsole(app, config.webDist);
   return app;
