@@ -334,7 +334,7 @@ describe('console', () => {
       const box = (await chart.boundingBox())!;
       // Hovering the last hours shows echarts' tooltip: markup with style attributes.
       await page.mouse.move(box.x + box.width * 0.95, box.y + box.height / 2);
-      await expect.poll(() => chart.evaluate((el) => el.innerText)).toContain('pi-sim-env');
+      await expect.poll(() => chart.innerText()).toContain('pi-sim-env');
     });
   });
 });
