@@ -973,7 +973,7 @@ async function main() {
     const rulePostedMono = mono();
     const rule = await fetch(`${apiUrl}/api/rules`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', cookie },
+      headers: { 'content-type': 'application/json', cookie, origin: new URL(apiUrl).origin },
       body: JSON.stringify({
         hospitalId: seed.hospitalId,
         name: 'Bench: the whole fleet at one instant',

@@ -80,7 +80,7 @@ async function signIn(baseUrl: string, username: string): Promise<ApiClient> {
   const request = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(baseUrl + path, {
       method,
-      headers: { cookie, ...(body !== undefined && { 'content-type': 'application/json' }) },
+      headers: { cookie, origin: new URL(baseUrl).origin, ...(body !== undefined && { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseModule } from './database/database.module';
 import { DispatchModule } from './dispatch/dispatch.module';
+import { EdgeModule } from './edge/edge.module';
 import { HospitalsModule } from './hospitals/hospitals.module';
 import { FleetModule } from './fleet/fleet.module';
 import { KiosksModule } from './kiosks/kiosks.module';
@@ -34,6 +35,8 @@ export class AppModule {
         RedisModule,
         AuditModule,
         AuthModule,
+        // After AuthModule: its origin check runs once the session has named the user.
+        EdgeModule,
         HospitalsModule,
         SitesModule,
         KiosksModule,

@@ -14,6 +14,7 @@ import type { AppConfig } from './config/config';
 import { NestPinoLogger } from './common/logger';
 import { ApiMetrics } from './ops/metrics';
 import { requestLogging } from './ops/request-logging';
+import { securityHeaders } from './edge/security-headers';
 
 /** Builds the HTTP application (REST API, console, docs, health) without listening. */
 export async function createApiApp(config: AppConfig, logger: Logger): Promise<NestExpressApplication> {
@@ -26,10 +27,12 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
   // req.ip, and so the login limits and the audit log, believe X-Forwarded-For only from these.
   app.set('trust proxy', config.trustProxy);
   app.use(requestLogging(logger, app.get(ApiMetrics)));
+  app.use(securityHeaders());
   app.use(cookieParser());
   // Agents send up to 5,000 readings a request: about 1 MB of JSON.
   app.use(express.json({ limit: '5mb' }));
-  app.use(express.text({ type: ['text/csv', 'text/plain'], limit: '5mb' }));
+  // Only text/csv: a plain HTML form of another site can send text/plain, urlencoded and multipart bodies.
+  app.use(express.text({ type: 'text/csv', limit: '5mb' }));
   app.useGlobalFilters(new HttpErrorFilter());
   app.enableShutdownHooks();
   keepAgentConnections(app.getHttpServer());
@@ -43,7 +46,8 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
       .addCookieAuth('wk_session')
       .build(),
   );
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  // API_DOCS: off in production unless asked for.
+  if (config.http.apiDocs) SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
 
   if (config.webDist && existsSync(join(config.webDist, 'index.html'))) serveConsole(app, config.webDist);
   return app;

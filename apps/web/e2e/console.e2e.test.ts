@@ -4,9 +4,10 @@
  * docs/screenshots/ (linked from the README).
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys } from '../../api/src/testing/test-app';
 import { AlertsService } from '../../api/src/alerts/alerts.service';
+import { RollupService } from '../../api/src/telemetry/rollup.service';
 import { ConsoleEnv, ids, newPage, screenshots, signIn, SimulatedAgent, startConsole } from './harness';
 
 let env: ConsoleEnv;
@@ -17,6 +18,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await env?.close();
+});
+
+afterEach(() => {
+  expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
 });
 
 const shot = (page: Page, name: string) => page.screenshot({ path: `${screenshots}${name}.png`, fullPage: false });
@@ -40,6 +45,24 @@ describe('console', () => {
     await shot(page, 'fleet-zh-CN');
     await page.selectOption('[data-testid=language]', 'en');
     await expect.poll(() => page.textContent('[data-testid=nav-fleet]')).toBe('Fleet');
+    await context.close();
+  });
+
+  it('runs under its Content-Security-Policy: not frameable, and an injected inline script is refused', async () => {
+    const { context, page } = await newPage(env);
+    const res = await page.goto('/');
+    expect(res!.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(res!.headers()['x-frame-options']).toBe('DENY');
+    await page.waitForSelector('button[type=submit]');
+    await page.evaluate(() => {
+      const script = document.createElement('script');
+      script.textContent = 'window.injected = true';
+      document.head.append(script);
+    });
+    // The harness hears of it (so every other test would fail on one) and the script never ran.
+    await expect.poll(() => env.cspViolations.length).toBeGreaterThan(0);
+    expect(await page.evaluate(() => (window as unknown as { injected?: boolean }).injected)).toBeUndefined();
+    env.cspViolations.splice(0);
     await context.close();
   });
 
@@ -289,6 +312,29 @@ describe('console', () => {
       await page.goto(`/environment?site=${ids.siteAMain}&range=day`);
       await page.waitForSelector('[data-testid=environment-page] .card');
       await shot(page, 'environment');
+    });
+
+    it("draws a site's environment charts from an agent's readings, tooltips included, under the CSP", async () => {
+      const agent = await SimulatedAgent.enrol(env.api, ids.siteAMain, 'pi-sim-env');
+      const start = Date.now() - 3 * 3_600_000;
+      await agent.readings(
+        Array.from({ length: 90 }, (_, i) => ({
+          seq: i + 1,
+          at: new Date(start + i * 120_000).toISOString(),
+          temperatureC: 24 + 3 * Math.sin(i / 8),
+          humidityPct: 40 + (i % 12),
+          smokeAlarm: false,
+        })),
+      );
+      // A day is drawn from 5-minute rollups, which the worker computes.
+      await env.api.app.get(RollupService).run();
+      await page.goto(`/environment?site=${ids.siteAMain}&range=day`);
+      const chart = page.locator('[data-testid=environment-chart-temperature]');
+      await chart.locator('canvas').first().waitFor();
+      const box = (await chart.boundingBox())!;
+      // Hovering the last hours shows echarts' tooltip: markup with style attributes.
+      await page.mouse.move(box.x + box.width * 0.95, box.y + box.height / 2);
+      await expect.poll(() => chart.innerText()).toContain('pi-sim-env');
     });
   });
 });

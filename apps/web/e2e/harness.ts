@@ -50,6 +50,11 @@ export async function buildConsole(): Promise<void> {
 export interface ConsoleEnv {
   api: TestApi;
   browser: Browser;
+  /**
+   * Content-Security-Policy violations reported by any page of newPage(): the console
+   * must run under its CSP untouched, so a test file fails on any (see afterEach).
+   */
+  cspViolations: string[];
   close(): Promise<void>;
 }
 
@@ -69,6 +74,7 @@ export async function startConsole(overrides: Record<string, string> = {}): Prom
   return {
     api,
     browser,
+    cspViolations: [],
     async close() {
       await browser.close();
       await api.close();
@@ -90,6 +96,17 @@ export async function newPage(env: ConsoleEnv, locale = 'en-US'): Promise<{ cont
     locale,
     viewport: { width: 1400, height: 900 },
     timezoneId: 'Asia/Shanghai',
+  });
+  // Chromium logs what its CSP blocks; the event also catches what it would not log.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`CSP violation: ${e.effectiveDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`),
+    );
+  });
+  context.on('console', (message) => {
+    if (/Content Security Policy|CSP violation/i.test(message.text())) {
+      env.cspViolations.push(`${message.page()?.url() ?? '?'}: ${message.text()}`);
+    }
   });
   const page = await context.newPage();
   return { context, page };
@@ -132,6 +149,11 @@ export class SimulatedAgent {
       observedAt: new Date().toISOString(),
       results: results.map((r) => ({ ...r, method: 'tcp:5900', latencyMs: 2 })),
     });
+  }
+
+  /** Environment readings, as the Pi's sensors would send them. */
+  async readings(readings: { seq: number; at: string; temperatureC?: number; humidityPct?: number; smokeAlarm?: boolean }[]): Promise<void> {
+    await this.call('/readings', { readings });
   }
 
   private async call(path: string, body: unknown): Promise<void> {

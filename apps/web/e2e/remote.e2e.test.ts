@@ -5,7 +5,7 @@
  * screenshot of it are compared with the known image.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { enrolAgent } from '../../api/src/agent-protocol/agent-test-kit';
 import { loopbackRelayAgentConfig, startAgentProcess } from '../../api/src/testing/agent-processes';
 import { CountingListener, startListener } from '../../api/src/remote/testing/tcp-listeners';
@@ -53,6 +53,10 @@ describe('remote screens in the console', () => {
     await vnc?.stop();
     await notVnc?.close();
     await env?.close();
+  });
+
+  afterEach(() => {
+    expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
   });
 
   /** Opens the Screen dialog of a kiosk and waits until noVNC shows the whole screen. */

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentUser } from '../auth/decorators';
-import { scopeHospitalFilter } from '../common/access';
+import { canSeeWebhookUrls, HIDDEN_WEBHOOK_URL, scopeHospitalFilter } from '../common/access';
 import type { Principal } from '../common/request-context';
 import { pageQuery, parseInput, uuid } from '../common/validation';
 import { AuditRepository } from './audit.repository';
@@ -24,12 +24,20 @@ export class AuditController {
   constructor(private readonly audit: AuditRepository) {}
 
   @Get()
-  list(@CurrentUser() p: Principal, @Query() query: unknown) {
+  async list(@CurrentUser() p: Principal, @Query() query: unknown) {
     const { hospitalId, ...filter } = parseInput(auditQuery, query);
-    return this.audit.search({
+    const page = await this.audit.search({
       ...filter,
       hospitalIds: scopeHospitalFilter(p, hospitalId),
       includeUnscoped: p.hospitalIds === 'all' && p.role !== 'viewer',
     });
+    if (canSeeWebhookUrls(p)) return page;
+    return { ...page, items: page.items.map((e) => ({ ...e, before: hideWebhookUrl(e.before), after: hideWebhookUrl(e.after) })) };
   }
+}
+
+/** A site's thresholds name their webhook: others than ops see only whether one was set. */
+function hideWebhookUrl(state: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!state || typeof state.webhookUrl !== 'string') return state;
+  return { ...state, webhookUrl: HIDDEN_WEBHOOK_URL };
 }

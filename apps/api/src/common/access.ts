@@ -38,3 +38,11 @@ export function scopeHospitalFilter(p: Principal, requested?: string): string[] 
   if (requested) return visible === 'all' || visible.includes(requested) ? [requested] : [];
   return visible;
 }
+
+/** Webhook URLs often carry a token of the hospital's paging system: ops and admins only. */
+export function canSeeWebhookUrls(p: Principal): boolean {
+  return p.role === 'admin' || p.role === 'ops';
+}
+
+/** What others see of a webhook URL: whether one is set, not where it points. */
+export const HIDDEN_WEBHOOK_URL = '(hidden)';

@@ -55,6 +55,8 @@ function isAddressOrCidr(entry: string): boolean {
   if (!version || rest.length) return false;
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
 }
+/** An empty value counts as unset (docker-compose passes `${NAME:-}` through as ""). */
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
 
 export const configSchema = z
   .object({
@@ -78,6 +80,17 @@ export const configSchema = z
     SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
     SESSION_ABSOLUTE_HOURS: z.coerce.number().positive().default(12),
     COOKIE_SECURE: bool.default(false),
+    /** Where the console is served from, as browsers name it (scheme://host[:port]), comma-separated. */
+    PUBLIC_ORIGIN: unsetIfEmpty(
+      z
+        .string()
+        .refine((v) => v.split(',').every((o) => isOrigin(o.trim())), 'comma-separated origins such as https://wakeward.example.org (no path)')
+        .optional(),
+    ),
+    /** Prometheus sends it as a bearer token; without it /metrics is not served. */
+    METRICS_TOKEN: unsetIfEmpty(z.string().min(16, 'at least 16 characters').optional()),
+    /** OpenAPI at /api/docs; default on outside production. */
+    API_DOCS: bool.optional(),
     LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
     LOGIN_RATE_WINDOW_S: z.coerce.number().int().positive().default(300),
     TRUST_PROXY: z.string().default('false').transform(trustProxy),
@@ -156,6 +169,15 @@ export interface AppConfig {
   loginRateLimit: { attempts: number; windowS: number };
   /** Express's `trust proxy` (TRUST_PROXY): which proxies' X-Forwarded-For gives the client's address. */
   trustProxy: false | number | string[];
+  /** What the HTTP edge accepts and shows (README "Configuration"). */
+  http: {
+    /** Origins whose pages may change things with the session cookie; null: the origin of each request's own Host. */
+    publicOrigins: string[] | null;
+    /** OpenAPI at /api/docs and /api/docs-json. */
+    apiDocs: boolean;
+    /** The bearer token of /metrics; null: /metrics answers 404. */
+    metricsToken: string | null;
+  };
   /** What the heartbeat answer tells agents (PROTOCOL.md "Heartbeat"). */
   agents: { probeIntervalS: number; readingIntervalS: number; authCacheMs: number };
   dispatch: {
@@ -247,6 +269,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     loginRateLimit: { attempts: c.LOGIN_RATE_LIMIT, windowS: c.LOGIN_RATE_WINDOW_S },
     trustProxy: c.TRUST_PROXY,
+    http: {
+      publicOrigins: c.PUBLIC_ORIGIN ? c.PUBLIC_ORIGIN.split(',').map((o) => new URL(o.trim()).origin) : null,
+      apiDocs: c.API_DOCS ?? c.NODE_ENV !== 'production',
+      metricsToken: c.METRICS_TOKEN ?? null,
+    },
     agents: {
       probeIntervalS: c.AGENT_PROBE_INTERVAL_S,
       readingIntervalS: c.AGENT_READING_INTERVAL_S,
@@ -288,6 +315,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webDist: c.WEB_DIST,
     logLevel: c.LOG_LEVEL,
   };
+}
+
+/** Settings that start but deserve a word in the log (production only). */
+export function configWarnings(config: AppConfig): string[] {
+  if (config.env !== 'production') return [];
+  const warnings: string[] = [];
+  if (!config.http.publicOrigins) {
+    warnings.push('PUBLIC_ORIGIN is not set: the console is trusted on whatever origin its Host header names; set it to the address users open');
+  } else if (config.http.publicOrigins.some((o) => o.startsWith('http:'))) {
+    warnings.push('PUBLIC_ORIGIN names a plain http:// origin: serve the console over HTTPS (and set COOKIE_SECURE=true)');
+  }
+  return warnings;
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value.replace(/\/$/, '').toLowerCase();
+  } catch {
+    return false;
+  }
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -4,6 +4,7 @@ import type Redis from 'ioredis';
 import type { Server, Socket } from 'socket.io';
 import { AuthService } from '../auth/auth.service';
 import { SESSION_COOKIE } from '../auth/auth.guard';
+import { OriginPolicy } from '../edge/origin.guard';
 import { REDIS } from '../redis/redis.module';
 import { LiveEvent, LiveEventsService } from './live-events.service';
 
@@ -24,6 +25,7 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnModule
     private readonly auth: AuthService,
     private readonly events: LiveEventsService,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly origins: OriginPolicy,
   ) {}
 
   afterInit(): void {
@@ -44,6 +46,11 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnModule
     const principal = token ? await this.auth.authenticate(token).catch(() => null) : null;
     if (!principal) {
       socket.emit('session.invalid', { code: 'UNAUTHENTICATED', message: 'sign in first' });
+      socket.disconnect(true);
+      return;
+    }
+    // Another site's page may open a socket with the cookie: it must not hear the fleet.
+    if (await this.origins.refusal(socket.request, 'WS /socket.io', false, principal)) {
       socket.disconnect(true);
       return;
     }

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../config/config';
+import { ConfigError, configWarnings, loadConfig } from '../config/config';
 import { startTestApi, TestApi } from '../testing/test-app';
+
+const METRICS_TOKEN = 'metrics-token-for-the-tests-0123456789';
 
 describe('ops endpoints', () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi();
+    api = await startTestApi({ METRICS_TOKEN });
   });
   afterAll(() => api?.close());
 
@@ -19,7 +21,7 @@ describe('ops endpoints', () => {
     expect(res).toMatchObject({ status: 200, body: { status: 'ready', checks: { mysql: 'ok', redis: 'ok' } } });
   });
 
-  it('/readyz is 503 naming the dependency when MySQL is gone', async () => {
+  it('/readyz is 503 naming the failing dependency, and nothing of why, when MySQL is gone', async () => {
     const broken = await startTestApi();
     try {
       await broken.db.query(`KILL CONNECTION_ID()`).catch(() => undefined);
@@ -27,20 +29,29 @@ describe('ops endpoints', () => {
       await broken.app.get((await import('typeorm')).DataSource).destroy();
       const res = await broken.anonymous().get('/readyz');
       expect(res.status).toBe(503);
-      expect(res.body.checks.redis).toBe('ok');
-      expect(res.body.checks.mysql).toMatch(/^failed/);
+      expect(res.body).toEqual({ status: 'not ready', checks: { mysql: 'failing', redis: 'ok' } });
     } finally {
       await broken.close().catch(() => undefined);
     }
   });
 
-  it('/metrics is Prometheus text with request counters', async () => {
+  it('/metrics is Prometheus text with request counters, for the holder of METRICS_TOKEN', async () => {
     await api.anonymous().get('/api/hospitals');
-    const res = await api.anonymous().get('/metrics');
+    const res = await api.anonymous().request('GET', '/metrics', undefined, { authorization: `Bearer ${METRICS_TOKEN}` });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
     expect(res.text).toMatch(/wakeward_http_requests_total\{method="GET",route="\/api\/hospitals",status="401"\} \d+/);
     expect(res.text).toContain('process_resident_memory_bytes');
+  });
+
+  it('/metrics without the token, or with another, is 401 asking for a bearer token', async () => {
+    for (const authorization of [undefined, `Bearer ${METRICS_TOKEN}x`, `Basic ${METRICS_TOKEN}`]) {
+      const res = await api.anonymous().request('GET', '/metrics', undefined, authorization ? { authorization } : {});
+      expect(res.status, authorization).toBe(401);
+      expect(res.body.error.code).toBe('METRICS_TOKEN_INVALID');
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      expect(res.text).not.toContain('wakeward_http_requests_total');
+    }
   });
 
   it('every response carries a request id; a sane caller id is kept', async () => {
@@ -66,6 +77,27 @@ describe('ops endpoints', () => {
   });
 });
 
+describe('ops endpoints without METRICS_TOKEN and with API_DOCS=false', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi({ API_DOCS: 'false' });
+  });
+  afterAll(() => api?.close());
+
+  it('/metrics does not exist, exactly like an unknown route', async () => {
+    const metrics = await api.anonymous().request('GET', '/metrics', undefined, { authorization: 'Bearer anything-at-all-here' });
+    const unknown = await api.anonymous().get('/metricz');
+    expect(metrics.status).toBe(404);
+    expect(metrics.body).toEqual({ error: { code: 'NOT_FOUND', message: 'Cannot GET /metrics' } });
+    expect(unknown.body).toEqual({ error: { code: 'NOT_FOUND', message: 'Cannot GET /metricz' } });
+  });
+
+  it('serves no OpenAPI', async () => {
+    expect((await api.anonymous().get('/api/docs-json')).status).toBe(404);
+    expect((await api.anonymous().get('/api/docs')).status).toBe(404);
+  });
+});
+
 describe('configuration', () => {
   it('refuses to start naming every bad setting', () => {
     try {
@@ -81,6 +113,30 @@ describe('configuration', () => {
   it('never allows demo mode or a missing session secret in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DEMO: 'true', SESSION_SECRET: 'x'.repeat(32) })).toThrow(/DEMO: demo mode is not allowed/);
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET: required/);
+  });
+
+  it('PUBLIC_ORIGIN lists origins (scheme, host, port; no path); production without it starts with a warning', () => {
+    expect(loadConfig({ PUBLIC_ORIGIN: 'https://Wakeward.example/, http://10.0.0.5:8080' }).http.publicOrigins).toEqual([
+      'https://wakeward.example',
+      'http://10.0.0.5:8080',
+    ]);
+    expect(loadConfig({ PUBLIC_ORIGIN: '' }).http.publicOrigins).toBeNull();
+    expect(() => loadConfig({ PUBLIC_ORIGIN: 'https://wakeward.example/console' })).toThrow(/PUBLIC_ORIGIN: comma-separated origins/);
+    expect(() => loadConfig({ PUBLIC_ORIGIN: 'wakeward.example' })).toThrow(/PUBLIC_ORIGIN/);
+    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) };
+    expect(configWarnings(loadConfig(production))).toEqual([expect.stringMatching(/^PUBLIC_ORIGIN is not set/)]);
+    expect(configWarnings(loadConfig({ ...production, PUBLIC_ORIGIN: 'https://wakeward.example' }))).toEqual([]);
+    expect(configWarnings(loadConfig({ PUBLIC_ORIGIN: '' }))).toEqual([]);
+  });
+
+  it('API_DOCS is on by default outside production only; METRICS_TOKEN has 16 characters or more', () => {
+    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) };
+    expect(loadConfig({}).http).toMatchObject({ apiDocs: true, metricsToken: null });
+    expect(loadConfig(production).http.apiDocs).toBe(false);
+    expect(loadConfig({ ...production, API_DOCS: 'true' }).http.apiDocs).toBe(true);
+    expect(loadConfig({ API_DOCS: 'false' }).http.apiDocs).toBe(false);
+    expect(loadConfig({ METRICS_TOKEN: '' }).http.metricsToken).toBeNull();
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: at least 16 characters/);
   });
 
   it('has defaults for development', () => {

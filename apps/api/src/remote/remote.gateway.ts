@@ -10,6 +10,7 @@ import { SESSION_COOKIE } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
 import { clientAddress } from '../common/client-address';
 import { Principal, requestContext, RequestContext } from '../common/request-context';
+import { OriginPolicy } from '../edge/origin.guard';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { AgentRelayHub } from './agent-relay.hub';
 import { RemoteService, ScreenRefused } from './remote.service';
@@ -44,6 +45,7 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly agents: AgentsRepository,
     private readonly hub: AgentRelayHub,
     private readonly remote: RemoteService,
+    private readonly origins: OriginPolicy,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -67,7 +69,13 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
     const path = (req.url ?? '').split('?')[0];
     if (path === AGENT_RELAY_PATH) return void this.upgradeAgent(req, socket, head).catch((err) => this.fail(socket, err));
     const screen = SCREEN_PATH.exec(path);
-    if (screen) return void this.upgradeViewer(req, socket, head, screen[1]);
+    if (screen) {
+      // Another site's page must not reach a screen with the viewer's cookie.
+      return void this.origins.refusal(req, 'WS /api/remote/kiosks/:id/screen', false).then(
+        (refused) => (refused ? refuseUpgrade(socket, 403, 'CSRF_ORIGIN_REFUSED', refused) : this.upgradeViewer(req, socket, head, screen[1])),
+        (err) => this.fail(socket, err),
+      );
+    }
     // Anything else (socket.io) belongs to another handler.
   };
 
@@ -155,7 +163,7 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
 
 function refuseUpgrade(socket: Duplex, status: number, code: string, message: string): void {
   const body = JSON.stringify({ error: { code, message } });
-  const text = status === 401 ? 'Unauthorized' : 'Internal Server Error';
+  const text = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Internal Server Error';
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );

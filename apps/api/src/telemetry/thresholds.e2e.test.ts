@@ -57,6 +57,33 @@ describe('telemetry: thresholds and alerts', () => {
       const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
       expect([json(audit[0].b).temperatureMaxC, json(audit[0].a).temperatureMaxC]).toEqual([35, 30]);
     });
+
+    it('webhook URLs (they may carry a token) are for ops and admins: staff and viewers learn only that one is set, here and in the audit log', async () => {
+      const url = 'http://127.0.0.1:9/hooks/secret-token-123';
+      expect((await ops.request('PUT', `/api/sites/${ids.siteA}/thresholds`, { webhookUrl: url })).status).toBe(200);
+      try {
+        for (const username of ['ops', 'admin']) {
+          const res = await (await api.login(username)).get(`/api/sites/${ids.siteA}/thresholds`);
+          expect(res.body, username).toMatchObject({ webhookUrl: url, webhookUrlSet: true });
+        }
+        for (const username of ['staff-a', 'viewer', 'viewer-a']) {
+          const client = await api.login(username);
+          const res = await client.get(`/api/sites/${ids.siteA}/thresholds`);
+          expect(res.status, username).toBe(200);
+          expect(res.body, username).toMatchObject({ temperatureMaxC: 35, webhookUrlSet: true });
+          expect(res.body, username).not.toHaveProperty('webhookUrl');
+          const audit = await client.get('/api/audit?entityType=site_thresholds');
+          expect(audit.body.items.length, username).toBeGreaterThan(0);
+          expect(audit.body.items[0].after.webhookUrl, username).toBe('(hidden)');
+          expect(res.text + audit.text, username).not.toContain('secret-token');
+        }
+        const opsAudit = await ops.get('/api/audit?entityType=site_thresholds');
+        expect(opsAudit.body.items[0].after.webhookUrl).toBe(url);
+      } finally {
+        await ops.request('PUT', `/api/sites/${ids.siteA}/thresholds`, { webhookUrl: null });
+      }
+      expect((await (await api.login('staff-a')).get(`/api/sites/${ids.siteA}/thresholds`)).body.webhookUrlSet).toBe(false);
+    });
   });
 
   describe('alerts', () => {

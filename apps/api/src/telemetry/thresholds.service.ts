@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { AuditService } from '../audit/audit.service';
+import { canSeeWebhookUrls } from '../common/access';
 import type { Principal } from '../common/request-context';
 import { Database } from '../database/database.service';
 import { SitesService } from '../sites/sites.service';
@@ -22,9 +23,12 @@ export class ThresholdsService {
     return { ...DEFAULT_THRESHOLDS, ...(await this.env.thresholds(siteId)) };
   }
 
+  /** Staff and viewers learn whether a webhook is set (webhookUrlSet), not its URL. */
   async get(p: Principal, siteId: string) {
     await this.sites.get(p, siteId);
-    return { siteId, ...(await this.ofSite(siteId)), defaults: DEFAULT_THRESHOLDS };
+    const { webhookUrl, ...thresholds } = await this.ofSite(siteId);
+    const webhook = canSeeWebhookUrls(p) ? { webhookUrl } : {};
+    return { siteId, ...thresholds, ...webhook, webhookUrlSet: webhookUrl !== null, defaults: DEFAULT_THRESHOLDS };
   }
 
   /** Changes what the body names, keeps the rest; audited in the same transaction. */

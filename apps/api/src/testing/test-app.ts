@@ -56,6 +56,8 @@ export class Client {
       headers: {
         ...(body !== undefined && { 'content-type': isText ? 'text/csv' : 'application/json' }),
         ...(this.cookie && { cookie: this.cookie }),
+        // What a browser on the console's own page sends with every change.
+        ...(method !== 'GET' && method !== 'HEAD' && { origin: this.baseUrl }),
         ...headers,
       },
       body: body === undefined ? undefined : isText ? body : JSON.stringify(body),

@@ -60,7 +60,9 @@ class ConsoleSession {
   }
 
   async post<T>(p: string): Promise<T> {
-    const res = await fetch(`${this.apiUrl}${p}`, { method: 'POST', headers: { cookie: this.cookie } });
+    // A change made with the session cookie names the console's origin, as a browser does.
+    const headers = { cookie: this.cookie, origin: new URL(this.apiUrl).origin };
+    const res = await fetch(`${this.apiUrl}${p}`, { method: 'POST', headers });
     if (!res.ok) throw new Error(`demo fleet: POST ${p} failed (${res.status})`);
     return (await res.json()) as T;
   }
