@@ -32,9 +32,12 @@ describe('the web edge: requests from another site', () => {
     readReply(await fetch(`${api.url}${path}`, { method, headers, body }));
 
   beforeAll(async () => {
-    api = await startTestApi();
+    const vncPort = await freeTcpPort();
+    api = await startTestApi({ REMOTE_VNC_PORTS: String(vncPort) });
     ids = await seedTwoHospitals(api.db);
     ops = await api.login('ops');
+    // The screen relay connects only inside the site's declared subnets (loopback allowed in tests).
+    expect((await ops.patch(`/api/sites/${ids.siteA}`, { subnets: ['127.0.0.0/8'] })).status).toBe(200);
     const kiosk = await ops.post('/api/kiosks', {
       siteId: ids.siteA,
       code: 'MZ-1F-01',
@@ -44,7 +47,7 @@ describe('the web edge: requests from another site', () => {
       ip: '127.0.0.1',
       mac: '00:1a:2b:3c:4d:01',
       subnet: '127.0.0.0/8',
-      vncPort: await freeTcpPort(),
+      vncPort,
     });
     expect(kiosk.status, kiosk.text).toBe(201);
     kioskId = kiosk.body.id;

@@ -11,7 +11,8 @@ describe('security headers', () => {
   beforeAll(async () => {
     webDist = mkdtempSync(join(tmpdir(), 'wk-console-'));
     writeFileSync(join(webDist, 'index.html'), '<!doctype html><title>Wakeward</title>');
-    api = await startTestApi({ WEB_DIST: webDist });
+    // The test's requests come from loopback: as if through a proxy there, which TRUST_PROXY names.
+    api = await startTestApi({ WEB_DIST: webDist, TRUST_PROXY: '127.0.0.1' });
   });
   afterAll(async () => {
     await api?.close();
@@ -34,7 +35,7 @@ describe('security headers', () => {
     }
   });
 
-  it('HSTS only on a request that came over HTTPS (here through a proxy on loopback)', async () => {
+  it('HSTS only on a request that came over HTTPS (here through a trusted proxy on loopback)', async () => {
     expect((await api.anonymous().get('/healthz')).headers.get('strict-transport-security')).toBeNull();
     const proxied = await api.anonymous().request('GET', '/healthz', undefined, { 'x-forwarded-proto': 'https' });
     expect(proxied.headers.get('strict-transport-security')).toBe('max-age=31536000');
