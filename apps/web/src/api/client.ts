@@ -49,6 +49,10 @@ export function setSessionEndedHandler(handler: (() => void) | null) {
 }
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const [pathname] = path.split('?');
+  if (!pathname || new URL(pathname, 'http://console.invalid').pathname !== pathname) {
+    throw new Error(`refused to request ${JSON.stringify(path.slice(0, 120))}: not a plain path`);
+  }
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
@@ -76,6 +80,14 @@ const qs = (params: Record<string, string | number | undefined | null>) => {
   return entries.length ? `?${new URLSearchParams(entries.map(([k, v]) => [k, String(v)]))}` : '';
 };
 
+/**
+ * An id as one path segment. Ids come from the API, but also from the page's URL
+ * (`/agents?site=…`): "../agents/x/revoke?" there would make a button POST to another
+ * route with the user's rights. Encoded, `/` and `?` stay inside the segment; a bare
+ * ".." is caught by `request`, which refuses any path the browser would rewrite.
+ */
+const seg = (id: string) => encodeURIComponent(id);
+
 export const api = {
   login: (username: string, password: string) =>
     request<{ user: Me }>('POST', '/api/auth/login', { username, password }),
@@ -84,24 +96,24 @@ export const api = {
 
   hospitals: () => request<Page<Hospital>>('GET', '/api/hospitals?pageSize=500'),
   sites: (hospitalId?: string) => request<Page<Site>>('GET', `/api/sites${qs({ hospitalId, pageSize: 500 })}`),
-  site: (id: string) => request<Site>('GET', `/api/sites/${id}`),
+  site: (id: string) => request<Site>('GET', `/api/sites/${seg(id)}`),
 
   fleet: (siteId: string) => request<Fleet>('GET', `/api/fleet${qs({ siteId })}`),
   kiosks: (q: { hospitalId?: string; siteId?: string; q?: string; pageSize?: number; page?: number }) =>
     request<Page<Kiosk>>('GET', `/api/kiosks${qs(q)}`),
-  kiosk: (id: string) => request<Kiosk>('GET', `/api/kiosks/${id}`),
-  updateKiosk: (id: string, patch: Partial<Kiosk>) => request<Kiosk>('PATCH', `/api/kiosks/${id}`, patch),
-  kioskSchedule: (id: string, days = 7) => request<KioskSchedule>('GET', `/api/kiosks/${id}/schedule${qs({ days })}`),
-  kioskLiveness: (id: string) => request<KioskLiveness>('GET', `/api/kiosks/${id}/liveness`),
+  kiosk: (id: string) => request<Kiosk>('GET', `/api/kiosks/${seg(id)}`),
+  updateKiosk: (id: string, patch: Partial<Kiosk>) => request<Kiosk>('PATCH', `/api/kiosks/${seg(id)}`, patch),
+  kioskSchedule: (id: string, days = 7) => request<KioskSchedule>('GET', `/api/kiosks/${seg(id)}/schedule${qs({ days })}`),
+  kioskLiveness: (id: string) => request<KioskLiveness>('GET', `/api/kiosks/${seg(id)}/liveness`),
   kioskLivenessHistory: (id: string, limit = 50) =>
-    request<KioskLivenessHistory>('GET', `/api/kiosks/${id}/liveness-history${qs({ limit })}`),
-  kioskDispatches: (id: string, pageSize = 10) => request<Page<Dispatch>>('GET', `/api/kiosks/${id}/dispatches${qs({ pageSize })}`),
+    request<KioskLivenessHistory>('GET', `/api/kiosks/${seg(id)}/liveness-history${qs({ limit })}`),
+  kioskDispatches: (id: string, pageSize = 10) => request<Page<Dispatch>>('GET', `/api/kiosks/${seg(id)}/dispatches${qs({ pageSize })}`),
 
   rules: (hospitalId: string) => request<Page<PowerRule>>('GET', `/api/rules${qs({ hospitalId, pageSize: 500 })}`),
-  rule: (id: string) => request<PowerRule>('GET', `/api/rules/${id}`),
+  rule: (id: string) => request<PowerRule>('GET', `/api/rules/${seg(id)}`),
   createRule: (body: RuleInput & { hospitalId: string }) => request<PowerRule>('POST', '/api/rules', body),
-  updateRule: (id: string, body: Partial<RuleInput>) => request<PowerRule>('PATCH', `/api/rules/${id}`, body),
-  deleteRule: (id: string) => request<void>('DELETE', `/api/rules/${id}`),
+  updateRule: (id: string, body: Partial<RuleInput>) => request<PowerRule>('PATCH', `/api/rules/${seg(id)}`, body),
+  deleteRule: (id: string) => request<void>('DELETE', `/api/rules/${seg(id)}`),
   previewRule: (body: {
     rule: Partial<RuleInput> & { hospitalId?: string };
     ruleId?: string;
@@ -117,21 +129,21 @@ export const api = {
     action?: string;
     hospitalId?: string;
   }) => request<Page<AuditEntry>>('GET', `/api/audit${qs(q)}`),
-  undo: (id: string) => request<{ undone: true; entry: AuditEntry }>('POST', `/api/audit/${id}/undo`),
+  undo: (id: string) => request<{ undone: true; entry: AuditEntry }>('POST', `/api/audit/${seg(id)}/undo`),
 
   alerts: (q: { status?: AlertStatus; siteId?: string; page?: number; pageSize?: number }) =>
     request<Page<Alert>>('GET', `/api/alerts${qs(q)}`),
-  acknowledgeAlert: (id: string) => request<Alert>('POST', `/api/alerts/${id}/acknowledge`),
+  acknowledgeAlert: (id: string) => request<Alert>('POST', `/api/alerts/${seg(id)}/acknowledge`),
 
   agents: (siteId: string) => request<Page<AgentView>>('GET', `/api/agents${qs({ siteId, pageSize: 500 })}`),
-  createEnrolmentCode: (siteId: string) => request<EnrolmentCode>('POST', `/api/sites/${siteId}/enrolment-codes`),
-  revokeAgent: (id: string) => request<unknown>('POST', `/api/agents/${id}/revoke`),
+  createEnrolmentCode: (siteId: string) => request<EnrolmentCode>('POST', `/api/sites/${seg(siteId)}/enrolment-codes`),
+  revokeAgent: (id: string) => request<unknown>('POST', `/api/agents/${seg(id)}/revoke`),
 
   environment: (siteId: string, q: { from: string; to: string; metrics?: string; agents?: string }) =>
-    request<EnvironmentChart>('GET', `/api/sites/${siteId}/environment${qs(q)}`),
+    request<EnvironmentChart>('GET', `/api/sites/${seg(siteId)}/environment${qs(q)}`),
 
   /** A single-use ticket to open the kiosk's screen (remote screens). */
-  screenTicket: (kioskId: string) => request<ScreenTicket>('POST', `/api/kiosks/${kioskId}/screen-tickets`),
+  screenTicket: (kioskId: string) => request<ScreenTicket>('POST', `/api/kiosks/${seg(kioskId)}/screen-tickets`),
 };
 
 /** What the API answers for a screen: where to connect (once, soon) and the session's defaults. */

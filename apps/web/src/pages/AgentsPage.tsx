@@ -16,8 +16,9 @@ export default function AgentsPage() {
   const toast = useToast();
   const { me, hospitals, sites } = useSession();
   const { query } = useRoute();
-  const siteId = query.get('site') ?? sites[0]?.id ?? '';
-  const site = sites.find((s) => s.id === siteId);
+  // Only a site the session knows: the URL's value never becomes part of a request path.
+  const site = sites.find((s) => s.id === query.get('site')) ?? sites[0];
+  const siteId = site?.id ?? '';
   const [agents, setAgents] = useState<AgentView[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [version, setVersion] = useState(0);
