@@ -105,6 +105,16 @@ describe('RfbGuard', () => {
     expect(() => init.fromViewer(b(7))).toThrow(/shared flag/);
   });
 
+  it('asks the kiosk to share the desktop even when the viewer asks for it alone (no session cuts off the others)', () => {
+    const guard = new RfbGuard();
+    guard.fromKiosk(Buffer.from('RFB 003.008\n'));
+    guard.fromViewer(Buffer.from('RFB 003.008\n'));
+    guard.fromKiosk(b(1, 1));
+    guard.fromViewer(b(1));
+    guard.fromKiosk(b(0, 0, 0, 0));
+    expect(guard.fromViewer(b(0)).forward).toEqual(b(1));
+  });
+
   it('bounds every viewer message, in control as in view-only: anything else ends the session', () => {
     const bad: Array<[string, Buffer]> = [
       ['65 encodings', Buffer.concat([b(2, 0, 0, 65), Buffer.alloc(65 * 4)])],

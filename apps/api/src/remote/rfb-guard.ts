@@ -66,7 +66,7 @@ export class RfbGuard {
         input = true;
         if (this.viewOnly) continue;
       }
-      out.push(kind === 'other' && message[0] === 2 ? withoutUnframedEncodings(message) : message);
+      out.push(kind === 'other' && message[0] === 2 ? withoutUnframedEncodings(message) : kind === 'client-init' ? SHARED : message);
     }
     if (this.clientBuf.length > MAX_CLIENT_MESSAGE) throw new RfbProtocolError('viewer message too large');
     if (this.server === 'version' && this.clientBuf.length > RFB_GREETING_LENGTH) {
@@ -197,7 +197,7 @@ export class RfbGuard {
     }
   }
 
-  private consumeClient(message: Buffer): 'handshake' | 'control' | 'other' {
+  private consumeClient(message: Buffer): 'handshake' | 'client-init' | 'control' | 'other' {
     switch (this.client) {
       case 'version': {
         const version = message.toString('latin1');
@@ -219,7 +219,7 @@ export class RfbGuard {
       case 'client-init':
         if (message[0] > 1) throw new RfbProtocolError(`ClientInit shared flag ${message[0]}`);
         this.client = 'normal';
-        return 'handshake';
+        return 'client-init';
       case 'normal': {
         const problem = clientMessageProblem(message);
         if (problem) throw new RfbProtocolError(problem);
@@ -228,6 +228,12 @@ export class RfbGuard {
     }
   }
 }
+
+/**
+ * ClientInit always asks to share the desktop: an exclusive request (0) makes many VNC
+ * servers drop every other viewer, so one view-only session could cut off ops in control.
+ */
+const SHARED = Buffer.from([1]);
 
 /**
  * ExtendedMouseButtons (-316) makes a viewer send 7-byte PointerEvents, which cannot be
