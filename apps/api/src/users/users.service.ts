@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { AuditService } from '../audit/audit.service';
+import { SessionsService } from '../auth/sessions.service';
 import { notFoundError } from '../common/access.service';
 import { badRequest, conflict } from '../common/errors';
 import { ER_DUP_ENTRY, mysqlErrno } from '../common/sql';
@@ -18,6 +19,24 @@ function publicUser(user: User, hospitalIds: string[]) {
   return { ...rest, hospitalIds };
 }
 
+/**
+ * Whether a change takes effect only with new sessions: what a session may see (role,
+ * hospitals), whether it may exist at all (disabled), and the password it was opened
+ * with. Sockets and screens of the old sessions close with them (SessionConnections).
+ */
+function endsSessions(
+  before: ReturnType<typeof publicUser>,
+  after: ReturnType<typeof publicUser>,
+  passwordChanged: boolean,
+): boolean {
+  return (
+    passwordChanged ||
+    before.role !== after.role ||
+    before.disabled !== after.disabled ||
+    before.hospitalIds.join() !== after.hospitalIds.join()
+  );
+}
+
 @Injectable()
 export class UsersService {
   constructor(
@@ -25,6 +44,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly hospitals: HospitalsRepository,
     private readonly audit: AuditService,
+    private readonly sessions: SessionsService,
   ) {}
 
   async list(query: z.output<typeof listUsersQuery>) {
@@ -75,6 +95,7 @@ export class UsersService {
         before,
         after: password !== undefined ? { ...after, password: 'changed' } : after,
       });
+      if (endsSessions(before, after, password !== undefined)) await this.sessions.endAllOf(id, 'account_changed');
       return after;
     });
   }
@@ -86,6 +107,7 @@ export class UsersService {
       const before = publicUser(user, await this.users.hospitalIdsOf(id));
       await this.users.delete(id);
       await this.audit.record({ action: 'delete', entityType: 'user', entityId: id, before });
+      await this.sessions.endAllOf(id, 'account_deleted');
     });
   }
 
