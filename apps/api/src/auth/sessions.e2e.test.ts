@@ -234,4 +234,28 @@ describe('sessions that really end', () => {
     });
     expect(Date.now() - started).toBeLessThan(1000);
   });
+
+  it('a screen ticket is bound to the session that asked for it, not only to the user', async () => {
+    const [first, second] = [await api.login('ops'), await api.login('ops')];
+    const ticket = await screenTicket(first);
+    const refused = await RfbClient.open(wsUrl(api, ticket.path), {
+      headers: { cookie: second.cookie! },
+      handshake: false,
+    });
+    expect(await within(refused.closed, 5000, 'the screen was refused')).toEqual({
+      code: 4403,
+      reason: 'REMOTE_TICKET_INVALID',
+    });
+    // Trying burns it: the session it was issued to cannot use it either.
+    const burnt = await RfbClient.open(wsUrl(api, ticket.path), {
+      headers: { cookie: first.cookie! },
+      handshake: false,
+    });
+    expect(await burnt.closed).toEqual({ code: 4403, reason: 'REMOTE_TICKET_INVALID' });
+    const own = await RfbClient.open(wsUrl(api, (await screenTicket(first)).path), {
+      headers: { cookie: first.cookie! },
+    });
+    expect(own.width).toBe(4);
+    own.close();
+  });
 });
