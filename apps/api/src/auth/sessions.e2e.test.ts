@@ -258,4 +258,41 @@ describe('sessions that really end', () => {
     expect(own.width).toBe(4);
     own.close();
   });
+
+  it('the only enabled admin cannot be demoted, disabled or deleted (409 LAST_ADMIN); with another admin it can', async () => {
+    const adminId = ids.users.admin;
+    const attempts = [
+      await admin.patch(`/api/users/${adminId}`, { role: 'ops' }),
+      await admin.patch(`/api/users/${adminId}`, { disabled: true }),
+      await admin.delete(`/api/users/${adminId}`),
+    ];
+    for (const res of attempts) {
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('LAST_ADMIN');
+    }
+    const [row] = await api.db.query('SELECT role, disabled FROM users WHERE id = ?', [adminId]);
+    expect(row).toMatchObject({ role: 'admin', disabled: 0 });
+    expect((await admin.get('/api/auth/me')).status).toBe(200);
+    const audited = await api.db.query(
+      `SELECT id FROM audit_entries WHERE entity_type = 'user' AND entity_id = ? AND action IN ('update', 'delete')`,
+      [adminId],
+    );
+    expect(audited).toEqual([]);
+
+    // A disabled admin does not count.
+    const dormant = await newUser('admin');
+    expect((await admin.patch(`/api/users/${dormant.id}`, { disabled: true })).status).toBe(200);
+    expect((await admin.patch(`/api/users/${adminId}`, { role: 'ops' })).body.error.code).toBe('LAST_ADMIN');
+
+    // Two admins demoting each other at once: one wins, one admin remains.
+    const other = await newUser('admin');
+    const otherClient = await api.login(other.username);
+    const both = await Promise.all([
+      admin.patch(`/api/users/${other.id}`, { role: 'ops' }),
+      otherClient.patch(`/api/users/${adminId}`, { role: 'ops' }),
+    ]);
+    expect(both.filter((r) => r.status === 200)).toHaveLength(1);
+    const [{ n }] = await api.db.query(`SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0`);
+    expect(Number(n)).toBe(1);
+  });
 });

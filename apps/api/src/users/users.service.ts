@@ -19,6 +19,8 @@ function publicUser(user: User, hospitalIds: string[]) {
   return { ...rest, hospitalIds };
 }
 
+const isActiveAdmin = (u: { role: string; disabled: boolean }) => u.role === 'admin' && !u.disabled;
+
 /**
  * Whether a change takes effect only with new sessions: what a session may see (role,
  * hospitals), whether it may exist at all (disabled), and the password it was opened
@@ -85,6 +87,9 @@ export class UsersService {
       if (password !== undefined) user.passwordHash = await hashPassword(password);
       const hospitalIdsAfter = hospitalIds ? [...new Set(hospitalIds)].sort() : hospitalIdsBefore;
       await this.checkHospitals(user.role, hospitalIdsAfter);
+      if (isActiveAdmin(before) && !isActiveAdmin(user)) {
+        await this.keepAnActiveAdmin(id, user.disabled ? 'disabled' : 'demoted');
+      }
       await this.users.save(user);
       if (hospitalIds) await this.users.setHospitals(id, hospitalIdsAfter);
       const after = publicUser(user, hospitalIdsAfter);
@@ -105,10 +110,19 @@ export class UsersService {
       const user = await this.users.getById(id);
       if (!user) throw notFoundError('user', id);
       const before = publicUser(user, await this.users.hospitalIdsOf(id));
+      if (isActiveAdmin(user)) await this.keepAnActiveAdmin(id, 'deleted');
       await this.users.delete(id);
       await this.audit.record({ action: 'delete', entityType: 'user', entityId: id, before });
       await this.sessions.endAllOf(id, 'account_deleted');
     });
+  }
+
+  /** Someone must remain who can manage accounts: the last enabled admin stays one. */
+  private async keepAnActiveAdmin(id: string, change: 'demoted' | 'disabled' | 'deleted'): Promise<void> {
+    const others = (await this.users.lockActiveAdminIds()).filter((adminId) => adminId !== id);
+    if (!others.length) {
+      throw conflict('LAST_ADMIN', `the only enabled admin cannot be ${change}: make another account admin first`);
+    }
   }
 
   private async checkHospitals(role: string, hospitalIds: string[]): Promise<void> {
