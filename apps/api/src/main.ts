@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig } from './config/config';
+import { ConfigError, configWarnings, loadConfig } from './config/config';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { createLogger, NestPinoLogger } from './common/logger';
@@ -22,6 +22,7 @@ async function main() {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  for (const warning of configWarnings(config)) logger.warn(warning);
   if (config.role === 'api' || config.role === 'all') {
     const app = await createApiApp(config, logger);
     await app.listen(config.port, config.host);

@@ -295,4 +295,21 @@ describe('sessions that really end', () => {
     const [{ n }] = await api.db.query(`SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled = 0`);
     expect(Number(n)).toBe(1);
   });
+
+  it('the session cookie is Secure when the console is reached over HTTPS (COOKIE_SECURE=auto), here through a proxy on loopback', async () => {
+    const login = (headers: Record<string, string>) =>
+      api.anonymous().request('POST', '/api/auth/login', { username: 'viewer', password: TEST_PASSWORD }, headers);
+    const plain = (await login({})).headers.get('set-cookie')!;
+    expect(plain).not.toMatch(/;\s*Secure/i);
+    const proxied = await login({ 'x-forwarded-proto': 'https' });
+    const cookie = proxied.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/;\s*Secure/i);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Strict/i);
+    const logout = await new Client(api.url, cookie.split(';')[0]).request('POST', '/api/auth/logout', undefined, {
+      'x-forwarded-proto': 'https',
+    });
+    expect(logout.status).toBe(204);
+    expect(logout.headers.get('set-cookie')).toMatch(/^wk_session=;.*Secure/i);
+  });
 });

@@ -47,7 +47,11 @@ export const configSchema = z
     SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
     SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
     SESSION_ABSOLUTE_HOURS: z.coerce.number().positive().default(12),
-    COOKIE_SECURE: bool.default(false),
+    /** `auto`: Secure when the request came over HTTPS (directly, or by a trusted proxy's X-Forwarded-Proto). */
+    COOKIE_SECURE: z
+      .enum(['auto', 'true', 'false', '1', '0', 'yes', 'no'])
+      .transform((v) => (v === 'auto' ? v : v === 'true' || v === '1' || v === 'yes'))
+      .default('auto'),
     LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(10),
     LOGIN_RATE_WINDOW_S: z.coerce.number().int().positive().default(300),
     DEMO: bool.default(false),
@@ -121,7 +125,7 @@ export interface AppConfig {
   role: 'api' | 'worker' | 'all';
   db: { host: string; port: number; user: string; password: string; database: string; poolSize?: number };
   redis: { url: string; prefix: string };
-  session: { secret: string; idleMs: number; absoluteMs: number; cookieSecure: boolean };
+  session: { secret: string; idleMs: number; absoluteMs: number; cookieSecure: boolean | 'auto' };
   loginRateLimit: { attempts: number; windowS: number };
   /** What the heartbeat answer tells agents (PROTOCOL.md "Heartbeat"). */
   agents: { probeIntervalS: number; readingIntervalS: number; authCacheMs: number };
@@ -254,6 +258,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webDist: c.WEB_DIST,
     logLevel: c.LOG_LEVEL,
   };
+}
+
+/** Settings that start but deserve a word in the log (production only). */
+export function configWarnings(config: AppConfig): string[] {
+  if (config.env !== 'production') return [];
+  const warnings: string[] = [];
+  if (config.session.cookieSecure === false) {
+    warnings.push(
+      'COOKIE_SECURE=false: the session cookie is sent over plain HTTP too; leave it auto (or true) when the console is served over HTTPS',
+    );
+  }
+  return warnings;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
