@@ -56,8 +56,8 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnModule
     const release = this.connections.hold({
       userId: principal.userId,
       sessionId: principal.sessionId,
-      end: () => {
-        socket.emit('session.ended', { code: 'SESSION_ENDED', message: 'the session ended: sign in again' });
+      end: ({ reason }) => {
+        socket.emit('session.ended', { code: 'SESSION_ENDED', reason, message: 'the session ended: sign in again' });
         socket.disconnect(true);
       },
     });
