@@ -260,6 +260,18 @@ describe('console', () => {
       await context.close();
     });
 
+    it('signing out here says so, not that the session was ended elsewhere', async () => {
+      const { context, page } = await newPage(env);
+      await signIn(page, 'viewer');
+      await page.waitForSelector('[data-testid=live][data-connected=true]');
+      await page.click('[data-testid=logout]');
+      await page.waitForSelector('[data-testid=login-notice]');
+      // Long enough for the server's session.ended to arrive, were the socket still open.
+      await page.waitForTimeout(500);
+      expect(await page.textContent('[data-testid=login-notice]')).toBe('You have signed out.');
+      await context.close();
+    });
+
     it('a new sign-in in the same browser replaces the session: the console stays signed in and reconnects', async () => {
       const { context, page } = await newPage(env);
       let sockets = 0;

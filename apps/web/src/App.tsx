@@ -213,6 +213,8 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   }, [route.path]);
 
   const logout = async () => {
+    // First: the server's session.ended for this very logout would read as a sign-out from elsewhere.
+    disconnectLive();
     await api.logout().catch(() => undefined);
     onSignedOut();
   };
