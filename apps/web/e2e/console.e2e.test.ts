@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys } from '../../api/src/testing/test-app';
 import { AlertsService } from '../../api/src/alerts/alerts.service';
 import { RollupService } from '../../api/src/telemetry/rollup.service';
-import { ConsoleEnv, ids, newPage, screenshots, signIn, SimulatedAgent, startConsole } from './harness';
+import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshots, signIn, SimulatedAgent, startConsole } from './harness';
 
 let env: ConsoleEnv;
 
@@ -267,6 +267,60 @@ describe('console', () => {
       await page.waitForSelector('[data-testid=login-notice]');
       expect(await page.textContent('[data-testid=login-notice]')).toContain('session has expired');
       await shot(page, 'session-expired');
+    });
+  });
+
+  describe('a session ended elsewhere', () => {
+    it('a sign-out on another device returns the console to the sign-in form at once, with a message', async () => {
+      const { context, page } = await newPage(env);
+      await signIn(page, 'viewer');
+      await page.waitForSelector('[data-testid=live][data-connected=true]');
+      const elsewhere = await env.api.login('viewer', DEMO_PASSWORD);
+      expect((await elsewhere.post('/api/auth/logout')).status).toBe(204);
+      // No click, no request of the page: the live connection tells it.
+      await page.waitForSelector('[data-testid=login-notice]', { timeout: 2000 });
+      expect(await page.textContent('[data-testid=login-notice]')).toContain('your session was ended');
+      await context.close();
+    });
+
+    it('signing out here says so, not that the session was ended elsewhere', async () => {
+      const { context, page } = await newPage(env);
+      await signIn(page, 'viewer');
+      await page.waitForSelector('[data-testid=live][data-connected=true]');
+      await page.click('[data-testid=logout]');
+      await page.waitForSelector('[data-testid=login-notice]');
+      // Long enough for the server's session.ended to arrive, were the socket still open.
+      await page.waitForTimeout(500);
+      expect(await page.textContent('[data-testid=login-notice]')).toBe('You have signed out.');
+      await context.close();
+    });
+
+    it('a new sign-in in the same browser replaces the session: the console stays signed in and reconnects', async () => {
+      const { context, page } = await newPage(env);
+      let sockets = 0;
+      page.on('websocket', (ws) => ws.url().includes('/socket.io/') && sockets++);
+      await signIn(page, 'staff-b');
+      await page.waitForSelector('[data-testid=live][data-connected=true]');
+      expect(sockets).toBe(1);
+      const other = await context.newPage();
+      await other.goto('/');
+      const status = await other.evaluate(
+        async (password) =>
+          (
+            await fetch('/api/auth/login', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ username: 'staff-b', password }),
+            })
+          ).status,
+        DEMO_PASSWORD,
+      );
+      expect(status).toBe(200);
+      await expect.poll(() => sockets, { timeout: 3000 }).toBe(2);
+      await page.waitForSelector('[data-testid=live][data-connected=true]');
+      expect(await page.$('[data-testid=login-notice]')).toBeNull();
+      expect(await page.textContent('[data-testid=user]')).toContain('staff-b');
+      await context.close();
     });
   });
 

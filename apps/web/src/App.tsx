@@ -8,7 +8,7 @@ import { api, ApiRequestError, Me, setSessionEndedHandler } from './api/client';
 import { Loading, NoAccess } from './components/common';
 import { ToastProvider, useToast } from './components/Toasts';
 import { LOCALES, useI18n, type MessageKey } from './i18n';
-import { connectLive, disconnectLive, useLiveConnected, useLiveEvent } from './live';
+import { connectLive, disconnectLive, setLiveSessionEndedHandler, useLiveConnected, useLiveEvent } from './live';
 import { Link, matchPath, navigate, useRoute } from './router';
 import { isOps, Session, SessionContext } from './session';
 
@@ -35,7 +35,24 @@ export function App() {
       setNotice('login.expired');
       setMe(null);
     });
-    return () => setSessionEndedHandler(null);
+    // The server ended the session (signed out everywhere, or the account changed), unless a new sign-in in
+    // this browser replaced it: then the cookie holds a session that works, and only the live connection is renewed.
+    setLiveSessionEndedHandler((reason) => {
+      disconnectLive();
+      void signedInAfterEnd(reason).then((user) => {
+        if (user) {
+          connectLive();
+          setMe(user);
+        } else {
+          setNotice('login.ended');
+          setMe(null);
+        }
+      });
+    });
+    return () => {
+      setSessionEndedHandler(null);
+      setLiveSessionEndedHandler(null);
+    };
   }, []);
   const signedOut = useCallback(() => {
     disconnectLive();
@@ -58,6 +75,22 @@ export function App() {
       )}
     </ToastProvider>
   );
+}
+
+/**
+ * Who the browser's cookie signs in now that the server ended the live connection's session. A new sign-in
+ * in this browser ends the session it replaces before its answer (with the new cookie) arrives: wait for it.
+ */
+async function signedInAfterEnd(reason: string): Promise<Me | null> {
+  for (const waitMs of reason === 'replaced' ? [0, 250, 750, 1500] : [0]) {
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    const me = await api.me().then(
+      (r) => r.user,
+      () => null,
+    );
+    if (me) return me;
+  }
+  return null;
 }
 
 function LanguageSwitch() {
@@ -180,6 +213,8 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   }, [route.path]);
 
   const logout = async () => {
+    // First: the server's session.ended for this very logout would read as a sign-out from elsewhere.
+    disconnectLive();
     await api.logout().catch(() => undefined);
     onSignedOut();
   };

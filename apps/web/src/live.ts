@@ -7,6 +7,7 @@ import { io, Socket } from 'socket.io-client';
 
 let socket: Socket | null = null;
 let connected = false;
+let onSessionEnded: ((reason: string) => void) | null = null;
 const statusListeners = new Set<() => void>();
 const setConnected = (value: boolean) => {
   connected = value;
@@ -18,6 +19,13 @@ export function connectLive(): void {
   socket = io({ path: '/socket.io', withCredentials: true, reconnectionDelayMax: 10_000 });
   socket.on('connect', () => setConnected(true));
   socket.on('disconnect', () => setConnected(false));
+  // Sent just before the server closes the socket: the session it was opened with ended (a logout, an account change).
+  socket.on('session.ended', (ended: { reason?: string }) => onSessionEnded?.(ended?.reason ?? ''));
+}
+
+/** The shell registers here to be told when the server ends the session the live connection belongs to. */
+export function setLiveSessionEndedHandler(handler: ((reason: string) => void) | null): void {
+  onSessionEnded = handler;
 }
 
 export function disconnectLive(): void {

@@ -8,6 +8,7 @@ import type { Principal } from '../common/request-context';
 import { parseInput } from '../common/validation';
 import { AuthService } from './auth.service';
 import { SESSION_COOKIE } from './auth.guard';
+import { sessionCookieOptions } from './session-cookie';
 import { CurrentUser, Public } from './decorators';
 
 const loginBody = z.object({
@@ -30,10 +31,7 @@ export class AuthController {
     const { username, password } = parseInput(loginBody, body);
     const { token, principal } = await this.auth.login(username, password, req.ip ?? 'unknown', req.cookies?.[SESSION_COOKIE]);
     res.cookie(SESSION_COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: this.config.session.cookieSecure,
-      path: '/',
+      ...sessionCookieOptions(this.config, req),
       maxAge: this.config.session.absoluteMs,
     });
     return { user: publicPrincipal(principal!) };
@@ -41,9 +39,9 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
-  async logout(@CurrentUser() principal: Principal, @Res({ passthrough: true }) res: Response) {
+  async logout(@CurrentUser() principal: Principal, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     await this.auth.logout(principal);
-    res.clearCookie(SESSION_COOKIE, { path: '/' });
+    res.clearCookie(SESSION_COOKIE, sessionCookieOptions(this.config, req));
   }
 
   @Get('me')

@@ -5,12 +5,12 @@ import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { LoginRateLimiter } from './login-rate-limiter';
-import { SessionsService } from './sessions.service';
+import { SessionsModule } from './sessions.module';
 
 @Module({
-  imports: [UsersModule],
+  imports: [UsersModule, SessionsModule],
   controllers: [AuthController],
-  providers: [AuthService, SessionsService, LoginRateLimiter, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [AuthService],
+  providers: [AuthService, LoginRateLimiter, { provide: APP_GUARD, useClass: AuthGuard }],
+  exports: [AuthService, SessionsModule],
 })
 export class AuthModule {}

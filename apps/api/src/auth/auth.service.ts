@@ -60,8 +60,9 @@ export class AuthService {
     return { token, principal: await this.principalOf(user.id, sessionId) };
   }
 
+  /** Ends every session of the user (all browsers), not only the one asking. */
   async logout(principal: Principal): Promise<void> {
-    await this.sessions.destroy(principal.sessionId);
+    await this.sessions.endAllOf(principal.userId, 'logout');
     await this.audit.recordDetached({ action: 'logout', entityType: 'session', entityId: principal.userId });
   }
 

@@ -9,11 +9,31 @@ interface StoredSession {
   createdAt: number;
 }
 
+/** Why sessions ended before their time; the console is told only that they did. */
+export type SessionEndReason =
+  'logout' | 'account_changed' | 'account_deleted' | 'replaced' | 'expired' | 'account_unusable';
+
+/**
+ * What every API process hears when sessions end: all of a user's (`sessionIds`
+ * null), or the ones listed.
+ */
+export interface SessionsEnded {
+  userId: string;
+  sessionIds: string[] | null;
+  reason: SessionEndReason;
+}
+
 /**
  * Server-side sessions in Redis. The cookie holds a random token; Redis holds only
  * its HMAC, so a copy of Redis yields no usable session. A session ends after
  * `idleMs` without use (the key's TTL, renewed on each request), after `absoluteMs`
- * in all, or at logout.
+ * in all, or when ended here: at logout or when its account changes. Each user's
+ * session ids are indexed (a sorted set by creation time) so that all of them can
+ * end at once, and every ending is published so that each API process closes the
+ * sockets and screen sessions that belong to them (SessionConnections).
+ *
+ * Keys (under the prefix): `session:<id>` (JSON, TTL = idle), `user-sessions:<userId>`
+ * (sorted set of ids, TTL = absolute); channel `<prefix>sessions-ended`.
  */
 @Injectable()
 export class SessionsService {
@@ -22,11 +42,25 @@ export class SessionsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
+  /** Pub/sub channels are not prefixed by ioredis' keyPrefix: the prefix is added here. */
+  get channel(): string {
+    return `${this.config.redis.prefix}sessions-ended`;
+  }
+
   async create(userId: string): Promise<{ token: string; sessionId: string }> {
     const token = randomBytes(32).toString('base64url');
     const sessionId = this.idOf(token);
-    const session: StoredSession = { userId, createdAt: Date.now() };
-    await this.redis.set(this.key(sessionId), JSON.stringify(session), 'PX', this.config.session.idleMs);
+    const now = Date.now();
+    const session: StoredSession = { userId, createdAt: now };
+    const { idleMs, absoluteMs } = this.config.session;
+    await this.redis
+      .multi()
+      .set(this.key(sessionId), JSON.stringify(session), 'PX', idleMs)
+      .zadd(this.indexKey(userId), now, sessionId)
+      // Ids past the absolute lifetime are gone for sure; idle ones linger until then.
+      .zremrangebyscore(this.indexKey(userId), '-inf', now - absoluteMs)
+      .pexpire(this.indexKey(userId), absoluteMs)
+      .exec();
     return { token, sessionId };
   }
 
@@ -38,7 +72,7 @@ export class SessionsService {
     const session = JSON.parse(raw) as StoredSession;
     const age = Date.now() - session.createdAt;
     if (age >= this.config.session.absoluteMs) {
-      await this.redis.del(this.key(sessionId));
+      await this.destroy(sessionId, 'expired');
       return null;
     }
     const ttl = Math.min(this.config.session.idleMs, this.config.session.absoluteMs - age);
@@ -46,12 +80,37 @@ export class SessionsService {
     return { userId: session.userId, sessionId };
   }
 
-  async destroy(sessionId: string): Promise<void> {
-    await this.redis.del(this.key(sessionId));
+  /** Whether the session still exists, without renewing it. */
+  async exists(sessionId: string): Promise<boolean> {
+    return (await this.redis.exists(this.key(sessionId))) === 1;
   }
 
-  async destroyToken(token: string): Promise<void> {
-    await this.destroy(this.idOf(token));
+  /** Ends one session, and whatever is open with it in any API process. */
+  async destroy(sessionId: string, reason: SessionEndReason = 'account_unusable'): Promise<void> {
+    const raw = await this.redis.get(this.key(sessionId));
+    await this.redis.del(this.key(sessionId));
+    if (!raw) return;
+    const { userId } = JSON.parse(raw) as StoredSession;
+    await this.redis.zrem(this.indexKey(userId), sessionId);
+    await this.publish({ userId, sessionIds: [sessionId], reason });
+  }
+
+  async destroyToken(token: string, reason: SessionEndReason = 'replaced'): Promise<void> {
+    await this.destroy(this.idOf(token), reason);
+  }
+
+  /** Ends every session of the user, and whatever is open with them in any API process. */
+  async endAllOf(userId: string, reason: SessionEndReason): Promise<void> {
+    const ids = await this.redis.zrange(this.indexKey(userId), 0, -1);
+    const ending = this.redis.multi();
+    if (ids.length) ending.del(...ids.map((id) => this.key(id))).zrem(this.indexKey(userId), ...ids);
+    await ending.exec();
+    // Published even when none was indexed: a socket may outlive its session's key.
+    await this.publish({ userId, sessionIds: null, reason });
+  }
+
+  private async publish(ended: SessionsEnded): Promise<void> {
+    await this.redis.publish(this.channel, JSON.stringify(ended));
   }
 
   private idOf(token: string): string {
@@ -60,5 +119,9 @@ export class SessionsService {
 
   private key(sessionId: string): string {
     return `session:${sessionId}`;
+  }
+
+  private indexKey(userId: string): string {
+    return `user-sessions:${userId}`;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from './config';
+import { configWarnings, loadConfig } from './config';
 
 describe('remote screen targets in the configuration', () => {
   it('VNC ports default to 5900-5909 and take ports and ranges', () => {
@@ -23,10 +23,30 @@ describe('remote screen targets in the configuration', () => {
       /REMOTE_ALLOW_TARGETS: IPv4 subnets in CIDR form/,
     );
     expect(() => loadConfig({ REMOTE_ALLOW_TARGETS: '127.0.0.1/33' })).toThrow(/REMOTE_ALLOW_TARGETS/);
-    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32) };
+    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), PUBLIC_ORIGIN: 'https://wakeward.example' };
     expect(() => loadConfig({ ...production, REMOTE_ALLOW_TARGETS: '127.0.0.0/8' })).toThrow(
       /REMOTE_ALLOW_TARGETS: not allowed with NODE_ENV=production/,
     );
     expect(loadConfig(production).remote.allowTargets).toEqual([]);
+  });
+});
+
+describe('the session cookie in the configuration', () => {
+  it('COOKIE_SECURE is auto by default, or true or false; anything else stops the start', () => {
+    expect(loadConfig({}).session.cookieSecure).toBe('auto');
+    expect(loadConfig({ COOKIE_SECURE: 'auto' }).session.cookieSecure).toBe('auto');
+    expect(loadConfig({ COOKIE_SECURE: 'true' }).session.cookieSecure).toBe(true);
+    expect(loadConfig({ COOKIE_SECURE: 'false' }).session.cookieSecure).toBe(false);
+    expect(() => loadConfig({ COOKIE_SECURE: 'sometimes' })).toThrow(/COOKIE_SECURE/);
+  });
+
+  it('production warns at start when the cookie may travel without TLS', () => {
+    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), PUBLIC_ORIGIN: 'https://wakeward.example' };
+    expect(configWarnings(loadConfig({ ...production, COOKIE_SECURE: 'false' }))).toEqual([
+      expect.stringMatching(/^COOKIE_SECURE=false/),
+    ]);
+    expect(configWarnings(loadConfig(production))).toEqual([]);
+    expect(configWarnings(loadConfig({ ...production, COOKIE_SECURE: 'true' }))).toEqual([]);
+    expect(configWarnings(loadConfig({ COOKIE_SECURE: 'false' }))).toEqual([]);
   });
 });

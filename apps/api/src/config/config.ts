@@ -79,7 +79,11 @@ export const configSchema = z
     SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
     SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
     SESSION_ABSOLUTE_HOURS: z.coerce.number().positive().default(12),
-    COOKIE_SECURE: bool.default(false),
+    /** `auto`: Secure when the request came over HTTPS (directly, or by a trusted proxy's X-Forwarded-Proto). */
+    COOKIE_SECURE: z
+      .enum(['auto', 'true', 'false', '1', '0', 'yes', 'no'])
+      .transform((v) => (v === 'auto' ? v : v === 'true' || v === '1' || v === 'yes'))
+      .default('auto'),
     /** Where the console is served from, as browsers name it (scheme://host[:port]), comma-separated. */
     PUBLIC_ORIGIN: unsetIfEmpty(
       z
@@ -165,7 +169,7 @@ export interface AppConfig {
   role: 'api' | 'worker' | 'all';
   db: { host: string; port: number; user: string; password: string; database: string; poolSize?: number };
   redis: { url: string; prefix: string };
-  session: { secret: string; idleMs: number; absoluteMs: number; cookieSecure: boolean };
+  session: { secret: string; idleMs: number; absoluteMs: number; cookieSecure: boolean | 'auto' };
   loginRateLimit: { attempts: number; windowS: number };
   /** Express's `trust proxy` (TRUST_PROXY): which proxies' X-Forwarded-For gives the client's address. */
   trustProxy: false | number | string[];
@@ -324,7 +328,12 @@ export function configWarnings(config: AppConfig): string[] {
   if (!config.http.publicOrigins) {
     warnings.push('PUBLIC_ORIGIN is not set: the console is trusted on whatever origin its Host header names; set it to the address users open');
   } else if (config.http.publicOrigins.some((o) => o.startsWith('http:'))) {
-    warnings.push('PUBLIC_ORIGIN names a plain http:// origin: serve the console over HTTPS (and set COOKIE_SECURE=true)');
+    warnings.push('PUBLIC_ORIGIN names a plain http:// origin: serve the console over HTTPS');
+  }
+  if (config.session.cookieSecure === false) {
+    warnings.push(
+      'COOKIE_SECURE=false: the session cookie is sent over plain HTTP too; leave it auto (or true) when the console is served over HTTPS',
+    );
   }
   return warnings;
 }

@@ -4,6 +4,7 @@ import type Redis from 'ioredis';
 import type { Server, Socket } from 'socket.io';
 import { AuthService } from '../auth/auth.service';
 import { SESSION_COOKIE } from '../auth/auth.guard';
+import { SessionConnections } from '../auth/session-connections';
 import { OriginPolicy } from '../edge/origin.guard';
 import { REDIS } from '../redis/redis.module';
 import { LiveEvent, LiveEventsService } from './live-events.service';
@@ -22,6 +23,7 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnModule
   private readonly logger = new Logger('live');
 
   constructor(
+    private readonly connections: SessionConnections,
     private readonly auth: AuthService,
     private readonly events: LiveEventsService,
     @Inject(REDIS) private readonly redis: Redis,
@@ -57,6 +59,17 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnModule
     if (principal.hospitalIds === 'all') await socket.join(ALL_HOSPITALS_ROOM);
     else await socket.join(principal.hospitalIds.map((id) => `hospital:${id}`));
     socket.emit('ready', { hospitalIds: principal.hospitalIds });
+    // Rooms were chosen by the session's rights: when the session ends (logout, an account change) the socket goes too.
+    const release = this.connections.hold({
+      userId: principal.userId,
+      sessionId: principal.sessionId,
+      end: ({ reason }) => {
+        socket.emit('session.ended', { code: 'SESSION_ENDED', reason, message: 'the session ended: sign in again' });
+        socket.disconnect(true);
+      },
+    });
+    socket.once('disconnect', release);
+    if (socket.disconnected) release();
   }
 
   async onModuleDestroy(): Promise<void> {

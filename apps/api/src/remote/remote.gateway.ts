@@ -8,6 +8,7 @@ import { hashSecret } from '../agents/agent-credentials';
 import { AgentsRepository } from '../agents/agents.repository';
 import { SESSION_COOKIE } from '../auth/auth.guard';
 import { AuthService } from '../auth/auth.service';
+import { SessionConnections } from '../auth/session-connections';
 import { clientAddress } from '../common/client-address';
 import { Principal, requestContext, RequestContext } from '../common/request-context';
 import { OriginPolicy } from '../edge/origin.guard';
@@ -39,6 +40,7 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
   private pingTimer?: NodeJS.Timeout;
 
   constructor(
+    private readonly connections: SessionConnections,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly adapterHost: HttpAdapterHost,
     private readonly auth: AuthService,
@@ -130,9 +132,16 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
       slotRenewMs: SLOT_LEASE_MS / 3,
       controlTaken: (s) => inContext(() => this.remote.controlTaken(s)),
       renewSlot: (s) => this.remote.renewSlot(s),
-      ended: (s, end) => inContext(() => this.remote.ended(s, end)).finally(() => this.sessions.delete(session)),
+      ended: (s, end) =>
+        inContext(() => this.remote.ended(s, end)).finally(() => (this.sessions.delete(session), release())),
       onError: (err) => this.logger.error(`screen session ${opened.session.id}: ${(err as Error).stack ?? err}`),
       onEnd: (s, reason, detail) => this.logger.log(`screen session ${s.id} of ${s.kioskCode} ends: ${reason.code} (${detail})`),
+    });
+    // The viewer's rights were those of its console session: when that ends, the screen closes at once.
+    const release = this.connections.hold({
+      userId: principal.userId,
+      sessionId: principal.sessionId,
+      end: () => void session.end(ScreenClose.SESSION_ENDED, 'the console session ended'),
     });
     this.sessions.add(session);
     session.start();

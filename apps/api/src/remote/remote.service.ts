@@ -82,7 +82,10 @@ export class RemoteService {
     }
     const canControl = canControlScreens(p);
     const ttl = this.config.remote.ticketTtlMs;
-    const ticket = await this.tickets.issue({ userId: p.userId, kioskId: kiosk.id, canControl, issuedAt: new Date().toISOString() }, ttl);
+    const ticket = await this.tickets.issue(
+      { userId: p.userId, sessionId: p.sessionId, kioskId: kiosk.id, canControl, issuedAt: new Date().toISOString() },
+      ttl,
+    );
     return {
       ticket,
       path: `/api/remote/kiosks/${kiosk.id}/screen?ticket=${ticket}`,
@@ -104,9 +107,10 @@ export class RemoteService {
    */
   async open(p: Principal, ticketId: string, kioskId: string): Promise<OpenedScreen> {
     const ticket = await this.tickets.redeem(ticketId);
-    if (!ticket || ticket.userId !== p.userId || ticket.kioskId !== kioskId) {
+    // Bound to the session, not only the user: a ticket leaked from one browser opens nothing in another.
+    if (!ticket || ticket.userId !== p.userId || ticket.sessionId !== p.sessionId || ticket.kioskId !== kioskId) {
       await this.access.denied('remote_ticket', kioskId.slice(0, 64), null);
-      throw new ScreenRefused(ScreenClose.TICKET_INVALID, 'the ticket is unknown, used, expired or not yours for this kiosk');
+      throw new ScreenRefused(ScreenClose.TICKET_INVALID, 'the ticket is unknown, used, expired or not of this session for this kiosk');
     }
     const kiosk = await this.kioskRows.getById(kioskId);
     if (!kiosk || !canRead(p, kiosk.hospitalId)) throw new ScreenRefused(ScreenClose.KIOSK_NOT_FOUND, notFoundError('kiosk', kioskId).message);

@@ -11,6 +11,8 @@ export const ScreenClose = {
   SERVER_STOPPING: { close: 1001, code: 'SERVER_STOPPING' },
   BAD_REQUEST: { close: 4400, code: 'BAD_REQUEST' },
   UNAUTHENTICATED: { close: 4401, code: 'UNAUTHENTICATED' },
+  /** The console session the screen was opened with ended (logout, the account changed or was disabled). */
+  SESSION_ENDED: { close: 4401, code: 'SESSION_ENDED' },
   TICKET_INVALID: { close: 4403, code: 'REMOTE_TICKET_INVALID' },
   KIOSK_NOT_FOUND: { close: 4404, code: 'KIOSK_NOT_FOUND' },
   /** The kiosk's address or port is not one the relay connects to (outside the declared subnets, loopback...): ops must fix it. */

@@ -3,9 +3,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { REDIS } from '../redis/redis.module';
 
-/** What a ticket stands for: one user opening one kiosk's screen, once. */
+/** What a ticket stands for: one user, in one console session, opening one kiosk's screen, once. */
 export interface ScreenTicket {
   userId: string;
+  sessionId: string;
   kioskId: string;
   canControl: boolean;
   issuedAt: string;

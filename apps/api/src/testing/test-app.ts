@@ -107,9 +107,25 @@ export async function migratedDatabase(config: AppConfig): Promise<DataSource> {
   return ds;
 }
 
-export async function startTestApi(overrides: Record<string, string> = {}): Promise<TestApi> {
-  const config = testConfig(overrides);
-  const db = await migratedDatabase(config);
+/**
+ * `replicaOf`: a second API process of the same deployment (its database, Redis
+ * prefix and session secret), as behind a load balancer; closing it leaves the
+ * database and keys to the first.
+ */
+export async function startTestApi(
+  overrides: Record<string, string> = {},
+  options: { replicaOf?: TestApi } = {},
+): Promise<TestApi> {
+  const first = options.replicaOf?.config;
+  const config = first
+    ? testConfig({
+        DB_NAME: first.db.database,
+        REDIS_PREFIX: first.redis.prefix,
+        SESSION_SECRET: first.session.secret,
+        ...overrides,
+      })
+    : testConfig(overrides);
+  const db = first ? await createDataSource(config.db).initialize() : await migratedDatabase(config);
   const app = await createApiApp(config, createLogger('silent'));
   await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
@@ -131,8 +147,10 @@ export async function startTestApi(overrides: Record<string, string> = {}): Prom
     async close() {
       await app.close();
       await db.destroy();
-      await dropDatabase(config.db);
-      await deleteKeys(redis, config.redis.prefix);
+      if (!first) {
+        await dropDatabase(config.db);
+        await deleteKeys(redis, config.redis.prefix);
+      }
       redis.disconnect();
     },
   };

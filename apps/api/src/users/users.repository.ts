@@ -48,6 +48,21 @@ export class UsersRepository {
     await this.db.repo(User).update({ id }, { lastLoginAt: at });
   }
 
+  /**
+   * Ids of the enabled admins, their rows locked until the transaction ends: two
+   * admins demoting each other at once are serialised, and the second sees the first.
+   */
+  async lockActiveAdminIds(): Promise<string[]> {
+    const rows = await this.db
+      .repo(User)
+      .createQueryBuilder('u')
+      .select('u.id', 'id')
+      .where('u.role = :role AND u.disabled = :disabled', { role: 'admin', disabled: false })
+      .setLock('pessimistic_write')
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
   async search(f: { role?: Role; hospitalId?: string; q?: string; page: number; pageSize: number }): Promise<Page<UserWithHospitals>> {
     const q = this.db.repo(User).createQueryBuilder('u');
     if (f.role) q.andWhere('u.role = :role', { role: f.role });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { AuditService } from '../audit/audit.service';
+import { SessionsService } from '../auth/sessions.service';
 import { notFoundError } from '../common/access.service';
 import { badRequest, conflict } from '../common/errors';
 import { ER_DUP_ENTRY, mysqlErrno } from '../common/sql';
@@ -18,6 +19,26 @@ function publicUser(user: User, hospitalIds: string[]) {
   return { ...rest, hospitalIds };
 }
 
+const isActiveAdmin = (u: { role: string; disabled: boolean }) => u.role === 'admin' && !u.disabled;
+
+/**
+ * Whether a change takes effect only with new sessions: what a session may see (role,
+ * hospitals), whether it may exist at all (disabled), and the password it was opened
+ * with. Sockets and screens of the old sessions close with them (SessionConnections).
+ */
+function endsSessions(
+  before: ReturnType<typeof publicUser>,
+  after: ReturnType<typeof publicUser>,
+  passwordChanged: boolean,
+): boolean {
+  return (
+    passwordChanged ||
+    before.role !== after.role ||
+    before.disabled !== after.disabled ||
+    before.hospitalIds.join() !== after.hospitalIds.join()
+  );
+}
+
 @Injectable()
 export class UsersService {
   constructor(
@@ -25,6 +46,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly hospitals: HospitalsRepository,
     private readonly audit: AuditService,
+    private readonly sessions: SessionsService,
   ) {}
 
   async list(query: z.output<typeof listUsersQuery>) {
@@ -65,6 +87,9 @@ export class UsersService {
       if (password !== undefined) user.passwordHash = await hashPassword(password);
       const hospitalIdsAfter = hospitalIds ? [...new Set(hospitalIds)].sort() : hospitalIdsBefore;
       await this.checkHospitals(user.role, hospitalIdsAfter);
+      if (isActiveAdmin(before) && !isActiveAdmin(user)) {
+        await this.keepAnActiveAdmin(id, user.disabled ? 'disabled' : 'demoted');
+      }
       await this.users.save(user);
       if (hospitalIds) await this.users.setHospitals(id, hospitalIdsAfter);
       const after = publicUser(user, hospitalIdsAfter);
@@ -75,6 +100,7 @@ export class UsersService {
         before,
         after: password !== undefined ? { ...after, password: 'changed' } : after,
       });
+      if (endsSessions(before, after, password !== undefined)) await this.sessions.endAllOf(id, 'account_changed');
       return after;
     });
   }
@@ -84,9 +110,19 @@ export class UsersService {
       const user = await this.users.getById(id);
       if (!user) throw notFoundError('user', id);
       const before = publicUser(user, await this.users.hospitalIdsOf(id));
+      if (isActiveAdmin(user)) await this.keepAnActiveAdmin(id, 'deleted');
       await this.users.delete(id);
       await this.audit.record({ action: 'delete', entityType: 'user', entityId: id, before });
+      await this.sessions.endAllOf(id, 'account_deleted');
     });
+  }
+
+  /** Someone must remain who can manage accounts: the last enabled admin stays one. */
+  private async keepAnActiveAdmin(id: string, change: 'demoted' | 'disabled' | 'deleted'): Promise<void> {
+    const others = (await this.users.lockActiveAdminIds()).filter((adminId) => adminId !== id);
+    if (!others.length) {
+      throw conflict('LAST_ADMIN', `the only enabled admin cannot be ${change}: make another account admin first`);
+    }
   }
 
   private async checkHospitals(role: string, hospitalIds: string[]): Promise<void> {

@@ -31,6 +31,8 @@ export const en = {
   'login.rateLimited': 'Too many attempts. Wait a few minutes and try again.',
   'login.expired': 'Your session has expired. Please sign in again.',
   'login.signedOut': 'You have signed out.',
+  'login.ended':
+    'You were signed out: your session was ended (a sign-out on another device, or a change to your account). Please sign in again.',
 
   'nav.main': 'Main',
   'nav.fleet': 'Fleet',
@@ -156,6 +158,8 @@ export const en = {
   'screen.error.REMOTE_TARGET_REFUSED': "The relay will not connect to this kiosk's address or port: it is outside the site's (or agent's) declared subnets, not a VNC port, or a reserved address. Ops must correct the kiosk's IP or VNC port, or declare its subnet.",
   'screen.error.REMOTE_NOT_VNC': "Something answers at the kiosk's address and VNC port, but it is not a VNC server. Ops must check the kiosk's IP and VNC port.",
   'screen.error.UNAUTHENTICATED': 'Your session ended. Sign in again.',
+  'screen.error.SESSION_ENDED':
+    'Your session was ended (a sign-out, or a change to your account): the screen was closed. Sign in again.',
   'screen.error.other': 'The screen could not be opened.',
 
   'schedule.zone': 'Times in {zone}',

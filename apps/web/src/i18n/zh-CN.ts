@@ -33,6 +33,7 @@ export const zhCN: Record<MessageKey, string> = {
   'login.rateLimited': '尝试次数过多，请几分钟后再试。',
   'login.expired': '登录已过期，请重新登录。',
   'login.signedOut': '您已退出登录。',
+  'login.ended': '您已被登出：会话已结束（在其他设备上退出，或您的账号有变更）。请重新登录。',
 
   'nav.main': '主导航',
   'nav.fleet': '设备总览',
@@ -157,6 +158,7 @@ export const zhCN: Record<MessageKey, string> = {
   'screen.error.REMOTE_TARGET_REFUSED': '中继拒绝连接该自助机的地址或端口：不在院区（或代理）声明的子网内、不是 VNC 端口，或是保留地址。请运维人员更正自助机的 IP 或 VNC 端口，或声明其所在子网。',
   'screen.error.REMOTE_NOT_VNC': '自助机的地址和 VNC 端口上有服务响应，但不是 VNC 服务。请运维人员检查自助机的 IP 和 VNC 端口。',
   'screen.error.UNAUTHENTICATED': '登录已失效，请重新登录。',
+  'screen.error.SESSION_ENDED': '会话已结束（已退出，或您的账号有变更），屏幕已关闭。请重新登录。',
   'screen.error.other': '无法打开屏幕。',
 
   'schedule.zone': '时间按 {zone}',

@@ -119,6 +119,15 @@ export class RfbClient {
     this.send(b);
   }
 
+  /** A KeyEvent: the key `keysym` pressed (or released). */
+  key(keysym: number, down = true): void {
+    const b = Buffer.alloc(8);
+    b[0] = 4;
+    b[1] = down ? 1 : 0;
+    b.writeUInt32BE(keysym, 4);
+    this.send(b);
+  }
+
   /** A text message beside the RFB bytes, as the console sends them. */
   console(message: unknown): void {
     this.ws.send(JSON.stringify(message));
