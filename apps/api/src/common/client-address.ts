@@ -13,3 +13,10 @@ export function clientAddress(req: IncomingMessage, trust: ProxyTrust): string |
   if (!req.socket.remoteAddress) return null;
   return proxyAddr(req, trust);
 }
+
+/** TRUST_PROXY compiled as Express compiles `trust proxy`, for code outside Express. */
+export function compileTrust(setting: false | number | string[]): ProxyTrust {
+  if (setting === false) return () => false;
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return proxyAddr.compile(setting);
+}

@@ -136,14 +136,15 @@ describe('the web edge: requests from another site', () => {
     ).toBe(201);
   });
 
-  it('behind a proxy on loopback, the origin it forwards is the own origin', async () => {
+  it('the origin a proxy forwards counts only from a proxy TRUST_PROXY names (here none: forged headers are ignored)', async () => {
     const res = await raw('POST', `/api/sites/${ids.siteA}/enrolment-codes`, {
       cookie: ops.cookie!,
       origin: 'https://wakeward.example',
       'x-forwarded-proto': 'https',
       'x-forwarded-host': 'wakeward.example',
     });
-    expect(res.status).toBe(201);
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('CSRF_ORIGIN_REFUSED');
   });
 
   it('login from another site is refused and sets no cookie (login CSRF); a script without Origin may log in', async () => {

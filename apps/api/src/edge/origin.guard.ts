@@ -4,6 +4,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import type { Request } from 'express';
 import { AuditService } from '../audit/audit.service';
 import { SESSION_COOKIE } from '../auth/auth.guard';
+import { compileTrust, ProxyTrust } from '../common/client-address';
 import { forbidden } from '../common/errors';
 import { Principal, requestContext } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/config';
@@ -18,10 +19,14 @@ const AGENT_PROTOCOL = /^\/api\/agent\/v1(\/|$)/;
  */
 @Injectable()
 export class OriginPolicy {
+  private readonly trust: ProxyTrust;
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    this.trust = compileTrust(config.trustProxy);
+  }
 
   /** Why the request is refused (audited, naming the user if known), or null when it may go on. */
   async refusal(
@@ -30,7 +35,7 @@ export class OriginPolicy {
     requireProof: boolean,
     principal?: Principal,
   ): Promise<string | null> {
-    const reason = refusedOrigin(req, this.config.http.publicOrigins, requireProof);
+    const reason = refusedOrigin(req, this.config.http.publicOrigins, requireProof, this.trust);
     if (!reason) return null;
     const record = () =>
       this.audit.recordDetached({

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import { compileTrust } from '../common/client-address';
 import { isStateChanging, ownOrigin, refusedOrigin } from './request-origin';
 
 const request = (headers: Record<string, string>, remoteAddress = '127.0.0.1', encrypted = false) =>
@@ -11,16 +12,21 @@ describe('ownOrigin', () => {
     expect(ownOrigin(request({ host: 'wakeward.example:443' }, '10.0.0.9', true))).toBe('https://wakeward.example');
   });
 
-  it('takes X-Forwarded-Proto and X-Forwarded-Host only from a proxy on loopback', () => {
+  it('takes X-Forwarded-Proto and X-Forwarded-Host only from a proxy TRUST_PROXY trusts', () => {
     const forwarded = {
       host: '127.0.0.1:3000',
       'x-forwarded-proto': 'https, http',
       'x-forwarded-host': 'wakeward.example',
     };
-    expect(ownOrigin(request(forwarded, '127.0.0.1'))).toBe('https://wakeward.example');
-    expect(ownOrigin(request(forwarded, '::ffff:127.0.0.1'))).toBe('https://wakeward.example');
-    expect(ownOrigin(request(forwarded, '::1'))).toBe('https://wakeward.example');
-    expect(ownOrigin(request(forwarded, '10.0.0.9'))).toBe('http://127.0.0.1:3000');
+    const nginx = compileTrust(['127.0.0.1', '::1', '10.0.0.2']);
+    expect(ownOrigin(request(forwarded, '127.0.0.1'), nginx)).toBe('https://wakeward.example');
+    expect(ownOrigin(request(forwarded, '::ffff:127.0.0.1'), nginx)).toBe('https://wakeward.example');
+    expect(ownOrigin(request(forwarded, '::1'), nginx)).toBe('https://wakeward.example');
+    expect(ownOrigin(request(forwarded, '10.0.0.2'), nginx)).toBe('https://wakeward.example');
+    expect(ownOrigin(request(forwarded, '10.0.0.9'), nginx)).toBe('http://127.0.0.1:3000');
+    // TRUST_PROXY unset (false): even loopback's headers are not believed.
+    expect(ownOrigin(request(forwarded, '127.0.0.1'), compileTrust(false))).toBe('http://127.0.0.1:3000');
+    expect(ownOrigin(request(forwarded, '10.0.0.9'), compileTrust(1))).toBe('https://wakeward.example');
   });
 });
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import type { ProxyTrust } from '../common/client-address';
 
 /**
  * Where a request comes from, as the browser says it: the `Origin` header (sent by
@@ -17,12 +18,13 @@ export function refusedOrigin(
   req: IncomingMessage,
   publicOrigins: readonly string[] | null,
   requireProof: boolean,
+  trust: ProxyTrust = () => false,
 ): string | null {
   const site = header(req, 'sec-fetch-site');
   if (site !== undefined && site !== 'same-origin') return `Sec-Fetch-Site is ${site}`;
   const origin = header(req, 'origin');
   if (origin !== undefined) {
-    const allowed = publicOrigins ?? [ownOrigin(req)];
+    const allowed = publicOrigins ?? [ownOrigin(req, trust)];
     return allowed.includes(normalise(origin)) ? null : `Origin ${origin.slice(0, 200)} is not the console's`;
   }
   if (site !== undefined || !requireProof) return null;
@@ -30,12 +32,12 @@ export function refusedOrigin(
 }
 
 /**
- * The origin the request was addressed to: its Host and scheme, or those a proxy on
- * the loopback interface passed on (X-Forwarded-Host, X-Forwarded-Proto), like
- * Express's `trust proxy: loopback` in app.ts.
+ * The origin the request was addressed to: its Host and scheme, or those the proxy in
+ * front passed on (X-Forwarded-Host, X-Forwarded-Proto) when TRUST_PROXY trusts it,
+ * as Express does for `req.protocol`.
  */
-export function ownOrigin(req: IncomingMessage): string {
-  const trusted = isLoopback(req.socket.remoteAddress);
+export function ownOrigin(req: IncomingMessage, trust: ProxyTrust = () => false): string {
+  const trusted = req.socket.remoteAddress !== undefined && trust(req.socket.remoteAddress, 0);
   const proto =
     (trusted && firstValue(header(req, 'x-forwarded-proto'))) ||
     ((req.socket as TLSSocket).encrypted ? 'https' : 'http');
@@ -63,8 +65,4 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 function firstValue(value: string | undefined): string | undefined {
   return value?.split(',')[0].trim() || undefined;
-}
-
-function isLoopback(address: string | undefined): boolean {
-  return !!address && (address === '::1' || /^(::ffff:)?127\./.test(address));
 }
