@@ -33,7 +33,7 @@ const HSTS = 'max-age=31536000';
  * Headers of every answer, the console's files and the API's JSON alike: the CSP
  * above, X-Frame-Options DENY, nosniff, Referrer-Policy no-referrer (the console's
  * URLs name kiosks and sites), and HSTS only on a request that came over HTTPS
- * (directly or from a proxy on loopback), so a plain-HTTP demo stays reachable.
+ * (directly, or by the X-Forwarded-Proto of a proxy TRUST_PROXY names: `req.secure`), so a plain-HTTP demo stays reachable.
  */
 export function securityHeaders(): RequestHandler[] {
   return [
