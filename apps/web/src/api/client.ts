@@ -43,6 +43,8 @@ export class ApiRequestError extends Error {
 }
 
 let onSessionEnded: (() => void) | null = null;
+/** Set by a sign-out here: requests still in flight then get 401, which is no news. */
+let signingOut = false;
 /** The shell registers here to be told when the server says the session is gone. */
 export function setSessionEndedHandler(handler: (() => void) | null) {
   onSessionEnded = handler;
@@ -66,7 +68,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   const json = await res.json().catch(() => ({}));
   if (!res.ok) {
     const error: ApiError = json.error ?? { code: `HTTP_${res.status}`, message: res.statusText };
-    if (res.status === 401 && !path.startsWith('/api/auth/')) onSessionEnded?.();
+    if (res.status === 401 && !path.startsWith('/api/auth/') && !signingOut) onSessionEnded?.();
     throw new ApiRequestError(res.status, error);
   }
   return json as T;
@@ -90,8 +92,14 @@ const seg = (id: string) => encodeURIComponent(id);
 
 export const api = {
   login: (username: string, password: string) =>
-    request<{ user: Me }>('POST', '/api/auth/login', { username, password }),
-  logout: () => request<void>('POST', '/api/auth/logout'),
+    request<{ user: Me }>('POST', '/api/auth/login', { username, password }).then((r) => {
+      signingOut = false;
+      return r;
+    }),
+  logout: () => {
+    signingOut = true;
+    return request<void>('POST', '/api/auth/logout');
+  },
   me: () => request<{ user: Me }>('GET', '/api/auth/me'),
 
   hospitals: () => request<Page<Hospital>>('GET', '/api/hospitals?pageSize=500'),
