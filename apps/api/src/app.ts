@@ -29,8 +29,10 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
   app.use(requestLogging(logger, app.get(ApiMetrics)));
   app.use(securityHeaders());
   app.use(cookieParser());
-  // Agents send up to 5,000 readings a request: about 1 MB of JSON.
-  app.use(express.json({ limit: '5mb' }));
+  // Agents send up to 5,000 readings a request (about 1 MB of JSON); nothing else comes
+  // near 256 KB, and every body is held in memory and parsed whole.
+  app.use('/api/agent/v1', express.json({ limit: '5mb' }));
+  app.use(express.json({ limit: '256kb' }));
   // Only text/csv: a plain HTML form of another site can send text/plain, urlencoded and multipart bodies.
   app.use(express.text({ type: 'text/csv', limit: '5mb' }));
   app.useGlobalFilters(new HttpErrorFilter());

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { agentName } from '../agents/agents.dto';
+import { lineText } from '../common/text';
 import { uuid } from '../common/validation';
 import { cidr } from '../kiosks/kiosks.dto';
 
@@ -16,13 +17,13 @@ export const MAX_READINGS_PER_REQUEST = 5000;
 export const enrollBody = z.object({
   code: z.string().trim().min(1).max(64),
   name: agentName,
-  hostname: z.string().trim().min(1).max(255),
-  version: z.string().trim().min(1).max(40),
+  hostname: lineText().min(1).max(255),
+  version: lineText().min(1).max(40),
   subnets: z.array(cidr).max(64).default([]),
 });
 
 export const heartbeatBody = z.object({
-  version: z.string().trim().min(1).max(40),
+  version: lineText().min(1).max(40),
   uptimeS: z.number().min(0),
   time: instant,
   buffered: z.number().int().min(0),
@@ -52,7 +53,7 @@ export const probesBody = z.object({
       z.object({
         kioskId: uuid,
         up: z.boolean(),
-        method: z.string().min(1).max(40),
+        method: lineText().min(1).max(40),
         latencyMs: z.number().min(0).max(INT32_MAX).nullable().optional(),
       }),
     )

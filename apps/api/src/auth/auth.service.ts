@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { RateLimitedError, unauthorized } from '../common/errors';
 import type { Principal } from '../common/request-context';
+import { visibleText } from '../common/text';
 import { AuditService } from '../audit/audit.service';
 import { hashPassword, verifyPassword } from '../users/passwords';
 import { normaliseUsername } from '../users/usernames';
@@ -29,7 +30,7 @@ export class AuthService {
       await this.audit.recordDetached({
         action: 'login_throttled',
         entityType: 'session',
-        actorName: givenUsername.slice(0, 64),
+        actorName: visibleText(givenUsername.slice(0, 64)),
         after: { reason: 'too many failed logins', locked: refusal.locked, retryAfterS: refusal.retryAfterS },
       });
       throw new RateLimitedError('too many failed logins; try again later', refusal.retryAfterS);
@@ -41,7 +42,7 @@ export class AuthService {
         action: 'login_failed',
         entityType: 'session',
         entityId: user?.id ?? null,
-        actorName: givenUsername.slice(0, 64),
+        actorName: visibleText(givenUsername.slice(0, 64)),
         after: { reason: !user ? 'unknown user' : user.disabled ? 'account disabled' : 'wrong password' },
       });
       throw unauthorized('INVALID_CREDENTIALS', 'username or password is wrong');

@@ -34,3 +34,11 @@ export const lineText = () => z.string().trim().superRefine(refuseControls(CONTR
 /** Several lines (notes): newlines and tabs allowed, other controls not. */
 export const multilineText = () =>
   z.string().trim().superRefine(refuseControls(CONTROLS_BUT_LINES, 'control characters other than newline and tab'));
+
+/**
+ * For text that must be recorded whatever it holds (the name a failed login gave):
+ * every control and bidirectional character shown as U+FFFD instead of refused.
+ */
+export function visibleText(value: string): string {
+  return value.replace(new RegExp(`${CONTROLS.source}|${BIDI_CONTROLS.source}`, 'gu'), '\uFFFD');
+}

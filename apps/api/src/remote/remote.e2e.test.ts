@@ -221,6 +221,34 @@ describe('remote screens', () => {
     await ops.request('PUT', `/api/sites/${ids.siteA}/remote-route`, { route: 'direct' });
   }, 90_000);
 
+  it('watchers cannot keep ops out: one screen of a site per watcher, and the last of the 4 slots stays for ops', async () => {
+    const viewers = async () => (await ops.get(`/api/sites/${ids.siteA}/remote-route`)).body.viewers as number;
+    await until(async () => (await viewers()) === 0);
+    const admin = await api.login('admin');
+    const watcher = async (username: string) => {
+      const res = await admin.post('/api/users', { username, password: 'watcher-password-1', role: 'staff', hospitalIds: [ids.hospitalA] });
+      expect(res.status, res.text).toBe(201);
+      return api.login(username, 'watcher-password-1');
+    };
+    const first = await open(staffA);
+    await first.rfb;
+    // A second screen of the same site for the same watcher is refused at open.
+    const again = (await staffA.post(`/api/kiosks/${kioskId}/screen-tickets`)).body;
+    expect(await closeOf(again.path, staffA.cookie)).toEqual({ code: 4411, reason: 'REMOTE_SESSION_OPEN_ALREADY' });
+    const others = [await open(await api.login('viewer')), await open(await watcher('watcher-b'))];
+    await Promise.all(others.map((o) => o.rfb));
+    expect(await viewers()).toBe(3);
+    // Three watchers hold 3 of 4 slots: a fourth watcher is refused, ops still get the last one.
+    const fourth = await (await watcher('watcher-c')).post(`/api/kiosks/${kioskId}/screen-tickets`);
+    expect(fourth.status).toBe(409);
+    expect(fourth.body.error).toMatchObject({ code: 'REMOTE_VIEWER_LIMIT', message: expect.stringContaining('kept for operations') });
+    const opsScreen = await open(ops);
+    const { rgb } = await (await opsScreen.rfb).frame();
+    expect(matchRatio(rgb, vnc.width, vnc.height, vnc.expected)).toBeGreaterThan(0.99);
+    for (const o of [first, ...others, opsScreen]) (await o.rfb).close();
+    await until(async () => (await viewers()) === 0);
+  });
+
   it('exports a websockify token file for ops; staff may not', async () => {
     const res = await ops.get(`/api/sites/${ids.siteA}/websockify-tokens`);
     expect(res.status).toBe(200);

@@ -76,11 +76,13 @@ export class RemoteService {
     if (route === 'agent' && !this.hub.pick(target.agentIds)) {
       throw conflict(ScreenClose.NO_AGENT.code, `no online agent of the site reaches kiosk ${kiosk.code} (${kiosk.ip})`);
     }
-    const limit = this.config.remote.maxViewersPerSite;
-    if ((await this.slots.inUse(kiosk.siteId)) >= limit) {
-      throw conflict(ScreenClose.VIEWER_LIMIT.code, `the site has ${limit} screen sessions open already; close one first`);
-    }
     const canControl = canControlScreens(p);
+    // Watchers leave the site's last slot to those who may take control (ViewerSlotsRepository).
+    const limit = this.config.remote.maxViewersPerSite;
+    const open = limit > 1 && !canControl ? limit - 1 : limit;
+    if ((await this.slots.inUse(kiosk.siteId)) >= open) {
+      throw conflict(ScreenClose.VIEWER_LIMIT.code, `the site has ${limit} screen sessions open already${open < limit ? ' (one kept for operations)' : ''}; close one first`);
+    }
     const ttl = this.config.remote.ticketTtlMs;
     const ticket = await this.tickets.issue(
       { userId: p.userId, sessionId: p.sessionId, kioskId: kiosk.id, canControl, issuedAt: new Date().toISOString() },
@@ -127,14 +129,17 @@ export class RemoteService {
     }
 
     const sessionId = randomUUID();
-    if (!(await this.slots.take(kiosk.siteId, sessionId, this.config.remote.maxViewersPerSite))) {
-      throw new ScreenRefused(ScreenClose.VIEWER_LIMIT, 'the site has reached its limit of concurrent screen sessions');
+    const slot = { userId: p.userId, sessionId, viewOnly: !canControlScreens(p) };
+    const refusal = await this.slots.take(kiosk.siteId, slot, this.config.remote.maxViewersPerSite);
+    if (refusal === 'own-session-open') {
+      throw new ScreenRefused(ScreenClose.OWN_SESSION_OPEN, 'you are watching a screen of this site already; close it first');
     }
+    if (refusal) throw new ScreenRefused(ScreenClose.VIEWER_LIMIT, 'the site has reached its limit of concurrent screen sessions');
     let upstream: Upstream;
     try {
       upstream = await this.connect(kiosk, channel);
     } catch (err) {
-      await this.slots.release(kiosk.siteId, sessionId);
+      await this.slots.release(kiosk.siteId, slot);
       if (!(err instanceof KioskConnectError)) throw err;
       if (err.reason === ScreenClose.TARGET_REFUSED || err.reason === ScreenClose.NOT_VNC) {
         await this.recordRefusal(kiosk, route, 'open', err.reason, err.message, channel?.agent.id);
@@ -161,7 +166,7 @@ export class RemoteService {
       });
     } catch (err) {
       upstream.close();
-      await this.slots.release(kiosk.siteId, sessionId);
+      await this.slots.release(kiosk.siteId, slot);
       throw err;
     }
     return { session, upstream };
@@ -175,11 +180,11 @@ export class RemoteService {
   }
 
   async renewSlot(session: RemoteSessionStart): Promise<void> {
-    await this.slots.renew(session.siteId, session.id);
+    await this.slots.renew(session.siteId, { userId: session.userId, sessionId: session.id });
   }
 
   async ended(session: RemoteSessionStart, end: RemoteSessionEnd): Promise<void> {
-    await this.slots.release(session.siteId, session.id);
+    await this.slots.release(session.siteId, { userId: session.userId, sessionId: session.id });
     await this.changeSession(session, 'update', () => this.sessions.markEnded(session.id, end), {
       before: { endedAt: null },
       after: {

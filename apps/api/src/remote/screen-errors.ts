@@ -19,6 +19,8 @@ export const ScreenClose = {
   TARGET_REFUSED: { close: 4406, code: 'REMOTE_TARGET_REFUSED' },
   IDLE: { close: 4408, code: 'REMOTE_IDLE_TIMEOUT' },
   VIEWER_LIMIT: { close: 4409, code: 'REMOTE_VIEWER_LIMIT' },
+  /** A user who may only watch has one screen of a site at a time. */
+  OWN_SESSION_OPEN: { close: 4411, code: 'REMOTE_SESSION_OPEN_ALREADY' },
   AGENT_LOST: { close: 4410, code: 'REMOTE_AGENT_LOST' },
   PROTOCOL: { close: 4422, code: 'RFB_PROTOCOL_UNSUPPORTED' },
   INTERNAL: { close: 4500, code: 'REMOTE_RELAY_FAILED' },

@@ -13,10 +13,11 @@ const ruleFields = {
   name: lineText().min(1, 'required').max(200),
   scope: ruleScope,
   layer: z.enum(['regular', 'override']),
-  days: z.array(z.number().int()).nullable(),
-  from: z.string().nullable(),
-  until: z.string().nullable(),
-  windows: z.array(z.object({ start: z.string(), end: z.string() }).strict()).max(48),
+  // Bounded here, before any parsing: libs/scheduler checks what the values mean.
+  days: z.array(z.number().int()).max(7, 'at most the 7 days of a week').nullable(),
+  from: z.string().max(10).nullable(),
+  until: z.string().max(10).nullable(),
+  windows: z.array(z.object({ start: z.string().max(5), end: z.string().max(5) }).strict()).max(48),
   priority: z.number().int().min(-1_000_000).max(1_000_000),
 };
 

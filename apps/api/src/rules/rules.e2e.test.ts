@@ -83,12 +83,40 @@ describe('power rules', () => {
     ['scope.kioskIds', 'VALIDATION_FAILED', { scope: { kind: 'kiosks', kioskIds: [] } }],
     ['priority', 'VALIDATION_FAILED', { priority: 1.5 }],
     ['name', 'VALIDATION_FAILED', { name: '' }],
+    ['days', 'VALIDATION_FAILED', { days: [1, 2, 3, 4, 5, 6, 7, 1] }],
+    ['windows.0.start', 'VALIDATION_FAILED', { windows: [{ start: '08:00'.padEnd(100_000, '0'), end: '12:00' }] }],
+    ['from', 'VALIDATION_FAILED', { from: '2027-02-06'.repeat(1000) }],
   ])('bad %s (%s) is a 400 naming the field, nothing stored', async (field, code, patch) => {
     const before = await count();
     const res = await staffA.post('/api/rules', { ...festival(), ...patch });
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ code, field });
     expect(await count()).toBe(before);
+  });
+
+  it('a request body over 256 KB is 413 (agents\' readings excepted), and a hospital holds at most 500 rules', async () => {
+    const big = await staffA.post('/api/rules', { ...festival(), days: Array.from({ length: 2_000_000 }, () => 1) });
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+
+    const [{ n }] = await api.db.query('SELECT COUNT(*) AS n FROM power_rules WHERE hospital_id = ?', [ids.hospitalA]);
+    const template = (await staffA.post('/api/rules', festival())).body.id;
+    // Copies of it up to the limit, straight into the table (500 requests would re-plan 500 times).
+    const columns = (
+      await api.db.query(
+        `SELECT COLUMN_NAME AS c FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'power_rules' ORDER BY ORDINAL_POSITION`,
+      )
+    ).map((r: { c: string }) => r.c) as string[];
+    const copied = columns.map((c) => (c === 'id' ? 'UUID()' : `\`${c}\``)).join(', ');
+    for (let i = Number(n) + 1; i < 500; i++) {
+      await api.db.query(`INSERT INTO power_rules (${columns.map((c) => `\`${c}\``).join(', ')}) SELECT ${copied} FROM power_rules WHERE id = ?`, [template]);
+    }
+    const [{ n: full }] = await api.db.query('SELECT COUNT(*) AS n FROM power_rules WHERE hospital_id = ?', [ids.hospitalA]);
+    expect(Number(full)).toBe(500);
+    const over = await staffA.post('/api/rules', festival());
+    expect(over.status).toBe(409);
+    expect(over.body.error.code).toBe('RULES_LIMIT');
+    await api.db.query('DELETE FROM power_rules WHERE hospital_id = ? AND name = ?', [ids.hospitalA, festival().name]);
   });
 
   it('a rule may not reach into another hospital through its scope', async () => {

@@ -15,6 +15,10 @@ export class RulesRepository {
     return this.db.repo(PowerRuleRecord).findBy({ hospitalId });
   }
 
+  countOfHospital(hospitalId: string): Promise<number> {
+    return this.db.repo(PowerRuleRecord).countBy({ hospitalId });
+  }
+
   save(rule: PowerRuleRecord): Promise<PowerRuleRecord> {
     return this.db.repo(PowerRuleRecord).save(rule);
   }

@@ -5,7 +5,7 @@ import { canEditFleet, scopeHospitalFilter } from '../common/access';
 import { AccessService, notFoundError } from '../common/access.service';
 import { AuditService } from '../audit/audit.service';
 import { ReplanService } from '../dispatch/replan.service';
-import { badRequest, notFound } from '../common/errors';
+import { badRequest, conflict, notFound } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { Database } from '../database/database.service';
 import { parseInput } from '../common/validation';
@@ -16,6 +16,9 @@ import { PowerRuleRecord } from './power-rule.entity';
 import { assertValidRule, publicRule } from './rule-mapping';
 import { createRuleBody, listRulesQuery, ruleScope, updateRuleBody } from './rules.dto';
 import { RulesRepository } from './rules.repository';
+
+/** Far above any hospital's needs (the reference one has ~20), far below what would slow planning. */
+export const MAX_RULES_PER_HOSPITAL = 500;
 
 @Injectable()
 export class RulesService {
@@ -85,6 +88,10 @@ export class RulesService {
     if (!hospital || !canEditFleet(p, hospital.id)) {
       if (hospital) await this.access.denied('power_rule', null, hospital.id);
       throw notFound('HOSPITAL_NOT_FOUND', `hospital ${input.hospitalId} not found`);
+    }
+    // Every planner pass, fleet view and agent plan of the hospital loads all its rules.
+    if ((await this.rules.countOfHospital(hospital.id)) >= MAX_RULES_PER_HOSPITAL) {
+      throw conflict('RULES_LIMIT', `a hospital has at most ${MAX_RULES_PER_HOSPITAL} rules; remove rules that are over before adding more`);
     }
     const rule = new PowerRuleRecord();
     rule.id = randomUUID();

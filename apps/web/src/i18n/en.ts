@@ -150,6 +150,7 @@ export const en = {
   'screen.error.REMOTE_NO_AGENT': "No online agent of this site reaches the kiosk's network.",
   'screen.error.REMOTE_AGENT_LOST': 'The agent carrying this screen lost its connection.',
   'screen.error.REMOTE_VIEWER_LIMIT': 'Too many screens are open at this site right now. Close one and try again.',
+  'screen.error.REMOTE_SESSION_OPEN_ALREADY': 'You are watching a screen of this site already. Close it first.',
   'screen.error.REMOTE_IDLE_TIMEOUT': 'The screen was closed after a period without activity.',
   'screen.error.REMOTE_TICKET_INVALID': 'The screen link expired or was used already. Open the screen again.',
   'screen.error.KIOSK_IP_MISSING': 'This kiosk has no IP address: its screen cannot be reached.',

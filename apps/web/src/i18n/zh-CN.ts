@@ -150,6 +150,7 @@ export const zhCN: Record<MessageKey, string> = {
   'screen.error.REMOTE_NO_AGENT': '本院区没有能连到该自助机网络的在线代理。',
   'screen.error.REMOTE_AGENT_LOST': '承载此屏幕的代理已断开连接。',
   'screen.error.REMOTE_VIEWER_LIMIT': '本院区当前打开的屏幕过多，请关闭一个后重试。',
+  'screen.error.REMOTE_SESSION_OPEN_ALREADY': '您已在查看该院区的一个屏幕，请先关闭它。',
   'screen.error.REMOTE_IDLE_TIMEOUT': '长时间无操作，屏幕已关闭。',
   'screen.error.REMOTE_TICKET_INVALID': '屏幕链接已过期或已使用，请重新打开。',
   'screen.error.KIOSK_IP_MISSING': '此自助机没有 IP 地址，无法查看屏幕。',
