@@ -101,7 +101,10 @@ export class AgentReportsService {
     const now = new Date();
     const intake = await this.db.transaction(async () => {
       await this.reports.lockAgentReadings(agent.id);
-      const stored = await this.reports.storedReadings(agent.id, [...new Set(readings.map((r) => r.seq))]);
+      // A seq above the agent's highest stored one is new: only resends need looking up (the usual batch needs none).
+      const highest = await this.reports.highestReadingSeq(agent.id);
+      const resent = [...new Set(readings.map((r) => r.seq).filter((seq) => seq <= highest))];
+      const stored = resent.length ? await this.reports.storedReadings(agent.id, resent) : new Map();
       const intake = sortReadings(readings, stored, now, this.config.telemetry.retentionDays.raw);
       if (intake.store.length) await this.reports.insertReadings(agent.id, intake.store, now);
       return intake;
