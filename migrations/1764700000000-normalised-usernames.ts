@@ -63,6 +63,11 @@ export class NormalisedUsernames1764700000000 implements MigrationInterface {
   }
 }
 
+/**
+ * The app's normaliseUsername (apps/api/src/users/usernames.ts) as it was when this
+ * migration was written: a migration must do the same thing on every database it ever
+ * runs on, whatever the app's function becomes later, so it keeps its own copy.
+ */
 function normaliseUsername(given: string): string {
   return given
     .normalize('NFKD')
