@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import { DataSource, EntityTarget, In, Like, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Agent } from '../agents/agent.entity';
 import { Hospital } from '../hospitals/hospital.entity';
@@ -93,9 +93,9 @@ export function demoKiosks(): (Omit<Kiosk, 'createdAt' | 'updatedAt' | 'stampIns
           kind: area.kind,
           location: `${area.where}, floor ${floor}`,
           notes: '',
-          ip: `10.${s.octet}.${vlan}.${10 + i}`,
+          ip: demoKioskIp(s, vlan, i),
           mac: `02:57:4b:${hex(s.octet)}:${hex(macSerial >> 8)}:${hex(macSerial & 0xff)}`,
-          subnet: `10.${s.octet}.${vlan}.0/24`,
+          subnet: demoVlan(s, vlan),
           vncPort: 5900,
           // The simulated agents define it (apps/pi-agent/src/sim/kiosks.ts): a POST to the kiosk simulator.
           shutdownMethod: 'simulated',
@@ -108,15 +108,92 @@ export function demoKiosks(): (Omit<Kiosk, 'createdAt' | 'updatedAt' | 'stampIns
 
 const hex = (n: number) => n.toString(16).padStart(2, '0');
 
+/**
+ * Demo kiosks live on loopback (README "Network safety"): any 127.0.0.0/8 address is
+ * this machine's on Linux, so each simulated kiosk listens on its own address and
+ * opening its screen connects to nothing but this machine.
+ */
+const demoKioskIp = (s: DemoSite, vlan: number, i: number) => `127.${s.octet}.${vlan}.${10 + i}`;
+const demoVlan = (s: DemoSite, vlan: number) => `127.${s.octet}.${vlan}.0/24`;
+/** What demo databases loaded before the demo moved to loopback hold instead. */
+const oldDemoVlan = (s: DemoSite, vlan: number) => `10.${s.octet}.${vlan}.0/24`;
+
 /** A site's two kiosk VLANs (kiosks alternate between them; each agent serves one). */
 function demoVlans(s: DemoSite): string[] {
-  return [`10.${s.octet}.1.0/24`, `10.${s.octet}.2.0/24`];
+  return [demoVlan(s, 1), demoVlan(s, 2)];
 }
+
+/** Demo agent n's VLAN: pi-1 and pi-3 serve the first, pi-2 and pi-4 the second. */
+const agentVlan = (n: number) => 1 + ((n - 1) % 2);
+
+/** Every demo site with its declared subnets. */
+export function demoSites() {
+  return DEMO_HOSPITALS.flatMap((h) =>
+    h.sites.map((s) => ({ id: demoId(`site:${s.key}`), hospitalId: demoId(`hospital:${h.code}`), name: s.name, timeZone: s.timeZone, subnets: demoVlans(s) })),
+  );
+}
+
+/** Every demo agent (as registered: no token until one enrols) with its declared subnets. */
+export function demoAgents() {
+  return DEMO_HOSPITALS.flatMap((h) =>
+    h.sites.flatMap((s) =>
+      [1, 2, 3, 4].map((n) => ({
+        id: demoId(`agent:${s.key}:${n}`),
+        siteId: demoId(`site:${s.key}`),
+        name: `pi-${n}`,
+        location: n % 2 ? 'Network room, ground floor' : 'Outpatient hall ceiling box',
+        subnets: [demoVlan(s, agentVlan(n))],
+        tokenHash: null,
+        tokenRevokedAt: null,
+        hostname: null,
+        version: null,
+        lastHeartbeatAt: null,
+        clockSkewMs: null,
+      })),
+    ),
+  );
+}
+
+/**
+ * Demo rows loaded before the demo moved to loopback still hold 10.x addresses (loading
+ * skips existing rows): move them, and only them, so a row someone edited stays as is.
+ */
+async function moveOldDemoAddresses(ds: DataSource): Promise<number> {
+  let moved = 0;
+  for (const h of DEMO_HOSPITALS) {
+    for (const s of h.sites) {
+      const site = await ds.getRepository(Site).findOneBy({ id: demoId(`site:${s.key}`) });
+      if (site && sameList(site.subnets, [oldDemoVlan(s, 1), oldDemoVlan(s, 2)])) {
+        await ds.getRepository(Site).update(site.id, { subnets: demoVlans(s), updatedAt: new Date() });
+        moved++;
+      }
+      for (const n of [1, 2, 3, 4]) {
+        const agent = await ds.getRepository(Agent).findOneBy({ id: demoId(`agent:${s.key}:${n}`) });
+        if (agent && sameList(agent.subnets, [oldDemoVlan(s, agentVlan(n))])) {
+          await ds.getRepository(Agent).update(agent.id, { subnets: [demoVlan(s, agentVlan(n))], updatedAt: new Date() });
+          moved++;
+        }
+      }
+    }
+  }
+  const kiosks = new Map(demoKiosks().map((k) => [k.id, k]));
+  const oldKiosks = await ds.getRepository(Kiosk).find({ select: { id: true, ip: true }, where: { id: In([...kiosks.keys()]), ip: Like('10.%') } });
+  for (const { id, ip } of oldKiosks) {
+    const k = kiosks.get(id)!;
+    if (ip !== k.ip!.replace(/^127\./, '10.')) continue;
+    await ds.getRepository(Kiosk).update(id, { ip: k.ip, subnet: k.subnet, updatedAt: new Date() });
+    moved++;
+  }
+  return moved;
+}
+
+const sameList = (a: readonly string[] | null, b: readonly string[]) => !!a && a.length === b.length && a.every((x, i) => x === b[i]);
 
 export async function loadDemoData(ds: DataSource): Promise<string> {
   const now = new Date();
   const stamped = <T extends object>(row: T) => ({ ...row, createdAt: now, updatedAt: now });
   let inserted = 0;
+  let moved = 0;
   const insert = async <T extends ObjectLiteral>(entity: EntityTarget<T>, rows: object[]) => {
     for (let i = 0; i < rows.length; i += 200) {
       const result = await ds
@@ -132,35 +209,12 @@ export async function loadDemoData(ds: DataSource): Promise<string> {
 
   await ds.transaction(async () => {
     await insert(Hospital, DEMO_HOSPITALS.map((h) => stamped({ id: demoId(`hospital:${h.code}`), code: h.code, name: h.name })));
-    const sites = DEMO_HOSPITALS.flatMap((h) =>
-      h.sites.map((s) =>
-        stamped({ id: demoId(`site:${s.key}`), hospitalId: demoId(`hospital:${h.code}`), name: s.name, timeZone: s.timeZone, subnets: demoVlans(s) }),
-      ),
-    );
-    await insert(Site, sites);
-    const agents = DEMO_HOSPITALS.flatMap((h) =>
-      h.sites.flatMap((s) =>
-        [1, 2, 3, 4].map((n) =>
-          stamped({
-            id: demoId(`agent:${s.key}:${n}`),
-            siteId: demoId(`site:${s.key}`),
-            name: `pi-${n}`,
-            location: n % 2 ? 'Network room, ground floor' : 'Outpatient hall ceiling box',
-            subnets: [`10.${s.octet}.${1 + ((n - 1) % 2)}.0/24`],
-            tokenHash: null,
-            tokenRevokedAt: null,
-            hostname: null,
-            version: null,
-            lastHeartbeatAt: null,
-            clockSkewMs: null,
-          }),
-        ),
-      ),
-    );
-    await insert(Agent, agents);
+    await insert(Site, demoSites().map(stamped));
+    await insert(Agent, demoAgents().map(stamped));
     const kiosks = demoKiosks();
     await insert(Kiosk, kiosks.map(stamped));
     await insert(PowerRuleRecord, demoRules(kiosks).map(stamped));
+    moved = await moveOldDemoAddresses(ds);
   });
 
   const hash = await hashPassword(DEMO_PASSWORD);
@@ -174,7 +228,8 @@ export async function loadDemoData(ds: DataSource): Promise<string> {
     UserHospital,
     DEMO_USERS.flatMap((u) => u.hospitals.map((code) => ({ userId: demoId(`user:${u.username}`), hospitalId: demoId(`hospital:${code}`) }))),
   );
-  return inserted ? `demo data: ${inserted} rows inserted` : 'demo data: already loaded, nothing changed';
+  const movedNote = moved ? `, ${moved} rows moved from 10.x to loopback addresses` : '';
+  return inserted || moved ? `demo data: ${inserted} rows inserted${movedNote}` : 'demo data: already loaded, nothing changed';
 }
 
 function demoRules(kiosks: ReturnType<typeof demoKiosks>) {
