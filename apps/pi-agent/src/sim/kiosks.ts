@@ -4,7 +4,10 @@
  *   - kiosk i listens for its magic packet on UDP 127.0.0.1:(udpBasePort + i) and
  *     accepts only packets whose bytes are a magic packet for its own MAC;
  *   - it "boots" for `bootDelayMs`, then answers TCP on 127.0.0.1:(vncBasePort + i)
- *     (its "VNC" port) while on;
+ *     (its "VNC" port, what the agents probe) while on, and also on its own
+ *     address and VNC port as the API knows it (`screen`, e.g. 127.10.1.10:5900),
+ *     where the agents' relay connects: a minimal RFB server (rfb-server.ts) whose
+ *     picture shows its power state, code and clock (kiosk-screen.ts);
  *   - `POST /kiosks/:id/shutdown` on the control port (127.0.0.1:controlPort)
  *     powers it off after `shutdownDelayMs`; `GET /kiosks` lists state.
  * Events ('packet', 'state') and `waitForState` are there for tests.
@@ -14,6 +17,8 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { magicPacket, normalizeMac } from '@wakeward/wol';
+import { drawKioskScreen } from './kiosk-screen';
+import { serveRfb } from './rfb-server';
 
 export type KioskPower = 'off' | 'booting' | 'on' | 'shutting-down';
 
@@ -22,6 +27,10 @@ export interface SimulatedKioskSpec {
   mac: string;
   /** Starts powered on (overrides the simulator-wide `initiallyOn`). */
   initiallyOn?: boolean;
+  /** Shown on its screen; default: kioskId. */
+  code?: string;
+  /** Its address and VNC port as the API knows them, on loopback: its screen answers there too. */
+  screen?: { ip: string; port: number };
 }
 
 export interface KioskSimulatorOptions {
@@ -47,12 +56,19 @@ export interface SimulatedKioskState {
   packetsRejected: number;
   boots: number;
   shutdowns: number;
+  /** `ip:port` where its screen answers while on, if it has one. */
+  screen?: string;
+  /** Why its screen could not listen there (e.g. the port is taken on that address). */
+  screenError?: string;
 }
 
 interface Kiosk extends SimulatedKioskState {
+  code: string;
+  screenAt?: { ip: string; port: number };
   expected: Buffer;
   udp: dgram.Socket;
-  vnc?: net.Server;
+  vnc: net.Server[];
+  viewers: Set<net.Socket>;
   timer?: NodeJS.Timeout;
 }
 
@@ -84,6 +100,8 @@ export class KioskSimulator extends EventEmitter {
   async start(): Promise<void> {
     const { kiosks, udpBasePort, vncBasePort } = this.options;
     for (const [i, spec] of kiosks.entries()) {
+      if (spec.screen && !/^127\.\d+\.\d+\.\d+$/.test(spec.screen.ip))
+        throw new Error(`the kiosk simulator only binds to 127.0.0.0/8, not ${spec.screen.ip}`);
       const mac = normalizeMac(spec.mac);
       const udp = dgram.createSocket('udp4');
       const kiosk: Kiosk = {
@@ -96,8 +114,13 @@ export class KioskSimulator extends EventEmitter {
         packetsRejected: 0,
         boots: 0,
         shutdowns: 0,
+        ...(spec.screen && { screen: `${spec.screen.ip}:${spec.screen.port}` }),
+        code: spec.code ?? spec.kioskId,
+        screenAt: spec.screen,
         expected: magicPacket(mac),
         udp,
+        vnc: [],
+        viewers: new Set(),
       };
       udp.on('message', (data) => this.onPacket(kiosk, data));
       await new Promise<void>((resolve, reject) => {
@@ -118,7 +141,7 @@ export class KioskSimulator extends EventEmitter {
     for (const kiosk of this.kiosks.values()) {
       clearTimeout(kiosk.timer);
       kiosk.udp.close();
-      await closeServer(kiosk.vnc);
+      await this.closeScreens(kiosk);
     }
     this.kiosks.clear();
     if (this.control) {
@@ -135,7 +158,7 @@ export class KioskSimulator extends EventEmitter {
   state(kioskId: string): SimulatedKioskState {
     const k = this.kiosks.get(kioskId);
     if (!k) throw new Error(`no simulated kiosk ${kioskId}`);
-    const { expected: _e, udp: _u, vnc: _v, timer: _t, ...state } = k;
+    const { code: _c, screenAt: _s, expected: _e, udp: _u, vnc: _v, viewers: _w, timer: _t, ...state } = k;
     return state;
   }
 
@@ -185,26 +208,39 @@ export class KioskSimulator extends EventEmitter {
   }
 
   private async powerOn(kiosk: Kiosk): Promise<void> {
-    const server = net.createServer((socket) => {
-      // A real VNC server greets with its protocol version; enough for a TCP probe.
-      // Probes hang up at once, so a reset here is normal, not an error.
-      socket.on('error', () => {});
-      socket.end('RFB 003.008\n');
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(kiosk.vncPort, this.host, () => resolve());
-    });
-    kiosk.vnc = server;
+    const listen = (host: string, port: number) => {
+      const server = net.createServer((socket) => {
+        kiosk.viewers.add(socket);
+        socket.once('close', () => kiosk.viewers.delete(socket));
+        serveRfb(socket, kiosk.code, () => drawKioskScreen(kiosk.code, kiosk.power, new Date()));
+      });
+      return new Promise<net.Server>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve(server));
+      });
+    };
+    kiosk.vnc.push(await listen(this.host, kiosk.vncPort));
+    if (kiosk.screenAt) {
+      // A taken port on the kiosk's own address costs its screen, not its power state.
+      await listen(kiosk.screenAt.ip, kiosk.screenAt.port).then(
+        (server) => (kiosk.vnc.push(server), delete kiosk.screenError),
+        (err: NodeJS.ErrnoException) => (kiosk.screenError = err.code ?? err.message),
+      );
+    }
     kiosk.boots++;
     this.setPower(kiosk, 'on');
   }
 
   private async powerOff(kiosk: Kiosk): Promise<void> {
-    const server = kiosk.vnc;
-    kiosk.vnc = undefined;
-    await closeServer(server);
+    await this.closeScreens(kiosk);
     this.setPower(kiosk, 'off');
+  }
+
+  /** A kiosk that powers off drops its viewers with its VNC server. */
+  private async closeScreens(kiosk: Kiosk): Promise<void> {
+    const servers = kiosk.vnc.splice(0);
+    for (const socket of kiosk.viewers) socket.destroy();
+    await Promise.all(servers.map(closeServer));
   }
 
   private setPower(kiosk: Kiosk, power: KioskPower): void {
