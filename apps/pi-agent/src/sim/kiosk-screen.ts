@@ -18,6 +18,7 @@ export const SCREEN_COLOURS: Record<KioskPower, [number, number, number]> = {
 export const TEXT_COLOUR: [number, number, number] = [0xff, 0xff, 0xff];
 
 /** 3x5 glyphs, rows top to bottom, '#' lit. */
+// prettier-ignore
 const GLYPHS: Record<string, string> = {
   '0': '###|#.#|#.#|#.#|###', '1': '.#.|##.|.#.|.#.|###', '2': '###|..#|###|#..|###', '3': '###|..#|.##|..#|###',
   '4': '#.#|#.#|###|..#|..#', '5': '###|#..|###|..#|###', '6': '###|#..|###|#.#|###', '7': '###|..#|..#|.#.|.#.',
@@ -49,7 +50,8 @@ export function drawKioskScreen(code: string, power: KioskPower, now: Date): Pic
         [...row].forEach((cell, gx) => {
           if (cell !== '#') return;
           for (let dy = 0; dy < SCALE; dy++)
-            for (let dx = 0; dx < SCALE; dx++) put(left + n * ADVANCE + gx * SCALE + dx, top + gy * SCALE + dy, TEXT_COLOUR);
+            for (let dx = 0; dx < SCALE; dx++)
+              put(left + n * ADVANCE + gx * SCALE + dx, top + gy * SCALE + dy, TEXT_COLOUR);
         }),
       );
     });

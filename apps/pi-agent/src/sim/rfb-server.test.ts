@@ -65,7 +65,12 @@ describe('simulated kiosk screen (RFB 3.8)', () => {
     const { sim, screen } = await startKiosk();
     expect(sim.state('K1')).toMatchObject({ power: 'on', screen: `${screen.ip}:${screen.port}` });
     const wire = new Wire(net.connect(screen.port, screen.ip));
-    expect(await handshake(wire)).toEqual({ width: SCREEN_WIDTH, height: SCREEN_HEIGHT, bitsPerPixel: 32, name: 'MZ-1F-01' });
+    expect(await handshake(wire)).toEqual({
+      width: SCREEN_WIDTH,
+      height: SCREEN_HEIGHT,
+      bitsPerPixel: 32,
+      name: 'MZ-1F-01',
+    });
 
     // noVNC's format: red in the low byte; then encodings, a key (ignored) and a request.
     const setFormat = Buffer.alloc(20);
@@ -80,16 +85,24 @@ describe('simulated kiosk screen (RFB 3.8)', () => {
     const head = await wire.read(16);
     expect(head[0]).toBe(0);
     expect(head.readUInt16BE(2)).toBe(1);
-    expect([head.readUInt16BE(4), head.readUInt16BE(6), head.readUInt16BE(8), head.readUInt16BE(10), head.readInt32BE(12)]).toEqual([0, 0, SCREEN_WIDTH, SCREEN_HEIGHT, 0]);
+    expect([
+      head.readUInt16BE(4),
+      head.readUInt16BE(6),
+      head.readUInt16BE(8),
+      head.readUInt16BE(10),
+      head.readInt32BE(12),
+    ]).toEqual([0, 0, SCREEN_WIDTH, SCREEN_HEIGHT, 0]);
     const pixels = await wire.read(SCREEN_WIDTH * SCREEN_HEIGHT * 4);
     const rgbAt = (i: number) => [pixels[i * 4], pixels[i * 4 + 1], pixels[i * 4 + 2]];
     expect(rgbAt(0)).toEqual(SCREEN_COLOURS.on);
-    const lit = Array.from({ length: SCREEN_WIDTH * SCREEN_HEIGHT }, (_, i) => rgbAt(i)).filter((p) => p.join() === TEXT_COLOUR.join());
+    const lit = Array.from({ length: SCREEN_WIDTH * SCREEN_HEIGHT }, (_, i) => rgbAt(i)).filter(
+      (p) => p.join() === TEXT_COLOUR.join(),
+    );
     expect(lit.length).toBeGreaterThan(500); // the code and the clock
     wire.socket.destroy();
   });
 
-  it('drops its viewers when it powers off, and greets probes on the agents\' port too', async () => {
+  it("drops its viewers when it powers off, and greets probes on the agents' port too", async () => {
     const { sim, screen } = await startKiosk();
     const probe = new Wire(net.connect(sim.state('K1').vncPort, '127.0.0.1'));
     expect((await probe.read(12)).toString()).toBe('RFB 003.008\n');

@@ -47,13 +47,13 @@ export function serveRfb(socket: net.Socket, name: string, draw: () => Picture):
     switch (stage) {
       case 'version':
         if (b.length < 12) return 0;
-        if (!/^RFB 003\.00[378]\n$/.test(b.subarray(0, 12).toString('latin1'))) return fail(), 0;
+        if (!/^RFB 003\.00[378]\n$/.test(b.subarray(0, 12).toString('latin1'))) return (fail(), 0);
         stage = 'security';
         socket.write(Buffer.from([1, 1])); // one security type: None
         return 12;
       case 'security':
         if (b.length < 1) return 0;
-        if (b[0] !== 1) return fail(), 0;
+        if (b[0] !== 1) return (fail(), 0);
         stage = 'init';
         socket.write(Buffer.alloc(4)); // SecurityResult: OK
         return 1;
@@ -78,10 +78,11 @@ export function serveRfb(socket: net.Socket, name: string, draw: () => Picture):
   function message(b: Buffer): number {
     if (b.length < 1) return 0;
     switch (b[0]) {
-      case 0: { // SetPixelFormat
+      case 0: {
+        // SetPixelFormat
         if (b.length < 20) return 0;
         const asked = readPixelFormat(b, 4);
-        if (!asked) return fail(), 0;
+        if (!asked) return (fail(), 0);
         format = asked;
         return 20;
       }
@@ -100,7 +101,7 @@ export function serveRfb(socket: net.Socket, name: string, draw: () => Picture):
         if (b.length < 8) return 0;
         return b.length < 8 + b.readUInt32BE(4) ? 0 : 8 + b.readUInt32BE(4);
       default:
-        return fail(), 0;
+        return (fail(), 0);
     }
   }
 }
@@ -139,8 +140,8 @@ function update(p: Picture, f: PixelFormat): Buffer {
     for (let c = 0; c < 3; c++) v |= Math.round((p.rgb[i * 3 + c]! * f.max[c]!) / 255) << f.shift[c]!;
     v >>>= 0;
     if (bytes === 1) out[o] = v;
-    else if (bytes === 2) f.bigEndian ? out.writeUInt16BE(v & 0xffff, o) : out.writeUInt16LE(v & 0xffff, o);
-    else f.bigEndian ? out.writeUInt32BE(v, o) : out.writeUInt32LE(v, o);
+    else if (bytes === 2) out[f.bigEndian ? 'writeUInt16BE' : 'writeUInt16LE'](v & 0xffff, o);
+    else out[f.bigEndian ? 'writeUInt32BE' : 'writeUInt32LE'](v, o);
   }
   return out;
 }
