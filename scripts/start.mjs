@@ -1,7 +1,8 @@
 // `npm start`: everything a newcomer needs, from a fresh clone, in one command.
 // Installs what is missing, makes sure MySQL and Redis run, builds, migrates, loads
 // the demo data, then runs the API + worker (serving the console) in demo mode, and a
-// simulated fleet: kiosks on loopback UDP/TCP ports and two agents per site.
+// simulated fleet: kiosks on loopback addresses and ports and two agents per site,
+// which carry the demo's screens.
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ensureServices } from './ensure-services.mjs';
@@ -12,7 +13,8 @@ const env = {
   NODE_ENV: 'development',
   DEMO: 'true',
   PORT: '3000',
-  // The simulated kiosks listen on loopback, which the screen relay refuses otherwise.
+  // The demo kiosks' addresses are loopback ones (127.x, each simulated kiosk's screen
+  // listens on its own), which the screen relay refuses otherwise.
   REMOTE_ALLOW_TARGETS: '127.0.0.0/8',
   ...process.env,
 };

@@ -3,7 +3,10 @@
  * simulated agents per site (pi-1 and pi-2, one per VLAN as in the demo data),
  * all in this one process. `npm start` runs it next to the API.
  *
- * Network safety: every magic packet, probe and shutdown goes to 127.0.0.1. Demo
+ * Network safety: every magic packet, probe and shutdown goes to 127.0.0.1, and every
+ * demo kiosk's address is a loopback one (127.x, demo-data.ts) where its simulated
+ * screen listens; the fleet switches the sites' screens to the agent route, so a
+ * screen opened in the console goes through these agents' relay channel. Demo
  * kiosks name the shutdown method `simulated`, which these agents define (as every
  * agent defines its own methods) as a POST to the simulator's control URL with
  * {kioskId}; it is also their default, for demo databases loaded before methods
@@ -27,8 +30,10 @@ interface DemoSite {
 }
 interface DemoKiosk {
   id: string;
+  code: string;
   mac: string;
   ip: string | null;
+  vncPort: number;
 }
 interface DemoAgent {
   id: string;
@@ -66,6 +71,12 @@ class ConsoleSession {
     if (!res.ok) throw new Error(`demo fleet: POST ${p} failed (${res.status})`);
     return (await res.json()) as T;
   }
+
+  async put(p: string, body: unknown): Promise<void> {
+    const headers = { cookie: this.cookie, origin: new URL(this.apiUrl).origin, 'content-type': 'application/json' };
+    const res = await fetch(`${this.apiUrl}${p}`, { method: 'PUT', headers, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`demo fleet: PUT ${p} failed (${res.status})`);
+  }
 }
 
 export async function runDemoFleet(options: { apiUrl: string; stateDir: string; username: string; password: string }) {
@@ -88,7 +99,14 @@ export async function runDemoFleet(options: { apiUrl: string; stateDir: string; 
   }
   const base = await freePortRange(2 * allKiosks.length + 1);
   const simulator = new KioskSimulator({
-    kiosks: allKiosks.map((k) => ({ kioskId: k.id, mac: k.mac, initiallyOn: expectedOn.has(k.id) })),
+    kiosks: allKiosks.map((k) => ({
+      kioskId: k.id,
+      mac: k.mac,
+      code: k.code,
+      initiallyOn: expectedOn.has(k.id),
+      // Its screen where the relay will look for it; a kiosk someone moved off loopback gets none.
+      ...(k.ip && LOOPBACK.test(k.ip) && { screen: { ip: k.ip, port: k.vncPort } }),
+    })),
     udpBasePort: base,
     vncBasePort: base + allKiosks.length,
     controlPort: base + 2 * allKiosks.length,
@@ -104,6 +122,7 @@ export async function runDemoFleet(options: { apiUrl: string; stateDir: string; 
 
   const agents: Agent[] = [];
   for (const site of sites) {
+    await session.put(`/api/sites/${site.id}/remote-route`, { route: 'agent' });
     const registered = (await session.get<{ items: DemoAgent[] }>(`/api/agents?siteId=${site.id}&pageSize=50`)).items;
     for (const name of AGENTS_PER_SITE) {
       const subnets = registered.find((a) => a.name === name)?.subnets ?? [];
@@ -123,6 +142,8 @@ export async function runDemoFleet(options: { apiUrl: string; stateDir: string; 
           wake: fragment.wake,
           probe: { ...fragment.probe, kiosks: (fragment.probe.kiosks as { kioskId: string }[]).filter((k) => siteKiosks.has(k.kioskId)) },
           shutdown: { ...fragment.shutdown, defaultMethod: 'simulated' },
+          // The simulated kiosks' screens are on loopback, which the relay refuses otherwise.
+          relay: { allowTargets: ['127.0.0.0/8'] },
         }),
       );
       const config = loadConfig({ configFile, env: {} });
@@ -140,6 +161,9 @@ export async function runDemoFleet(options: { apiUrl: string; stateDir: string; 
   console.log(
     `[demo] ${allKiosks.length} simulated kiosks on 127.0.0.1 (UDP ${base}-${base + allKiosks.length - 1}, state at ${simulator.controlUrl}/kiosks), ${agents.length} simulated agents`,
   );
+  const noScreen = simulator.states().filter((s) => s.screenError);
+  if (noScreen.length)
+    console.warn(`[demo] ${noScreen.length} kiosks show no screen: their address and port are taken (${noScreen[0]!.screen}: ${noScreen[0]!.screenError})`);
   log.info('demo fleet running', { kiosks: allKiosks.length, agents: agents.length });
   return {
     async stop() {
@@ -148,6 +172,8 @@ export async function runDemoFleet(options: { apiUrl: string; stateDir: string; 
     },
   };
 }
+
+const LOOPBACK = /^127\.\d+\.\d+\.\d+$/;
 
 function hashSeed(s: string): number {
   let h = 0;
