@@ -3,15 +3,22 @@
 // the demo data, then runs the API + worker (serving the console) in demo mode, and a
 // simulated fleet: kiosks on loopback UDP/TCP ports and two agents per site.
 import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { claimLock, demoInstanceNames, portIsFree } from './demo-instance.mjs';
 import { ensureServices } from './ensure-services.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const started = Date.now();
+// Each checkout's demo has its own database and Redis keys, so two checkouts on one
+// machine never seed or enrol into each other's.
+const instance = demoInstanceNames(root);
 const env = {
   NODE_ENV: 'development',
   DEMO: 'true',
   PORT: '3000',
+  DB_NAME: instance.dbName,
+  REDIS_PREFIX: instance.redisPrefix,
   // The simulated kiosks listen on loopback, which the screen relay refuses otherwise.
   REMOTE_ALLOW_TARGETS: '127.0.0.0/8',
   ...process.env,
@@ -24,6 +31,17 @@ const step = (label, cmd, args) => {
     process.exit(result.status ?? 1);
   }
 };
+
+const lock = claimLock(join(root, '.wakeward', 'demo.lock'));
+if (lock.heldBy) {
+  console.error(`[start] another \`npm start\` (pid ${lock.heldBy}) runs from this checkout; stop it first`);
+  process.exit(1);
+}
+process.on('exit', () => lock.release());
+if (!(await portIsFree(Number(env.PORT)))) {
+  console.error(`[start] port ${env.PORT} is in use (another \`npm start\`?); choose another: PORT=3001 npm start`);
+  process.exit(1);
+}
 
 step('checking dependencies', 'node', ['scripts/ensure-install.mjs']);
 console.log('[start] checking MySQL/MariaDB and Redis');
@@ -45,6 +63,7 @@ api.stdout.on('data', (chunk) => {
     console   ${url}/
     API docs  ${url}/api/docs
     health    ${url}/readyz
+    data      database ${env.DB_NAME}, Redis prefix ${env.REDIS_PREFIX} (DB_NAME, REDIS_PREFIX to change)
   Demo accounts (password: demo-password): admin, ops, staff-a, staff-b, viewer
   Simulated kiosks and agents (loopback only) start in a moment.
   Stop with Ctrl+C.
@@ -52,11 +71,12 @@ api.stdout.on('data', (chunk) => {
   }
 });
 // The simulated fleet (kiosks on loopback, two agents per site) once the API answers.
+// Its enrolments are kept per database: tokens from another one would be refused.
 let fleet;
 const startFleet = () => {
   fleet = spawn(
     'node',
-    ['apps/pi-agent/dist/apps/pi-agent/src/main.js', 'demo-fleet', '--api-url', `http://127.0.0.1:${env.PORT}`, '--state-dir', '.wakeward/demo-agents'],
+    ['apps/pi-agent/dist/apps/pi-agent/src/main.js', 'demo-fleet', '--api-url', `http://127.0.0.1:${env.PORT}`, '--state-dir', `.wakeward/demo-agents/${env.DB_NAME}`],
     { cwd: root, stdio: 'inherit', env },
   );
   fleet.on('exit', (code) => code && console.error(`[start] the simulated fleet stopped (exit ${code}); the API keeps running`));
