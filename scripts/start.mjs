@@ -4,8 +4,10 @@
 // simulated fleet: kiosks on loopback UDP/TCP ports and two agents per site.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { claimLock, demoInstanceNames, portIsFree } from './demo-instance.mjs';
+import { readableLine } from './demo-log.mjs';
 import { ensureServices } from './ensure-services.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -23,6 +25,14 @@ const env = {
   REMOTE_ALLOW_TARGETS: '127.0.0.0/8',
   ...process.env,
 };
+// A readable summary by default; every JSON log line with `npm start -- --json` (or LOG_FORMAT=json).
+const jsonLogs = process.argv.includes('--json') || env.LOG_FORMAT === 'json';
+const show = (stream, onLine = () => {}) =>
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+    onLine(line);
+    const shown = jsonLogs ? line : readableLine(line);
+    if (shown !== null) console.log(shown);
+  });
 const step = (label, cmd, args) => {
   console.log(`[start] ${label}`);
   const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });
@@ -53,9 +63,8 @@ step('loading demo data', 'node', [cli, 'seed-demo']);
 
 const api = spawn('node', ['apps/api/dist/apps/api/src/main.js'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env });
 let announced = false;
-api.stdout.on('data', (chunk) => {
-  process.stdout.write(chunk);
-  if (!announced && chunk.toString().includes('is listening on')) {
+show(api.stdout, (line) => {
+  if (!announced && line.includes('is listening on')) {
     announced = true;
     const url = `http://localhost:${env.PORT}`;
     console.log(`
@@ -66,6 +75,7 @@ api.stdout.on('data', (chunk) => {
     data      database ${env.DB_NAME}, Redis prefix ${env.REDIS_PREFIX} (DB_NAME, REDIS_PREFIX to change)
   Demo accounts (password: demo-password): admin, ops, staff-a, staff-b, viewer
   Simulated kiosks and agents (loopback only) start in a moment.
+  ${jsonLogs ? 'Every log line as JSON.' : 'Dispatches, alerts, warnings and errors show below (`npm start -- --json` for every log line).'}
   Stop with Ctrl+C.
 `);
   }
@@ -77,8 +87,9 @@ const startFleet = () => {
   fleet = spawn(
     'node',
     ['apps/pi-agent/dist/apps/pi-agent/src/main.js', 'demo-fleet', '--api-url', `http://127.0.0.1:${env.PORT}`, '--state-dir', `.wakeward/demo-agents/${env.DB_NAME}`],
-    { cwd: root, stdio: 'inherit', env },
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env },
   );
+  show(fleet.stdout);
   fleet.on('exit', (code) => code && console.error(`[start] the simulated fleet stopped (exit ${code}); the API keeps running`));
 };
 const waitForApi = setInterval(async () => {
