@@ -17,6 +17,7 @@ export default defineConfig({
     projects: [
       { resolve: { alias }, test: { name: 'scheduler', root: here('./libs/scheduler'), include: ['src/**/*.test.ts'] } },
       { resolve: { alias }, test: { name: 'wol', root: here('./libs/wol'), include: ['src/**/*.test.ts'] } },
+      { test: { name: 'scripts', root: here('./scripts'), include: ['*.test.mjs'] } },
       {
         resolve: { alias },
         test: { name: 'agent-protocol', root: here('./libs/agent-protocol'), include: ['src/**/*.test.ts'] },

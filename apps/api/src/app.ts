@@ -14,6 +14,7 @@ import type { AppConfig } from './config/config';
 import { NestPinoLogger } from './common/logger';
 import { ApiMetrics } from './ops/metrics';
 import { requestLogging } from './ops/request-logging';
+import { serveConsole } from './edge/console-files';
 import { securityHeaders } from './edge/security-headers';
 
 /** Builds the HTTP application (REST API, console, docs, health) without listening. */
@@ -65,14 +66,4 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
 function keepAgentConnections(server: Server) {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
-}
-
-/** The built console, with every non-API path falling back to index.html (client-side routes). */
-function serveConsole(app: NestExpressApplication, dir: string) {
-  app.use(express.static(dir, { index: 'index.html', maxAge: '1h' }));
-  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
-    const apiPath = /^\/(api|healthz|readyz|metrics|socket\.io)(\/|$)/.test(req.path);
-    if (req.method !== 'GET' || apiPath) return next();
-    res.sendFile(join(dir, 'index.html'));
-  });
 }

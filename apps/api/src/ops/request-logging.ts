@@ -5,6 +5,16 @@ import { requestContext } from '../common/request-context';
 import type { ApiMetrics } from './metrics';
 
 /**
+ * Agents call every few seconds (heartbeats, long polls, readings) and probes ask for
+ * health and metrics: when they succeed they are debug, or they would bury the
+ * console's requests and every failure at info.
+ */
+export function requestLogLevel(path: string, status: number): 'debug' | 'info' {
+  const routine = path.startsWith('/api/agent/v1/') || /^\/(healthz|readyz|metrics)$/.test(path);
+  return routine && status < 400 ? 'debug' : 'info';
+}
+
+/**
  * Gives every request an id (the caller's X-Request-Id if sane), runs the rest of
  * the request inside its context, and logs and counts it when it ends.
  */
@@ -21,11 +31,12 @@ export function requestLogging(logger: Logger, metrics: ApiMetrics) {
       metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
       metrics.httpDuration.observe({ method: req.method, route }, seconds);
       const principal = requestContext.get()?.principal;
-      logger.info(
+      const path = req.originalUrl.split('?')[0];
+      logger[requestLogLevel(path, res.statusCode)](
         {
           requestId,
           method: req.method,
-          path: req.originalUrl.split('?')[0],
+          path,
           status: res.statusCode,
           ms: Math.round(seconds * 1000),
           user: principal?.username,
