@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
@@ -8,7 +8,9 @@ import { defineConfig, type Plugin } from 'vite';
  * Writes a .br and a .gz beside every text file of the build, once, at the highest
  * levels, so the API serves them as they are instead of compressing each response.
  */
-function precompress(outDir: string): Plugin {
+function precompress(): Plugin {
+  // The build's own output folder: the build may run from any working directory (the browser tests run it from the repository root).
+  let outDir = '';
   const compressible = /\.(js|css|html|svg|json|txt)$/;
   const walk = (dir: string): string[] =>
     readdirSync(dir).flatMap((name) => {
@@ -18,6 +20,9 @@ function precompress(outDir: string): Plugin {
   return {
     name: 'wakeward-precompress',
     apply: 'build',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
     closeBundle() {
       for (const file of walk(outDir).filter((f) => compressible.test(f))) {
         const content = readFileSync(file);
@@ -36,7 +41,7 @@ export default defineConfig(({ command, mode }) => {
   // unless asked otherwise (`vite build --mode development`).
   if (command === 'build' && mode === 'production') process.env.NODE_ENV = 'production';
   return {
-    plugins: [react(), precompress('dist')],
+    plugins: [react(), precompress()],
     server: { proxy: { '/api': 'http://127.0.0.1:3000', '/socket.io': { target: 'ws://127.0.0.1:3000', ws: true } } },
     build: { outDir: 'dist', sourcemap: true },
   };
