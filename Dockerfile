@@ -23,3 +23,4 @@ CMD ["node", "apps/api/dist/apps/api/src/main.js"]
 FROM nginx:1.27-alpine AS web
 COPY --from=build /app/apps/web/dist /usr/share/nginx/html
 COPY deploy/nginx.conf /etc/nginx/conf.d/default.conf
+COPY deploy/console-headers.conf /etc/nginx/snippets/console-headers.conf

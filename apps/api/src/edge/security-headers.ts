@@ -4,7 +4,7 @@ import helmet from 'helmet';
 /**
  * The console's Content-Security-Policy: the built console is files from its own
  * origin and talks only to its own origin (fetch, socket.io, the screen WebSocket),
- * so 'self' covers it. Keep deploy/nginx.conf in step.
+ * so 'self' covers it. Keep deploy/console-headers.conf in step.
  * - style-src 'unsafe-inline': echarts writes `style` attributes into the markup of its
  *   tooltips and React and noVNC set element styles; no script can run from a style.
  * - img-src data: blob: noVNC draws cursors and JPEG rectangles from data and blob URLs.
