@@ -34,6 +34,8 @@ export class ActNow1764800000000 implements MigrationInterface {
       DROP KEY ix_agents_previous_token_hash,
       DROP COLUMN token_last_refused_at, DROP COLUMN token_refused_since, DROP COLUMN token_refusals,
       DROP COLUMN previous_token_hash, DROP COLUMN token_revoked_by`);
-    await q.query(`ALTER TABLE dispatches DROP KEY ix_dispatch_site_source_kiosk, DROP COLUMN requested_by, DROP COLUMN source`);
+    await q.query(
+      `ALTER TABLE dispatches DROP KEY ix_dispatch_site_source_kiosk, DROP COLUMN requested_by, DROP COLUMN source`,
+    );
   }
 }

@@ -12,17 +12,22 @@ describe('agents: why offline, and re-enrolment in place', () => {
   let ids: Awaited<ReturnType<typeof seedTwoHospitals>>;
   let ops: Client;
 
-  const beat = (client: AgentClient) => client.post('/heartbeat', { version: '1.2.0', uptimeS: 5, time: new Date().toISOString(), buffered: 0 });
+  const beat = (client: AgentClient) =>
+    client.post('/heartbeat', { version: '1.2.0', uptimeS: 5, time: new Date().toISOString(), buffered: 0 });
   const connection = async (agentId: string) => (await ops.get(`/api/agents/${agentId}`)).body.connection;
   /** The agent's last heartbeat moved back past the offline limit (90 s). */
-  const silence = (agentId: string, ms = 10 * 60_000) => api.db.query('UPDATE agents SET last_heartbeat_at = ? WHERE id = ?', [new Date(Date.now() - ms), agentId]);
+  const silence = (agentId: string, ms = 10 * 60_000) =>
+    api.db.query('UPDATE agents SET last_heartbeat_at = ? WHERE id = ?', [new Date(Date.now() - ms), agentId]);
   const enrol = async (code: string, name: string) => {
     const res = await fetch(`${api.url}/api/agent/v1/enroll`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ code, name, hostname: `${name}.local`, version: '1.3.0', subnets: [] }),
     });
-    return { status: res.status, body: (await res.json()) as { agentId: string; token: string; error?: { code: string } } };
+    return {
+      status: res.status,
+      body: (await res.json()) as { agentId: string; token: string; error?: { code: string } },
+    };
   };
 
   beforeAll(async () => {
@@ -61,7 +66,7 @@ describe('agents: why offline, and re-enrolment in place', () => {
     expect(Date.parse(c.at)).toBeLessThanOrEqual(Date.now());
   });
 
-  it('a token replaced by a rotation and still sent by the Pi: refused N times since, re-enrol; a stranger\'s token counts for nobody', async () => {
+  it("a token replaced by a rotation and still sent by the Pi: refused N times since, re-enrol; a stranger's token counts for nobody", async () => {
     const a = await enrolAgent(ops, ids.siteA, 'pi-rotated');
     await beat(a.client);
     const rotated = await ops.post(`/api/agents/${a.agentId}/rotate-token`);
@@ -86,8 +91,15 @@ describe('agents: why offline, and re-enrolment in place', () => {
 
     const code = await ops.post(`/api/agents/${a.agentId}/enrolment-code`);
     expect(code.status).toBe(201);
-    expect(code.body).toMatchObject({ agentId: a.agentId, siteId: ids.siteA, installCommand: expect.stringContaining(code.body.code) });
-    const audit = await api.db.query(`SELECT \`after\` FROM audit_entries WHERE entity_type = 'enrolment_code' AND entity_id = ?`, [code.body.id]);
+    expect(code.body).toMatchObject({
+      agentId: a.agentId,
+      siteId: ids.siteA,
+      installCommand: expect.stringContaining(code.body.code),
+    });
+    const audit = await api.db.query(
+      `SELECT \`after\` FROM audit_entries WHERE entity_type = 'enrolment_code' AND entity_id = ?`,
+      [code.body.id],
+    );
     const after = typeof audit[0].after === 'string' ? JSON.parse(audit[0].after) : audit[0].after;
     expect(after).toMatchObject({ forAgentId: a.agentId, siteId: ids.siteA });
     // Making the code cuts nobody off.
@@ -98,8 +110,19 @@ describe('agents: why offline, and re-enrolment in place', () => {
     expect(enrolled.status).toBe(201);
     expect(enrolled.body.agentId).toBe(a.agentId);
     const agent = (await ops.get(`/api/agents/${a.agentId}`)).body;
-    expect(agent).toMatchObject({ id: a.agentId, siteId: ids.siteA, name: 'pi-replaced', subnets: ['10.1.2.0/24'], version: '1.3.0', enrolled: true });
-    expect((await ops.get(`/api/agents?siteId=${ids.siteA}`)).body.items.filter((x: { name: string }) => x.name === 'pi-new-sd-card')).toEqual([]);
+    expect(agent).toMatchObject({
+      id: a.agentId,
+      siteId: ids.siteA,
+      name: 'pi-replaced',
+      subnets: ['10.1.2.0/24'],
+      version: '1.3.0',
+      enrolled: true,
+    });
+    expect(
+      (await ops.get(`/api/agents?siteId=${ids.siteA}`)).body.items.filter(
+        (x: { name: string }) => x.name === 'pi-new-sd-card',
+      ),
+    ).toEqual([]);
     // From now on only the new token works; the old one is counted as refused.
     expect((await beat(a.client)).status).toBe(401);
     expect((await beat(new AgentClient(api.url, enrolled.body.token))).status).toBe(200);
@@ -114,6 +137,8 @@ describe('agents: why offline, and re-enrolment in place', () => {
     const res = await enrol(code.body.code, 'pi-gone');
     expect(res.status).toBe(401);
     expect(res.body.error?.code).toBe('ENROLMENT_CODE_INVALID');
-    expect((await ops.get(`/api/agents?siteId=${ids.siteA}`)).body.items.some((x: { name: string }) => x.name === 'pi-gone')).toBe(false);
+    expect(
+      (await ops.get(`/api/agents?siteId=${ids.siteA}`)).body.items.some((x: { name: string }) => x.name === 'pi-gone'),
+    ).toBe(false);
   });
 });

@@ -86,7 +86,11 @@ export class PowerCommandsService {
 
   async request(p: Principal, input: PowerCommandInput) {
     const lock = await this.locks.take(p.userId, LOCK_TTL_MS);
-    if (!lock) throw conflict('POWER_COMMAND_IN_PROGRESS', 'your previous wake or shutdown request is still being sent; try again in a moment');
+    if (!lock)
+      throw conflict(
+        'POWER_COMMAND_IN_PROGRESS',
+        'your previous wake or shutdown request is still being sent; try again in a moment',
+      );
     try {
       return await this.requestOnce(p, input, new Date());
     } finally {
@@ -97,23 +101,38 @@ export class PowerCommandsService {
   /** The old console route (`POST /api/sites/:id/commands`) for wake and shutdown: the same path, its old answer. */
   async siteCommand(p: Principal, siteId: string, input: SiteCommandInput & { type: DispatchAction }) {
     for (const field of ['dueAt', 'expiresAt'] as const) {
-      if (input[field]) throw badRequest('VALIDATION_FAILED', `${field}: wake and shutdown run now and are verified (POST /api/power-commands); plan later ones with a rule`, field);
+      if (input[field])
+        throw badRequest(
+          'VALIDATION_FAILED',
+          `${field}: wake and shutdown run now and are verified (POST /api/power-commands); plan later ones with a rule`,
+          field,
+        );
     }
     const site = await this.sitesService.get(p, siteId);
     const found = new Map((await this.kiosks.getByIds(input.kioskIds)).map((k) => [k.id, k]));
     input.kioskIds.forEach((id, i) => {
-      if (found.get(id)?.siteId !== site.id) throw badRequest('COMMAND_KIOSK_INVALID', `kioskIds.${i}: ${id} is not a kiosk of this site`, `kioskIds.${i}`);
+      if (found.get(id)?.siteId !== site.id)
+        throw badRequest('COMMAND_KIOSK_INVALID', `kioskIds.${i}: ${id} is not a kiosk of this site`, `kioskIds.${i}`);
     });
     // The old route asked no confirmation; its callers (ops scripts) name their kiosks.
     const result = await this.request(p, { action: input.type, kioskIds: input.kioskIds, confirm: true });
-    return { commands: result.commands, uncovered: result.kiosks.filter((k) => k.status === 'no_agent').map((k) => k.kioskId), dispatch: result };
+    return {
+      commands: result.commands,
+      uncovered: result.kiosks.filter((k) => k.status === 'no_agent').map((k) => k.kioskId),
+      dispatch: result,
+    };
   }
 
   private async requestOnce(p: Principal, input: PowerCommandInput, now: Date) {
     const selection = await this.select(p, input);
     const described = await this.describe(selection, now);
     const { counts } = described;
-    if (!counts.kiosks) throw badRequest('POWER_COMMAND_NO_KIOSKS', 'none of these kiosks can take this command', input.siteId ? 'siteId' : 'kioskIds');
+    if (!counts.kiosks)
+      throw badRequest(
+        'POWER_COMMAND_NO_KIOSKS',
+        'none of these kiosks can take this command',
+        input.siteId ? 'siteId' : 'kioskIds',
+      );
     if (input.action === 'shutdown' && input.confirm !== true) {
       throw new DomainError(
         409,
@@ -127,7 +146,9 @@ export class PowerCommandsService {
     const occurrences = await this.db.transaction(async () => {
       const recorded: ManualOccurrence[] = [];
       for (const { site, kiosks } of selection.bySite.values()) {
-        recorded.push(await this.dispatcher.recordManual(site, kiosks, input.action, p.username, now).catch(sameInstant));
+        recorded.push(
+          await this.dispatcher.recordManual(site, kiosks, input.action, p.username, now).catch(sameInstant),
+        );
       }
       const hospitalIds = new Set([...selection.bySite.values()].map((s) => s.site.hospitalId));
       await this.audit.record({
@@ -140,7 +161,12 @@ export class PowerCommandsService {
           siteId: input.siteId ?? null,
           kioskIds: recorded.flatMap((o) => o.rows.map((r) => r.kioskId)),
           sites: recorded.map((o) => ({ siteId: o.site.id, plannedAt: o.at, sent: o.sent, noAgent: o.noAgent })),
-          counts: { kiosks: counts.kiosks, expectedOn: counts.expectedOn, sent: sum(recorded, 'sent'), noAgent: sum(recorded, 'noAgent') },
+          counts: {
+            kiosks: counts.kiosks,
+            expectedOn: counts.expectedOn,
+            sent: sum(recorded, 'sent'),
+            noAgent: sum(recorded, 'noAgent'),
+          },
           unfit: selection.unfit.map((u) => u.kioskId),
         },
       });
@@ -156,7 +182,12 @@ export class PowerCommandsService {
       action: input.action,
       requestedAt: now,
       requestedBy: p.username,
-      counts: { kiosks: counts.kiosks, expectedOn: counts.expectedOn, sent: sum(occurrences, 'sent'), noAgent: sum(occurrences, 'noAgent') },
+      counts: {
+        kiosks: counts.kiosks,
+        expectedOn: counts.expectedOn,
+        sent: sum(occurrences, 'sent'),
+        noAgent: sum(occurrences, 'noAgent'),
+      },
       occurrences: occurrences.map((o) => ({ siteId: o.site.id, plannedAt: o.at, sent: o.sent, noAgent: o.noAgent })),
       kiosks: occurrences.flatMap((o) =>
         o.rows.map((r) => ({
@@ -198,11 +229,16 @@ export class PowerCommandsService {
       await this.access.assertFleetEditable(p, 'site', site.id, site.hospitalId);
       const kiosks = await this.kiosks.getBySite(site.id);
       if (kiosks.length > MAX_KIOSKS_PER_POWER_COMMAND) {
-        throw badRequest('POWER_COMMAND_TOO_MANY', `the site has ${kiosks.length} kiosks; choose at most ${MAX_KIOSKS_PER_POWER_COMMAND}`, 'siteId');
+        throw badRequest(
+          'POWER_COMMAND_TOO_MANY',
+          `the site has ${kiosks.length} kiosks; choose at most ${MAX_KIOSKS_PER_POWER_COMMAND}`,
+          'siteId',
+        );
       }
       const fit = kiosks.filter((k) => {
         const target = targetOf(k, input.action);
-        if (!isTarget(target)) unfit.push({ kioskId: k.id, code: k.code, reason: target.code, problem: target.problem });
+        if (!isTarget(target))
+          unfit.push({ kioskId: k.id, code: k.code, reason: target.code, problem: target.problem });
         return isTarget(target);
       });
       bySite.set(site.id, { site, kiosks: fit });
@@ -240,7 +276,10 @@ export class PowerCommandsService {
       }
       const rules = rulesByHospital.get(site.hospitalId)!;
       const [manual, enrolled] = await Promise.all([
-        this.dispatches.latestManual(site.id, siteKiosks.map((k) => k.id)),
+        this.dispatches.latestManual(
+          site.id,
+          siteKiosks.map((k) => k.id),
+        ),
         this.agents.getEnrolledBySite(site.id),
       ]);
       const online = enrolled.filter((a) => isOnline(a, now));
@@ -268,12 +307,17 @@ export class PowerCommandsService {
   }
 }
 
-const isOnline = (a: Agent, now: Date) => a.lastHeartbeatAt !== null && now.getTime() - a.lastHeartbeatAt.getTime() < AGENT_OFFLINE_AFTER_MS;
+const isOnline = (a: Agent, now: Date) =>
+  a.lastHeartbeatAt !== null && now.getTime() - a.lastHeartbeatAt.getTime() < AGENT_OFFLINE_AFTER_MS;
 
 const sum = (list: ManualOccurrence[], key: 'sent' | 'noAgent') => list.reduce((n, o) => n + o[key], 0);
 
 /** The same kiosk asked for by two requests in the same millisecond (the unique key of dispatches). */
 function sameInstant(err: unknown): never {
-  if (mysqlErrno(err) === ER_DUP_ENTRY) throw conflict('POWER_COMMAND_IN_PROGRESS', 'another request for these kiosks arrived at the same instant; try again');
+  if (mysqlErrno(err) === ER_DUP_ENTRY)
+    throw conflict(
+      'POWER_COMMAND_IN_PROGRESS',
+      'another request for these kiosks arrived at the same instant; try again',
+    );
   throw err;
 }

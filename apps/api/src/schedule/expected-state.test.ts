@@ -23,23 +23,32 @@ describe('expectedState', () => {
     expect(expectedState([weekdays], kiosk, mon('21:00'), null)).toEqual({ state: 'off', ruleId: 'r1' });
   });
 
-  it('a manual shutdown holds until the schedule\'s next transition, then the schedule decides again', () => {
+  it("a manual shutdown holds until the schedule's next transition, then the schedule decides again", () => {
     const manual = { action: 'shutdown' as const, at: mon('10:00'), requestedBy: 'ops' };
     expect(expectedState([weekdays], kiosk, mon('10:00'), manual)).toMatchObject({ state: 'off', manual });
     expect(expectedState([weekdays], kiosk, mon('19:59'), manual)).toMatchObject({ state: 'off', manual });
     // 20:00 is a transition (to off): the command no longer holds, whatever the state.
     expect(expectedState([weekdays], kiosk, mon('20:01'), manual)).toEqual({ state: 'off', ruleId: 'r1' });
-    expect(expectedState([weekdays], kiosk, at('2026-01-06T07:30:00+08:00'), manual)).toEqual({ state: 'on', ruleId: 'r1' });
+    expect(expectedState([weekdays], kiosk, at('2026-01-06T07:30:00+08:00'), manual)).toEqual({
+      state: 'on',
+      ruleId: 'r1',
+    });
   });
 
   it('a wake over a closed weekend holds until Monday 07:00, days later', () => {
     const weekend: PowerRule = { ...weekdays, id: 'r3', days: [6, 7], windows: [] };
     const manual = { action: 'wake' as const, at: at('2026-01-03T09:00:00+08:00'), requestedBy: 'staff-a' };
-    expect(expectedState([weekdays, weekend], kiosk, at('2026-01-05T06:59:00+08:00'), manual)).toEqual({ state: 'on', manual });
+    expect(expectedState([weekdays, weekend], kiosk, at('2026-01-05T06:59:00+08:00'), manual)).toEqual({
+      state: 'on',
+      manual,
+    });
     expect(expectedState([weekdays, weekend], kiosk, mon('20:30'), manual)).toEqual({ state: 'off', ruleId: 'r1' });
     // Without the weekend rule, Saturday is unmanaged and Monday 00:00 (unmanaged -> off) is the next transition.
     expect(expectedState([weekdays], kiosk, at('2026-01-04T23:59:00+08:00'), manual).state).toBe('on');
-    expect(expectedState([weekdays], kiosk, at('2026-01-05T00:01:00+08:00'), manual)).toEqual({ state: 'off', ruleId: 'r1' });
+    expect(expectedState([weekdays], kiosk, at('2026-01-05T00:01:00+08:00'), manual)).toEqual({
+      state: 'off',
+      ruleId: 'r1',
+    });
   });
 
   it('a transition at the very instant of the command does not end it; a command in the future does not count yet', () => {
@@ -52,7 +61,17 @@ describe('expectedState', () => {
   it('an unmanaged kiosk keeps a manual command until a rule brings a change; a rule edit that adds one ends it', () => {
     const manual = { action: 'wake' as const, at: mon('10:00'), requestedBy: 'ops' };
     expect(expectedState([], kiosk, at('2026-03-01T10:00:00+08:00'), manual).state).toBe('on');
-    const closedFromTuesday: PowerRule = { ...weekdays, id: 'r2', layer: 'override', from: '2026-01-06', until: '2026-01-06', windows: [] };
-    expect(expectedState([closedFromTuesday], kiosk, at('2026-01-06T12:00:00+08:00'), manual)).toEqual({ state: 'off', ruleId: 'r2' });
+    const closedFromTuesday: PowerRule = {
+      ...weekdays,
+      id: 'r2',
+      layer: 'override',
+      from: '2026-01-06',
+      until: '2026-01-06',
+      windows: [],
+    };
+    expect(expectedState([closedFromTuesday], kiosk, at('2026-01-06T12:00:00+08:00'), manual)).toEqual({
+      state: 'off',
+      ruleId: 'r2',
+    });
   });
 });

@@ -25,7 +25,12 @@ const STEP_MS = 7 * 24 * 3_600_000;
  * afterwards the schedule's. The one place this is decided: the fleet view, the
  * dispatcher's late runs and verification all ask here.
  */
-export function expectedState(rules: PowerRule[], kiosk: KioskRef, now: Date, manual?: ManualCommand | null): ExpectedState {
+export function expectedState(
+  rules: PowerRule[],
+  kiosk: KioskRef,
+  now: Date,
+  manual?: ManualCommand | null,
+): ExpectedState {
   if (manual && manual.at.getTime() <= now.getTime() && !scheduleChangedBetween(rules, kiosk, manual.at, now)) {
     return { state: manual.action === 'wake' ? 'on' : 'off', manual };
   }
