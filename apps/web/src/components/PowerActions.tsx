@@ -26,10 +26,13 @@ export function PowerActions({
   target,
   count,
   testId = 'power',
+  onSent,
 }: {
   target: PowerTarget;
   count: number;
   testId?: string;
+  /** Called once a command went out (e.g. to reload the kiosks' expected state). */
+  onSent?(result: PowerCommandResult): void;
 }) {
   const { t } = useI18n();
   const toast = useToast();
@@ -43,8 +46,10 @@ export function PowerActions({
   const send = async (action: DispatchAction, confirm = false) => {
     setBusy(true);
     try {
-      setResult(await api.powerCommand({ action, ...target, ...(confirm && { confirm }) } as PowerCommandBody));
+      const sent = await api.powerCommand({ action, ...target, ...(confirm && { confirm }) } as PowerCommandBody);
+      setResult(sent);
       setConfirming(null);
+      onSent?.(sent);
     } catch (err) {
       fail(err);
     } finally {

@@ -37,8 +37,11 @@ export function SelectionBar({
   kiosks,
   shown,
   selection,
+  onSent,
 }: {
   siteId: string;
+  /** A wake or shutdown went out: the kiosks' expected state changed. */
+  onSent?(): void;
   /** Every kiosk of the site. */
   kiosks: FleetKiosk[];
   /** Those the filters show: "select all" takes these. */
@@ -67,12 +70,17 @@ export function SelectionBar({
             <>
               <span data-testid="selected-count">{t('power.selected', { n: chosen.length })}</span>
               <button onClick={() => selection.set([])}>{t('common.clear')}</button>
-              <PowerActions target={{ kioskIds: chosen }} count={chosen.length} testId="power-selection" />
+              <PowerActions
+                target={{ kioskIds: chosen }}
+                count={chosen.length}
+                testId="power-selection"
+                onSent={onSent}
+              />
             </>
           ) : (
             <>
               <span className="muted">{t('power.wholeSite')}</span>
-              <PowerActions target={{ siteId }} count={kiosks.length} testId="power-site" />
+              <PowerActions target={{ siteId }} count={kiosks.length} testId="power-site" onSent={onSent} />
             </>
           )}
         </>

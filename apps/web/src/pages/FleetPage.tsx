@@ -146,7 +146,13 @@ export default function FleetPage() {
           <p className="muted" data-testid="fleet-shown">
             {t('fleet.shown', { n: shown.length, total: fleet.kiosks.length })}
           </p>
-          <SelectionBar siteId={fleet.site.id} kiosks={fleet.kiosks} shown={shown} selection={selection} />
+          <SelectionBar
+            siteId={fleet.site.id}
+            kiosks={fleet.kiosks}
+            shown={shown}
+            selection={selection}
+            onSent={() => api.fleet(fleet.site.id).then(setFleet, setError)}
+          />
           {shown.length === 0 ? (
             <p className="empty">{t('fleet.none')}</p>
           ) : (
