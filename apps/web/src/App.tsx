@@ -19,6 +19,7 @@ const AuditPage = lazy(() => import('./pages/AuditPage'));
 const AgentsPage = lazy(() => import('./pages/AgentsPage'));
 const AlertsPage = lazy(() => import('./pages/AlertsPage'));
 const EnvironmentPage = lazy(() => import('./pages/EnvironmentPage'));
+const DispatchesPage = lazy(() => import('./pages/DispatchesPage'));
 
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -275,6 +276,7 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
   const kiosk = matchPath('/kiosks/:id', path);
   if (kiosk) return <KioskPage key={kiosk.id} kioskId={kiosk.id} />;
   if (path.startsWith('/fleet')) return <FleetPage />;
+  if (path.startsWith('/dispatches')) return <DispatchesPage />;
   if (path.startsWith('/schedules')) return <SchedulesPage />;
   if (path.startsWith('/audit')) return <AuditPage />;
   if (path.startsWith('/agents')) return ops ? <AgentsPage /> : <NoAccess />;

@@ -5,7 +5,7 @@ import { Database } from '../database/database.service';
 import type { AgentCommand, CancelCommand, NewPowerCommand, PowerCommand } from './agent-command';
 import type { CommandResultInput } from './agent-protocol.dto';
 import { CommandNotifier } from './command-notifier';
-import { CommandRecordsRepository } from './command-records.repository';
+import { CommandRecordsRepository, CommandReport } from './command-records.repository';
 import { PendingCommandsRepository } from './pending-commands.repository';
 
 const newCommandId = (prefix: 'cmd' | 'cnl') => `${prefix}_${randomBytes(12).toString('base64url')}`;
@@ -188,5 +188,10 @@ export class AgentCommandsService {
     if (!known) throw notFound('COMMAND_NOT_FOUND', `command ${commandId} was not sent to this agent`);
     await this.records.insertResult(commandId, agentId, result, new Date());
     await this.pending.remove(agentId, commandId);
+  }
+
+  /** What became of these commands: cancelled, reported (started, finished, per kiosk ok or error) or neither yet. */
+  reportsOf(commands: Array<{ agentId: string; commandId: string }>): Promise<CommandReport[]> {
+    return this.records.reportsOf(commands);
   }
 }

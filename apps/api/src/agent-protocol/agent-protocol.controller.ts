@@ -69,7 +69,9 @@ export class AgentProtocolController {
   @HttpCode(204)
   async result(@CurrentAgent() agent: Agent, @Param('id') id: string, @Body() body: unknown): Promise<void> {
     const commandIdValue = parseInput(commandId, id, 'INVALID_ID');
-    await this.commands.recordResult(agent.id, commandIdValue, parseInput(commandResultBody, body));
+    const result = parseInput(commandResultBody, body);
+    await this.commands.recordResult(agent.id, commandIdValue, result);
+    await this.reports.commandReported(agent, commandIdValue, result);
   }
 
   @Post('probes')

@@ -15,17 +15,16 @@ import { CommandRecordsRepository } from './command-records.repository';
 import { KioskLivenessController } from './kiosk-liveness.controller';
 import { KioskLivenessService } from './kiosk-liveness.service';
 import { PendingCommandsRepository } from './pending-commands.repository';
-import { SiteCommandsController } from './site-commands.controller';
 import { SiteCommandsService } from './site-commands.service';
 
 /**
  * The agents' side of the API (PROTOCOL.md, `/api/agent/v1`) and the console views
- * built on it: commands for a site's kiosks and kiosk liveness.
+ * built on it: probes for a site's kiosks (the route is dispatch's) and kiosk liveness.
  * `AgentCommandsService` is the one way to send a command to an agent.
  */
 @Module({
   imports: [AgentsModule, KiosksModule, SitesModule, FleetModule, OpsModule],
-  controllers: [AgentEnrolmentController, AgentProtocolController, SiteCommandsController, KioskLivenessController],
+  controllers: [AgentEnrolmentController, AgentProtocolController, KioskLivenessController],
   providers: [
     AgentTokenGuard,
     PendingCommandsRepository,
@@ -38,6 +37,6 @@ import { SiteCommandsService } from './site-commands.service';
     SiteCommandsService,
     KioskLivenessService,
   ],
-  exports: [AgentCommandsService, KioskLivenessService, CommandNotifier],
+  exports: [AgentCommandsService, KioskLivenessService, CommandNotifier, SiteCommandsService],
 })
 export class AgentProtocolModule {}

@@ -52,6 +52,22 @@ export class AgentReportsService {
   }
 
   /**
+   * An agent reported a command's result: the console's dispatch history of the
+   * site shows it live (who started what when, done or the error).
+   */
+  async commandReported(agent: Agent, commandId: string, result: { status: string; targets: { kioskId: string }[] }): Promise<void> {
+    const site = await this.sites.getById(agent.siteId);
+    if (!site) return;
+    await this.live.publish('dispatch.updated', site.hospitalId, {
+      siteId: site.id,
+      commandId,
+      agentId: agent.id,
+      reported: result.status,
+      kioskIds: result.targets.map((t) => t.kioskId).slice(0, 1000),
+    });
+  }
+
+  /**
    * An agent probes only kiosks of its own site: any other kiosk id rejects the
    * whole report. A kiosk whose observed state (up when any agent sees it up)
    * changes is announced to the console at once.

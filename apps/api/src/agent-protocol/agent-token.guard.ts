@@ -1,4 +1,4 @@
-import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, createParamDecorator, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { AgentAuthCache } from '../agents/agent-auth-cache';
 import { hashSecret } from '../agents/agent-credentials';
@@ -15,6 +15,8 @@ type AgentRequest = Request & { agent?: Agent };
  */
 @Injectable()
 export class AgentTokenGuard implements CanActivate {
+  private readonly logger = new Logger('agent-auth');
+
   constructor(
     private readonly agents: AgentsRepository,
     private readonly cache: AgentAuthCache,
@@ -26,7 +28,11 @@ export class AgentTokenGuard implements CanActivate {
     if (!match) throw unauthorized('AGENT_TOKEN_INVALID', 'send the agent token as Authorization: Bearer <token>');
     const tokenHash = hashSecret(match[1]);
     const agent = await this.cache.get(tokenHash, () => this.agents.getByActiveTokenHash(tokenHash));
-    if (!agent) throw unauthorized('AGENT_TOKEN_INVALID', 'unknown or revoked agent token; enrol the agent again');
+    if (!agent) {
+      // For the agents page ("token refused: re-enrol"); the refusal stands whatever MySQL says.
+      await this.agents.recordRefusedToken(tokenHash, new Date()).catch((err: Error) => this.logger.warn(`recording a refused token: ${err.message}`));
+      throw unauthorized('AGENT_TOKEN_INVALID', 'unknown or revoked agent token; enrol the agent again');
+    }
     req.agent = agent;
     return true;
   }

@@ -3,6 +3,14 @@ import { Database } from '../database/database.service';
 import type { AgentCommand, PowerCommand } from './agent-command';
 import type { CommandResultInput } from './agent-protocol.dto';
 
+/** What became of one command sent to one agent: cancelled, and the agent's report if any. */
+export interface CommandReport {
+  commandId: string;
+  agentId: string;
+  cancelledAt: Date | null;
+  result: { status: string; startedAt: Date; finishedAt: Date; receivedAt: Date; targets: { kioskId: string; ok: boolean; error: string | null }[] } | null;
+}
+
 export interface IssuedCommand {
   id: string;
   agentId: string;
@@ -63,5 +71,33 @@ export class CommandRecordsRepository {
   async hasResult(commandId: string, agentId: string): Promise<boolean> {
     const rows = await this.db.manager.query(`SELECT 1 AS x FROM command_results WHERE command_id = ? AND agent_id = ?`, [commandId, agentId]);
     return rows.length > 0;
+  }
+
+  async reportsOf(commands: Array<{ agentId: string; commandId: string }>): Promise<CommandReport[]> {
+    if (!commands.length) return [];
+    const rows: Array<{ id: string; agentId: string; cancelledAt: Date | null; status: string | null; startedAt: Date; finishedAt: Date; receivedAt: Date; targets: unknown }> =
+      await this.db.manager.query(
+        `SELECT c.id, c.agent_id AS agentId, c.cancelled_at AS cancelledAt, r.status, r.started_at AS startedAt,
+                r.finished_at AS finishedAt, r.received_at AS receivedAt, r.targets
+           FROM agent_commands c
+           LEFT JOIN command_results r ON r.command_id = c.id AND r.agent_id = c.agent_id
+          WHERE (c.id, c.agent_id) IN (${commands.map(() => '(?, ?)').join(', ')})`,
+        commands.flatMap((c) => [c.commandId, c.agentId]),
+      );
+    return rows.map((r) => ({
+      commandId: r.id,
+      agentId: r.agentId,
+      cancelledAt: r.cancelledAt,
+      result:
+        r.status === null
+          ? null
+          : {
+              status: r.status,
+              startedAt: r.startedAt,
+              finishedAt: r.finishedAt,
+              receivedAt: r.receivedAt,
+              targets: typeof r.targets === 'string' ? JSON.parse(r.targets) : (r.targets as NonNullable<CommandReport['result']>['targets']),
+            },
+    }));
   }
 }

@@ -281,33 +281,39 @@ describe('agent commands: long poll, redelivery, expiry, cancel, several API pro
       await api.db.query(`UPDATE kiosks SET mac = 'zz:zz:zz:zz:zz:zz' WHERE id = ?`, [badMac]);
     });
 
-    it('sends one command to every enrolled agent whose subnets reach the kiosks, with MAC, IP, broadcast and shutdown method; audited', async () => {
+    const heartbeat = (a: { client: AgentClient }) =>
+      a.client.post('/heartbeat', { version: '1.2.0', uptimeS: 10, time: new Date().toISOString(), buffered: 0 });
+
+    it('wake and shutdown go the act-now way: one command to every online agent whose subnets reach the kiosks, with MAC, IP, broadcast and shutdown method; recorded, audited', async () => {
       const vlan2 = await enrolAgent(ops, ids.siteA, 'pi-vlan2', ['10.1.2.0/24']);
       const both = await enrolAgent(ops, ids.siteA, 'pi-both', ['10.1.2.0/24', '10.1.3.0/24']);
       const other = await enrolAgent(ops, ids.siteB, 'pi-site-b', ['10.1.2.0/24']);
       const revoked = await enrolAgent(ops, ids.siteA, 'pi-revoked', ['10.1.2.0/24']);
+      const silent = await enrolAgent(ops, ids.siteA, 'pi-silent', ['10.1.2.0/24', '10.1.3.0/24']);
+      for (const a of [vlan2, both, other, revoked]) await heartbeat(a);
       await ops.post(`/api/agents/${revoked.agentId}/revoke`);
 
-      const dueAt = new Date(Date.now() + 60_000).toISOString();
-      const res = await ops.post(`/api/sites/${ids.siteA}/commands`, {
-        type: 'wake',
-        kioskIds: [kiosks[0].id, kiosks[2].id],
-        dueAt,
-      });
+      const before = Date.now();
+      const res = await ops.post(`/api/sites/${ids.siteA}/commands`, { type: 'wake', kioskIds: [kiosks[0].id, kiosks[2].id] });
       expect(res.status).toBe(201);
       const byAgent = Object.fromEntries(res.body.commands.map((c: { agentId: string }) => [c.agentId, c]));
       expect(byAgent[vlan2.agentId].kioskIds).toEqual([kiosks[0].id]);
       expect(byAgent[both.agentId].kioskIds).toEqual([kiosks[0].id, kiosks[2].id]);
       expect(byAgent[other.agentId]).toBeUndefined();
       expect(byAgent[revoked.agentId]).toBeUndefined();
+      // Enrolled but no heartbeat: offline, so not counted on to send.
+      expect(byAgent[silent.agentId]).toBeUndefined();
       expect(res.body.uncovered).toEqual([]);
 
       const [delivered] = (await both.client.get('/commands?wait=0')).body.commands;
+      const dueAt = Date.parse(delivered.dueAt);
+      expect(dueAt).toBeGreaterThanOrEqual(before - 1);
+      expect(dueAt).toBeLessThanOrEqual(Date.now());
       expect(delivered).toEqual({
         id: byAgent[both.agentId].id,
         type: 'wake',
-        dueAt,
-        expiresAt: new Date(Date.parse(dueAt) + 5 * 60_000).toISOString(),
+        dueAt: delivered.dueAt,
+        expiresAt: new Date(dueAt + api.config.dispatch.commandTtlMs).toISOString(),
         targets: [
           expect.objectContaining({
             kioskId: kiosks[0].id,
@@ -324,16 +330,19 @@ describe('agent commands: long poll, redelivery, expiry, cancel, several API pro
         ],
       });
       expect((await other.client.get('/commands?wait=0')).body.commands).toEqual([]);
-      const audit = await api.db.query(
-        `SELECT entity_id, actor_name FROM audit_entries WHERE entity_type = 'agent_command' AND action = 'create'`,
-      );
-      expect(audit.map((a: { entity_id: string }) => a.entity_id).sort()).toEqual(
-        res.body.commands.map((c: { id: string }) => c.id).sort(),
-      );
+      // Recorded as a manual dispatch per kiosk, and one audit entry for the request.
+      const rows = await api.db.query(`SELECT kiosk_id, source, requested_by, status FROM dispatches WHERE source = 'manual' ORDER BY id`);
+      expect(rows.map((r: { kiosk_id: string }) => r.kiosk_id).sort()).toEqual([kiosks[0].id, kiosks[2].id].sort());
+      expect(rows.every((r: { requested_by: string; status: string }) => r.requested_by === 'ops' && r.status === 'sent')).toBe(true);
+      const audit = await api.db.query(`SELECT \`after\` FROM audit_entries WHERE entity_type = 'power_command' AND action = 'create'`);
+      expect(audit).toHaveLength(1);
+      const after = typeof audit[0].after === 'string' ? JSON.parse(audit[0].after) : audit[0].after;
+      expect(after).toMatchObject({ action: 'wake', counts: { kiosks: 2, sent: 2, noAgent: 0 } });
     });
 
     it("a shutdown names the kiosk's method and carries nothing else: no program, argv or URL", async () => {
       const agent = await enrolAgent(ops, ids.siteA, 'pi-shutdown', ['10.1.3.0/24']);
+      await heartbeat(agent);
       const res = await ops.post(`/api/sites/${ids.siteA}/commands`, { type: 'shutdown', kioskIds: [kiosks[2].id] });
       expect(res.status).toBe(201);
       const [delivered] = (await agent.client.get('/commands?wait=0')).body.commands;
@@ -347,11 +356,12 @@ describe('agent commands: long poll, redelivery, expiry, cancel, several API pro
       ['a kiosk of another site', { kioskIds: ['other'] }, 'kioskIds.0', 'COMMAND_KIOSK_INVALID'],
       ['a kiosk id that is no UUID', { kioskIds: ['nope'] }, 'kioskIds.0', 'VALIDATION_FAILED'],
       [
-        'expiresAt before dueAt',
-        { dueAt: new Date(Date.now() + 60_000).toISOString(), expiresAt: new Date().toISOString() },
+        'a probe whose expiresAt is before its dueAt',
+        { type: 'probe', dueAt: new Date(Date.now() + 60_000).toISOString(), expiresAt: new Date().toISOString() },
         'expiresAt',
         'VALIDATION_FAILED',
       ],
+      ['a wake with a dueAt (wake and shutdown run now)', { dueAt: new Date(Date.now() + 60_000).toISOString() }, 'dueAt', 'VALIDATION_FAILED'],
       [
         'a shutdown for a kiosk without shutdown method',
         { type: 'shutdown' },

@@ -19,6 +19,13 @@ export class AgentCredentialsController {
     return this.credentials.createEnrolmentCode(p, parseId(siteId, 'siteId'), `${req.protocol}://${req.get('host')}`);
   }
 
+  /** Re-enrol in place: `{ code, expiresAt, installCommand, agentId }` for this agent; shown once. */
+  @Post('agents/:id/enrolment-code')
+  @Roles('admin', 'ops')
+  createReenrolmentCode(@CurrentUser() p: Principal, @Param('id') id: string, @Req() req: Request) {
+    return this.credentials.createReenrolmentCode(p, parseId(id), `${req.protocol}://${req.get('host')}`);
+  }
+
   @Post('agents/:id/revoke')
   @Roles('admin', 'ops')
   @HttpCode(200)

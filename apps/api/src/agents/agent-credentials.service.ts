@@ -41,6 +41,21 @@ export class AgentCredentialsService {
   ) {}
 
   createEnrolmentCode(p: Principal, siteId: string, apiOrigin: string) {
+    return this.newCode(p, siteId, null, apiOrigin);
+  }
+
+  /**
+   * Re-enrolment in place: a code bound to this agent. Enrolling with it gives the
+   * same agent (id, site, name, subnets unless it reports its own, history) a new
+   * token; its current token keeps working until then, so a Pi that still runs is
+   * not cut off by making the code (revoke first where the old token must stop now).
+   */
+  async createReenrolmentCode(p: Principal, agentId: string, apiOrigin: string) {
+    const { agent } = await this.visibleAgent(p, agentId);
+    return { ...(await this.newCode(p, agent.siteId, agent.id, apiOrigin)), agentId: agent.id };
+  }
+
+  private newCode(p: Principal, siteId: string, forAgentId: string | null, apiOrigin: string) {
     return this.db.transaction(async () => {
       const site = await this.sites.get(p, siteId);
       const code = newEnrolmentCode();
@@ -52,6 +67,7 @@ export class AgentCredentialsService {
         createdBy: p.userId,
         createdAt: now,
         expiresAt: new Date(now.getTime() + ENROLMENT_CODE_TTL_MS),
+        forAgentId,
       };
       await this.codes.insert(row);
       await this.audit.record({
@@ -59,7 +75,7 @@ export class AgentCredentialsService {
         entityType: 'enrolment_code',
         entityId: row.id,
         hospitalId: site.hospitalId,
-        after: { siteId: site.id, expiresAt: row.expiresAt },
+        after: { siteId: site.id, expiresAt: row.expiresAt, ...(forAgentId && { forAgentId }) },
       });
       return {
         id: row.id,
@@ -93,7 +109,12 @@ export class AgentCredentialsService {
       if (!site) throw unauthorized('ENROLMENT_CODE_INVALID', 'unknown enrolment code');
 
       const token = newAgentToken();
-      const existing = await this.agents.getBySiteAndName(site.id, input.name);
+      // A code made for an agent re-enrols that agent, whatever name the Pi gives.
+      const bound = code.forAgentId ? await this.agents.getById(code.forAgentId) : null;
+      if (code.forAgentId && bound?.siteId !== site.id) {
+        throw unauthorized('ENROLMENT_CODE_INVALID', 'the agent this code was made for no longer exists; create a new code');
+      }
+      const existing = bound ?? (await this.agents.getBySiteAndName(site.id, input.name));
       const before = existing ? publicAgent(existing) : undefined;
       const agent =
         existing ??
@@ -108,8 +129,7 @@ export class AgentCredentialsService {
           bufferedCount: null,
         });
       Object.assign(agent, {
-        tokenHash: hashSecret(token),
-        tokenRevokedAt: null,
+        ...newToken(agent, token),
         hostname: input.hostname,
         version: input.version,
         // The agent knows which VLANs it sits in; keep what ops entered if it reports none.
@@ -125,7 +145,7 @@ export class AgentCredentialsService {
         entityId: agent.id,
         hospitalId: site.hospitalId,
         before,
-        after: { ...publicAgent(agent), enrolledWithCode: code.id },
+        after: { ...publicAgent(agent), enrolledWithCode: code.id, ...(bound && { reenrolledInPlace: true }) },
         actorName: `agent:${input.name}`.slice(0, 64),
       });
       return { agentId: agent.id, token };
@@ -137,7 +157,10 @@ export class AgentCredentialsService {
     const revoked = this.db.transaction(async () => {
       const { agent, hospitalId } = await this.visibleAgent(p, agentId);
       const before = publicAgent(agent);
-      if (agent.tokenHash && !agent.tokenRevokedAt) agent.tokenRevokedAt = new Date();
+      if (agent.tokenHash && !agent.tokenRevokedAt) {
+        // Refusals are counted from the revocation: a Pi still sending the token shows up.
+        Object.assign(agent, { tokenRevokedAt: new Date(), tokenRevokedBy: p.username, ...noRefusals });
+      }
       await this.agents.save(agent);
       await this.audit.record({ action: 'update', entityType: 'agent_token', entityId: agent.id, hospitalId, before: tokenState(before), after: tokenState(publicAgent(agent)) });
       return publicAgent(agent);
@@ -151,8 +174,7 @@ export class AgentCredentialsService {
       const { agent, hospitalId } = await this.visibleAgent(p, agentId);
       const before = publicAgent(agent);
       const token = newAgentToken();
-      agent.tokenHash = hashSecret(token);
-      agent.tokenRevokedAt = null;
+      Object.assign(agent, newToken(agent, token));
       await this.agents.save(agent).catch(tokenClash);
       await this.audit.record({
         action: 'update',
@@ -176,7 +198,24 @@ export class AgentCredentialsService {
 }
 
 function tokenState(a: ReturnType<typeof publicAgent>) {
-  return { agentId: a.id, name: a.name, enrolled: a.enrolled, tokenRevokedAt: a.tokenRevokedAt };
+  return { agentId: a.id, name: a.name, enrolled: a.enrolled, tokenRevokedAt: a.tokenRevokedAt, tokenRevokedBy: a.tokenRevokedBy };
+}
+
+const noRefusals = { tokenRefusals: 0, tokenRefusedSince: null, tokenLastRefusedAt: null };
+
+/**
+ * The fields of a new token: the one it replaces is kept as `previousTokenHash`, so a
+ * Pi still sending it (restored from a backup, missed the rotation) is counted as
+ * refused for this agent rather than as a stranger.
+ */
+function newToken(agent: Agent, token: string) {
+  return {
+    previousTokenHash: agent.tokenHash ?? agent.previousTokenHash ?? null,
+    tokenHash: hashSecret(token),
+    tokenRevokedAt: null,
+    tokenRevokedBy: null,
+    ...noRefusals,
+  };
 }
 
 /** 256 random bits never collide; if they ever did, the caller simply retries. */

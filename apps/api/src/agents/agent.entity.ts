@@ -28,6 +28,24 @@ export class Agent extends Timestamped {
   @Column({ name: 'token_revoked_at', type: 'datetime', precision: 3, nullable: true })
   tokenRevokedAt!: Date | null;
 
+  /** Username of who revoked the token. */
+  @Column({ name: 'token_revoked_by', type: 'varchar', length: 64, nullable: true })
+  tokenRevokedBy!: string | null;
+
+  /** The token before the current one (rotation, re-enrolment): a Pi still sending it is told apart from a stranger. */
+  @Column({ name: 'previous_token_hash', type: 'char', length: 64, nullable: true })
+  previousTokenHash!: string | null;
+
+  /** Requests refused since the current token was issued that carried its revoked or previous token. */
+  @Column({ name: 'token_refusals', type: 'int', default: 0 })
+  tokenRefusals!: number;
+
+  @Column({ name: 'token_refused_since', type: 'datetime', precision: 3, nullable: true })
+  tokenRefusedSince!: Date | null;
+
+  @Column({ name: 'token_last_refused_at', type: 'datetime', precision: 3, nullable: true })
+  tokenLastRefusedAt!: Date | null;
+
   @Column({ type: 'varchar', length: 255, nullable: true })
   hostname!: string | null;
 

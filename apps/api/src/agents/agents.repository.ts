@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { IsNull, Not } from 'typeorm';
+import { In, IsNull, Not } from 'typeorm';
 import { Database } from '../database/database.service';
 import type { Page } from '../common/validation';
 import { Agent } from './agent.entity';
@@ -22,6 +22,10 @@ export class AgentsRepository {
     return this.db.repo(Agent).findOneBy({ id });
   }
 
+  getByIds(ids: string[]): Promise<Agent[]> {
+    return ids.length ? this.db.repo(Agent).findBy({ id: In(ids) }) : Promise.resolve([]);
+  }
+
   getBySite(siteId: string): Promise<Agent[]> {
     return this.db.repo(Agent).find({ where: { siteId }, order: { name: 'ASC' } });
   }
@@ -33,6 +37,19 @@ export class AgentsRepository {
   /** The agent whose current, unrevoked token hashes to this value. */
   getByActiveTokenHash(tokenHash: string): Promise<Agent | null> {
     return this.db.repo(Agent).findOneBy({ tokenHash, tokenRevokedAt: IsNull() });
+  }
+
+  /**
+   * A request refused for a token that was this agent's (revoked, or the one before
+   * its current token): counted, so the console can say "token refused, re-enrol".
+   * Tokens nobody ever held match no row and change nothing.
+   */
+  async recordRefusedToken(tokenHash: string, at: Date): Promise<void> {
+    await this.db.dataSource.query(
+      `UPDATE agents SET token_refusals = token_refusals + 1, token_refused_since = COALESCE(token_refused_since, ?), token_last_refused_at = ?
+        WHERE (token_hash = ? AND token_revoked_at IS NOT NULL) OR previous_token_hash = ?`,
+      [at, at, tokenHash, tokenHash],
+    );
   }
 
   /** Agents of a site holding a valid token: the ones commands can be sent to. */

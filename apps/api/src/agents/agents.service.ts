@@ -17,15 +17,40 @@ import { AgentsRepository } from './agents.repository';
 /** Online means a heartbeat within the last 90 s (PROTOCOL.md). */
 export const AGENT_OFFLINE_AFTER_MS = 90_000;
 
-/** What the console sees of an agent: never its token hash. */
+/** What the console sees of an agent: never its token hashes. */
 export function publicAgent(a: Agent, now = new Date()) {
-  const { tokenHash, ...rest } = a;
+  const { tokenHash, previousTokenHash: _previous, ...rest } = a;
   return {
     ...rest,
     enrolled: tokenHash !== null && a.tokenRevokedAt === null,
     online: a.lastHeartbeatAt !== null && now.getTime() - a.lastHeartbeatAt.getTime() < AGENT_OFFLINE_AFTER_MS,
   };
 }
+
+/** Why an agent is or is not talking to the API, for the agents page. */
+export type AgentConnection =
+  | { state: 'online'; lastHeartbeatAt: Date }
+  | { state: 'not_enrolled' }
+  | { state: 'revoked'; at: Date; by: string | null; refusals: number; lastRefusedAt: Date | null }
+  | { state: 'refused'; refusals: number; since: Date; lastRefusedAt: Date }
+  | { state: 'offline'; lastHeartbeatAt: Date | null };
+
+/**
+ * Revoked wins (its Pi is locked out whatever it does); then online; then refused,
+ * when a token this agent held was refused after its last heartbeat (a Pi that
+ * missed a rotation or re-enrolment: re-enrol it); else plainly offline.
+ */
+export function agentConnection(a: Agent, now = new Date()): AgentConnection {
+  if (!a.tokenHash) return { state: 'not_enrolled' };
+  if (a.tokenRevokedAt) return { state: 'revoked', at: a.tokenRevokedAt, by: a.tokenRevokedBy, refusals: a.tokenRefusals, lastRefusedAt: a.tokenLastRefusedAt };
+  if (a.lastHeartbeatAt && now.getTime() - a.lastHeartbeatAt.getTime() < AGENT_OFFLINE_AFTER_MS) return { state: 'online', lastHeartbeatAt: a.lastHeartbeatAt };
+  if (a.tokenRefusals > 0 && a.tokenLastRefusedAt && a.tokenLastRefusedAt.getTime() > (a.lastHeartbeatAt?.getTime() ?? 0)) {
+    return { state: 'refused', refusals: a.tokenRefusals, since: a.tokenRefusedSince ?? a.tokenLastRefusedAt, lastRefusedAt: a.tokenLastRefusedAt };
+  }
+  return { state: 'offline', lastHeartbeatAt: a.lastHeartbeatAt };
+}
+
+const withConnection = (a: Agent) => ({ ...publicAgent(a), connection: agentConnection(a) });
 
 @Injectable()
 export class AgentsService {
@@ -41,11 +66,11 @@ export class AgentsService {
   async list(p: Principal, query: z.output<typeof listAgentsQuery>) {
     const { hospitalId, ...rest } = query;
     const page = await this.agents.search({ hospitalIds: scopeHospitalFilter(p, hospitalId), ...rest });
-    return { ...page, items: page.items.map((a) => publicAgent(a)) };
+    return { ...page, items: page.items.map(withConnection) };
   }
 
   async get(p: Principal, id: string) {
-    return publicAgent(await this.getVisible(p, id));
+    return withConnection(await this.getVisible(p, id));
   }
 
   create(p: Principal, input: z.output<typeof createAgentBody>) {

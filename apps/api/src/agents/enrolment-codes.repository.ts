@@ -6,6 +6,8 @@ export interface EnrolmentCode {
   siteId: string;
   expiresAt: Date;
   usedAt: Date | null;
+  /** Set for a re-enrolment code: the agent it re-enrols. */
+  forAgentId: string | null;
 }
 
 /** Enrolment codes (table enrolment_codes): stored as hashes, single use. */
@@ -13,16 +15,16 @@ export interface EnrolmentCode {
 export class EnrolmentCodesRepository {
   constructor(private readonly db: Database) {}
 
-  async insert(code: { id: string; siteId: string; codeHash: string; createdBy: string | null; createdAt: Date; expiresAt: Date }) {
+  async insert(code: { id: string; siteId: string; codeHash: string; createdBy: string | null; createdAt: Date; expiresAt: Date; forAgentId: string | null }) {
     await this.db.manager.query(
-      `INSERT INTO enrolment_codes (id, site_id, code_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
-      [code.id, code.siteId, code.codeHash, code.createdBy, code.createdAt, code.expiresAt],
+      `INSERT INTO enrolment_codes (id, site_id, code_hash, created_by, created_at, expires_at, for_agent_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [code.id, code.siteId, code.codeHash, code.createdBy, code.createdAt, code.expiresAt, code.forAgentId],
     );
   }
 
   async getByHash(codeHash: string): Promise<EnrolmentCode | null> {
     const rows = await this.db.manager.query(
-      `SELECT id, site_id AS siteId, expires_at AS expiresAt, used_at AS usedAt FROM enrolment_codes WHERE code_hash = ?`,
+      `SELECT id, site_id AS siteId, expires_at AS expiresAt, used_at AS usedAt, for_agent_id AS forAgentId FROM enrolment_codes WHERE code_hash = ?`,
       [codeHash],
     );
     return rows[0] ?? null;

@@ -2,30 +2,26 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../auth/decorators';
 import type { Principal } from '../common/request-context';
-import { pageQuery, parseId, parseInput } from '../common/validation';
-import { KiosksService } from '../kiosks/kiosks.service';
-import { SitesService } from '../sites/sites.service';
-import { DispatchRepository } from './dispatch.repository';
+import { parseId, parseInput } from '../common/validation';
+import { DispatchHistoryService } from './dispatch-history.service';
+import { dispatchHistoryQuery } from './power-commands.dto';
 
-/** Every dispatch keeps its record: planned instant, commands, verifications, outcome. */
+/**
+ * Every dispatch keeps its record: planned instant, who asked (or the schedule),
+ * each agent's command and report, verifications, outcome. `?source=manual|schedule`.
+ */
 @ApiTags('dispatch')
 @Controller('api')
 export class DispatchController {
-  constructor(
-    private readonly dispatches: DispatchRepository,
-    private readonly kiosks: KiosksService,
-    private readonly sites: SitesService,
-  ) {}
+  constructor(private readonly history: DispatchHistoryService) {}
 
   @Get('kiosks/:id/dispatches')
-  async ofKiosk(@CurrentUser() p: Principal, @Param('id') id: string, @Query() query: unknown) {
-    const kiosk = await this.kiosks.get(p, parseId(id));
-    return this.dispatches.search({ kioskId: kiosk.id, ...parseInput(pageQuery, query) });
+  ofKiosk(@CurrentUser() p: Principal, @Param('id') id: string, @Query() query: unknown) {
+    return this.history.ofKiosk(p, parseId(id), parseInput(dispatchHistoryQuery, query));
   }
 
   @Get('sites/:id/dispatches')
-  async ofSite(@CurrentUser() p: Principal, @Param('id') id: string, @Query() query: unknown) {
-    const site = await this.sites.get(p, parseId(id));
-    return this.dispatches.search({ siteId: site.id, ...parseInput(pageQuery, query) });
+  ofSite(@CurrentUser() p: Principal, @Param('id') id: string, @Query() query: unknown) {
+    return this.history.ofSite(p, parseId(id), parseInput(dispatchHistoryQuery, query));
   }
 }

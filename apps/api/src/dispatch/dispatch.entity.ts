@@ -4,9 +4,12 @@ export type DispatchAction = 'wake' | 'shutdown';
 /**
  * planned -> sent -> verified | failed; or no_agent (nobody could send it), missed
  * (found too late), skipped (the state it led to is no longer expected), cancelled
- * (the schedule changed after delivery).
+ * (the schedule changed after delivery), superseded (closed quietly at a verification:
+ * the kiosk's expected state changed since, by the schedule or a manual command).
  */
-export type DispatchStatus = 'planned' | 'sent' | 'verified' | 'failed' | 'no_agent' | 'missed' | 'skipped' | 'cancelled';
+export type DispatchStatus = 'planned' | 'sent' | 'verified' | 'failed' | 'no_agent' | 'missed' | 'skipped' | 'cancelled' | 'superseded';
+/** The schedule's transitions, or a person's wake / shutdown now (`requestedBy`). */
+export type DispatchSource = 'schedule' | 'manual';
 
 export interface DispatchCommandRecord {
   agentId: string;
@@ -20,7 +23,7 @@ export interface Verification {
   afterS: number;
   observed: 'up' | 'down' | 'unknown';
   ok: boolean;
-  action: 'none' | 'woken-again' | 'alerted';
+  action: 'none' | 'woken-again' | 'alerted' | 'superseded';
 }
 
 /** One planned transition of one kiosk and what happened to it. */
@@ -47,6 +50,13 @@ export class Dispatch {
 
   @Column({ name: 'rule_id', type: 'char', length: 36, nullable: true })
   ruleId!: string | null;
+
+  @Column({ type: 'varchar', length: 16, default: 'schedule' })
+  source!: DispatchSource;
+
+  /** The username of who asked for a manual dispatch; NULL for the schedule's. */
+  @Column({ name: 'requested_by', type: 'varchar', length: 64, nullable: true })
+  requestedBy!: string | null;
 
   @Column({ type: 'varchar', length: 16 })
   status!: DispatchStatus;

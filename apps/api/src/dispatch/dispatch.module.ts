@@ -8,19 +8,23 @@ import { RulesModule } from '../rules/rules.module';
 import { SitesModule } from '../sites/sites.module';
 import { DispatchQueue } from './dispatch-queue';
 import { DispatchController } from './dispatch.controller';
-import { DispatchRepository } from './dispatch.repository';
+import { DispatchHistoryService } from './dispatch-history.service';
+import { DispatchRecordsModule } from './dispatch-records.module';
 import { DispatchWorker } from './dispatch.worker';
 import { DispatcherService } from './dispatcher.service';
 import { PlannerService } from './planner.service';
+import { PowerCommandLocksRepository } from './power-command-locks.repository';
+import { PowerCommandsController } from './power-commands.controller';
+import { PowerCommandsService } from './power-commands.service';
 import { ReplanService } from './replan.service';
 import { VerificationService } from './verification.service';
 
 /** Planner, fan-out and verification (DESIGN.md "Dispatch"). ReplanService is global: changes anywhere re-plan. */
 @Global()
 @Module({
-  imports: [SitesModule, KiosksModule, RulesModule, AgentsModule, AgentProtocolModule, AlertsModule, FleetModule],
-  controllers: [DispatchController],
-  providers: [DispatchQueue, DispatchRepository, PlannerService, DispatcherService, VerificationService, DispatchWorker, ReplanService],
+  imports: [SitesModule, KiosksModule, RulesModule, AgentsModule, AgentProtocolModule, AlertsModule, FleetModule, DispatchRecordsModule],
+  controllers: [DispatchController, PowerCommandsController],
+  providers: [DispatchQueue, PlannerService, DispatcherService, VerificationService, DispatchWorker, ReplanService, DispatchHistoryService, PowerCommandsService, PowerCommandLocksRepository],
   exports: [ReplanService, PlannerService, DispatchQueue],
 })
 export class DispatchModule {}

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { In, LessThan, MoreThan } from 'typeorm';
 import { Database } from '../database/database.service';
 import type { Page } from '../common/validation';
-import { Dispatch, DispatchAction, DispatchStatus } from './dispatch.entity';
+import type { ManualCommand } from '../schedule/expected-state';
+import { Dispatch, DispatchAction, DispatchSource, DispatchStatus } from './dispatch.entity';
 
 export interface Occurrence {
   kioskId: string;
@@ -29,6 +30,45 @@ export class DispatchRepository {
       .execute();
   }
 
+  /**
+   * A manual occurrence's rows (one per kiosk), returned with their ids. A plain
+   * INSERT: the same kiosk asked for twice in the same millisecond is a conflict the
+   * caller reports, never a row silently shared.
+   */
+  async insertManual(rows: Array<Occurrence & { requestedBy: string }>, now: Date): Promise<Dispatch[]> {
+    if (!rows.length) return [];
+    await this.db.manager
+      .createQueryBuilder()
+      .insert()
+      .into(Dispatch)
+      .values(rows.map((r) => ({ ...r, source: 'manual' as const, status: 'planned' as const, commands: [], verifications: [], createdAt: now, updatedAt: now })))
+      .execute();
+    return this.db.repo(Dispatch).find({
+      where: { siteId: rows[0].siteId, plannedAt: rows[0].plannedAt, action: rows[0].action, source: 'manual', kioskId: In(rows.map((r) => r.kioskId)) },
+      order: { id: 'ASC' },
+    });
+  }
+
+  /**
+   * Each kiosk's latest manual command (of the site, or of these kiosks of it),
+   * whatever became of it: what people asked for is what they expect, and a
+   * command nobody could send shows as a mismatch rather than vanishing.
+   */
+  async latestManual(siteId: string, kioskIds?: string[]): Promise<Map<string, ManualCommand>> {
+    if (kioskIds && !kioskIds.length) return new Map();
+    const only = kioskIds ? ` AND kiosk_id IN (${kioskIds.map(() => '?').join(', ')})` : '';
+    const rows: { kiosk_id: string; action: DispatchAction; planned_at: Date; requested_by: string | null }[] = await this.db.manager.query(
+      `SELECT d.kiosk_id, d.action, d.planned_at, d.requested_by
+         FROM dispatches d
+         JOIN (SELECT kiosk_id, MAX(planned_at) AS at FROM dispatches
+                WHERE site_id = ? AND source = 'manual'${only} GROUP BY kiosk_id) m
+           ON m.kiosk_id = d.kiosk_id AND m.at = d.planned_at
+        WHERE d.site_id = ? AND d.source = 'manual'`,
+      [siteId, ...(kioskIds ?? []), siteId],
+    );
+    return new Map(rows.map((r) => [r.kiosk_id, { action: r.action, at: r.planned_at, requestedBy: r.requested_by }]));
+  }
+
   /** Rows still 'planned', locked until the transaction ends: only one runner sends them. */
   lockPlanned(kioskIds: string[], plannedAt: Date, action: DispatchAction): Promise<Dispatch[]> {
     if (!kioskIds.length) return Promise.resolve([]);
@@ -47,9 +87,9 @@ export class DispatchRepository {
     });
   }
 
-  /** Sent but not yet due: what a schedule change may have to call back. */
+  /** Scheduled, sent but not yet due: what a schedule change may have to call back (never a person's command). */
   sentAfter(siteId: string, after: Date): Promise<Dispatch[]> {
-    return this.db.repo(Dispatch).find({ where: { siteId, status: 'sent', plannedAt: MoreThan(after) } });
+    return this.db.repo(Dispatch).find({ where: { siteId, source: 'schedule', status: 'sent', plannedAt: MoreThan(after) } });
   }
 
   /**
@@ -78,10 +118,11 @@ export class DispatchRepository {
     }
   }
 
-  async search(f: { kioskId?: string; siteId?: string; before?: Date; page: number; pageSize: number }): Promise<Page<Dispatch>> {
+  async search(f: { kioskId?: string; siteId?: string; source?: DispatchSource; before?: Date; page: number; pageSize: number }): Promise<Page<Dispatch>> {
     const where = {
       ...(f.kioskId && { kioskId: f.kioskId }),
       ...(f.siteId && { siteId: f.siteId }),
+      ...(f.source && { source: f.source }),
       ...(f.before && { plannedAt: LessThan(f.before) }),
     };
     const [items, total] = await this.db.repo(Dispatch).findAndCount({

@@ -14,6 +14,7 @@ import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { LiveEventsService } from '../live/live-events.service';
 import { toSchedulerRule } from '../rules/rule-mapping';
 import { RulesRepository } from '../rules/rules.repository';
+import { expectedState } from '../schedule/expected-state';
 import { kioskRef } from '../schedule/schedule.service';
 import { Site } from '../sites/site.entity';
 import { SitesRepository } from '../sites/sites.repository';
@@ -25,6 +26,18 @@ import { DispatchRepository } from './dispatch.repository';
 const targetState = (action: DispatchAction) => (action === 'wake' ? 'on' : 'off');
 
 export type Delivery = { agentId: string; command: PowerCommand };
+
+/** A manual occurrence recorded in the caller's transaction, for `afterManual` once it committed. */
+export interface ManualOccurrence {
+  site: Site;
+  at: Date;
+  action: DispatchAction;
+  requestedBy: string;
+  rows: Dispatch[];
+  deliveries: Delivery[];
+  sent: number;
+  noAgent: number;
+}
 
 /**
  * Turns a due transition into commands: one per online agent of the site that
@@ -82,9 +95,11 @@ export class DispatcherService {
         return this.recordMissed(site, rows, at, job.action, now);
       }
       // Late but within the catch-up window: run only where the state it leads to is
-      // still expected now (never a stale shutdown of a kiosk that should be on).
-      const stale = late ? rows.filter((r) => resolve(rules, kioskRef(kioskById.get(r.kioskId)!, site), now).state !== want) : [];
-      for (const r of stale) Object.assign(r, { status: 'skipped', outcome: 'found late; the schedule no longer expects this state' });
+      // still expected now (never a stale shutdown of a kiosk that should be on, nor
+      // a wake undoing a shutdown someone asked for since).
+      const manual = late ? await this.dispatches.latestManual(site.id, rows.map((r) => r.kioskId)) : new Map();
+      const stale = late ? rows.filter((r) => expectedState(rules, kioskRef(kioskById.get(r.kioskId)!, site), now, manual.get(r.kioskId)).state !== want) : [];
+      for (const r of stale) Object.assign(r, { status: 'skipped', outcome: 'found late; this state is no longer expected (schedule or a manual command)' });
       const live = rows.filter((r) => !stale.includes(r));
       const { deliveries: toDeliver, ...result } = await this.send(site, live, kioskById, job.action, { dueAt: at, attempt: 0, now });
       await this.dispatches.save(rows);
@@ -97,7 +112,7 @@ export class DispatcherService {
 
     if (counts.sent) await this.scheduleVerification(site.id, at, job.action, now);
     if (counts.sent || counts.noAgent || counts.missed || counts.skipped) {
-      await this.live.publish('dispatch.updated', site.hospitalId, { siteId: site.id, at: at.toISOString(), action: job.action, ...counts });
+      await this.live.publish('dispatch.updated', site.hospitalId, { siteId: site.id, at: at.toISOString(), action: job.action, source: 'schedule', ...counts });
       this.logger.log(`site ${site.id} ${job.action} at ${at.toISOString()}: ${JSON.stringify(counts)}`);
     }
     return counts;
@@ -165,6 +180,43 @@ export class DispatcherService {
       await this.alerts.resolve(`no_agent:${site.id}`);
     }
     return { sent: sentRows.size, noAgent: unreachable.length, deliveries };
+  }
+
+  /**
+   * A person's wake or shutdown now of kiosks of one site: one occurrence at the
+   * request instant, sent like a scheduled transition (`send`: every online agent
+   * that reaches each kiosk) and verified like one. Runs in the caller's
+   * transaction; call `afterManual` once it committed.
+   */
+  async recordManual(site: Site, kiosks: Kiosk[], action: DispatchAction, requestedBy: string, now: Date): Promise<ManualOccurrence> {
+    // Scheduled instants are whole minutes: a request never shares one, so its rows
+    // and verification jobs (keyed by site, instant, action) stay its own.
+    const at = now.getTime() % 60_000 === 0 ? new Date(now.getTime() - 1) : now;
+    const rows = await this.dispatches.insertManual(
+      kiosks.map((k) => ({ kioskId: k.id, siteId: site.id, hospitalId: site.hospitalId, action, plannedAt: at, ruleId: null, requestedBy })),
+      now,
+    );
+    const kioskById = new Map(kiosks.map((k) => [k.id, k]));
+    const { deliveries, sent, noAgent } = await this.send(site, rows, kioskById, action, { dueAt: at, attempt: 0, now });
+    await this.dispatches.save(rows);
+    return { site, at, action, requestedBy, rows, deliveries, sent, noAgent };
+  }
+
+  /** Delivery, verification jobs and the live event of a committed manual occurrence. */
+  async afterManual(o: ManualOccurrence): Promise<void> {
+    await this.commands.deliver(o.deliveries);
+    if (o.sent) await this.scheduleVerification(o.site.id, o.at, o.action, o.at);
+    await this.live.publish('dispatch.updated', o.site.hospitalId, {
+      siteId: o.site.id,
+      at: o.at.toISOString(),
+      action: o.action,
+      source: 'manual',
+      requestedBy: o.requestedBy,
+      sent: o.sent,
+      noAgent: o.noAgent,
+      kioskIds: o.rows.map((r) => r.kioskId),
+    });
+    this.logger.log(`site ${o.site.id} manual ${o.action} by ${o.requestedBy}: ${JSON.stringify({ sent: o.sent, noAgent: o.noAgent })}`);
   }
 
   private async recordMissed(site: Site, rows: Dispatch[], at: Date, action: DispatchAction, now: Date) {

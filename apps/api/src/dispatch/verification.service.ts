@@ -7,6 +7,11 @@ import { FleetRepository } from '../fleet/fleet.repository';
 import { observedState } from '../fleet/fleet.service';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { LiveEventsService } from '../live/live-events.service';
+import { toSchedulerRule } from '../rules/rule-mapping';
+import { RulesRepository } from '../rules/rules.repository';
+import { expectedState, scheduleChangedBetween, stateOfAction } from '../schedule/expected-state';
+import { kioskRef } from '../schedule/schedule.service';
+import type { Site } from '../sites/site.entity';
 import { SitesRepository } from '../sites/sites.repository';
 import { Delivery, DispatcherService } from './dispatcher.service';
 import type { VerifyJob } from './dispatch-jobs';
@@ -17,7 +22,9 @@ import { DispatchRepository } from './dispatch.repository';
  * At each configured offset after a transition (+5, +10, +15 min by default),
  * compares what the agents' probes see with what the transition should have
  * achieved. A kiosk still off after a wake is woken again; one still wrong at the
- * last check fails and raises an alert for ops.
+ * last check fails and raises an alert for ops. A kiosk whose expected state is no
+ * longer the one its dispatch aimed at (the schedule moved on, a rule edit, a
+ * manual command since) is closed quietly as superseded: no re-wake, no alert.
  */
 @Injectable()
 export class VerificationService {
@@ -34,6 +41,7 @@ export class VerificationService {
     private readonly alerts: AlertsService,
     private readonly live: LiveEventsService,
     private readonly commands: AgentCommandsService,
+    private readonly rules: RulesRepository,
   ) {}
 
   async verify(job: VerifyJob, now = new Date()): Promise<Record<string, number>> {
@@ -47,11 +55,17 @@ export class VerificationService {
     let deliveries: Delivery[] = [];
     const result = await this.db.transaction(async () => {
       const rows = await this.dispatches.ofOccurrence(site.id, at, job.action, ['sent']);
-      if (!rows.length) return { ok: 0, wrong: 0 };
+      if (!rows.length) return { ok: 0, wrong: 0, superseded: 0 };
       const sightings = await this.fleet.sightingsOfSite(site.id);
+      const superseded = await this.supersededRows(site, rows, now);
+      for (const [row, why] of superseded) {
+        const { observed } = observedState(sightings.filter((s) => s.kioskId === row.kioskId), now);
+        row.verifications = [...row.verifications, { at: now.toISOString(), afterS, observed, ok: false, action: 'superseded' }];
+        Object.assign(row, { status: 'superseded', outcome: why });
+      }
       const ok: Dispatch[] = [];
       const wrong: Dispatch[] = [];
-      for (const row of rows) {
+      for (const row of rows.filter((r) => !superseded.has(r))) {
         const { observed } = observedState(sightings.filter((s) => s.kioskId === row.kioskId), now);
         const good = observed === expected;
         (good ? ok : wrong).push(row);
@@ -66,7 +80,7 @@ export class VerificationService {
         deliveries = (await this.dispatcher.send(site, wrong, kioskById, job.action, { dueAt: now, attempt: job.round + 1, now })).deliveries;
       }
       await this.dispatches.save(rows);
-      return { ok: ok.length, wrong: wrong.length, okRows: ok, wrongRows: wrong };
+      return { ok: ok.length, wrong: wrong.length, superseded: superseded.size, okRows: ok, wrongRows: wrong, source: rows[0].source };
     });
 
     await this.commands.deliver(deliveries);
@@ -87,11 +101,44 @@ export class VerificationService {
         );
       }
     }
-    const counts = { ok: result.ok, wrong: result.wrong };
-    if (counts.ok || counts.wrong) {
-      await this.live.publish('dispatch.updated', site.hospitalId, { siteId: site.id, at: at.toISOString(), action: job.action, round: job.round, ...counts });
+    const counts = { ok: result.ok, wrong: result.wrong, ...(result.superseded && { superseded: result.superseded }) };
+    if (counts.ok || counts.wrong || result.superseded) {
+      await this.live.publish('dispatch.updated', site.hospitalId, { siteId: site.id, at: at.toISOString(), action: job.action, source: result.source, round: job.round, ...counts });
       this.logger.log(`site ${site.id} ${job.action} at ${at.toISOString()} +${afterS}s: ${JSON.stringify(counts)}`);
     }
     return counts;
+  }
+
+  /**
+   * Rows whose kiosk should no longer be in the state their action aims at
+   * (expected-state.ts), with why: a manual command since, the schedule's next
+   * transition, or a rule edit that changed what the schedule expects.
+   */
+  private async supersededRows(site: Site, rows: Dispatch[], now: Date): Promise<Map<Dispatch, string>> {
+    const kioskIds = rows.map((r) => r.kioskId);
+    const [kiosks, records, manual] = await Promise.all([
+      this.kiosks.getByIds(kioskIds),
+      this.rules.getByHospital(site.hospitalId),
+      this.dispatches.latestManual(site.id, kioskIds),
+    ]);
+    const rules = records.map(toSchedulerRule);
+    const kioskById = new Map(kiosks.map((k) => [k.id, k]));
+    const out = new Map<Dispatch, string>();
+    for (const row of rows) {
+      const kiosk = kioskById.get(row.kioskId);
+      if (!kiosk) continue;
+      const ref = kioskRef(kiosk, site);
+      const expected = expectedState(rules, ref, now, manual.get(row.kioskId));
+      if (expected.state === stateOfAction(row.action)) continue;
+      const m = expected.manual;
+      if (m && !(m.at.getTime() === row.plannedAt.getTime() && m.action === row.action)) {
+        out.set(row, `superseded by a manual ${m.action} by ${m.requestedBy ?? 'someone'} at ${m.at.toISOString()}`);
+      } else if (scheduleChangedBetween(rules, ref, row.plannedAt, now)) {
+        out.set(row, `the schedule changed since: it now expects ${expected.state}`);
+      } else {
+        out.set(row, `a rule edit: the schedule now expects ${expected.state}`);
+      }
+    }
+    return out;
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DispatchRecordsModule } from '../dispatch/dispatch-records.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
 import { RulesModule } from '../rules/rules.module';
 import { SitesModule } from '../sites/sites.module';
@@ -7,7 +8,7 @@ import { FleetRepository } from './fleet.repository';
 import { FleetService } from './fleet.service';
 
 @Module({
-  imports: [SitesModule, KiosksModule, RulesModule],
+  imports: [SitesModule, KiosksModule, RulesModule, DispatchRecordsModule],
   controllers: [FleetController],
   providers: [FleetRepository, FleetService],
   exports: [FleetRepository],

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { resolve } from '@wakeward/scheduler';
 import type { Principal } from '../common/request-context';
+import { DispatchRepository } from '../dispatch/dispatch.repository';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { KiosksService } from '../kiosks/kiosks.service';
 import { toSchedulerRule } from '../rules/rule-mapping';
 import { RulesService } from '../rules/rules.service';
+import { expectedState } from '../schedule/expected-state';
 import { kioskRef } from '../schedule/schedule.service';
 import { SitesService } from '../sites/sites.service';
 import { FleetRepository, KioskSighting } from './fleet.repository';
@@ -36,6 +37,7 @@ export class FleetService {
     private readonly rules: RulesService,
     private readonly fleet: FleetRepository,
     private readonly kiosksService: KiosksService,
+    private readonly dispatches: DispatchRepository,
   ) {}
 
   async historyOfKiosk(p: Principal, kioskId: string, limit: number) {
@@ -46,10 +48,11 @@ export class FleetService {
   /** Every kiosk of a site with what it should be (schedule) and what it is (probes). */
   async ofSite(p: Principal, siteId: string, now = new Date()) {
     const site = await this.sites.get(p, siteId);
-    const [kiosks, records, sightings] = await Promise.all([
+    const [kiosks, records, sightings, manual] = await Promise.all([
       this.kiosks.getBySite(site.id),
       this.rules.getByHospital(site.hospitalId),
       this.fleet.sightingsOfSite(site.id),
+      this.dispatches.latestManual(site.id),
     ]);
     const rules = records.map(toSchedulerRule);
     const byKiosk = new Map<string, KioskSighting[]>();
@@ -57,7 +60,7 @@ export class FleetService {
     return {
       site: { id: site.id, name: site.name, timeZone: site.timeZone, hospitalId: site.hospitalId },
       kiosks: kiosks.map((k) => {
-        const expected = resolve(rules, kioskRef(k, site), now);
+        const expected = expectedState(rules, kioskRef(k, site), now, manual.get(k.id));
         const seen = byKiosk.get(k.id) ?? [];
         const { observed, lastSeenAt } = observedState(seen, now);
         return {
@@ -70,6 +73,7 @@ export class FleetService {
           mac: k.mac,
           expected: expected.state,
           expectedRuleId: expected.ruleId,
+          expectedManual: expected.manual ?? null,
           observed,
           lastSeenAt,
           agents: seen.map((s) => ({ id: s.agentId, name: s.agentName, up: s.up, observedAt: s.observedAt })),

@@ -13,7 +13,10 @@ import type {
   Kiosk,
   KioskLiveness,
   KioskLivenessHistory,
-  Dispatch,
+  DispatchPage,
+  PowerCommandBody,
+  PowerCommandResult,
+  PowerPreview,
   Alert,
   AlertStatus,
   Me,
@@ -115,7 +118,12 @@ export const api = {
   kioskLiveness: (id: string) => request<KioskLiveness>('GET', `/api/kiosks/${seg(id)}/liveness`),
   kioskLivenessHistory: (id: string, limit = 50) =>
     request<KioskLivenessHistory>('GET', `/api/kiosks/${seg(id)}/liveness-history${qs({ limit })}`),
-  kioskDispatches: (id: string, pageSize = 10) => request<Page<Dispatch>>('GET', `/api/kiosks/${seg(id)}/dispatches${qs({ pageSize })}`),
+  kioskDispatches: (id: string, pageSize = 10) => request<DispatchPage>('GET', `/api/kiosks/${seg(id)}/dispatches${qs({ pageSize })}`),
+  siteDispatches: (siteId: string, q: { page?: number; pageSize?: number; source?: 'schedule' | 'manual' } = {}) =>
+    request<DispatchPage>('GET', `/api/sites/${seg(siteId)}/dispatches${qs(q)}`),
+  /** Wake now / shut down now; a shutdown needs `confirm: true` (409 CONFIRMATION_REQUIRED otherwise). */
+  powerCommand: (body: PowerCommandBody) => request<PowerCommandResult>('POST', '/api/power-commands', body),
+  powerPreview: (body: PowerCommandBody) => request<PowerPreview>('POST', '/api/power-commands/preview', body),
 
   rules: (hospitalId: string) => request<Page<PowerRule>>('GET', `/api/rules${qs({ hospitalId, pageSize: 500 })}`),
   rule: (id: string) => request<PowerRule>('GET', `/api/rules/${seg(id)}`),
@@ -146,6 +154,8 @@ export const api = {
   agents: (siteId: string) => request<Page<AgentView>>('GET', `/api/agents${qs({ siteId, pageSize: 500 })}`),
   createEnrolmentCode: (siteId: string) => request<EnrolmentCode>('POST', `/api/sites/${seg(siteId)}/enrolment-codes`),
   revokeAgent: (id: string) => request<unknown>('POST', `/api/agents/${seg(id)}/revoke`),
+  /** A code that re-enrols this agent in place (same id, site and history). */
+  reenrolAgent: (id: string) => request<EnrolmentCode>('POST', `/api/agents/${seg(id)}/enrolment-code`),
 
   environment: (siteId: string, q: { from: string; to: string; metrics?: string; agents?: string }) =>
     request<EnvironmentChart>('GET', `/api/sites/${seg(siteId)}/environment${qs(q)}`),

@@ -71,6 +71,8 @@ export interface FleetKiosk {
   mac: string;
   expected: Expected;
   expectedRuleId?: string;
+  /** A wake / shutdown now that decides the expected state until the schedule's next transition. */
+  expectedManual?: ManualCommand | null;
   observed: Observed;
   lastSeenAt: string | null;
   agents: { id: string; name: string; up: boolean; observedAt: string }[];
@@ -193,9 +195,19 @@ export interface AgentView {
   uptimeS: number | null;
   bufferedCount: number | null;
   tokenRevokedAt: string | null;
+  tokenRevokedBy?: string | null;
   enrolled: boolean;
   online: boolean;
+  /** Why the agent is or is not talking to the API. */
+  connection?: AgentConnection;
 }
+
+export type AgentConnection =
+  | { state: 'online'; lastHeartbeatAt: string }
+  | { state: 'not_enrolled' }
+  | { state: 'revoked'; at: string; by: string | null; refusals: number; lastRefusedAt: string | null }
+  | { state: 'refused'; refusals: number; since: string; lastRefusedAt: string }
+  | { state: 'offline'; lastHeartbeatAt: string | null };
 
 export interface EnrolmentCode {
   id: string;
@@ -203,6 +215,8 @@ export interface EnrolmentCode {
   code: string;
   expiresAt: string;
   installCommand: string;
+  /** Set for a re-enrolment code: the agent it re-enrols. */
+  agentId?: string;
 }
 
 /** GET /api/kiosks/:id/liveness-history: each change of the observed state, newest first. */
@@ -211,16 +225,88 @@ export interface KioskLivenessHistory {
   changes: { observed: 'up' | 'down' | 'unknown'; observedAt: string }[];
 }
 
-/** One planned transition of one kiosk and what happened to it (GET /api/kiosks/:id/dispatches). */
+export type DispatchAction = 'wake' | 'shutdown';
+export type DispatchStatus =
+  | 'planned'
+  | 'sent'
+  | 'verified'
+  | 'failed'
+  | 'no_agent'
+  | 'missed'
+  | 'skipped'
+  | 'cancelled'
+  | 'superseded';
+
+export interface ManualCommand {
+  action: DispatchAction;
+  at: string;
+  requestedBy: string | null;
+}
+
+/** One transition of one kiosk (scheduled, or asked for now by someone) and what happened to it. */
 export interface Dispatch {
   id: string;
   kioskId: string;
+  kiosk: { code: string; name: string } | null;
   siteId: string;
-  action: 'wake' | 'shutdown';
+  action: DispatchAction;
   plannedAt: string;
-  status: 'planned' | 'sent' | 'verified' | 'failed' | 'no_agent' | 'missed' | 'skipped' | 'cancelled';
+  source: 'schedule' | 'manual';
+  requestedBy: string | null;
+  status: DispatchStatus;
   sentAt: string | null;
-  commands: { agentId: string; commandId: string; issuedAt: string; attempt: number }[];
-  verifications: { at: string; afterS: number; observed: 'up' | 'down' | 'unknown'; ok: boolean; action: 'none' | 'woken-again' | 'alerted' }[];
+  /** Each agent's command, with what the agent reported for this kiosk. */
+  commands: {
+    agentId: string;
+    agentName: string | null;
+    commandId: string;
+    issuedAt: string;
+    attempt: number;
+    cancelledAt: string | null;
+    result: { status: 'done' | 'failed'; startedAt: string; finishedAt: string; ok: boolean | null; error: string | null } | null;
+  }[];
+  verifications: {
+    at: string;
+    afterS: number;
+    observed: 'up' | 'down' | 'unknown';
+    ok: boolean;
+    action: 'none' | 'woken-again' | 'alerted' | 'superseded';
+  }[];
   outcome: string | null;
 }
+
+/** GET /api/kiosks/:id/dispatches and /api/sites/:id/dispatches. */
+export interface DispatchPage extends Page<Dispatch> {
+  timeZone: string;
+}
+
+/** POST /api/power-commands/preview: what a wake / shutdown now would do. */
+export interface PowerPreview {
+  action: DispatchAction;
+  kiosks: {
+    kioskId: string;
+    code: string;
+    name: string;
+    siteId: string;
+    expected: Expected;
+    expectedBy: 'schedule' | 'manual';
+    agents: { id: string; name: string }[];
+  }[];
+  unfit: { kioskId: string; code: string; reason: string; problem: string }[];
+  counts: { kiosks: number; expectedOn: number; expectedOff: number; unreachable: number; unfit: number };
+}
+
+/** POST /api/power-commands: what was sent, to which agents. */
+export interface PowerCommandResult {
+  requestId: string;
+  action: DispatchAction;
+  requestedAt: string;
+  requestedBy: string;
+  counts: { kiosks: number; expectedOn: number; sent: number; noAgent: number };
+  kiosks: { kioskId: string; code: string; siteId: string; status: DispatchStatus; agents: { id: string; name: string }[] }[];
+  unfit: PowerPreview['unfit'];
+}
+
+export type PowerCommandBody = { action: DispatchAction; confirm?: boolean } & (
+  { kioskIds: string[] } | { siteId: string }
+);

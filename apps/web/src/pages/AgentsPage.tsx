@@ -1,10 +1,11 @@
 /**
  * The Pi agents of a site: online or not, last heartbeat, version, clock skew,
- * buffered readings; create an enrolment code (shown once, with the install
- * command) and revoke an agent's token.
+ * buffered readings, and why an agent is offline (no heartbeat since, token
+ * revoked by whom, token refused: re-enrol); create an enrolment code (shown once,
+ * with the install command), re-enrol an agent in place, revoke its token.
  */
 import { useEffect, useState } from 'react';
-import { AgentView, api, ApiRequestError, EnrolmentCode } from '../api/client';
+import { AgentConnection, AgentView, api, ApiRequestError, EnrolmentCode } from '../api/client';
 import { ErrorNote, Loading, SitePicker } from '../components/common';
 import { useToast } from '../components/Toasts';
 import { useI18n } from '../i18n';
@@ -42,6 +43,15 @@ export default function AgentsPage() {
       toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
     }
   };
+  const reenrol = async (a: AgentView) => {
+    if (!window.confirm(t('agents.confirmReenrol', { name: a.name }))) return;
+    try {
+      setCode(await api.reenrolAgent(a.id));
+      window.scrollTo({ top: 0 });
+    } catch (err) {
+      toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
+    }
+  };
   const revoke = async (a: AgentView) => {
     if (!window.confirm(t('agents.confirmRevoke', { name: a.name }))) return;
     try {
@@ -70,7 +80,12 @@ export default function AgentsPage() {
           </div>
           <p className="hint">{t('agents.enrolHint', { site: site?.name ?? '' })}</p>
           {code && (
-            <div className="secret" data-testid="enrolment-code">
+            <div className="secret" data-testid="enrolment-code" data-agent={code.agentId ?? ''}>
+              {code.agentId && (
+                <p data-testid="reenrol-for">
+                  {t('agents.reenrolFor', { name: agents?.find((a) => a.id === code.agentId)?.name ?? code.agentId })}
+                </p>
+              )}
               <p>
                 <strong>{t('agents.codeOnce')}</strong> {t('agents.expires', { at: dateTime(code.expiresAt) })}
               </p>
@@ -111,7 +126,13 @@ export default function AgentsPage() {
             </thead>
             <tbody>
               {agents.map((a) => (
-                <tr key={a.id} data-testid="agent-row" data-name={a.name} data-online={a.online}>
+                <tr
+                  key={a.id}
+                  data-testid="agent-row"
+                  data-name={a.name}
+                  data-online={a.online}
+                  data-state={a.connection?.state ?? ''}
+                >
                   <td>
                     <strong>{a.name}</strong>
                     <div className="muted small">{a.location}</div>
@@ -120,9 +141,9 @@ export default function AgentsPage() {
                     <span className={`pill ${a.online ? 'up' : 'down'}`}>
                       {a.online ? t('agents.online') : t('agents.offline')}
                     </span>
-                    {!a.enrolled && (
-                      <div className="muted small">
-                        {a.tokenRevokedAt ? t('agents.tokenRevoked') : t('agents.notEnrolled')}
+                    {a.connection && a.connection.state !== 'online' && (
+                      <div className="small agent-reason" data-testid="agent-reason">
+                        <ConnectionReason connection={a.connection} timeZone={site?.timeZone} />
                       </div>
                     )}
                   </td>
@@ -134,10 +155,17 @@ export default function AgentsPage() {
                   <td>{a.bufferedCount ?? '—'}</td>
                   <td className="small">{a.subnets.join(', ')}</td>
                   <td>
-                    {isOps(me.role) && a.enrolled && (
-                      <button className="danger" onClick={() => revoke(a)} data-testid="revoke">
-                        {t('agents.revoke')}
-                      </button>
+                    {isOps(me.role) && (
+                      <div className="actions">
+                        <button onClick={() => reenrol(a)} data-testid="reenrol">
+                          {t('agents.reenrol')}
+                        </button>
+                        {a.enrolled && (
+                          <button className="danger" onClick={() => revoke(a)} data-testid="revoke">
+                            {t('agents.revoke')}
+                          </button>
+                        )}
+                      </div>
                     )}
                   </td>
                 </tr>
@@ -149,4 +177,28 @@ export default function AgentsPage() {
       )}
     </section>
   );
+}
+
+/** Why the agent is not online, in words ops can act on. */
+function ConnectionReason({ connection: c, timeZone }: { connection: Exclude<AgentConnection, { state: 'online' }>; timeZone?: string }) {
+  const { t, dateTime } = useI18n();
+  switch (c.state) {
+    case 'not_enrolled':
+      return <span className="muted">{t('agents.notEnrolled')}</span>;
+    case 'offline':
+      return (
+        <span className="muted">
+          {c.lastHeartbeatAt ? t('agents.noHeartbeatSince', { at: dateTime(c.lastHeartbeatAt, timeZone) }) : t('agents.neverHeartbeat')}
+        </span>
+      );
+    case 'revoked':
+      return (
+        <span className="warn">
+          {t('agents.tokenRevokedAt', { at: dateTime(c.at, timeZone), by: c.by ?? '?' })}
+          {c.refusals > 0 && ` · ${t('agents.stillTrying', { n: c.refusals })}`}
+        </span>
+      );
+    case 'refused':
+      return <span className="warn">{t('agents.tokenRefused', { n: c.refusals, since: dateTime(c.since, timeZone) })}</span>;
+  }
 }

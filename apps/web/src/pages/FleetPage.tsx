@@ -6,6 +6,7 @@
 import { memo, useEffect, useMemo, useState } from 'react';
 import { api, Fleet, FleetKiosk, KIOSK_KINDS, KioskLivenessMessage } from '../api/client';
 import { ErrorNote, Loading, SitePicker } from '../components/common';
+import { SelectableTile, SelectionBar, useKioskSelection } from '../components/SelectionBar';
 import { VirtualGrid } from '../components/VirtualGrid';
 import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvent } from '../live';
@@ -28,6 +29,7 @@ export default function FleetPage() {
   const [search, setSearch] = useState(query.get('q') ?? '');
   const [fleet, setFleet] = useState<Fleet | null>(null);
   const [error, setError] = useState<unknown>(null);
+  const selection = useKioskSelection(siteId);
 
   useEffect(() => {
     if (!siteId) return;
@@ -144,6 +146,13 @@ export default function FleetPage() {
           <p className="muted" data-testid="fleet-shown">
             {t('fleet.shown', { n: shown.length, total: fleet.kiosks.length })}
           </p>
+          <SelectionBar
+            siteId={fleet.site.id}
+            kiosks={fleet.kiosks}
+            shown={shown}
+            selection={selection}
+            onSent={() => api.fleet(fleet.site.id).then(setFleet, setError)}
+          />
           {shown.length === 0 ? (
             <p className="empty">{t('fleet.none')}</p>
           ) : (
@@ -152,7 +161,11 @@ export default function FleetPage() {
               tileWidth={210}
               rowHeight={112}
               testId="fleet-grid"
-              render={(k) => <KioskTile key={k.id} kiosk={k} />}
+              render={(k) => (
+                <SelectableTile key={k.id} kioskId={k.id} code={k.code} selection={selection}>
+                  <KioskTile kiosk={k} />
+                </SelectableTile>
+              )}
             />
           )}
         </>

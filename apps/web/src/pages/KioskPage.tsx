@@ -12,9 +12,10 @@ import {
   KioskLivenessMessage,
   KioskSchedule,
   Site,
-  type Dispatch,
 } from '../api/client';
 import { ErrorNote, Loading } from '../components/common';
+import { DispatchHistory } from '../components/DispatchHistory';
+import { PowerActions } from '../components/PowerActions';
 import { ScheduleTimeline } from '../components/ScheduleTimeline';
 import { ScreenButton } from '../components/ScreenButton';
 import { useToast } from '../components/Toasts';
@@ -48,6 +49,7 @@ export default function KioskPage({ kioskId }: { kioskId: string }) {
           {kiosk.code} <span className="muted">{kiosk.name}</span>
         </h1>
         <div className="actions">
+          <PowerActions target={{ kioskIds: [kiosk.id] }} count={1} testId="power-kiosk" />
           <ScreenButton kiosk={kiosk} />
           {canEditFleet(me.role) && !editing && (
             <button onClick={() => setEditing(true)} data-testid="edit-kiosk">
@@ -100,7 +102,7 @@ export default function KioskPage({ kioskId }: { kioskId: string }) {
       </div>
       <div className="card">
         <h2>{t('kiosk.dispatches')}</h2>
-        <KioskDispatches kioskId={kiosk.id} siteId={kiosk.siteId} timeZone={site?.timeZone} />
+        <DispatchHistory siteId={kiosk.siteId} load={() => api.kioskDispatches(kiosk.id, 20)} testId="kiosk-dispatches" />
       </div>
     </section>
   );
@@ -320,55 +322,5 @@ function KioskForm({ kiosk, onDone }: { kiosk: Kiosk; onDone(k: Kiosk | null): v
         </button>
       </div>
     </form>
-  );
-}
-
-/** Recent wakes and shutdowns of the kiosk with their verification; refreshed when the site's dispatches change. */
-function KioskDispatches({ kioskId, siteId, timeZone }: { kioskId: string; siteId: string; timeZone?: string }) {
-  const { t, dateTime } = useI18n();
-  const [dispatches, setDispatches] = useState<Dispatch[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [version, setVersion] = useState(0);
-  useEffect(() => {
-    api.kioskDispatches(kioskId).then((p) => setDispatches(p.items), setError);
-  }, [kioskId, version]);
-  useLiveEvent<{ siteId: string }>('dispatch.updated', (m) => {
-    if (m.siteId === siteId) setVersion((v) => v + 1);
-  });
-  if (error) return <ErrorNote error={error} />;
-  if (!dispatches) return <Loading />;
-  if (dispatches.length === 0) return <p className="muted">{t('dispatch.none')}</p>;
-  return (
-    <table className="table" data-testid="kiosk-dispatches">
-      <thead>
-        <tr>
-          <th>{t('dispatch.plannedAt')}</th>
-          <th>{t('dispatch.action')}</th>
-          <th>{t('dispatch.status')}</th>
-          <th>{t('dispatch.verification')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {dispatches.map((d) => (
-          <tr key={d.id} data-status={d.status}>
-            <td>{dateTime(d.plannedAt, timeZone)}</td>
-            <td>{t(`dispatch.action.${d.action}` as MessageKey)}</td>
-            <td>
-              <span className={`badge status-${d.status}`}>{t(`dispatch.status.${d.status}` as MessageKey)}</span>
-              {d.commands.length > 0 && (
-                <span className="small muted"> · {t('dispatch.commands', { n: d.commands.length })}</span>
-              )}
-            </td>
-            <td className="small">
-              {d.verifications.length === 0
-                ? (d.outcome ?? '—')
-                : d.verifications
-                    .map((v) => `+${Math.round(v.afterS / 60)} min ${t(`observed.${v.observed}` as MessageKey)}${v.ok ? ' ✓' : ''}${v.action === 'woken-again' ? ` (${t('dispatch.wokenAgain')})` : ''}${v.action === 'alerted' ? ` (${t('dispatch.alerted')})` : ''}`)
-                    .join(' · ')}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
