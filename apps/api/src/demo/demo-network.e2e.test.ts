@@ -127,10 +127,10 @@ describe.skipIf(!canMakeNamespaces)('demo network: nothing leaves loopback', () 
     // A kiosk that is off: wake it, see it up, shut it down, see it down (through the agents' probes).
     const off = (await fleet()).find((k) => k.observed === 'down')!;
     expect(off, 'a kiosk the demo starts off').toBeDefined();
-    const wake = await ops.post(`/api/sites/${site}/commands`, { type: 'wake', kioskIds: [off.id] });
+    const wake = await ops.post('/api/power-commands', { action: 'wake', kioskIds: [off.id] });
     expect(wake.status, wake.text).toBe(201);
     await until(async () => (await fleet()).find((k) => k.id === off.id)!.observed === 'up', 60_000, 1000);
-    const shutdown = await ops.post(`/api/sites/${site}/commands`, { type: 'shutdown', kioskIds: [off.id] });
+    const shutdown = await ops.post('/api/power-commands', { action: 'shutdown', kioskIds: [off.id], confirm: true });
     expect(shutdown.status, shutdown.text).toBe(201);
     await until(async () => (await fleet()).find((k) => k.id === off.id)!.observed === 'down', 60_000, 1000);
 
