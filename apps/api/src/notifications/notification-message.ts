@@ -95,7 +95,7 @@ export function emailContent(m: NotificationMessage): { subject: string; text: s
   if (m.where) lines.push(`${w.where}${colon}${m.where}`);
   if (m.kiosks.length) lines.push('', `${w.kiosks}${colon}`, ...m.kiosks.map((k) => `  ${k}`));
   if (m.link) lines.push('', `${w.open}${colon}${m.link}`);
-  return { subject: `${m.title} ${m.summary}`.slice(0, 200), text: lines.join('\n') };
+  return { subject: `${m.title} - ${m.summary}`.slice(0, 200), text: lines.join('\n') };
 }
 
 /**
