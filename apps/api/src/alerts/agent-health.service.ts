@@ -34,12 +34,23 @@ export class AgentHealthService {
   async check(now = new Date()): Promise<{ opened: number; resolved: number }> {
     let opened = 0;
     let resolved = 0;
-    const silent = await this.agents.getEnrolledSilentSince(new Date(now.getTime() - this.config.alerts.agentOfflineAfterMs));
-    const sites = new Map((await Promise.all([...new Set(silent.map((a) => a.siteId))].map((id) => this.sites.getById(id)))).filter((s) => s !== null).map((s) => [s.id, s]));
+    const silent = await this.agents.getEnrolledSilentSince(
+      new Date(now.getTime() - this.config.alerts.agentOfflineAfterMs),
+    );
+    const sites = new Map(
+      (await Promise.all([...new Set(silent.map((a) => a.siteId))].map((id) => this.sites.getById(id))))
+        .filter((s) => s !== null)
+        .map((s) => [s.id, s]),
+    );
     for (const agent of silent) {
       const site = sites.get(agent.siteId);
       if (!site) continue;
-      const details = { agentName: agent.name, siteName: site.name, timeZone: site.timeZone, lastHeartbeatAt: agent.lastHeartbeatAt!.toISOString() };
+      const details = {
+        agentName: agent.name,
+        siteName: site.name,
+        timeZone: site.timeZone,
+        lastHeartbeatAt: agent.lastHeartbeatAt!.toISOString(),
+      };
       const alert = await this.service.raise(
         {
           kind: 'agent_offline',

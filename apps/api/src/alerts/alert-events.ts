@@ -20,7 +20,9 @@ export class AlertEvents {
 
   async emit(event: AlertEvent): Promise<void> {
     for (const listener of this.listeners) {
-      await listener(event).catch((err: Error) => this.logger.warn(`alert ${event.alert.id} ${event.type}: a listener failed: ${err.message}`));
+      await listener(event).catch((err: Error) =>
+        this.logger.warn(`alert ${event.alert.id} ${event.type}: a listener failed: ${err.message}`),
+      );
     }
   }
 }

@@ -44,11 +44,13 @@ const text = {
       `No online agent at ${site}: ${n} kiosk(s) could not be sent the ${action} due ${time}`,
     missed: (n: number, action: string, time: string, site: string) =>
       `The ${action} of ${n} kiosk(s) at ${site} due ${time} was missed`,
-    agentOffline: (agent: string, site: string, time: string) => `Agent ${agent} at ${site}: no heartbeat since ${time}`,
+    agentOffline: (agent: string, site: string, time: string) =>
+      `Agent ${agent} at ${site}: no heartbeat since ${time}`,
     temperature: (agent: string, v: unknown, max: unknown) => `${agent}: temperature ${v} °C, over ${max} °C`,
     humidity: (agent: string, v: unknown, max: unknown) => `${agent}: humidity ${v} %, over ${max} %`,
     smoke: (agent: string) => `${agent}: smoke alarm (MQ-2)`,
-    silent: (agent: string, sensor: unknown) => `${agent}: ${sensor === 'mq2' ? 'smoke sensor (MQ-2)' : 'temperature/humidity sensor (DHT11)'} silent`,
+    silent: (agent: string, sensor: unknown) =>
+      `${agent}: ${sensor === 'mq2' ? 'smoke sensor (MQ-2)' : 'temperature/humidity sensor (DHT11)'} silent`,
     more: (n: number) => `… and ${n} more`,
     kind: {
       kiosk_state: 'Kiosks in the wrong state',
@@ -73,7 +75,8 @@ const text = {
     temperature: (agent: string, v: unknown, max: unknown) => `${agent}：温度 ${v} °C，超过 ${max} °C`,
     humidity: (agent: string, v: unknown, max: unknown) => `${agent}：湿度 ${v} %，超过 ${max} %`,
     smoke: (agent: string) => `${agent}：烟雾报警（MQ-2）`,
-    silent: (agent: string, sensor: unknown) => `${agent}：${sensor === 'mq2' ? '烟雾传感器（MQ-2）' : '温湿度传感器（DHT11）'}无数据`,
+    silent: (agent: string, sensor: unknown) =>
+      `${agent}：${sensor === 'mq2' ? '烟雾传感器（MQ-2）' : '温湿度传感器（DHT11）'}无数据`,
     more: (n: number) => `……另有 ${n} 台`,
     kind: {
       kiosk_state: '设备状态异常',
@@ -96,7 +99,12 @@ export function alertKindLabel(kind: AlertKind, lang: AlertLanguage): string {
  * One line saying what happened, from the alert's structured details, in `lang`.
  * `fallback` (the stored English message) stands in for details this does not know.
  */
-export function alertSummary(kind: AlertKind, details: Record<string, unknown> | null, lang: AlertLanguage, fallback = ''): string {
+export function alertSummary(
+  kind: AlertKind,
+  details: Record<string, unknown> | null,
+  lang: AlertLanguage,
+  fallback = '',
+): string {
   const t = text[lang];
   const d = (details ?? {}) as Partial<OccurrenceDetails> & Record<string, unknown>;
   const site = typeof d.siteName === 'string' ? d.siteName : '';

@@ -32,7 +32,8 @@ describe('alerts', () => {
     ids = await seedTwoHospitals(api.db);
     ops = await api.login('ops');
     kiosks = [];
-    for (let n = 1; n <= 12; n++) kiosks.push((await ops.post('/api/kiosks', kioskBody(ids.siteA, n, { shutdownMethod: 'http-post' }))).body.id);
+    for (let n = 1; n <= 12; n++)
+      kiosks.push((await ops.post('/api/kiosks', kioskBody(ids.siteA, n, { shutdownMethod: 'http-post' }))).body.id);
     await ops.post('/api/rules', {
       hospitalId: ids.hospitalA,
       name: 'Weekdays',
@@ -48,16 +49,37 @@ describe('alerts', () => {
   });
   afterAll(() => api?.close());
 
-  const agentsAliveAt = (when: Date) => api.db.query('UPDATE agents SET last_heartbeat_at = ? WHERE site_id = ?', [new Date(when.getTime() - 5000), ids.siteA]);
-  const heartbeat = (i: number) => agents[i].client.post('/heartbeat', { version: '1.2.0', uptimeS: 10, time: new Date().toISOString(), buffered: 0 });
+  const agentsAliveAt = (when: Date) =>
+    api.db.query('UPDATE agents SET last_heartbeat_at = ? WHERE site_id = ?', [
+      new Date(when.getTime() - 5000),
+      ids.siteA,
+    ]);
+  const heartbeat = (i: number) =>
+    agents[i].client.post('/heartbeat', { version: '1.2.0', uptimeS: 10, time: new Date().toISOString(), buffered: 0 });
   const probe = (list: string[], up: boolean, when: Date) =>
-    agents[0].client.post('/probes', { observedAt: when.toISOString(), results: list.map((kioskId) => ({ kioskId, up, method: 'tcp:5900', latencyMs: up ? 3 : null })) });
-  const transition = (action: 'wake' | 'shutdown', when: Date) => ({ kind: 'transition' as const, siteId: ids.siteA, at: when.toISOString(), action, kioskIds: kiosks });
-  const lastRound = (action: 'wake' | 'shutdown', when: Date) => ({ kind: 'verify' as const, siteId: ids.siteA, at: when.toISOString(), action, round: 2 });
+    agents[0].client.post('/probes', {
+      observedAt: when.toISOString(),
+      results: list.map((kioskId) => ({ kioskId, up, method: 'tcp:5900', latencyMs: up ? 3 : null })),
+    });
+  const transition = (action: 'wake' | 'shutdown', when: Date) => ({
+    kind: 'transition' as const,
+    siteId: ids.siteA,
+    at: when.toISOString(),
+    action,
+    kioskIds: kiosks,
+  });
+  const lastRound = (action: 'wake' | 'shutdown', when: Date) => ({
+    kind: 'verify' as const,
+    siteId: ids.siteA,
+    at: when.toISOString(),
+    action,
+    round: 2,
+  });
   const openAlerts = async (query = '') => (await ops.get(`/api/alerts?status=open${query}`)).body.items as any[];
 
   beforeEach(async () => {
-    for (const table of ['dispatches', 'command_results', 'agent_commands', 'alerts', 'kiosk_probes']) await api.db.query(`DELETE FROM ${table}`);
+    for (const table of ['dispatches', 'command_results', 'agent_commands', 'alerts', 'kiosk_probes'])
+      await api.db.query(`DELETE FROM ${table}`);
     await api.db.query('UPDATE agents SET token_revoked_at = NULL');
     await agentsAliveAt(minutes(-1));
   });
@@ -71,13 +93,22 @@ describe('alerts', () => {
     const [alert, ...others] = await openAlerts();
     expect(others).toEqual([]);
     expect(alert).toMatchObject({ kind: 'kiosk_state', siteId: ids.siteA, kioskId: null });
-    expect(alert.details).toMatchObject({ siteName: 'A main', timeZone: 'Asia/Shanghai', at: at.toISOString(), action: 'wake', expected: 'up', kioskCount: 12 });
+    expect(alert.details).toMatchObject({
+      siteName: 'A main',
+      timeZone: 'Asia/Shanghai',
+      at: at.toISOString(),
+      action: 'wake',
+      expected: 'up',
+      kioskCount: 12,
+    });
     expect(alert.details.kiosks.map((k: { code: string; name: string }) => `${k.code} ${k.name}`)).toEqual(
       Array.from({ length: 12 }, (_, i) => `MZ-1F-${String(i + 1).padStart(2, '0')} Registration ${i + 1}`),
     );
     expect(alert.details.kiosks.every((k: { observed: string }) => k.observed === 'down')).toBe(true);
     // The plain English summary names the site's wall clock and zone, and the codes: no UUID.
-    expect(alert.message).toContain(`12 kiosk(s) at A main not up after the wake due ${DateTime.fromJSDate(at).setZone('Asia/Shanghai').toFormat('yyyy-MM-dd')} 07:00 Asia/Shanghai (UTC+08:00)`);
+    expect(alert.message).toContain(
+      `12 kiosk(s) at A main not up after the wake due ${DateTime.fromJSDate(at).setZone('Asia/Shanghai').toFormat('yyyy-MM-dd')} 07:00 Asia/Shanghai (UTC+08:00)`,
+    );
     expect(alert.message).toContain('MZ-1F-01, MZ-1F-02');
     for (const k of kiosks) expect(alert.message).not.toContain(k);
 
@@ -117,7 +148,13 @@ describe('alerts', () => {
     await verification.verify(lastRound('wake', at), minutes(16));
     const list = await openAlerts();
     expect(list).toHaveLength(1);
-    expect(list[0].details.kiosks.map((k: { code: string }) => k.code)).toEqual(['MZ-1F-01', 'MZ-1F-02', 'MZ-1F-03', 'MZ-1F-04', 'MZ-1F-05']);
+    expect(list[0].details.kiosks.map((k: { code: string }) => k.code)).toEqual([
+      'MZ-1F-01',
+      'MZ-1F-02',
+      'MZ-1F-03',
+      'MZ-1F-04',
+      'MZ-1F-05',
+    ]);
   });
 
   it('a kiosk that is correctly off is not an alarm', async () => {
@@ -125,7 +162,10 @@ describe('alerts', () => {
     expect((await dispatcher.runTransition(transition('shutdown', shutdownAt), minutes(-1, shutdownAt))).sent).toBe(12);
     await probe(kiosks, false, minutes(14, shutdownAt));
     await agentsAliveAt(minutes(15, shutdownAt));
-    expect(await verification.verify(lastRound('shutdown', shutdownAt), minutes(15, shutdownAt))).toEqual({ ok: 12, wrong: 0 });
+    expect(await verification.verify(lastRound('shutdown', shutdownAt), minutes(15, shutdownAt))).toEqual({
+      ok: 12,
+      wrong: 0,
+    });
     // The night goes on: the probes keep seeing them down, as the schedule wants.
     await probe(kiosks, false, minutes(60, shutdownAt));
     await health.check();
@@ -162,25 +202,50 @@ describe('alerts', () => {
     expect(done.status).toBe(200);
     expect(done.body.acknowledged.map((a: { id: string }) => a.id).sort()).toEqual([a1.id, a2.id, b1.id].sort());
     expect(done.body.skipped).toEqual([]);
-    for (const a of [a1, a2, b1]) expect((await ops.get(`/api/audit?entityType=alert&entityId=${a.id}`)).body.total).toBe(1);
+    for (const a of [a1, a2, b1])
+      expect((await ops.get(`/api/audit?entityType=alert&entityId=${a.id}`)).body.total).toBe(1);
     const again = await ops.post('/api/alerts/acknowledge', { ids: [a1.id] });
     expect(again.body).toEqual({ acknowledged: [], skipped: [{ id: a1.id, status: 'acknowledged' }] });
   });
 
   it('filters by site, kind and state', async () => {
     const alerts = api.app.get(AlertsService);
-    await alerts.raise({ kind: 'no_agent', openKey: 'f-1', hospitalId: ids.hospitalA, siteId: ids.siteA, message: 'a', details: {} });
-    await alerts.raise({ kind: 'smoke', openKey: 'f-2', hospitalId: ids.hospitalA, siteId: ids.siteA, message: 'b', details: {} });
-    await alerts.raise({ kind: 'smoke', openKey: 'f-3', hospitalId: ids.hospitalB, siteId: ids.siteB, message: 'c', details: {} });
+    await alerts.raise({
+      kind: 'no_agent',
+      openKey: 'f-1',
+      hospitalId: ids.hospitalA,
+      siteId: ids.siteA,
+      message: 'a',
+      details: {},
+    });
+    await alerts.raise({
+      kind: 'smoke',
+      openKey: 'f-2',
+      hospitalId: ids.hospitalA,
+      siteId: ids.siteA,
+      message: 'b',
+      details: {},
+    });
+    await alerts.raise({
+      kind: 'smoke',
+      openKey: 'f-3',
+      hospitalId: ids.hospitalB,
+      siteId: ids.siteB,
+      message: 'c',
+      details: {},
+    });
     await alerts.resolve('f-2');
-    const messages = async (query: string) => ((await ops.get(`/api/alerts?${query}`)).body.items as { message: string }[]).map((a) => a.message).sort();
+    const messages = async (query: string) =>
+      ((await ops.get(`/api/alerts?${query}`)).body.items as { message: string }[]).map((a) => a.message).sort();
     expect(await messages('kind=smoke')).toEqual(['b', 'c']);
     expect(await messages(`kind=smoke&siteId=${ids.siteA}`)).toEqual(['b']);
     expect(await messages('kind=smoke&status=open')).toEqual(['c']);
     expect(await messages(`siteId=${ids.siteA}&status=open`)).toEqual(['a']);
     // Staff of hospital A see their own hospital's only.
     const staff = await api.login('staff-a');
-    expect(((await staff.get('/api/alerts?kind=smoke')).body.items as { message: string }[]).map((a) => a.message)).toEqual(['b']);
+    expect(
+      ((await staff.get('/api/alerts?kind=smoke')).body.items as { message: string }[]).map((a) => a.message),
+    ).toEqual(['b']);
     const bad = await ops.get('/api/alerts?kind=fire');
     expect(bad.status).toBe(400);
     expect(bad.body.error.field).toBe('kind');
@@ -188,22 +253,40 @@ describe('alerts', () => {
 
   it('an agent without a heartbeat for AGENT_OFFLINE_ALERT_AFTER_S is an alert, resolved by its next heartbeat; revoked agents never alert', async () => {
     const now = new Date();
-    await api.db.query('UPDATE agents SET last_heartbeat_at = ? WHERE id = ?', [new Date(now.getTime() - 130_000), agents[0].agentId]);
-    await api.db.query('UPDATE agents SET last_heartbeat_at = ? WHERE id = ?', [new Date(now.getTime() - 100_000), agents[1].agentId]);
+    await api.db.query('UPDATE agents SET last_heartbeat_at = ? WHERE id = ?', [
+      new Date(now.getTime() - 130_000),
+      agents[0].agentId,
+    ]);
+    await api.db.query('UPDATE agents SET last_heartbeat_at = ? WHERE id = ?', [
+      new Date(now.getTime() - 100_000),
+      agents[1].agentId,
+    ]);
     expect(await health.check(now)).toEqual({ opened: 1, resolved: 0 });
     expect(await health.check(new Date(now.getTime() + 1000))).toEqual({ opened: 0, resolved: 0 });
     const [offline, ...others] = await openAlerts('&kind=agent_offline');
     expect(others).toEqual([]);
-    expect(offline).toMatchObject({ kind: 'agent_offline', agentId: agents[0].agentId, siteId: ids.siteA, details: { agentName: 'pi-1', siteName: 'A main', timeZone: 'Asia/Shanghai' } });
-    expect(offline.message).toMatch(/^Agent pi-1 at A main: no heartbeat since \d{4}-\d\d-\d\d \d\d:\d\d Asia\/Shanghai \(UTC\+08:00\)$/);
+    expect(offline).toMatchObject({
+      kind: 'agent_offline',
+      agentId: agents[0].agentId,
+      siteId: ids.siteA,
+      details: { agentName: 'pi-1', siteName: 'A main', timeZone: 'Asia/Shanghai' },
+    });
+    expect(offline.message).toMatch(
+      /^Agent pi-1 at A main: no heartbeat since \d{4}-\d\d-\d\d \d\d:\d\d Asia\/Shanghai \(UTC\+08:00\)$/,
+    );
 
     // Its next heartbeat resolves it at once, without waiting for the next check.
     expect((await heartbeat(0)).status).toBe(200);
     expect(await openAlerts('&kind=agent_offline')).toEqual([]);
-    expect((await ops.get('/api/alerts?status=resolved&kind=agent_offline')).body.items[0]).toMatchObject({ id: offline.id });
+    expect((await ops.get('/api/alerts?status=resolved&kind=agent_offline')).body.items[0]).toMatchObject({
+      id: offline.id,
+    });
 
     // A revoked agent is silent for good, by decision: no alert, and its open one resolves.
-    await api.db.query('UPDATE agents SET last_heartbeat_at = ? WHERE id = ?', [new Date(now.getTime() - 600_000), agents[1].agentId]);
+    await api.db.query('UPDATE agents SET last_heartbeat_at = ? WHERE id = ?', [
+      new Date(now.getTime() - 600_000),
+      agents[1].agentId,
+    ]);
     expect((await health.check(now)).opened).toBe(1);
     expect((await ops.post(`/api/agents/${agents[1].agentId}/revoke`)).status).toBe(200);
     expect(await health.check(now)).toEqual({ opened: 0, resolved: 1 });
@@ -211,9 +294,15 @@ describe('alerts', () => {
   });
 
   it('a site without an online agent before its transitions is one alert with its kiosks and local time, resolved when an agent returns', async () => {
-    await api.db.query('UPDATE agents SET last_heartbeat_at = ? WHERE site_id = ?', [new Date(Date.now() - 10 * 60_000), ids.siteA]);
+    await api.db.query('UPDATE agents SET last_heartbeat_at = ? WHERE site_id = ?', [
+      new Date(Date.now() - 10 * 60_000),
+      ids.siteA,
+    ]);
     expect(await dispatcher.runTransition(transition('wake', at), minutes(-1))).toMatchObject({ sent: 0, noAgent: 12 });
-    expect(await dispatcher.runTransition(transition('shutdown', shutdownAt), minutes(-1, shutdownAt))).toMatchObject({ sent: 0, noAgent: 12 });
+    expect(await dispatcher.runTransition(transition('shutdown', shutdownAt), minutes(-1, shutdownAt))).toMatchObject({
+      sent: 0,
+      noAgent: 12,
+    });
     const [alert, ...others] = await openAlerts('&kind=no_agent');
     expect(others).toEqual([]);
     expect(alert.details).toMatchObject({ siteName: 'A main', at: at.toISOString(), action: 'wake', kioskCount: 12 });

@@ -22,9 +22,16 @@ export class AlertsWorker implements OnApplicationBootstrap, OnApplicationShutdo
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.role === 'api') return;
     this.connection = bullConnection(this.config);
-    this.worker = new Worker<AlertsJob>(ALERTS_QUEUE, () => this.health.check(), { connection: this.connection, prefix: bullPrefix(this.config) });
+    this.worker = new Worker<AlertsJob>(ALERTS_QUEUE, () => this.health.check(), {
+      connection: this.connection,
+      prefix: bullPrefix(this.config),
+    });
     this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.name} ${job?.id} failed: ${err.message}`));
-    await this.queue.queue.upsertJobScheduler('check-agents', { every: this.config.alerts.checkIntervalMs }, { name: 'check-agents', data: { kind: 'check-agents' } });
+    await this.queue.queue.upsertJobScheduler(
+      'check-agents',
+      { every: this.config.alerts.checkIntervalMs },
+      { name: 'check-agents', data: { kind: 'check-agents' } },
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

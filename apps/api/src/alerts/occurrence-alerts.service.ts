@@ -26,7 +26,8 @@ export interface KioskVerdict {
   dispatchId?: string;
 }
 
-export const kioskStateKey = (siteId: string, at: Date, action: string) => `kiosk_state:${siteId}:${at.getTime()}:${action}`;
+export const kioskStateKey = (siteId: string, at: Date, action: string) =>
+  `kiosk_state:${siteId}:${at.getTime()}:${action}`;
 export const noAgentKey = (siteId: string) => `no_agent:${siteId}`;
 
 /**
@@ -47,10 +48,18 @@ export class OccurrenceAlertsService {
    * Kiosks still in the wrong state at the last verification of an occurrence. The
    * first call opens the alert; later rounds or kiosks of the same occurrence join it.
    */
-  async raiseKioskStates(o: Occurrence & { afterS: number }, wrong: KioskVerdict[], now = new Date()): Promise<Alert | null> {
+  async raiseKioskStates(
+    o: Occurrence & { afterS: number },
+    wrong: KioskVerdict[],
+    now = new Date(),
+  ): Promise<Alert | null> {
     if (!wrong.length) return null;
     const refs = await this.refs(wrong.map((w) => w.kioskId));
-    const incoming: AlertKioskRef[] = wrong.map((w) => ({ ...refs.get(w.kioskId)!, observed: w.observed, ...(w.dispatchId && { dispatchId: w.dispatchId }) }));
+    const incoming: AlertKioskRef[] = wrong.map((w) => ({
+      ...refs.get(w.kioskId)!,
+      observed: w.observed,
+      ...(w.dispatchId && { dispatchId: w.dispatchId }),
+    }));
     const openKey = kioskStateKey(o.site.id, o.at, o.action);
     const { alert, opened } = await this.withRetry(() =>
       this.db.transaction(async () => {
@@ -64,9 +73,19 @@ export class OccurrenceAlertsService {
           await this.alerts.updateDetails(existing.id, message, details, now);
           return { alert: { ...existing, message, details, lastSeenAt: now }, opened: false };
         }
-        const details = this.withKiosks({ ...occurrenceDetails(o), afterS: o.afterS, expected: o.action === 'wake' ? 'up' : 'down' }, incoming);
+        const details = this.withKiosks(
+          { ...occurrenceDetails(o), afterS: o.afterS, expected: o.action === 'wake' ? 'up' : 'down' },
+          incoming,
+        );
         const alert = await this.alerts.insertOpen(
-          { kind: 'kiosk_state', openKey, hospitalId: o.site.hospitalId, siteId: o.site.id, message: kioskStateMessage(details), details },
+          {
+            kind: 'kiosk_state',
+            openKey,
+            hospitalId: o.site.hospitalId,
+            siteId: o.site.id,
+            message: kioskStateMessage(details),
+            details,
+          },
           now,
         );
         return { alert, opened: true };
@@ -96,8 +115,14 @@ export class OccurrenceAlertsService {
         const before = alert.details as OccurrenceDetails;
         const left = before.kiosks.filter((k) => seen.has(k.id));
         if (!left.length) return null;
-        const cleared = [...((before.cleared as object[] | undefined) ?? []), ...left.map((k) => ({ id: k.id, code: k.code, name: k.name, at: now.toISOString() }))];
-        const details = this.withKiosks({ ...before, cleared }, before.kiosks.filter((k) => !seen.has(k.id)));
+        const cleared = [
+          ...((before.cleared as object[] | undefined) ?? []),
+          ...left.map((k) => ({ id: k.id, code: k.code, name: k.name, at: now.toISOString() })),
+        ];
+        const details = this.withKiosks(
+          { ...before, cleared },
+          before.kiosks.filter((k) => !seen.has(k.id)),
+        );
         const message = details.kiosks.length ? kioskStateMessage(details) : alert.message;
         await this.alerts.updateDetails(alert.id, message, details, now);
         return { alert: { ...alert, message, details, lastSeenAt: now }, empty: details.kiosks.length === 0 };
@@ -110,7 +135,11 @@ export class OccurrenceAlertsService {
 
   /** No online agent of the site could be given a transition: one alert per site, whatever the transition. */
   async raiseNoAgent(o: Occurrence, kioskIds: string[], now = new Date()): Promise<Alert> {
-    const details = this.withKiosks(occurrenceDetails(o), [...(await this.refs(kioskIds.slice(0, MAX_LISTED))).values()], kioskIds.length);
+    const details = this.withKiosks(
+      occurrenceDetails(o),
+      [...(await this.refs(kioskIds.slice(0, MAX_LISTED))).values()],
+      kioskIds.length,
+    );
     return this.service.raise(
       {
         kind: 'no_agent',
@@ -126,7 +155,11 @@ export class OccurrenceAlertsService {
 
   /** A transition found past its catch-up window: one alert for all its kiosks. */
   async raiseMissed(o: Occurrence, kioskIds: string[], now = new Date()): Promise<Alert> {
-    const details = this.withKiosks(occurrenceDetails(o), [...(await this.refs(kioskIds.slice(0, MAX_LISTED))).values()], kioskIds.length);
+    const details = this.withKiosks(
+      occurrenceDetails(o),
+      [...(await this.refs(kioskIds.slice(0, MAX_LISTED))).values()],
+      kioskIds.length,
+    );
     return this.service.raise(
       {
         kind: 'dispatch_missed',
@@ -165,7 +198,14 @@ export class OccurrenceAlertsService {
 }
 
 function occurrenceDetails(o: Occurrence): OccurrenceDetails {
-  return { siteName: o.site.name, timeZone: o.site.timeZone, at: o.at.toISOString(), action: o.action, kioskCount: 0, kiosks: [] };
+  return {
+    siteName: o.site.name,
+    timeZone: o.site.timeZone,
+    at: o.at.toISOString(),
+    action: o.action,
+    kioskCount: 0,
+    kiosks: [],
+  };
 }
 
 /** The stored English summary: what happened, then the kiosks' codes. */

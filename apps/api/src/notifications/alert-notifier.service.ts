@@ -84,12 +84,28 @@ export class AlertNotifier implements OnModuleInit {
       return `skipped: ${quiet}`;
     }
     try {
-      const receipt = await this.attempt(channel, delivery.event, await this.messageFor(channel, delivery.event, alert), attempt);
-      await this.deliveries.recordAttempt(deliveryId, { status: 'sent', attempts: attempt, lastStatusCode: receipt.statusCode, lastError: null, sentAt: new Date() });
+      const receipt = await this.attempt(
+        channel,
+        delivery.event,
+        await this.messageFor(channel, delivery.event, alert),
+        attempt,
+      );
+      await this.deliveries.recordAttempt(deliveryId, {
+        status: 'sent',
+        attempts: attempt,
+        lastStatusCode: receipt.statusCode,
+        lastError: null,
+        sentAt: new Date(),
+      });
       return receipt.detail;
     } catch (err) {
       const e = err as DeliveryError;
-      await this.deliveries.recordAttempt(deliveryId, { status: lastAttempt ? 'failed' : 'pending', attempts: attempt, lastStatusCode: e.statusCode ?? null, lastError: e.message });
+      await this.deliveries.recordAttempt(deliveryId, {
+        status: lastAttempt ? 'failed' : 'pending',
+        attempts: attempt,
+        lastStatusCode: e.statusCode ?? null,
+        lastError: e.message,
+      });
       throw err;
     }
   }
@@ -99,17 +115,32 @@ export class AlertNotifier implements OnModuleInit {
     const delivery = await this.deliveries.createTest(channel.id, new Date());
     try {
       const receipt = await this.attempt(channel, 'test', await this.messageFor(channel, 'test', null), 1);
-      await this.deliveries.recordAttempt(delivery.id, { status: 'sent', attempts: 1, lastStatusCode: receipt.statusCode, sentAt: new Date() });
+      await this.deliveries.recordAttempt(delivery.id, {
+        status: 'sent',
+        attempts: 1,
+        lastStatusCode: receipt.statusCode,
+        sentAt: new Date(),
+      });
       return { ok: true, statusCode: receipt.statusCode, detail: receipt.detail };
     } catch (err) {
       const e = err as DeliveryError;
-      await this.deliveries.recordAttempt(delivery.id, { status: 'failed', attempts: 1, lastStatusCode: e.statusCode ?? null, lastError: e.message });
+      await this.deliveries.recordAttempt(delivery.id, {
+        status: 'failed',
+        attempts: 1,
+        lastStatusCode: e.statusCode ?? null,
+        lastError: e.message,
+      });
       return { ok: false, statusCode: e.statusCode ?? null, detail: e.message };
     }
   }
 
   /** Sends, and records the outcome on the channel (shown in the console) and in /metrics. */
-  private async attempt(channel: NotificationChannel, event: DeliveryEvent, message: NotificationMessage, attempt: number): Promise<DeliveryReceipt> {
+  private async attempt(
+    channel: NotificationChannel,
+    event: DeliveryEvent,
+    message: NotificationMessage,
+    attempt: number,
+  ): Promise<DeliveryReceipt> {
     try {
       const receipt = await this.sender.send(channel, message, attempt);
       await this.channels.recordOutcome(channel.id, new Date(), true, receipt.detail);
@@ -124,7 +155,11 @@ export class AlertNotifier implements OnModuleInit {
     }
   }
 
-  private async messageFor(channel: NotificationChannel, event: DeliveryEvent, alert: Alert | null): Promise<NotificationMessage> {
+  private async messageFor(
+    channel: NotificationChannel,
+    event: DeliveryEvent,
+    alert: Alert | null,
+  ): Promise<NotificationMessage> {
     const hospitalId = alert?.hospitalId ?? channel.hospitalId;
     const hospital = hospitalId ? await this.hospitals.getById(hospitalId) : null;
     const site = alert?.siteId ? await this.sites.getById(alert.siteId) : null;

@@ -2,7 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createTransport } from 'nodemailer';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { NotificationChannel } from './notification-channel.entity';
-import { dingtalkBody, dingtalkSignedUrl, emailContent, jsonBody, NotificationMessage, wecomBody } from './notification-message';
+import {
+  dingtalkBody,
+  dingtalkSignedUrl,
+  emailContent,
+  jsonBody,
+  NotificationMessage,
+  wecomBody,
+} from './notification-message';
 import { postJson } from './outbound-http';
 
 /** A delivery that did not reach its receiver: retried by the queue until the attempts run out. */
@@ -47,13 +54,18 @@ export class ChannelSender {
     });
     const where = `${url.protocol}//${url.host}`;
     if (answer.status >= 300 && answer.status < 400) {
-      throw new DeliveryError(`${where} answered ${answer.status}, a redirect: not followed (set the final URL)`, answer.status);
+      throw new DeliveryError(
+        `${where} answered ${answer.status}, a redirect: not followed (set the final URL)`,
+        answer.status,
+      );
     }
-    if (answer.status < 200 || answer.status >= 300) throw new DeliveryError(`${where} answered HTTP ${answer.status}`, answer.status);
+    if (answer.status < 200 || answer.status >= 300)
+      throw new DeliveryError(`${where} answered HTTP ${answer.status}`, answer.status);
     if (channel.type === 'wecom' || channel.type === 'dingtalk') {
       // Both robots answer 200 with {"errcode": 0} on success and another code (bad key, rate limit) otherwise.
       const robot = parseRobotAnswer(answer.body);
-      if (robot && robot.errcode !== 0) throw new DeliveryError(`robot refused: errcode ${robot.errcode} ${robot.errmsg ?? ''}`.trim(), answer.status);
+      if (robot && robot.errcode !== 0)
+        throw new DeliveryError(`robot refused: errcode ${robot.errcode} ${robot.errmsg ?? ''}`.trim(), answer.status);
     }
     return { statusCode: answer.status, detail: `HTTP ${answer.status}` };
   }
@@ -61,7 +73,12 @@ export class ChannelSender {
   private async mail(channel: NotificationChannel, message: NotificationMessage): Promise<DeliveryReceipt> {
     const { smtpUrl, smtpFrom, timeoutMs } = this.config.notifications;
     if (!smtpUrl) throw new DeliveryError('SMTP_URL is not set: e-mail channels cannot send');
-    const transport = createTransport({ url: smtpUrl, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs } as never);
+    const transport = createTransport({
+      url: smtpUrl,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+    } as never);
     try {
       const { subject, text } = emailContent(message);
       const info = await transport.sendMail({ from: smtpFrom, to: splitAddresses(channel.target), subject, text });
@@ -84,7 +101,9 @@ export function splitAddresses(target: string): string[] {
 function parseRobotAnswer(body: string): { errcode: number; errmsg?: string } | null {
   try {
     const parsed = JSON.parse(body) as { errcode?: unknown; errmsg?: unknown };
-    return typeof parsed.errcode === 'number' ? { errcode: parsed.errcode, errmsg: typeof parsed.errmsg === 'string' ? parsed.errmsg : undefined } : null;
+    return typeof parsed.errcode === 'number'
+      ? { errcode: parsed.errcode, errmsg: typeof parsed.errmsg === 'string' ? parsed.errmsg : undefined }
+      : null;
   } catch {
     return null;
   }

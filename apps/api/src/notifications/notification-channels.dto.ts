@@ -21,8 +21,14 @@ const fields = {
     .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
     .nullable(),
   language: z.enum(ALERT_LANGUAGES as [string, ...string[]]),
-  siteIds: z.array(uuid).max(500).transform((ids) => [...new Set(ids)]),
-  kinds: z.array(z.enum(ALERT_KINDS)).max(ALERT_KINDS.length).transform((kinds) => [...new Set(kinds)]),
+  siteIds: z
+    .array(uuid)
+    .max(500)
+    .transform((ids) => [...new Set(ids)]),
+  kinds: z
+    .array(z.enum(ALERT_KINDS))
+    .max(ALERT_KINDS.length)
+    .transform((kinds) => [...new Set(kinds)]),
   graceSeconds: z.number().int().min(0).max(86_400),
   enabled: z.boolean(),
 };
@@ -47,7 +53,8 @@ export const createChannelBody = z
 export const updateChannelBody = z.object(fields).partial().strict();
 
 // A single address: no spaces, quotes, angle brackets or separators (nothing that could add a header or a recipient).
-const EMAIL = /^[^\s@,;<>"'()[\]\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$/;
+const EMAIL =
+  /^[^\s@,;<>"'()[\]\\]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)+$/;
 
 /** What is wrong with a target for a channel type, or null. */
 export function channelTargetProblem(type: string, target: string): string | null {
@@ -55,7 +62,9 @@ export function channelTargetProblem(type: string, target: string): string | nul
     const addresses = target.split(',').map((a) => a.trim());
     if (addresses.length > MAX_EMAIL_RECIPIENTS) return `at most ${MAX_EMAIL_RECIPIENTS} addresses`;
     const bad = addresses.find((a) => !EMAIL.test(a));
-    return bad === undefined ? null : `${JSON.stringify(bad)} is not an e-mail address (comma-separated addresses such as ops@hospital.example)`;
+    return bad === undefined
+      ? null
+      : `${JSON.stringify(bad)} is not an e-mail address (comma-separated addresses such as ops@hospital.example)`;
   }
   let url: URL;
   try {

@@ -16,12 +16,22 @@ export class NotificationChannelsRepository {
   listVisible(hospitalIds: string[] | 'all'): Promise<NotificationChannel[]> {
     const order = { name: 'ASC' as const, id: 'ASC' as const };
     if (hospitalIds === 'all') return this.db.repo(NotificationChannel).find({ order });
-    return this.db.repo(NotificationChannel).find({ where: [{ hospitalId: IsNull() }, ...(hospitalIds.length ? [{ hospitalId: In(hospitalIds) }] : [])], order });
+    return this.db
+      .repo(NotificationChannel)
+      .find({
+        where: [{ hospitalId: IsNull() }, ...(hospitalIds.length ? [{ hospitalId: In(hospitalIds) }] : [])],
+        order,
+      });
   }
 
   /** Enabled channels that may carry an alert of the hospital (routing by site and kind is the caller's). */
   enabledForHospital(hospitalId: string): Promise<NotificationChannel[]> {
-    return this.db.repo(NotificationChannel).find({ where: [{ hospitalId, enabled: true }, { hospitalId: IsNull(), enabled: true }] });
+    return this.db.repo(NotificationChannel).find({
+      where: [
+        { hospitalId, enabled: true },
+        { hospitalId: IsNull(), enabled: true },
+      ],
+    });
   }
 
   save(channel: NotificationChannel): Promise<NotificationChannel> {
@@ -33,7 +43,9 @@ export class NotificationChannelsRepository {
   }
 
   async recordOutcome(id: string, at: Date, ok: boolean, detail: string): Promise<void> {
-    await this.db.repo(NotificationChannel).update({ id }, { lastDeliveryAt: at, lastDeliveryOk: ok, lastDeliveryDetail: detail.slice(0, 500) });
+    await this.db
+      .repo(NotificationChannel)
+      .update({ id }, { lastDeliveryAt: at, lastDeliveryOk: ok, lastDeliveryDetail: detail.slice(0, 500) });
   }
 }
 
@@ -52,9 +64,21 @@ export class NotificationDeliveriesRepository {
   }
 
   async createTest(channelId: string, now: Date): Promise<NotificationDelivery> {
-    return this.db.repo(NotificationDelivery).save(
-      Object.assign(new NotificationDelivery(), { channelId, alertId: null, event: 'test', status: 'pending', attempts: 0, lastStatusCode: null, lastError: null, sentAt: null, createdAt: now }),
-    );
+    return this.db
+      .repo(NotificationDelivery)
+      .save(
+        Object.assign(new NotificationDelivery(), {
+          channelId,
+          alertId: null,
+          event: 'test',
+          status: 'pending',
+          attempts: 0,
+          lastStatusCode: null,
+          lastError: null,
+          sentAt: null,
+          createdAt: now,
+        }),
+      );
   }
 
   getById(id: string): Promise<NotificationDelivery | null> {
@@ -63,7 +87,9 @@ export class NotificationDeliveriesRepository {
 
   /** The channels that were told of the alert's opening: they are told of its end too. */
   async channelsNotifiedOf(alertId: string): Promise<string[]> {
-    const rows = await this.db.repo(NotificationDelivery).find({ where: { alertId, event: 'opened', status: 'sent' }, select: { channelId: true } });
+    const rows = await this.db
+      .repo(NotificationDelivery)
+      .find({ where: { alertId, event: 'opened', status: 'sent' }, select: { channelId: true } });
     return rows.map((r) => r.channelId);
   }
 
@@ -73,8 +99,19 @@ export class NotificationDeliveriesRepository {
 
   async recordAttempt(
     id: string,
-    change: { status: DeliveryStatus; attempts?: number; lastStatusCode?: number | null; lastError?: string | null; sentAt?: Date },
+    change: {
+      status: DeliveryStatus;
+      attempts?: number;
+      lastStatusCode?: number | null;
+      lastError?: string | null;
+      sentAt?: Date;
+    },
   ): Promise<void> {
-    await this.db.repo(NotificationDelivery).update({ id }, { ...change, ...(change.lastError && { lastError: change.lastError.slice(0, 500) }), updatedAt: new Date() });
+    await this.db
+      .repo(NotificationDelivery)
+      .update(
+        { id },
+        { ...change, ...(change.lastError && { lastError: change.lastError.slice(0, 500) }), updatedAt: new Date() },
+      );
   }
 }

@@ -30,7 +30,9 @@ export function publicChannel(c: NotificationChannel) {
     kinds: c.kinds,
     graceSeconds: c.graceS,
     enabled: c.enabled,
-    lastDelivery: c.lastDeliveryAt ? { at: c.lastDeliveryAt, ok: c.lastDeliveryOk, detail: c.lastDeliveryDetail } : null,
+    lastDelivery: c.lastDeliveryAt
+      ? { at: c.lastDeliveryAt, ok: c.lastDeliveryOk, detail: c.lastDeliveryDetail }
+      : null,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
   };
@@ -84,7 +86,13 @@ export class NotificationChannelsService {
     await this.validate(channel);
     return this.db.transaction(async () => {
       await this.channels.save(channel);
-      await this.audit.record({ action: 'create', entityType: 'notification_channel', entityId: channel.id, hospitalId: channel.hospitalId, after: auditState(channel) });
+      await this.audit.record({
+        action: 'create',
+        entityType: 'notification_channel',
+        entityId: channel.id,
+        hospitalId: channel.hospitalId,
+        after: auditState(channel),
+      });
       return publicChannel(channel);
     });
   }
@@ -100,7 +108,14 @@ export class NotificationChannelsService {
     await this.validate(channel);
     return this.db.transaction(async () => {
       await this.channels.save(channel);
-      await this.audit.record({ action: 'update', entityType: 'notification_channel', entityId: id, hospitalId: channel.hospitalId, before, after: auditState(channel) });
+      await this.audit.record({
+        action: 'update',
+        entityType: 'notification_channel',
+        entityId: id,
+        hospitalId: channel.hospitalId,
+        before,
+        after: auditState(channel),
+      });
       return publicChannel(channel);
     });
   }
@@ -110,7 +125,13 @@ export class NotificationChannelsService {
     await this.assertHospitalManageable(p, channel.hospitalId, id);
     await this.db.transaction(async () => {
       await this.channels.delete(id);
-      await this.audit.record({ action: 'delete', entityType: 'notification_channel', entityId: id, hospitalId: channel.hospitalId, before: auditState(channel) });
+      await this.audit.record({
+        action: 'delete',
+        entityType: 'notification_channel',
+        entityId: id,
+        hospitalId: channel.hospitalId,
+        before: auditState(channel),
+      });
     });
   }
 
@@ -118,7 +139,13 @@ export class NotificationChannelsService {
   async test(p: Principal, id: string) {
     const channel = await this.getVisible(p, id);
     const result = await this.notifier.sendTest(channel);
-    await this.audit.record({ action: 'create', entityType: 'notification_test', entityId: id, hospitalId: channel.hospitalId, after: result });
+    await this.audit.record({
+      action: 'create',
+      entityType: 'notification_test',
+      entityId: id,
+      hospitalId: channel.hospitalId,
+      after: result,
+    });
     return result;
   }
 
@@ -129,18 +156,28 @@ export class NotificationChannelsService {
 
   private async getVisible(p: Principal, id: string): Promise<NotificationChannel> {
     const channel = await this.channels.getById(id);
-    if (!channel || (channel.hospitalId !== null && !canRead(p, channel.hospitalId))) throw notFoundError('notification_channel', id);
+    if (!channel || (channel.hospitalId !== null && !canRead(p, channel.hospitalId)))
+      throw notFoundError('notification_channel', id);
     return channel;
   }
 
-  private async assertHospitalManageable(p: Principal, hospitalId: string | null, channelId: string | null): Promise<void> {
+  private async assertHospitalManageable(
+    p: Principal,
+    hospitalId: string | null,
+    channelId: string | null,
+  ): Promise<void> {
     if (hospitalId === null) {
       if (p.role === 'admin') return;
       await this.access.denied('notification_channel', channelId, null, { refused: 'every-hospital channel' });
-      throw forbidden('NOTIFY_ALL_HOSPITALS_ADMIN_ONLY', 'a channel for every hospital is set by an administrator; choose a hospital', 'hospitalId');
+      throw forbidden(
+        'NOTIFY_ALL_HOSPITALS_ADMIN_ONLY',
+        'a channel for every hospital is set by an administrator; choose a hospital',
+        'hospitalId',
+      );
     }
     const hospital = await this.hospitals.getById(hospitalId);
-    if (!hospital || !canRead(p, hospitalId)) throw badRequest('HOSPITAL_NOT_FOUND', `hospital ${hospitalId} not found`, 'hospitalId');
+    if (!hospital || !canRead(p, hospitalId))
+      throw badRequest('HOSPITAL_NOT_FOUND', `hospital ${hospitalId} not found`, 'hospitalId');
   }
 
   /** The whole channel as it would be stored: target for its type, where a webhook may go, secret only for DingTalk, sites of its hospital. */
@@ -150,14 +187,23 @@ export class NotificationChannelsService {
     if (c.type !== 'email') {
       const refusal = await webhookUrlRefusal(new URL(c.target), this.config.notifications.allowTargets);
       if (refusal) {
-        throw badRequest('NOTIFY_TARGET_REFUSED', `target: webhooks do not go to ${refusal}; an administrator may allow a subnet with NOTIFY_ALLOW_TARGETS`, 'target');
+        throw badRequest(
+          'NOTIFY_TARGET_REFUSED',
+          `target: webhooks do not go to ${refusal}; an administrator may allow a subnet with NOTIFY_ALLOW_TARGETS`,
+          'target',
+        );
       }
     }
-    if (c.secret !== null && c.type !== 'dingtalk') throw badRequest('NOTIFY_SECRET_UNEXPECTED', 'secret: only DingTalk robots sign their requests', 'secret');
+    if (c.secret !== null && c.type !== 'dingtalk')
+      throw badRequest('NOTIFY_SECRET_UNEXPECTED', 'secret: only DingTalk robots sign their requests', 'secret');
     for (const siteId of c.siteIds) {
       const site = await this.sites.getById(siteId);
       if (!site || (c.hospitalId !== null && site.hospitalId !== c.hospitalId)) {
-        throw badRequest('NOTIFY_SITE_INVALID', `siteIds: site ${siteId} is not a site of the channel's hospital`, 'siteIds');
+        throw badRequest(
+          'NOTIFY_SITE_INVALID',
+          `siteIds: site ${siteId} is not a site of the channel's hospital`,
+          'siteIds',
+        );
       }
     }
   }

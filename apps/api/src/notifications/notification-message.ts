@@ -19,8 +19,22 @@ export interface NotificationMessage {
 }
 
 const words = {
-  en: { resolved: 'Resolved', test: 'Test message', testText: 'This channel works: Wakeward alerts routed to it arrive here.', where: 'Where', kiosks: 'Kiosks', open: 'Open the console' },
-  'zh-CN': { resolved: '已恢复', test: '测试消息', testText: '通道测试：发往此通道的 Wakeward 告警会送达这里。', where: '位置', kiosks: '设备', open: '打开控制台' },
+  en: {
+    resolved: 'Resolved',
+    test: 'Test message',
+    testText: 'This channel works: Wakeward alerts routed to it arrive here.',
+    where: 'Where',
+    kiosks: 'Kiosks',
+    open: 'Open the console',
+  },
+  'zh-CN': {
+    resolved: '已恢复',
+    test: '测试消息',
+    testText: '通道测试：发往此通道的 Wakeward 告警会送达这里。',
+    where: '位置',
+    kiosks: '设备',
+    open: '打开控制台',
+  },
 };
 
 export interface AlertFacts {
@@ -40,7 +54,17 @@ export function buildMessage(
   const w = words[language];
   const where = [context.hospitalName, context.siteName].filter(Boolean).join(' · ');
   const link = context.consoleUrl ? `${context.consoleUrl}/alerts` : null;
-  if (!alert) return { event, language, title: `[Wakeward] ${w.test}`, summary: w.testText, where, kiosks: [], link, alert: null };
+  if (!alert)
+    return {
+      event,
+      language,
+      title: `[Wakeward] ${w.test}`,
+      summary: w.testText,
+      where,
+      kiosks: [],
+      link,
+      alert: null,
+    };
   const label = alertKindLabel(alert.kind, language);
   const prefix = language === 'zh-CN' ? '【Wakeward】' : '[Wakeward] ';
   const separator = language === 'zh-CN' ? '：' : ': ';
@@ -85,7 +109,16 @@ export function dingtalkBody(m: NotificationMessage) {
 
 /** The generic webhook: the alert's public fields and the texts, for the hospital's own paging. */
 export function jsonBody(m: NotificationMessage, attempt: number) {
-  return { event: m.event === 'test' ? 'test' : `alert.${m.event}`, attempt, title: m.title, summary: m.summary, where: m.where, kiosks: m.kiosks, link: m.link, alert: m.alert };
+  return {
+    event: m.event === 'test' ? 'test' : `alert.${m.event}`,
+    attempt,
+    title: m.title,
+    summary: m.summary,
+    where: m.where,
+    kiosks: m.kiosks,
+    link: m.link,
+    alert: m.alert,
+  };
 }
 
 export function emailContent(m: NotificationMessage): { subject: string; text: string } {

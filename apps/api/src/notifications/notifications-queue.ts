@@ -31,7 +31,12 @@ export class NotificationsQueue implements OnApplicationShutdown {
     await this.queue.add(
       'deliver',
       { deliveryId },
-      { jobId: `delivery-${deliveryId}`, delay: Math.max(0, delayMs), attempts, backoff: { type: 'exponential', delay: backoffMs } },
+      {
+        jobId: `delivery-${deliveryId}`,
+        delay: Math.max(0, delayMs),
+        attempts,
+        backoff: { type: 'exponential', delay: backoffMs },
+      },
     );
   }
 

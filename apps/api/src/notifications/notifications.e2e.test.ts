@@ -27,7 +27,14 @@ function readMail(raw: string): [string, string] {
   const body = rest
     .join('\n\n')
     .replace(/=\r?\n/g, '')
-    .replace(/(=[0-9A-F]{2})+/g, (m) => Buffer.from(m.split('=').slice(1).map((h) => parseInt(h, 16))).toString('utf8'));
+    .replace(/(=[0-9A-F]{2})+/g, (m) =>
+      Buffer.from(
+        m
+          .split('=')
+          .slice(1)
+          .map((h) => parseInt(h, 16)),
+      ).toString('utf8'),
+    );
   return [head.replace(/\r?\n[ \t]+/g, ' '), body];
 }
 
@@ -70,7 +77,9 @@ describe('notifications', () => {
       if (url.pathname === '/dingtalk') {
         // What DingTalk checks: the HMAC-SHA256 of "timestamp\nsecret", base64, and a timestamp within the hour.
         const timestamp = url.searchParams.get('timestamp') ?? '';
-        const expected = createHmac('sha256', DINGTALK_SECRET).update(`${timestamp}\n${DINGTALK_SECRET}`).digest('base64');
+        const expected = createHmac('sha256', DINGTALK_SECRET)
+          .update(`${timestamp}\n${DINGTALK_SECRET}`)
+          .digest('base64');
         const fresh = Math.abs(Date.now() - Number(timestamp)) < 3_600_000;
         if (url.searchParams.get('sign') !== expected || !fresh) answer = { errcode: 310000, errmsg: 'sign not match' };
       }
@@ -127,20 +136,30 @@ describe('notifications', () => {
 
   let keys = 0;
   const raise = (kind: 'no_agent' | 'smoke' | 'agent_offline', siteId = ids.siteA, hospitalId = ids.hospitalA) =>
-    api.app.get(AlertsService).raise({ kind, openKey: `test:${++keys}`, hospitalId, siteId, message: `test alert ${keys}`, details: { agentName: 'pi-1', siteName: 'A main' } });
+    api.app
+      .get(AlertsService)
+      .raise({
+        kind,
+        openKey: `test:${++keys}`,
+        hospitalId,
+        siteId,
+        message: `test alert ${keys}`,
+        details: { agentName: 'pi-1', siteName: 'A main' },
+      });
   const createChannel = async (body: Record<string, unknown>, as = ops) => {
     const res = await as.post('/api/notification-channels', { hospitalId: ids.hospitalA, graceSeconds: 0, ...body });
     if (res.status !== 201) throw new Error(`channel: ${res.status} ${res.text}`);
     return res.body as { id: string };
   };
   const deliveries = (channelId: string) =>
-    api.db.query(`SELECT alert_id AS alertId, event, status, attempts, last_error AS lastError FROM notification_deliveries WHERE channel_id = ? ORDER BY id`, [channelId]) as Promise<
-      { alertId: string; event: string; status: string; attempts: number; lastError: string | null }[]
-    >;
+    api.db.query(
+      `SELECT alert_id AS alertId, event, status, attempts, last_error AS lastError FROM notification_deliveries WHERE channel_id = ? ORDER BY id`,
+      [channelId],
+    ) as Promise<{ alertId: string; event: string; status: string; attempts: number; lastError: string | null }[]>;
   const at = (path: string) => received.filter((r) => r.path === path);
   const disable = (id: string) => ops.patch(`/api/notification-channels/${id}`, { enabled: false });
 
-  it('only ops and admins manage channels; every-hospital channels are an admin\'s; bad input stores nothing; the secret never comes back', async () => {
+  it("only ops and admins manage channels; every-hospital channels are an admin's; bad input stores nothing; the secret never comes back", async () => {
     const body = { hospitalId: ids.hospitalA, name: 'Paging', type: 'webhook-json', target: `${base}/ok` };
     for (const who of [staff, await api.login('viewer')]) {
       expect((await who.post('/api/notification-channels', body)).status).toBe(403);
@@ -167,24 +186,52 @@ describe('notifications', () => {
     ];
     for (const [change, code, field] of refusals) {
       const res = await ops.post('/api/notification-channels', { ...body, ...change });
-      expect([res.status, res.body.error?.code, res.body.error?.field], JSON.stringify(change)).toEqual([400, code, field]);
+      expect([res.status, res.body.error?.code, res.body.error?.field], JSON.stringify(change)).toEqual([
+        400,
+        code,
+        field,
+      ]);
     }
     expect((await ops.get('/api/notification-channels')).body.items).toEqual([]);
 
-    const created = await ops.post('/api/notification-channels', { ...body, type: 'dingtalk', target: `${base}/dingtalk?access_token=t`, secret: DINGTALK_SECRET });
+    const created = await ops.post('/api/notification-channels', {
+      ...body,
+      type: 'dingtalk',
+      target: `${base}/dingtalk?access_token=t`,
+      secret: DINGTALK_SECRET,
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ type: 'dingtalk', secretSet: true, language: 'zh-CN', graceSeconds: 120, enabled: true, siteIds: [], kinds: [] });
+    expect(created.body).toMatchObject({
+      type: 'dingtalk',
+      secretSet: true,
+      language: 'zh-CN',
+      graceSeconds: 120,
+      enabled: true,
+      siteIds: [],
+      kinds: [],
+    });
     expect(JSON.stringify(created.body)).not.toContain(DINGTALK_SECRET);
-    expect(JSON.stringify((await ops.get(`/api/notification-channels/${created.body.id}`)).body)).not.toContain(DINGTALK_SECRET);
-    expect((await staff.patch(`/api/notification-channels/${created.body.id}`, { target: 'http://169.254.169.254/' })).status).toBe(403);
+    expect(JSON.stringify((await ops.get(`/api/notification-channels/${created.body.id}`)).body)).not.toContain(
+      DINGTALK_SECRET,
+    );
+    expect(
+      (await staff.patch(`/api/notification-channels/${created.body.id}`, { target: 'http://169.254.169.254/' }))
+        .status,
+    ).toBe(403);
     const audit = (await ops.get(`/api/audit?entityType=notification_channel&entityId=${created.body.id}`)).body.items;
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit)).not.toContain(DINGTALK_SECRET);
     // Staff of the hospital read its audit log, but not where the channel points.
-    const seenByStaff = (await staff.get(`/api/audit?entityType=notification_channel&entityId=${created.body.id}`)).body.items;
+    const seenByStaff = (await staff.get(`/api/audit?entityType=notification_channel&entityId=${created.body.id}`)).body
+      .items;
     expect(seenByStaff[0].after).toMatchObject({ target: '(hidden)', secretSet: true });
 
-    const global = await admin.post('/api/notification-channels', { ...body, hospitalId: null, name: 'Everyone', enabled: false });
+    const global = await admin.post('/api/notification-channels', {
+      ...body,
+      hospitalId: null,
+      name: 'Everyone',
+      enabled: false,
+    });
     expect(global.status).toBe(201);
     expect((await ops.patch(`/api/notification-channels/${global.body.id}`, { enabled: true })).status).toBe(403);
     expect((await ops.delete(`/api/notification-channels/${global.body.id}`)).status).toBe(403);
@@ -193,11 +240,19 @@ describe('notifications', () => {
   });
 
   it('a WeCom robot receives a grouped alert as markdown (kiosks by code and name, local time), then its resolution', async () => {
-    const channel = await createChannel({ name: 'WeCom ops group', type: 'wecom', target: `${base}/wecom?key=robot-key`, kinds: ['kiosk_state'] });
+    const channel = await createChannel({
+      name: 'WeCom ops group',
+      type: 'wecom',
+      target: `${base}/wecom?key=robot-key`,
+      kinds: ['kiosk_state'],
+    });
     const site = (await api.app.get(SitesRepository).getById(ids.siteA))!;
     const due = new Date('2026-01-26T23:00:00.000Z'); // 07:00 on the 27th in Shanghai
     const occurrence = api.app.get(OccurrenceAlertsService);
-    const alert = (await occurrence.raiseKioskStates({ site, at: due, action: 'wake', afterS: 900 }, kiosks.map((kioskId) => ({ kioskId, observed: 'down' }))))!;
+    const alert = (await occurrence.raiseKioskStates(
+      { site, at: due, action: 'wake', afterS: 900 },
+      kiosks.map((kioskId) => ({ kioskId, observed: 'down' })),
+    ))!;
     // Another kind does not go to this channel.
     await raise('no_agent');
 
@@ -227,7 +282,13 @@ describe('notifications', () => {
   });
 
   it('a DingTalk robot with signing on gets timestamp and sign that it verifies', async () => {
-    const channel = await createChannel({ name: 'DingTalk', type: 'dingtalk', target: `${base}/dingtalk?access_token=tok`, secret: DINGTALK_SECRET, kinds: ['agent_offline'] });
+    const channel = await createChannel({
+      name: 'DingTalk',
+      type: 'dingtalk',
+      target: `${base}/dingtalk?access_token=tok`,
+      secret: DINGTALK_SECRET,
+      kinds: ['agent_offline'],
+    });
     await raise('agent_offline');
     await until(async () => at('/dingtalk').length >= 1);
     const [request] = at('/dingtalk');
@@ -240,12 +301,21 @@ describe('notifications', () => {
     // The same robot without the secret: DingTalk refuses (errcode in a 200 answer), and that is a failure.
     await ops.patch(`/api/notification-channels/${channel.id}`, { secret: null });
     const test = await ops.post(`/api/notification-channels/${channel.id}/test`);
-    expect(test.body).toMatchObject({ ok: false, statusCode: 200, detail: 'robot refused: errcode 310000 sign not match' });
+    expect(test.body).toMatchObject({
+      ok: false,
+      statusCode: 200,
+      detail: 'robot refused: errcode 310000 sign not match',
+    });
     await disable(channel.id);
   });
 
   it('e-mail goes through the SMTP server to every address of the channel', async () => {
-    const channel = await createChannel({ name: 'Ops mail', type: 'email', target: 'ops@hospital.example, oncall@hospital.example', kinds: ['kiosk_state'] });
+    const channel = await createChannel({
+      name: 'Ops mail',
+      type: 'email',
+      target: 'ops@hospital.example, oncall@hospital.example',
+      kinds: ['kiosk_state'],
+    });
     expect((await ops.get(`/api/notification-channels/${channel.id}`)).body.language).toBe('en');
     const site = (await api.app.get(SitesRepository).getById(ids.siteA))!;
     await api.app.get(OccurrenceAlertsService).raiseKioskStates(
@@ -257,7 +327,9 @@ describe('notifications', () => {
     expect(mail.from).toBe('alerts@wakeward.example');
     expect(mail.to.sort()).toEqual(['oncall@hospital.example', 'ops@hospital.example']);
     const [head, body] = readMail(mail.raw);
-    expect(head).toContain('Subject: [Wakeward] Kiosks in the wrong state - 2 kiosk(s) at A main not off after the shutdown due 2026-01-28 20:00 Asia/Shanghai (UTC+08:00)');
+    expect(head).toContain(
+      'Subject: [Wakeward] Kiosks in the wrong state - 2 kiosk(s) at A main not off after the shutdown due 2026-01-28 20:00 Asia/Shanghai (UTC+08:00)',
+    );
     expect(body).toContain('MZ-1F-01 Registration 1');
     expect(body).toContain('Where: Hospital A · A main');
     expect((await deliveries(channel.id))[0]).toMatchObject({ event: 'opened', status: 'sent' });
@@ -265,11 +337,19 @@ describe('notifications', () => {
   });
 
   it('an alert resolved within the grace time sends nothing, neither the alert nor its end', async () => {
-    const channel = await createChannel({ name: 'Patient', type: 'webhook-json', target: `${base}/grace`, graceSeconds: 2 });
+    const channel = await createChannel({
+      name: 'Patient',
+      type: 'webhook-json',
+      target: `${base}/grace`,
+      graceSeconds: 2,
+    });
     const alert = await raise('no_agent');
     await api.app.get(AlertsService).resolve(alert.openKey!);
     await until(async () => (await deliveries(channel.id))[0]?.status === 'skipped', 10_000);
-    expect((await deliveries(channel.id))[0]).toMatchObject({ event: 'opened', lastError: 'the alert was resolved within the grace time' });
+    expect((await deliveries(channel.id))[0]).toMatchObject({
+      event: 'opened',
+      lastError: 'the alert was resolved within the grace time',
+    });
     expect(at('/grace')).toEqual([]);
     await disable(channel.id);
   });
@@ -283,23 +363,62 @@ describe('notifications', () => {
       [503, 2, 'alert.opened'],
       [200, 3, 'alert.opened'],
     ]);
-    expect(at('/flaky')[2].body.alert).toMatchObject({ id: alert.id, kind: 'smoke', status: 'open', siteId: ids.siteA });
+    expect(at('/flaky')[2].body.alert).toMatchObject({
+      id: alert.id,
+      kind: 'smoke',
+      status: 'open',
+      siteId: ids.siteA,
+    });
     expect(at('/flaky')[2].body.alert).not.toHaveProperty('openKey');
     expect((await deliveries(channel.id))[0]).toMatchObject({ status: 'sent', attempts: 3 });
     // Raising the same condition again sends nothing more.
-    await api.app.get(AlertsService).raise({ kind: 'smoke', openKey: alert.openKey!, hospitalId: ids.hospitalA, siteId: ids.siteA, message: 'again' });
+    await api.app
+      .get(AlertsService)
+      .raise({
+        kind: 'smoke',
+        openKey: alert.openKey!,
+        hospitalId: ids.hospitalA,
+        siteId: ids.siteA,
+        message: 'again',
+      });
     await api.app.get(AlertsService).resolve(alert.openKey!);
     await until(async () => at('/flaky').length >= 4);
-    expect(at('/flaky').slice(3).map((r) => [r.status, r.body.event])).toEqual([[200, 'alert.resolved']]);
+    expect(
+      at('/flaky')
+        .slice(3)
+        .map((r) => [r.status, r.body.event]),
+    ).toEqual([[200, 'alert.resolved']]);
     expect(at('/flaky').filter((r) => r.status === 200 && r.body.event === 'alert.opened')).toHaveLength(1);
     await disable(channel.id);
   });
 
   it('routes by hospital, site and kind; a disabled channel gets nothing', async () => {
-    const onlySiteA = await createChannel({ name: 'Site A smoke', type: 'webhook-json', target: `${base}/ok`, siteIds: [ids.siteA], kinds: ['smoke'], graceSeconds: 3600 });
-    const hospitalB = await createChannel({ name: 'B', type: 'webhook-json', target: `${base}/ok`, hospitalId: ids.hospitalB, graceSeconds: 3600 });
-    const off = await createChannel({ name: 'Off', type: 'webhook-json', target: `${base}/ok`, enabled: false, graceSeconds: 3600 });
-    const everyHospital = await createChannel({ name: 'Everyone', type: 'webhook-json', target: `${base}/ok`, hospitalId: null, graceSeconds: 3600 }, admin);
+    const onlySiteA = await createChannel({
+      name: 'Site A smoke',
+      type: 'webhook-json',
+      target: `${base}/ok`,
+      siteIds: [ids.siteA],
+      kinds: ['smoke'],
+      graceSeconds: 3600,
+    });
+    const hospitalB = await createChannel({
+      name: 'B',
+      type: 'webhook-json',
+      target: `${base}/ok`,
+      hospitalId: ids.hospitalB,
+      graceSeconds: 3600,
+    });
+    const off = await createChannel({
+      name: 'Off',
+      type: 'webhook-json',
+      target: `${base}/ok`,
+      enabled: false,
+      graceSeconds: 3600,
+    });
+    const everyHospital = await createChannel(
+      { name: 'Everyone', type: 'webhook-json', target: `${base}/ok`, hospitalId: null, graceSeconds: 3600 },
+      admin,
+    );
     const smokeA = await raise('smoke');
     const noAgentA = await raise('no_agent');
     const smokeB = await raise('smoke', ids.siteB, ids.hospitalB);
@@ -318,18 +437,29 @@ describe('notifications', () => {
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ ok: true, statusCode: 200, detail: 'HTTP 200' });
     expect(at('/ok').at(-1)!.body).toMatchObject({ event: 'test', title: '[Wakeward] Test message', alert: null });
-    expect((await ops.get(`/api/notification-channels/${channel.id}`)).body.lastDelivery).toMatchObject({ ok: true, detail: 'HTTP 200' });
+    expect((await ops.get(`/api/notification-channels/${channel.id}`)).body.lastDelivery).toMatchObject({
+      ok: true,
+      detail: 'HTTP 200',
+    });
     expect((await ops.get(`/api/audit?entityType=notification_test&entityId=${channel.id}`)).body.total).toBe(1);
 
     await ops.patch(`/api/notification-channels/${channel.id}`, { target: `${base}/down` });
-    expect((await ops.post(`/api/notification-channels/${channel.id}/test`)).body).toEqual({ ok: false, statusCode: 500, detail: `${base} answered HTTP 500` });
+    expect((await ops.post(`/api/notification-channels/${channel.id}/test`)).body).toEqual({
+      ok: false,
+      statusCode: 500,
+      detail: `${base} answered HTTP 500`,
+    });
     await ops.patch(`/api/notification-channels/${channel.id}`, { target: `${base}/redirect` });
     const redirected = await ops.post(`/api/notification-channels/${channel.id}/test`);
     expect(redirected.body).toMatchObject({ ok: false, statusCode: 307 });
     expect(redirected.body.detail).toContain('a redirect: not followed');
     expect(elsewhere).toBe(0);
     const recent = (await ops.get(`/api/notification-channels/${channel.id}/deliveries`)).body.items;
-    expect(recent.map((d: { event: string; status: string }) => `${d.event}:${d.status}`)).toEqual(['test:failed', 'test:failed', 'test:sent']);
+    expect(recent.map((d: { event: string; status: string }) => `${d.event}:${d.status}`)).toEqual([
+      'test:failed',
+      'test:failed',
+      'test:sent',
+    ]);
     expect((await ops.get(`/api/notification-channels/${channel.id}`)).body.lastDelivery).toMatchObject({ ok: false });
   });
 });

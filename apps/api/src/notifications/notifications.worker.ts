@@ -26,7 +26,9 @@ export class NotificationsWorker implements OnApplicationBootstrap, OnApplicatio
       prefix: bullPrefix(this.config),
       concurrency: 8,
     });
-    this.worker.on('failed', (job, err) => this.logger.warn(`delivery ${job?.data.deliveryId} attempt ${job?.attemptsMade} failed: ${err.message}`));
+    this.worker.on('failed', (job, err) =>
+      this.logger.warn(`delivery ${job?.data.deliveryId} attempt ${job?.attemptsMade} failed: ${err.message}`),
+    );
   }
 
   private process(job: Job<NotificationJob>) {

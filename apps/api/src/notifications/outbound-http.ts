@@ -16,8 +16,13 @@ const MAX_BODY = 64 * 1024;
  * allows, never following a redirect (the answer is returned as it is), within
  * `timeoutMs` for the whole exchange.
  */
-export function postJson(url: URL, payload: unknown, options: { timeoutMs: number; allow: readonly string[] }): Promise<HttpAnswer> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return Promise.reject(new Error(`${url.protocol} URLs are not webhooks`));
+export function postJson(
+  url: URL,
+  payload: unknown,
+  options: { timeoutMs: number; allow: readonly string[] },
+): Promise<HttpAnswer> {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return Promise.reject(new Error(`${url.protocol} URLs are not webhooks`));
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   if (isIP(host)) {
     // Node connects to a literal address without a lookup: checked here instead.
@@ -29,12 +34,22 @@ export function postJson(url: URL, payload: unknown, options: { timeoutMs: numbe
   return new Promise<HttpAnswer>((resolve, reject) => {
     const req = send(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, 'user-agent': 'wakeward-alerts' },
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': body.length,
+        'user-agent': 'wakeward-alerts',
+      },
       lookup: checkedLookup(options.allow) as never,
       agent: false,
       signal: AbortSignal.timeout(options.timeoutMs),
     });
-    req.on('error', (err) => reject(err.name === 'AbortError' || err.name === 'TimeoutError' ? new Error(`no answer within ${options.timeoutMs} ms`) : err));
+    req.on('error', (err) =>
+      reject(
+        err.name === 'AbortError' || err.name === 'TimeoutError'
+          ? new Error(`no answer within ${options.timeoutMs} ms`)
+          : err,
+      ),
+    );
     req.on('response', (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -42,7 +57,9 @@ export function postJson(url: URL, payload: unknown, options: { timeoutMs: numbe
         if (size < MAX_BODY) chunks.push(chunk);
         size += chunk.length;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8').slice(0, MAX_BODY) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8').slice(0, MAX_BODY) }),
+      );
       res.on('error', reject);
     });
     req.end(body);

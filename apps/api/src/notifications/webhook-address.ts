@@ -52,15 +52,23 @@ export function checkedLookup(allow: readonly string[]) {
   return (
     hostname: string,
     options: { all?: boolean; family?: number | string },
-    callback: (err: NodeJS.ErrnoException | null, address: string | { address: string; family: number }[], family?: number) => void,
+    callback: (
+      err: NodeJS.ErrnoException | null,
+      address: string | { address: string; family: number }[],
+      family?: number,
+    ) => void,
   ) => {
-    lookup(hostname, { all: true, family: typeof options.family === 'number' ? options.family : 0 }, (err, addresses) => {
-      if (err) return callback(err, []);
-      const refusal = addresses.map((a) => webhookAddressRefusal(a.address, allow)).find((r) => r !== null);
-      if (refusal) return callback(new WebhookTargetRefused(`${hostname} resolves to ${refusal}`), []);
-      if (options.all) return callback(null, addresses);
-      callback(null, addresses[0].address, addresses[0].family);
-    });
+    lookup(
+      hostname,
+      { all: true, family: typeof options.family === 'number' ? options.family : 0 },
+      (err, addresses) => {
+        if (err) return callback(err, []);
+        const refusal = addresses.map((a) => webhookAddressRefusal(a.address, allow)).find((r) => r !== null);
+        if (refusal) return callback(new WebhookTargetRefused(`${hostname} resolves to ${refusal}`), []);
+        if (options.all) return callback(null, addresses);
+        callback(null, addresses[0].address, addresses[0].family);
+      },
+    );
   };
 }
 
