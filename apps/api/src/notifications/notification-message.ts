@@ -54,11 +54,12 @@ export function buildMessage(
   const w = words[language];
   const where = [context.hospitalName, context.siteName].filter(Boolean).join(' · ');
   const link = context.consoleUrl ? `${context.consoleUrl}/alerts` : null;
+  const prefix = language === 'zh-CN' ? '【Wakeward】' : '[Wakeward] ';
   if (!alert)
     return {
       event,
       language,
-      title: `[Wakeward] ${w.test}`,
+      title: `${prefix}${w.test}`,
       summary: w.testText,
       where,
       kiosks: [],
@@ -66,7 +67,6 @@ export function buildMessage(
       alert: null,
     };
   const label = alertKindLabel(alert.kind, language);
-  const prefix = language === 'zh-CN' ? '【Wakeward】' : '[Wakeward] ';
   const separator = language === 'zh-CN' ? '：' : ': ';
   return {
     event,
