@@ -186,6 +186,15 @@ describe('alerts and notifications in the console', () => {
       markdown: { content: expect.stringContaining('## 【Wakeward】测试消息') },
     });
     await shot(page, 'notifications');
+    // Edited in place: the change is saved (and audited).
+    await page.click(`${row} [data-testid=channel-edit]`);
+    await page.fill('[data-testid=channel-grace]', '30');
+    await page.click('[data-testid=channel-save]');
+    await page.waitForSelector('[data-testid=channel-editor]', { state: 'detached' });
+    const [saved] = await env.api.db.query(
+      `SELECT grace_s AS grace, kinds FROM notification_channels WHERE name = 'Ops WeCom group'`,
+    );
+    expect(saved).toEqual({ grace: 30, kinds: ['kiosk_state'] });
 
     await page.click('[data-testid=channel-new]');
     await page.fill('[data-testid=channel-name]', 'On-call mail');

@@ -68,7 +68,9 @@ export class AlertNotifier implements OnModuleInit {
   /** One attempt of a queued delivery; throws to have BullMQ retry it (until `lastAttempt`). */
   async deliver(deliveryId: string, attempt: number, lastAttempt: boolean): Promise<string> {
     const delivery = await this.deliveries.getById(deliveryId);
-    if (!delivery || delivery.status !== 'pending') return 'done already';
+    // Raised inside a transaction not yet committed (or rolled back): retried, then dropped.
+    if (!delivery) throw new DeliveryError(`delivery ${deliveryId} is not (yet) recorded`);
+    if (delivery.status !== 'pending') return 'done already';
     const channel = await this.channels.getById(delivery.channelId);
     const alert = delivery.alertId ? await this.alerts.getById(delivery.alertId) : null;
     const quiet = !channel?.enabled

@@ -213,7 +213,18 @@ function ChannelEditor({
     e.preventDefault();
     setError(null);
     setBusy(true);
-    const { id, secret, removeSecret, secretSet: _, hospitalId, ...fields } = d;
+    const { id, secret, removeSecret, hospitalId } = d;
+    // Only what the API takes: the draft of a stored channel also holds its id, last delivery and dates.
+    const fields = {
+      name: d.name,
+      type: d.type,
+      target: d.target,
+      language: d.language,
+      siteIds: d.siteIds,
+      kinds: d.kinds,
+      graceSeconds: d.graceSeconds,
+      enabled: d.enabled,
+    };
     const secretChange = removeSecret ? { secret: null } : secret ? { secret } : {};
     try {
       if (id) await api.updateChannel(id, { ...fields, ...secretChange });
