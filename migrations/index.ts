@@ -10,6 +10,7 @@ import { SiteSubnets1764620000000 } from './1764620000000-site-subnets';
 import { ReadingsSeqIndex1764630000000 } from './1764630000000-readings-seq-index';
 import { NormalisedUsernames1764700000000 } from './1764700000000-normalised-usernames';
 import { ActNow1764800000000 } from './1764800000000-act-now';
+import { AlertNotifications1764900000000 } from './1764900000000-alert-notifications';
 
 /** Every migration, in order. Listed explicitly so that sources and compiled files load the same set. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   ReadingsSeqIndex1764630000000,
   NormalisedUsernames1764700000000,
   ActNow1764800000000,
+  AlertNotifications1764900000000,
 ];

@@ -25,6 +25,8 @@ const env = {
   // The demo kiosks' addresses are loopback ones (127.x, each simulated kiosk's screen
   // listens on its own), which the screen relay refuses otherwise.
   REMOTE_ALLOW_TARGETS: '127.0.0.0/8',
+  // A notification channel of the demo may point at a receiver on this machine.
+  NOTIFY_ALLOW_TARGETS: '127.0.0.0/8',
   ...process.env,
 };
 // A readable summary by default; every JSON log line with `npm start -- --json` (or LOG_FORMAT=json).

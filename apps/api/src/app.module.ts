@@ -12,6 +12,7 @@ import { HospitalsModule } from './hospitals/hospitals.module';
 import { FleetModule } from './fleet/fleet.module';
 import { KiosksModule } from './kiosks/kiosks.module';
 import { LiveModule } from './live/live.module';
+import { NotificationsModule } from './notifications/notifications.module';
 import { OpsModule } from './ops/ops.module';
 import { RedisModule } from './redis/redis.module';
 import { RemoteModule } from './remote/remote.module';
@@ -50,6 +51,7 @@ export class AppModule {
         LiveModule,
         UndoModule,
         AlertsModule,
+        NotificationsModule,
         DispatchModule,
         RemoteModule,
         TelemetryModule,

@@ -20,6 +20,7 @@ const AgentsPage = lazy(() => import('./pages/AgentsPage'));
 const AlertsPage = lazy(() => import('./pages/AlertsPage'));
 const EnvironmentPage = lazy(() => import('./pages/EnvironmentPage'));
 const DispatchesPage = lazy(() => import('./pages/DispatchesPage'));
+const NotificationsPage = lazy(() => import('./pages/NotificationsPage'));
 
 export function App() {
   const [me, setMe] = useState<Me | null | undefined>(undefined);
@@ -194,6 +195,7 @@ const NAV: NavItem[] = [
   { path: '/agents', label: 'nav.agents', opsOnly: true },
   { path: '/environment', label: 'nav.environment', opsOnly: true },
   { path: '/alerts', label: 'nav.alerts', opsOnly: true },
+  { path: '/notifications', label: 'nav.notifications', opsOnly: true },
   { path: '/audit', label: 'nav.audit' },
 ];
 
@@ -282,6 +284,7 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
   if (path.startsWith('/agents')) return ops ? <AgentsPage /> : <NoAccess />;
   if (path.startsWith('/environment')) return ops ? <EnvironmentPage /> : <NoAccess />;
   if (path.startsWith('/alerts')) return ops ? <AlertsPage /> : <NoAccess />;
+  if (path.startsWith('/notifications')) return ops ? <NotificationsPage /> : <NoAccess />;
   if (path === '/' || path === '/index.html') return null;
   return <NotFound />;
 }

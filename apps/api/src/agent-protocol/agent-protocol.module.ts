@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
+import { AlertsModule } from '../alerts/alerts.module';
 import { FleetModule } from '../fleet/fleet.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
 import { OpsModule } from '../ops/ops.module';
@@ -23,7 +24,7 @@ import { SiteCommandsService } from './site-commands.service';
  * `AgentCommandsService` is the one way to send a command to an agent.
  */
 @Module({
-  imports: [AgentsModule, KiosksModule, SitesModule, FleetModule, OpsModule],
+  imports: [AgentsModule, AlertsModule, KiosksModule, SitesModule, FleetModule, OpsModule],
   controllers: [AgentEnrolmentController, AgentProtocolController, KioskLivenessController],
   providers: [
     AgentTokenGuard,

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { z } from 'zod';
 import type { Agent } from '../agents/agent.entity';
+import { AgentHealthService } from '../alerts/agent-health.service';
+import { OccurrenceAlertsService } from '../alerts/occurrence-alerts.service';
 import { HeartbeatRecorder } from '../agents/heartbeat-recorder';
 import { badRequest, tooLarge } from '../common/errors';
 import { parseInput } from '../common/validation';
@@ -33,6 +35,8 @@ export class AgentReportsService {
     private readonly live: LiveEventsService,
     private readonly metrics: ApiMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly agentHealth: AgentHealthService,
+    private readonly occurrenceAlerts: OccurrenceAlertsService,
   ) {}
 
   private readonly logger = new Logger('agent-reports');
@@ -47,6 +51,7 @@ export class AgentReportsService {
       clockSkewMs: clampInt(beat.time.getTime() - now.getTime()),
       bufferedCount: clampInt(beat.buffered),
     });
+    await this.agentHealth.heartbeatReceived(agent.id, now);
     const { probeIntervalS, readingIntervalS } = this.config.agents;
     return { serverTime: now.toISOString(), config: { probeIntervalS, readingIntervalS, probePorts: [5900] } };
   }
@@ -80,8 +85,10 @@ export class AgentReportsService {
     await this.reports.upsertProbes(agent.id, report, now);
     const after = await this.observedOf(agent.siteId, kioskIds, now);
     const site = await this.sites.getById(agent.siteId);
+    const changed = new Map<string, string[]>();
     for (const [kioskId, state] of after) {
       if (!site || before.get(kioskId)?.observed === state.observed) continue;
+      changed.set(state.observed, [...(changed.get(state.observed) ?? []), kioskId]);
       await this.fleet.recordChange({ kioskId, siteId: site.id, observed: state.observed, observedAt: report.observedAt });
       await this.live.publish('kiosk.liveness', site.hospitalId, {
         kioskId,
@@ -91,6 +98,8 @@ export class AgentReportsService {
         lastSeenAt: state.lastSeenAt?.toISOString() ?? null,
       });
     }
+    // A kiosk of a kiosk_state alert now seen in the state it should have reached leaves it.
+    for (const [observed, ids] of changed) await this.occurrenceAlerts.kiosksSeen(agent.siteId, ids, observed, now);
   }
 
   private async observedOf(siteId: string, kioskIds: Set<string>, now: Date) {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { In, IsNull, Not } from 'typeorm';
+import { In, IsNull, LessThan, Not } from 'typeorm';
 import { Database } from '../database/database.service';
 import type { Page } from '../common/validation';
 import { Agent } from './agent.entity';
@@ -55,6 +55,11 @@ export class AgentsRepository {
   /** Agents of a site holding a valid token: the ones commands can be sent to. */
   getEnrolledBySite(siteId: string): Promise<Agent[]> {
     return this.db.repo(Agent).find({ where: { siteId, tokenHash: Not(IsNull()), tokenRevokedAt: IsNull() }, order: { name: 'ASC' } });
+  }
+
+  /** Enrolled agents (valid token) whose last heartbeat is older than `before`: the offline ones. */
+  getEnrolledSilentSince(before: Date): Promise<Agent[]> {
+    return this.db.repo(Agent).find({ where: { tokenHash: Not(IsNull()), tokenRevokedAt: IsNull(), lastHeartbeatAt: LessThan(before) } });
   }
 
   /**

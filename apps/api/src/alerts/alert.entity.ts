@@ -1,6 +1,16 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type AlertKind = 'kiosk_state' | 'no_agent' | 'dispatch_missed' | 'temperature_high' | 'humidity_high' | 'smoke' | 'sensor_silent';
+export const ALERT_KINDS = [
+  'kiosk_state',
+  'no_agent',
+  'dispatch_missed',
+  'agent_offline',
+  'temperature_high',
+  'humidity_high',
+  'smoke',
+  'sensor_silent',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
 export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
 
 /** Something ops must look at. At most one open alert per condition (open_key). */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database.service';
 import type { Page } from '../common/validation';
+import { In } from 'typeorm';
 import { Alert, AlertKind, AlertStatus } from './alert.entity';
 
 export interface NewAlert {
@@ -35,6 +36,50 @@ export class AlertsRepository {
     return { alert, opened };
   }
 
+  /** The open (or acknowledged) alert of the condition, locked until the transaction ends. */
+  lockOpen(openKey: string): Promise<Alert | null> {
+    return this.db.repo(Alert).createQueryBuilder('a').setLock('pessimistic_write').where('a.open_key = :openKey', { openKey }).getOne();
+  }
+
+  /** A new open alert; fails on the unique open_key if another one opened it first. */
+  async insertOpen(a: NewAlert, now: Date): Promise<Alert> {
+    const alert = Object.assign(new Alert(), {
+      hospitalId: a.hospitalId,
+      siteId: a.siteId ?? null,
+      kioskId: a.kioskId ?? null,
+      agentId: a.agentId ?? null,
+      kind: a.kind,
+      openKey: a.openKey,
+      status: 'open' as const,
+      message: a.message.slice(0, 500),
+      details: a.details ?? null,
+      openedAt: now,
+      lastSeenAt: now,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      resolvedAt: null,
+    });
+    return this.db.repo(Alert).save(alert);
+  }
+
+  async updateDetails(id: string, message: string, details: Record<string, unknown>, now: Date): Promise<void> {
+    await this.db.repo(Alert).update({ id }, { message: message.slice(0, 500), details: details as never, lastSeenAt: now });
+  }
+
+  /** Alerts still unresolved (open or acknowledged) of a kind at a site. */
+  unresolvedOfSite(siteId: string, kind: AlertKind): Promise<Alert[]> {
+    return this.db.repo(Alert).createQueryBuilder('a').where('a.site_id = :siteId AND a.kind = :kind AND a.open_key IS NOT NULL', { siteId, kind }).getMany();
+  }
+
+  /** Every unresolved alert of a kind (agent_offline, no_agent: a handful). */
+  unresolvedOfKind(kind: AlertKind): Promise<Alert[]> {
+    return this.db.repo(Alert).createQueryBuilder('a').where('a.kind = :kind AND a.open_key IS NOT NULL', { kind }).getMany();
+  }
+
+  getByIds(ids: string[]): Promise<Alert[]> {
+    return ids.length ? this.db.repo(Alert).findBy({ id: In(ids) }) : Promise.resolve([]);
+  }
+
   async resolveByKey(openKey: string, now: Date): Promise<Alert | null> {
     const alert = await this.db.repo(Alert).findOneBy({ openKey });
     if (!alert) return null;
@@ -50,7 +95,14 @@ export class AlertsRepository {
     await this.db.repo(Alert).update({ id }, { status: 'acknowledged', acknowledgedAt: now, acknowledgedBy: by });
   }
 
-  async search(f: { hospitalIds: string[] | 'all'; siteId?: string; status?: AlertStatus; page: number; pageSize: number }): Promise<Page<Alert>> {
+  async search(f: {
+    hospitalIds: string[] | 'all';
+    siteId?: string;
+    status?: AlertStatus;
+    kind?: AlertKind;
+    page: number;
+    pageSize: number;
+  }): Promise<Page<Alert>> {
     const q = this.db.repo(Alert).createQueryBuilder('a');
     if (f.hospitalIds !== 'all') {
       if (!f.hospitalIds.length) return { items: [], total: 0, page: f.page, pageSize: f.pageSize };
@@ -58,6 +110,7 @@ export class AlertsRepository {
     }
     if (f.siteId) q.andWhere('a.site_id = :siteId', { siteId: f.siteId });
     if (f.status) q.andWhere('a.status = :status', { status: f.status });
+    if (f.kind) q.andWhere('a.kind = :kind', { kind: f.kind });
     const [items, total] = await q
       .orderBy('a.opened_at', 'DESC')
       .addOrderBy('a.id', 'DESC')

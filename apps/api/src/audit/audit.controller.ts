@@ -32,7 +32,9 @@ export class AuditController {
       includeUnscoped: p.hospitalIds === 'all' && p.role !== 'viewer',
     });
     if (canSeeWebhookUrls(p)) return page;
-    return { ...page, items: page.items.map((e) => ({ ...e, before: hideWebhookUrl(e.before), after: hideWebhookUrl(e.after) })) };
+    const hide = (e: (typeof page.items)[number], state: Record<string, unknown> | null) =>
+      e.entityType === 'notification_channel' ? hideChannelTarget(state) : hideWebhookUrl(state);
+    return { ...page, items: page.items.map((e) => ({ ...e, before: hide(e, e.before), after: hide(e, e.after) })) };
   }
 }
 
@@ -40,4 +42,10 @@ export class AuditController {
 function hideWebhookUrl(state: Record<string, unknown> | null): Record<string, unknown> | null {
   if (!state || typeof state.webhookUrl !== 'string') return state;
   return { ...state, webhookUrl: HIDDEN_WEBHOOK_URL };
+}
+
+/** A notification channel's target is a robot's URL with its key, or people's addresses: ops only. */
+function hideChannelTarget(state: Record<string, unknown> | null): Record<string, unknown> | null {
+  if (!state || typeof state.target !== 'string') return state;
+  return { ...state, target: HIDDEN_WEBHOOK_URL };
 }

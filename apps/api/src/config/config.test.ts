@@ -50,3 +50,25 @@ describe('the session cookie in the configuration', () => {
     expect(configWarnings(loadConfig({ COOKIE_SECURE: 'false' }))).toEqual([]);
   });
 });
+
+describe('notifications in the configuration', () => {
+  const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), PUBLIC_ORIGIN: 'https://wakeward.example' };
+
+  it('webhooks reach no private or loopback subnet by default; production may allow private ones, never loopback or link-local', () => {
+    expect(loadConfig({}).notifications).toMatchObject({ allowTargets: [], smtpUrl: null, attempts: 8, backoffMs: 5000 });
+    expect(loadConfig({ ...production, NOTIFY_ALLOW_TARGETS: '10.20.0.0/16' }).notifications.allowTargets).toEqual(['10.20.0.0/16']);
+    for (const inner of ['127.0.0.0/8', '127.0.0.1/32', '169.254.169.254/32', '0.0.0.0/0', '96.0.0.0/3']) {
+      expect(() => loadConfig({ ...production, NOTIFY_ALLOW_TARGETS: inner }), inner).toThrow(/NOTIFY_ALLOW_TARGETS: with NODE_ENV=production only private subnets/);
+    }
+    expect(loadConfig({ NOTIFY_ALLOW_TARGETS: '127.0.0.0/8' }).notifications.allowTargets).toEqual(['127.0.0.0/8']);
+  });
+
+  it('SMTP_URL is smtp:// or smtps://; agents alert after AGENT_OFFLINE_ALERT_AFTER_S (default 5 min)', () => {
+    expect(loadConfig({ SMTP_URL: 'smtp://user:pass@mail.hospital.example:587' }).notifications.smtpUrl).toBe('smtp://user:pass@mail.hospital.example:587');
+    expect(() => loadConfig({ SMTP_URL: 'http://mail.example' })).toThrow(/SMTP_URL/);
+    expect(() => loadConfig({ SMTP_FROM: 'a@b.c\r\nBcc: x@y.z' })).toThrow(/SMTP_FROM/);
+    expect(loadConfig({}).alerts.agentOfflineAfterMs).toBe(300_000);
+    expect(loadConfig({ AGENT_OFFLINE_ALERT_AFTER_S: '120' }).alerts.agentOfflineAfterMs).toBe(120_000);
+    expect(() => loadConfig({ AGENT_OFFLINE_ALERT_AFTER_S: '10' })).toThrow(/AGENT_OFFLINE_ALERT_AFTER_S/);
+  });
+});

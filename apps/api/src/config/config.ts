@@ -127,6 +127,18 @@ export const configSchema = z
     TELEMETRY_WEBHOOK_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
     TELEMETRY_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).default(5000),
     TELEMETRY_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+    /** An enrolled agent without a heartbeat this long is an `agent_offline` alert. */
+    AGENT_OFFLINE_ALERT_AFTER_S: z.coerce.number().int().min(60).max(86_400).default(300),
+    /** How often the worker looks for offline agents and sites whose agents came back. */
+    ALERT_CHECK_INTERVAL_S: z.coerce.number().positive().max(3600).default(30),
+    NOTIFY_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+    NOTIFY_BACKOFF_MS: z.coerce.number().int().min(1).default(5000),
+    NOTIFY_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+    /** Private, loopback or this host's addresses notification webhooks may reach anyway (a hospital's own paging). */
+    NOTIFY_ALLOW_TARGETS: cidrList.prefault(''),
+    /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465; without it e-mail channels fail. */
+    SMTP_URL: unsetIfEmpty(z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be smtp://[user:pass@]host[:port] or smtps://...').optional()),
+    SMTP_FROM: z.string().min(3).max(200).regex(/^[^\r\n]+$/, 'one line').default('Wakeward <wakeward@localhost>'),
     REMOTE_TICKET_TTL_S: z.coerce.number().int().min(1).max(300).default(30),
     REMOTE_MAX_VIEWERS_PER_SITE: z.coerce.number().int().min(1).max(1000).default(4),
     REMOTE_IDLE_TIMEOUT_S: z.coerce.number().positive().default(600),
@@ -151,6 +163,16 @@ export const configSchema = z
         code: 'custom',
         path: ['REMOTE_ALLOW_TARGETS'],
         message: 'not allowed with NODE_ENV=production: it lets screen relays reach loopback, link-local or this host; leave it empty',
+      });
+    }
+    // Loopback, link-local and "this network" stay out of reach in production: a
+    // webhook URL set by ops must never become a way into this host or a cloud's metadata.
+    const inner = c.NOTIFY_ALLOW_TARGETS.filter((cidr) => ['127.0.0.0/8', '169.254.0.0/16', '0.0.0.0/8'].some((r) => cidrsOverlap(cidr, r)));
+    if (c.NODE_ENV === 'production' && inner.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['NOTIFY_ALLOW_TARGETS'],
+        message: `with NODE_ENV=production only private subnets (e.g. 10.20.0.0/16): ${inner.join(', ')} reach loopback, link-local or "this network"`,
       });
     }
     // Hourly rollups are computed from 5-minute ones, which are computed from raw readings.
@@ -219,6 +241,22 @@ export interface AppConfig {
     webhookAttempts: number;
     webhookBackoffMs: number;
     webhookTimeoutMs: number;
+  };
+  alerts: {
+    /** An enrolled agent silent this long gets an `agent_offline` alert. */
+    agentOfflineAfterMs: number;
+    /** Period of the worker's check for offline agents and sites whose agents returned. */
+    checkIntervalMs: number;
+  };
+  /** Notification channels (README "Notifications"): deliveries, retries, where webhooks may go, SMTP. */
+  notifications: {
+    attempts: number;
+    backoffMs: number;
+    timeoutMs: number;
+    /** Subnets a webhook may reach although they are private, loopback or this host's (NOTIFY_ALLOW_TARGETS). */
+    allowTargets: string[];
+    smtpUrl: string | null;
+    smtpFrom: string;
   };
   remote: {
     /** How long a screen ticket may wait before it is redeemed (once). */
@@ -305,6 +343,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       webhookBackoffMs: c.TELEMETRY_WEBHOOK_BACKOFF_MS,
       webhookTimeoutMs: c.TELEMETRY_WEBHOOK_TIMEOUT_MS,
     },
+    alerts: { agentOfflineAfterMs: c.AGENT_OFFLINE_ALERT_AFTER_S * 1000, checkIntervalMs: Math.round(c.ALERT_CHECK_INTERVAL_S * 1000) },
+    notifications: {
+      attempts: c.NOTIFY_ATTEMPTS,
+      backoffMs: c.NOTIFY_BACKOFF_MS,
+      timeoutMs: c.NOTIFY_TIMEOUT_MS,
+      allowTargets: c.NOTIFY_ALLOW_TARGETS,
+      smtpUrl: c.SMTP_URL ?? null,
+      smtpFrom: c.SMTP_FROM,
+    },
     remote: {
       ticketTtlMs: c.REMOTE_TICKET_TTL_S * 1000,
       maxViewersPerSite: c.REMOTE_MAX_VIEWERS_PER_SITE,
@@ -336,6 +383,20 @@ export function configWarnings(config: AppConfig): string[] {
     );
   }
   return warnings;
+}
+
+/** Whether two IPv4 CIDR blocks share an address. */
+function cidrsOverlap(a: string, b: string): boolean {
+  const range = (cidr: string) => {
+    const [ip, bits] = cidr.split('/');
+    const start = ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+    const size = 2 ** (32 - Number(bits));
+    const first = Math.floor(start / size) * size;
+    return [first, first + size - 1];
+  };
+  const [a1, a2] = range(a);
+  const [b1, b2] = range(b);
+  return a1 <= b2 && b1 <= a2;
 }
 
 function isOrigin(value: string): boolean {

@@ -122,7 +122,9 @@ describe('dispatch with real agents and simulated kiosks', () => {
     for (const id of kioskIds) await sim.waitForState(id, 'on', 5000);
 
     // Verification at +4 s: the three are up; the deaf one is woken again (+4, +8) and alerted (+12).
-    await until(async () => (await ops.get('/api/alerts?status=open')).body.items.some((a: { kioskId: string }) => a.kioskId === deafKiosk), 30_000);
+    const listsDeaf = (a: { kind: string; details: { kiosks?: { id: string }[] } | null }) =>
+      a.kind === 'kiosk_state' && (a.details?.kiosks ?? []).some((k) => k.id === deafKiosk);
+    await until(async () => (await ops.get('/api/alerts?status=open')).body.items.some(listsDeaf), 30_000);
     const dispatches = await api.db.query(`SELECT kiosk_id, status, commands, verifications FROM dispatches WHERE action = 'wake' AND planned_at = ?`, [new Date(at)]);
     expect(dispatches).toHaveLength(4);
     const byKiosk = new Map(dispatches.map((d: { kiosk_id: string }) => [d.kiosk_id, d]));

@@ -179,7 +179,8 @@ describe('dispatch', () => {
     ]);
     const alerts = await ops.get(`/api/alerts?status=open`);
     expect(alerts.body.items).toHaveLength(1);
-    expect(alerts.body.items[0]).toMatchObject({ kind: 'kiosk_state', kioskId: kiosks[2] });
+    // One alert for the occurrence, naming the kiosk by code and name.
+    expect(alerts.body.items[0]).toMatchObject({ kind: 'kiosk_state', details: { kioskCount: 1, kiosks: [{ id: kiosks[2], code: 'MZ-1F-03', name: 'Registration 3' }] } });
     // The record is queryable per kiosk.
     const history = await ops.get(`/api/kiosks/${kiosks[2]}/dispatches`);
     expect(history.body.items[0]).toMatchObject({ action: 'wake', status: 'failed', plannedAt: at.toISOString() });

@@ -4,6 +4,7 @@ import { AGENT_OFFLINE_AFTER_MS } from '../agents/agents.service';
 import { AgentsRepository } from '../agents/agents.repository';
 import type { Agent } from '../agents/agent.entity';
 import { AlertsService } from '../alerts/alerts.service';
+import { noAgentKey, OccurrenceAlertsService } from '../alerts/occurrence-alerts.service';
 import { AgentCommandsService } from '../agent-protocol/agent-commands.service';
 import { isTarget, reaches, targetOf } from '../agent-protocol/kiosk-targets';
 import type { KioskTarget, PowerCommand } from '../agent-protocol/agent-command';
@@ -60,6 +61,7 @@ export class DispatcherService {
     private readonly agents: AgentsRepository,
     private readonly commands: AgentCommandsService,
     private readonly alerts: AlertsService,
+    private readonly occurrenceAlerts: OccurrenceAlertsService,
     private readonly live: LiveEventsService,
   ) {}
 
@@ -168,16 +170,9 @@ export class DispatcherService {
     });
     for (const row of unreachable) Object.assign(row, { status: 'no_agent', outcome: 'no online agent of the site reaches this kiosk' });
     if (unreachable.length) {
-      await this.alerts.raise({
-        kind: 'no_agent',
-        openKey: `no_agent:${site.id}`,
-        hospitalId: site.hospitalId,
-        siteId: site.id,
-        message: `No online agent of site ${site.name} could send ${action} to ${unreachable.length} kiosk(s) due ${dueAt.toISOString()}`,
-        details: { at: dueAt.toISOString(), action, kioskIds: unreachable.map((r) => r.kioskId) },
-      });
+      await this.occurrenceAlerts.raiseNoAgent({ site, at: dueAt, action }, unreachable.map((r) => r.kioskId), now);
     } else if (sentRows.size) {
-      await this.alerts.resolve(`no_agent:${site.id}`);
+      await this.alerts.resolve(noAgentKey(site.id));
     }
     return { sent: sentRows.size, noAgent: unreachable.length, deliveries };
   }
@@ -222,14 +217,7 @@ export class DispatcherService {
   private async recordMissed(site: Site, rows: Dispatch[], at: Date, action: DispatchAction, now: Date) {
     for (const r of rows) Object.assign(r, { status: 'missed', outcome: `found ${Math.round((now.getTime() - at.getTime()) / 1000)} s late, past the catch-up window` });
     await this.dispatches.save(rows);
-    await this.alerts.raise({
-      kind: 'dispatch_missed',
-      openKey: `missed:${site.id}:${at.getTime()}:${action}`,
-      hospitalId: site.hospitalId,
-      siteId: site.id,
-      message: `${action} of ${rows.length} kiosk(s) at site ${site.name} due ${at.toISOString()} was missed`,
-      details: { at: at.toISOString(), action, kioskIds: rows.map((r) => r.kioskId) },
-    });
+    await this.occurrenceAlerts.raiseMissed({ site, at, action }, rows.map((r) => r.kioskId), now);
     return { sent: 0, skipped: 0, missed: rows.length, noAgent: 0 };
   }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AgentCommandsService } from '../agent-protocol/agent-commands.service';
-import { AlertsService } from '../alerts/alerts.service';
+import { OccurrenceAlertsService } from '../alerts/occurrence-alerts.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Database } from '../database/database.service';
 import { FleetRepository } from '../fleet/fleet.repository';
@@ -38,7 +38,7 @@ export class VerificationService {
     private readonly fleet: FleetRepository,
     private readonly sites: SitesRepository,
     private readonly kiosks: KiosksRepository,
-    private readonly alerts: AlertsService,
+    private readonly alerts: OccurrenceAlertsService,
     private readonly live: LiveEventsService,
     private readonly commands: AgentCommandsService,
     private readonly rules: RulesRepository,
@@ -84,22 +84,12 @@ export class VerificationService {
     });
 
     await this.commands.deliver(deliveries);
-    for (const row of result.okRows ?? []) await this.alerts.resolve(`kiosk_state:${row.kioskId}`, now);
+    // Seen right now: a kiosk leaves any alert of an earlier occurrence that wanted this state.
+    await this.alerts.kiosksSeen(site.id, (result.okRows ?? []).map((r) => r.kioskId), expected, now);
     if (lastRound) {
-      for (const row of result.wrongRows ?? []) {
-        await this.alerts.raise(
-          {
-            kind: 'kiosk_state',
-            openKey: `kiosk_state:${row.kioskId}`,
-            hospitalId: site.hospitalId,
-            siteId: site.id,
-            kioskId: row.kioskId,
-            message: `Kiosk ${row.kioskId} is not ${expected} ${afterS} s after its ${job.action} due ${at.toISOString()}`,
-            details: { dispatchId: row.id, at: at.toISOString(), action: job.action },
-          },
-          now,
-        );
-      }
+      // One alert for the occurrence, listing its kiosks, not one per kiosk.
+      const wrong = (result.wrongRows ?? []).map((r) => ({ kioskId: r.kioskId, dispatchId: r.id, observed: r.verifications[r.verifications.length - 1].observed }));
+      await this.alerts.raiseKioskStates({ site, at, action: job.action, afterS }, wrong, now);
     }
     const counts = { ok: result.ok, wrong: result.wrong, ...(result.superseded && { superseded: result.superseded }) };
     if (counts.ok || counts.wrong || result.superseded) {

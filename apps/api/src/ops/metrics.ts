@@ -25,6 +25,14 @@ export class ApiMetrics {
     registers: [this.registry],
   });
 
+  /** Alert notifications by channel type, event (opened, resolved, test) and result (sent, failed attempt, skipped as quiet). */
+  readonly notifications = new Counter({
+    name: 'wakeward_notifications_total',
+    help: 'Notification delivery attempts by channel type, event and result (sent, failed, skipped)',
+    labelNames: ['type', 'event', 'result'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -94,6 +94,8 @@ export function testConfig(overrides: Record<string, string> = {}): AppConfig {
     ROLE: 'api',
     // Test kiosks live on loopback; their sites declare 127.0.0.0/8 where a test opens screens.
     REMOTE_ALLOW_TARGETS: '127.0.0.0/8',
+    // Tests' webhook receivers listen on loopback too.
+    NOTIFY_ALLOW_TARGETS: '127.0.0.0/8',
     ...overrides,
   });
 }

@@ -18,7 +18,11 @@ import type {
   PowerCommandResult,
   PowerPreview,
   Alert,
+  AlertKind,
   AlertStatus,
+  ChannelInput,
+  ChannelTestResult,
+  NotificationChannel,
   Me,
   Page,
   PowerRule,
@@ -147,9 +151,18 @@ export const api = {
   }) => request<Page<AuditEntry>>('GET', `/api/audit${qs(q)}`),
   undo: (id: string) => request<{ undone: true; entry: AuditEntry }>('POST', `/api/audit/${seg(id)}/undo`),
 
-  alerts: (q: { status?: AlertStatus; siteId?: string; page?: number; pageSize?: number }) =>
+  alerts: (q: { status?: AlertStatus; siteId?: string; kind?: AlertKind; page?: number; pageSize?: number }) =>
     request<Page<Alert>>('GET', `/api/alerts${qs(q)}`),
   acknowledgeAlert: (id: string) => request<Alert>('POST', `/api/alerts/${seg(id)}/acknowledge`),
+  acknowledgeAlerts: (ids: string[]) =>
+    request<{ acknowledged: Alert[]; skipped: { id: string; status: AlertStatus }[] }>('POST', '/api/alerts/acknowledge', { ids }),
+
+  channels: () => request<{ items: NotificationChannel[] }>('GET', '/api/notification-channels'),
+  createChannel: (body: ChannelInput) => request<NotificationChannel>('POST', '/api/notification-channels', body),
+  updateChannel: (id: string, body: Partial<ChannelInput>) =>
+    request<NotificationChannel>('PATCH', `/api/notification-channels/${seg(id)}`, body),
+  deleteChannel: (id: string) => request<void>('DELETE', `/api/notification-channels/${seg(id)}`),
+  testChannel: (id: string) => request<ChannelTestResult>('POST', `/api/notification-channels/${seg(id)}/test`),
 
   agents: (siteId: string) => request<Page<AgentView>>('GET', `/api/agents${qs({ siteId, pageSize: 500 })}`),
   createEnrolmentCode: (siteId: string) => request<EnrolmentCode>('POST', `/api/sites/${seg(siteId)}/enrolment-codes`),

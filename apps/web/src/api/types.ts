@@ -109,15 +109,34 @@ export interface KioskLiveness {
 }
 
 export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
+export const ALERT_KINDS = [
+  'kiosk_state',
+  'no_agent',
+  'dispatch_missed',
+  'agent_offline',
+  'temperature_high',
+  'humidity_high',
+  'smoke',
+  'sensor_silent',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+/** A kiosk named by a grouped alert (code and name as they were when it was raised). */
+export interface AlertKiosk {
+  id: string;
+  code: string;
+  name: string;
+  observed?: string;
+}
 export interface Alert {
   id: string;
   hospitalId: string;
   siteId: string | null;
   kioskId: string | null;
   agentId: string | null;
-  kind: string;
+  kind: AlertKind;
   status: AlertStatus;
   message: string;
+  /** Structured facts the console words in the user's language: siteName, timeZone, at, action, kiosks, kioskCount, agentName… */
   details: Record<string, unknown> | null;
   openedAt: string;
   lastSeenAt: string;
@@ -310,3 +329,38 @@ export interface PowerCommandResult {
 export type PowerCommandBody = { action: DispatchAction; confirm?: boolean } & (
   { kioskIds: string[] } | { siteId: string }
 );
+export const CHANNEL_TYPES = ['wecom', 'dingtalk', 'webhook-json', 'email'] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
+/** A notification channel as the API shows it: its secret only as `secretSet`. */
+export interface NotificationChannel {
+  id: string;
+  hospitalId: string | null;
+  name: string;
+  type: ChannelType;
+  target: string;
+  secretSet: boolean;
+  language: 'en' | 'zh-CN';
+  siteIds: string[];
+  kinds: AlertKind[];
+  graceSeconds: number;
+  enabled: boolean;
+  lastDelivery: { at: string; ok: boolean; detail: string } | null;
+}
+export interface ChannelInput {
+  hospitalId?: string | null;
+  name: string;
+  type: ChannelType;
+  target: string;
+  /** Omitted: keep the stored one; null: remove it. */
+  secret?: string | null;
+  language: 'en' | 'zh-CN';
+  siteIds: string[];
+  kinds: AlertKind[];
+  graceSeconds: number;
+  enabled: boolean;
+}
+export interface ChannelTestResult {
+  ok: boolean;
+  statusCode: number | null;
+  detail: string;
+}

@@ -1,40 +1,63 @@
-/** Alerts by status (open, acknowledged, resolved); ops acknowledge them. The list follows live events. */
-import { useEffect, useState } from 'react';
-import { Alert, AlertStatus, api, ApiRequestError } from '../api/client';
+/**
+ * Alerts by status, site and kind; ops acknowledge one, or many at once. A grouped
+ * alert lists its kiosks (code — name); times are the site's wall clock with its
+ * zone, and the text is worded here from the alert's details, in the user's
+ * language (the stored message is English). The list follows live events.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { Alert, ALERT_KINDS, AlertKind, AlertKiosk, AlertStatus, api, ApiRequestError } from '../api/client';
 import { ErrorNote, Loading } from '../components/common';
 import { useToast } from '../components/Toasts';
-import { useI18n, type MessageKey } from '../i18n';
+import { useI18n, type MessageKey, type Translate } from '../i18n';
 import { useLiveEvent } from '../live';
 import { Link, setQueryParam, useRoute } from '../router';
 import { isOps, useSession } from '../session';
 
 const STATUSES: AlertStatus[] = ['open', 'acknowledged', 'resolved'];
+/** Kiosks shown per alert before "and n more". */
+const KIOSKS_SHOWN = 30;
 
 export default function AlertsPage() {
-  const { t, dateTime, ago } = useI18n();
+  const { t, dateTime, ago, locale } = useI18n();
   const toast = useToast();
   const { me, sites, hospitals } = useSession();
   const { query } = useRoute();
   const status = (query.get('status') as AlertStatus | null) ?? 'open';
+  const siteId = query.get('site') ?? '';
+  const kind = (query.get('kind') as AlertKind | null) ?? '';
   const [alerts, setAlerts] = useState<Alert[] | null>(null);
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<unknown>(null);
   const [version, setVersion] = useState(0);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
   useEffect(() => {
     setError(null);
-    api.alerts({ status, pageSize: 200 }).then((p) => {
+    api.alerts({ status, siteId: siteId || undefined, kind: kind || undefined, pageSize: 200 }).then((p) => {
       setAlerts(p.items);
       setTotal(p.total);
+      // Only what is still shown (and open) stays selected.
+      setSelected((s) => new Set(p.items.filter((a) => s.has(a.id) && a.status === 'open').map((a) => a.id)));
     }, setError);
-  }, [status, version]);
+  }, [status, siteId, kind, version]);
   const refresh = () => setVersion((v) => v + 1);
   useLiveEvent('alert.opened', refresh);
   useLiveEvent('alert.updated', refresh);
 
-  const acknowledge = async (a: Alert) => {
+  const ops = isOps(me.role);
+  const selectable = (alerts ?? []).filter((a) => a.status === 'open');
+  const allSelected = selectable.length > 0 && selectable.every((a) => selected.has(a.id));
+  const toggle = (id: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
+
+  const acknowledge = async (ids: string[]) => {
     try {
-      await api.acknowledgeAlert(a.id);
-      toast(t('alerts.acknowledged'));
+      const result = await api.acknowledgeAlerts(ids);
+      toast(ids.length === 1 ? t('alerts.acknowledged') : t('alerts.acknowledgedN', { n: result.acknowledged.length }));
+      setSelected(new Set());
       refresh();
     } catch (err) {
       toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
@@ -45,10 +68,22 @@ export default function AlertsPage() {
     const hospital = hospitals.find((h) => h.id === a.hospitalId);
     return [hospital?.name, site?.name].filter(Boolean).join(' · ');
   };
-  const kindLabel = (kind: string) => {
-    const key = `alerts.kind.${kind}` as MessageKey;
-    return t(key) === key ? kind : t(key);
+  const kindLabel = (k: string) => {
+    const key = `alerts.kind.${k}` as MessageKey;
+    return t(key) === key ? k : t(key);
   };
+  /** The site's wall clock and zone: "2026/01/27 07:00:00 GMT+8 (Asia/Shanghai)". */
+  const zoneNames = useMemo(() => new Map<string, Intl.DateTimeFormat>(), [locale]);
+  const siteTime = (iso: string, timeZone: string) => {
+    let f = zoneNames.get(timeZone);
+    if (!f) zoneNames.set(timeZone, (f = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' })));
+    const zone = f.formatToParts(new Date(iso)).find((p) => p.type === 'timeZoneName')?.value;
+    return [dateTime(iso, timeZone), zone, `(${timeZone})`].filter(Boolean).join(' ');
+  };
+  const zoneOf = (a: Alert) =>
+    typeof a.details?.timeZone === 'string'
+      ? a.details.timeZone
+      : (sites.find((s) => s.id === a.siteId)?.timeZone ?? 'UTC');
 
   return (
     <section>
@@ -68,7 +103,49 @@ export default function AlertsPage() {
             {t(`alerts.status.${s}`)}
           </button>
         ))}
+        <label className="field-inline">
+          {t('alerts.filterSite')}
+          <select
+            value={siteId}
+            onChange={(e) => setQueryParam('site', e.target.value)}
+            data-testid="alerts-filter-site"
+          >
+            <option value="">{t('alerts.allSites')}</option>
+            {hospitals.map((h) => (
+              <optgroup key={h.id} label={h.name}>
+                {sites
+                  .filter((s) => s.hospitalId === h.id)
+                  .map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {h.name} · {s.name}
+                    </option>
+                  ))}
+              </optgroup>
+            ))}
+          </select>
+        </label>
+        <label className="field-inline">
+          {t('alerts.filterKind')}
+          <select value={kind} onChange={(e) => setQueryParam('kind', e.target.value)} data-testid="alerts-filter-kind">
+            <option value="">{t('alerts.allKinds')}</option>
+            {ALERT_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {kindLabel(k)}
+              </option>
+            ))}
+          </select>
+        </label>
         {alerts && <span className="muted">{total}</span>}
+        {ops && status === 'open' && (
+          <button
+            className="primary"
+            disabled={selected.size === 0}
+            onClick={() => acknowledge([...selected])}
+            data-testid="acknowledge-selected"
+          >
+            {t('alerts.acknowledgeSelected', { n: selected.size })}
+          </button>
+        )}
       </div>
       <ErrorNote error={error} />
       {!alerts && !error && <Loading />}
@@ -77,6 +154,17 @@ export default function AlertsPage() {
           <table className="table" data-testid="alerts-table">
             <thead>
               <tr>
+                {ops && status === 'open' && (
+                  <th>
+                    <input
+                      type="checkbox"
+                      aria-label={t('alerts.selectAll')}
+                      checked={allSelected}
+                      onChange={() => setSelected(allSelected ? new Set() : new Set(selectable.map((a) => a.id)))}
+                      data-testid="alerts-select-all"
+                    />
+                  </th>
+                )}
                 <th>{t('alerts.opened')}</th>
                 <th>{t('alerts.what')}</th>
                 <th>{t('alerts.where')}</th>
@@ -86,13 +174,29 @@ export default function AlertsPage() {
             </thead>
             <tbody>
               {alerts.map((a) => (
-                <tr key={a.id} data-testid="alert-row" data-status={a.status} data-kind={a.kind}>
-                  <td className="nowrap" title={dateTime(a.openedAt)}>
+                <tr key={a.id} data-testid="alert-row" data-status={a.status} data-kind={a.kind} data-id={a.id}>
+                  {ops && status === 'open' && (
+                    <td>
+                      {a.status === 'open' && (
+                        <input
+                          type="checkbox"
+                          aria-label={t('alerts.select')}
+                          checked={selected.has(a.id)}
+                          onChange={() => toggle(a.id)}
+                          data-testid="alert-select"
+                        />
+                      )}
+                    </td>
+                  )}
+                  <td className="nowrap" title={siteTime(a.openedAt, zoneOf(a))}>
                     {ago(a.openedAt)}
                   </td>
                   <td>
                     <strong>{kindLabel(a.kind)}</strong>
-                    <div className="small">{a.message}</div>
+                    <div className="small" data-testid="alert-summary">
+                      {summary(a, t, (iso) => siteTime(iso, zoneOf(a)))}
+                    </div>
+                    <AlertKiosks alert={a} />
                   </td>
                   <td>
                     {where(a)}
@@ -117,8 +221,8 @@ export default function AlertsPage() {
                     )}
                   </td>
                   <td>
-                    {isOps(me.role) && a.status === 'open' && (
-                      <button onClick={() => acknowledge(a)} data-testid="acknowledge">
+                    {ops && a.status === 'open' && (
+                      <button onClick={() => acknowledge([a.id])} data-testid="acknowledge">
                         {t('alerts.acknowledge')}
                       </button>
                     )}
@@ -132,4 +236,73 @@ export default function AlertsPage() {
       )}
     </section>
   );
+}
+
+/** The kiosks of a grouped alert, by code and name, each a link to its page. */
+function AlertKiosks({ alert }: { alert: Alert }) {
+  const { t } = useI18n();
+  const kiosks = Array.isArray(alert.details?.kiosks) ? (alert.details.kiosks as AlertKiosk[]) : [];
+  const count = typeof alert.details?.kioskCount === 'number' ? alert.details.kioskCount : kiosks.length;
+  const cleared = Array.isArray(alert.details?.cleared) ? alert.details.cleared.length : 0;
+  if (!kiosks.length && !cleared) return null;
+  return (
+    <details className="small" open={kiosks.length <= 12} data-testid="alert-kiosks" data-count={count}>
+      <summary>{t('alerts.kiosks', { n: count })}</summary>
+      <ul className="plain">
+        {kiosks.slice(0, KIOSKS_SHOWN).map((k) => (
+          <li key={k.id} data-testid="alert-kiosk" data-code={k.code}>
+            <Link to={`/kiosks/${k.id}`}>
+              {k.code} — {k.name}
+            </Link>
+            {k.observed && <span className="muted"> ({t(`observed.${k.observed}` as MessageKey)})</span>}
+          </li>
+        ))}
+        {count > Math.min(kiosks.length, KIOSKS_SHOWN) && (
+          <li className="muted">{t('alerts.moreKiosks', { n: count - Math.min(kiosks.length, KIOSKS_SHOWN) })}</li>
+        )}
+      </ul>
+      {cleared > 0 && <div className="muted">{t('alerts.cleared', { n: cleared })}</div>}
+    </details>
+  );
+}
+
+/** What happened, in the user's language, from the alert's details; the stored English message otherwise. */
+function summary(a: Alert, t: Translate, siteTime: (iso: string) => string): string {
+  const d = a.details ?? {};
+  const time = typeof d.at === 'string' ? siteTime(d.at) : '';
+  const n = typeof d.kioskCount === 'number' ? d.kioskCount : Array.isArray(d.kiosks) ? d.kiosks.length : 0;
+  const action = d.action === 'shutdown' ? t('alerts.action.shutdown') : t('alerts.action.wake');
+  const agent = typeof d.agentName === 'string' ? d.agentName : '';
+  switch (a.kind) {
+    case 'kiosk_state':
+      if (time)
+        return t(d.action === 'shutdown' ? 'alerts.summary.kioskStateShutdown' : 'alerts.summary.kioskStateWake', {
+          n,
+          time,
+        });
+      break;
+    case 'no_agent':
+      if (time) return t('alerts.summary.noAgent', { n, action, time });
+      break;
+    case 'dispatch_missed':
+      if (time) return t('alerts.summary.missed', { n, action, time });
+      break;
+    case 'agent_offline':
+      if (agent && typeof d.lastHeartbeatAt === 'string')
+        return t('alerts.summary.agentOffline', { agent, time: siteTime(d.lastHeartbeatAt) });
+      break;
+    case 'temperature_high':
+      if (agent) return t('alerts.summary.temperature', { agent, value: String(d.latest), max: String(d.threshold) });
+      break;
+    case 'humidity_high':
+      if (agent) return t('alerts.summary.humidity', { agent, value: String(d.latest), max: String(d.threshold) });
+      break;
+    case 'smoke':
+      if (agent) return t('alerts.summary.smoke', { agent });
+      break;
+    case 'sensor_silent':
+      if (agent) return t('alerts.summary.sensorSilent', { agent });
+      break;
+  }
+  return a.message;
 }
