@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RfbClient } from '../remote/testing/rfb-client';
 import { Client, startTestApi, TestApi } from '../testing/test-app';
@@ -15,7 +16,8 @@ import { DEMO_PASSWORD, demoId, loadDemoData } from './demo-data';
  * creates, whose only ways out are loopback and a "sink": a veth pair that carries the
  * default route and goes nowhere. The API stays outside and is reached through a Unix
  * socket, so nothing in the namespace needs an address beyond 127.0.0.0/8. A wake, a
- * shutdown, a screen session, probes, heartbeats and readings run for a while; every
+ * shutdown now, a scheduled wake and shutdown (both verified, no alert), a screen
+ * session, probes, heartbeats and readings run for a few minutes; every
  * packet aimed anywhere but loopback (a magic packet to a broadcast address, an ARP
  * for a hospital address, a connect to 10.x) would be counted on the sink. It must
  * count nothing, and the test first proves that it would.
@@ -60,7 +62,9 @@ describe.skipIf(!canMakeNamespaces)('demo network: nothing leaves loopback', () 
   };
 
   beforeAll(async () => {
-    api = await startTestApi();
+    // The worker runs too (the schedule's transitions and their verifications), with
+    // short verification offsets: the agents probe every 30 s, the demo's kiosks boot in 3 s.
+    api = await startTestApi({ ROLE: 'all', DISPATCH_LEAD_S: '5', VERIFY_AFTER_S: '40,70' });
     await loadDemoData(api.db);
     ops = await api.login('ops', DEMO_PASSWORD);
     stateDir = mkdtempSync(join(tmpdir(), 'wk-demo-net-'));
@@ -111,7 +115,7 @@ describe.skipIf(!canMakeNamespaces)('demo network: nothing leaves loopback', () 
     expect(sinkPackets() - before).toBe(1);
   });
 
-  it('runs the fleet with a wake, a shutdown and a screen session, and sends nothing outside loopback', async () => {
+  it('runs the fleet with a wake and a shutdown now, a scheduled wake and shutdown, a screen session, and sends nothing outside loopback', async () => {
     const sinkAtStart = sinkPackets();
     const startedAt = Date.now();
     const fleetOutput = await spawnInNs(
@@ -134,6 +138,36 @@ describe.skipIf(!canMakeNamespaces)('demo network: nothing leaves loopback', () 
     expect(shutdown.status, shutdown.text).toBe(201);
     await until(async () => (await fleet()).find((k) => k.id === off.id)!.observed === 'down', 60_000, 1000);
 
+    // A scheduled wake and shutdown, a minute apart, of a kiosk that is off: a rule of its own.
+    const scheduled = (await fleet()).find((k) => k.id !== off.id && k.expected === 'off' && k.observed === 'down')!;
+    expect(scheduled, 'another kiosk the schedule wants off').toBeDefined();
+    let wakeAt = DateTime.now().setZone('Asia/Shanghai').plus({ seconds: 45 }).startOf('minute').plus({ minutes: 1 });
+    if (wakeAt.plus({ minutes: 1 }).day !== wakeAt.day) wakeAt = wakeAt.plus({ minutes: 2 }); // not across local midnight
+    const shutdownAt = wakeAt.plus({ minutes: 1 });
+    const rule = await ops.post('/api/rules', {
+      hospitalId: demoId('hospital:BJRS'),
+      name: 'Demo network test: one minute on',
+      scope: { kind: 'kiosks', kioskIds: [scheduled.id] },
+      layer: 'override',
+      from: wakeAt.toISODate(),
+      until: wakeAt.toISODate(),
+      windows: [{ start: wakeAt.toFormat('HH:mm'), end: shutdownAt.toFormat('HH:mm') }],
+      priority: 1000,
+    });
+    expect(rule.status, rule.text).toBe(201);
+    const dispatchesOf = async () =>
+      ((await ops.get(`/api/kiosks/${scheduled.id}/dispatches?source=schedule`)).body.items as { action: string; plannedAt: string; status: string }[]).filter(
+        (d) => d.plannedAt === wakeAt.toUTC().toISO() || d.plannedAt === shutdownAt.toUTC().toISO(),
+      );
+    await until(async () => (await fleet()).find((k) => k.id === scheduled.id)!.observed === 'up', shutdownAt.toMillis() - Date.now(), 1000);
+    await until(async () => (await dispatchesOf()).filter((d) => d.status === 'verified').length === 2, shutdownAt.toMillis() - Date.now() + 120_000, 2000);
+    expect((await dispatchesOf()).map((d) => [d.action, d.status]).sort()).toEqual([
+      ['shutdown', 'verified'],
+      ['wake', 'verified'],
+    ]);
+    const alerts = (await ops.get(`/api/alerts?siteId=${site}&pageSize=100`)).body.items as { kind: string; message: string }[];
+    expect(alerts.filter((a) => ['kiosk_state', 'dispatch_missed', 'no_agent', 'agent_offline'].includes(a.kind))).toEqual([]);
+
     // A screen through an agent's relay channel.
     await until(async () => (await ops.get(`/api/sites/${site}/remote-route`)).body.relayAgents.length === 2, 30_000);
     const kioskId = demoId('kiosk:BJRS-MAIN:JZ-1F-01');
@@ -155,5 +189,5 @@ describe.skipIf(!canMakeNamespaces)('demo network: nothing leaves loopback', () 
     expect(simulatedAgents).toBeGreaterThan(0);
     expect(agents.filter((a) => a.online)).toHaveLength(simulatedAgents);
     expect(sinkPackets() - sinkAtStart).toBe(0);
-  }, 300_000);
+  }, 480_000);
 });
