@@ -1,0 +1,126 @@
+/**
+ * What the fleet view says of each kiosk, as pure functions shared by one site's
+ * view and the cross-site overview: the scheduled state now and until when, whether
+ * what the agents see disagrees with it, and when the kiosk was last seen up.
+ */
+import { planTransitions, resolve, type KioskRef, type PowerRule, type State } from '@wakeward/scheduler';
+
+/**
+ * How far ahead the next transition is looked for. A console refetches well before
+ * this runs out (it refreshes on a timer too), so two days is plenty and cheap.
+ */
+export const EXPECTED_HORIZON_MS = 48 * 3_600_000;
+
+export interface ScheduledState {
+  expected: State;
+  ruleId?: string;
+  /** The instant the schedule next changes this kiosk's state (within the horizon), or null. */
+  until: Date | null;
+  /** The state from `until` on. */
+  next: State | null;
+}
+
+/**
+ * The scheduled state of many kiosks at `now` and their next transition. Kiosks with
+ * the same zone and rules share one computation (planTransitions' groups), so a
+ * whole fleet costs what its distinct schedules cost.
+ */
+export function scheduledStates(rules: readonly PowerRule[], kiosks: readonly KioskRef[], now: Date): Map<string, ScheduledState> {
+  const out = new Map<string, ScheduledState>();
+  if (!kiosks.length) return out;
+  const plan = planTransitions(rules, kiosks, now, new Date(now.getTime() + EXPECTED_HORIZON_MS));
+  for (const group of plan.groups) {
+    const current = resolve(group.rules, group.kiosks[0], now);
+    // A transition exactly at `now` is already in force (resolve says so): the next one is later.
+    const upcoming = group.transitions.find((t) => t.at.getTime() > now.getTime()) ?? null;
+    const state: ScheduledState = {
+      expected: current.state,
+      ...(current.ruleId && { ruleId: current.ruleId }),
+      until: upcoming?.at ?? null,
+      next: upcoming?.state ?? null,
+    };
+    for (const kiosk of group.kiosks) out.set(kiosk.id, state);
+  }
+  return out;
+}
+
+/**
+ * A sighting older than this no longer counts. Agents send a full snapshot every
+ * 5 minutes, so one lost snapshot does not make a kiosk unknown; two do.
+ */
+export const SIGHTING_TTL_MS = 10 * 60_000;
+
+export interface AgentSighting {
+  up: boolean;
+  observedAt: Date;
+  /** The last heartbeat of the agent that made the sighting (server time), if any. */
+  agentHeartbeatAt: Date | null;
+}
+
+export type Observed = 'up' | 'down' | 'unknown';
+
+export const isFresh = (observedAt: Date, now: Date) => now.getTime() - observedAt.getTime() <= SIGHTING_TTL_MS;
+
+/** A kiosk is up when any agent of its site recently saw it up (PROTOCOL.md, probes). */
+export function observedState(sightings: Pick<AgentSighting, 'up' | 'observedAt'>[], now: Date): { observed: Observed; lastSeenAt: Date | null } {
+  const fresh = sightings.filter((s) => isFresh(s.observedAt, now));
+  const ups = sightings.filter((s) => s.up).map((s) => s.observedAt.getTime());
+  const lastSeenAt = ups.length ? new Date(Math.max(...ups)) : null;
+  if (fresh.length === 0) return { observed: 'unknown', lastSeenAt };
+  return { observed: fresh.some((s) => s.up) ? 'up' : 'down', lastSeenAt };
+}
+
+/** Should be on but is down, or should be off but is up. Unknown is no mismatch: nobody knows. */
+export function isMismatch(expected: State, observed: Observed): boolean {
+  return (expected === 'on' && observed === 'down') || (expected === 'off' && observed === 'up');
+}
+
+
+export interface KioskState extends ScheduledState {
+  observed: Observed;
+  mismatch: boolean;
+}
+
+/**
+ * Expected (schedule) and observed (probes) state of kiosks and whether they
+ * disagree: the one computation behind a site's fleet view and the overview's counts.
+ */
+export function kioskStates(
+  rules: readonly PowerRule[],
+  kiosks: readonly KioskRef[],
+  sightings: ReadonlyMap<string, Pick<AgentSighting, 'up' | 'observedAt'>[]>,
+  now: Date,
+): Map<string, KioskState> {
+  const scheduled = scheduledStates(rules, kiosks, now);
+  const out = new Map<string, KioskState>();
+  for (const kiosk of kiosks) {
+    const expected = scheduled.get(kiosk.id)!;
+    const { observed } = observedState(sightings.get(kiosk.id) ?? [], now);
+    out.set(kiosk.id, { ...expected, observed, mismatch: isMismatch(expected.expected, observed) });
+  }
+  return out;
+}
+
+/**
+ * When the site's agents last confirmed the kiosk up. An agent probes every
+ * `probeIntervalMs` and reports every change at once (PROTOCOL.md "Probes"), so
+ * while it keeps beating, its silence says its latest report still holds as of its
+ * previous probe round: a heartbeat vouches for its kiosks up to one probe interval
+ * before it. Only a fresh sighting (`freshMs`) is vouched for: an agent whose probe
+ * loop stopped sends no snapshots and its kiosks age from their last probe, then
+ * turn unknown. Without this, a healthy kiosk read "seen 4 minutes ago" between two
+ * 5-minute snapshots.
+ */
+export function lastSeenUp(sightings: readonly AgentSighting[], now: Date, probeIntervalMs: number, freshMs: number): Date | null {
+  let best: number | null = null;
+  for (const s of sightings) {
+    if (!s.up) continue;
+    let seen = s.observedAt.getTime();
+    const beat = s.agentHeartbeatAt?.getTime();
+    if (beat !== undefined && now.getTime() - seen <= freshMs && beat > seen) {
+      seen = Math.max(seen, Math.min(beat, now.getTime()) - probeIntervalMs);
+    }
+    if (best === null || seen > best) best = seen;
+  }
+  return best === null ? null : new Date(best);
+}
