@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { AGENT_OFFLINE_AFTER_MS } from '../agents/agents.service';
+import { visibleHospitals } from '../common/access';
+import type { Principal } from '../common/request-context';
+import { toSchedulerRule } from '../rules/rule-mapping';
+import { RulesService } from '../rules/rules.service';
+import { FleetOverviewRepository, SiteTemperature } from './fleet-overview.repository';
+import { FleetRepository } from './fleet.repository';
+import { kioskStates, SIGHTING_TTL_MS } from './kiosk-states';
+
+/** A site's latest temperature counts only if it is this recent: an older one says more about the sensor. */
+export const LATEST_READING_WINDOW_MS = 60 * 60_000;
+
+export interface SiteCounts {
+  kiosks: number;
+  up: number;
+  down: number;
+  unknown: number;
+  mismatched: number;
+  agentsOnline: number;
+  agentsTotal: number;
+  openAlerts: number;
+}
+
+const noCounts = (): SiteCounts => ({ kiosks: 0, up: 0, down: 0, unknown: 0, mismatched: 0, agentsOnline: 0, agentsTotal: 0, openAlerts: 0 });
+
+function addCounts(into: SiteCounts, from: SiteCounts): void {
+  for (const key of Object.keys(into) as (keyof SiteCounts)[]) into[key] += from[key];
+}
+
+/**
+ * Every site a user may see, by hospital, with counts: the ops' landing page. The
+ * kiosks' states come from the same computation as a site's fleet view
+ * (kiosk-states.ts), over the whole visible fleet at once.
+ */
+@Injectable()
+export class FleetOverviewService {
+  constructor(
+    private readonly overview: FleetOverviewRepository,
+    private readonly fleet: FleetRepository,
+    private readonly rules: RulesService,
+  ) {}
+
+  async ofUser(p: Principal, now = new Date()) {
+    const scope = visibleHospitals(p);
+    const [hospitals, sites, kiosks, records, sightings, agents, alerts, temperatures] = await Promise.all([
+      this.overview.hospitals(scope),
+      this.overview.sites(scope),
+      this.overview.kioskRefs(scope),
+      this.rules.getByHospitals(scope),
+      this.fleet.freshSightingsOfHospitals(scope, new Date(now.getTime() - SIGHTING_TTL_MS)),
+      this.overview.agentPresence(scope, new Date(now.getTime() - AGENT_OFFLINE_AFTER_MS)),
+      this.overview.openAlertsBySite(scope),
+      this.overview.latestTemperatures(scope, new Date(now.getTime() - LATEST_READING_WINDOW_MS)),
+    ]);
+
+    const bySite = new Map(sites.map((s) => [s.id, noCounts()]));
+    const byKiosk = new Map<string, { up: boolean; observedAt: Date }[]>();
+    for (const s of sightings) byKiosk.set(s.kioskId, [...(byKiosk.get(s.kioskId) ?? []), s]);
+    const states = kioskStates(records.map(toSchedulerRule), kiosks, byKiosk, now);
+    let nextChangeAt: Date | null = null;
+    for (const kiosk of kiosks) {
+      const counts = bySite.get(kiosk.siteId);
+      const state = states.get(kiosk.id)!;
+      if (!counts) continue; // a site created after the sites were read
+      counts.kiosks++;
+      counts[state.observed]++;
+      if (state.mismatch) counts.mismatched++;
+      if (state.until && (!nextChangeAt || state.until < nextChangeAt)) nextChangeAt = state.until;
+    }
+    for (const [siteId, presence] of agents) {
+      const counts = bySite.get(siteId);
+      if (counts) Object.assign(counts, { agentsOnline: presence.online, agentsTotal: presence.total });
+    }
+    for (const [siteId, n] of alerts) {
+      const counts = bySite.get(siteId);
+      if (counts) counts.openAlerts = n;
+    }
+    const warmest = warmestBySite(temperatures);
+
+    const totals = noCounts();
+    return {
+      now,
+      /** The earliest instant a kiosk's expected state changes: the console refreshes then. */
+      nextChangeAt,
+      hospitals: hospitals.map((h) => {
+        const hospitalTotals = noCounts();
+        const ownSites = sites
+          .filter((s) => s.hospitalId === h.id)
+          .map((s) => {
+            const counts = bySite.get(s.id)!;
+            addCounts(hospitalTotals, counts);
+            const t = warmest.get(s.id);
+            return { id: s.id, name: s.name, timeZone: s.timeZone, ...counts, temperature: t ? { celsius: t.celsius, at: t.at, agentName: t.agentName } : null };
+          });
+        addCounts(totals, hospitalTotals);
+        return { id: h.id, code: h.code, name: h.name, totals: hospitalTotals, sites: ownSites };
+      }),
+      totals,
+    };
+  }
+}
+
+/** Of a site's agents' latest readings, the warmest: the room to look at first. */
+function warmestBySite(readings: SiteTemperature[]): Map<string, SiteTemperature> {
+  const out = new Map<string, SiteTemperature>();
+  for (const r of readings) {
+    const best = out.get(r.siteId);
+    if (!best || r.celsius > best.celsius) out.set(r.siteId, r);
+  }
+  return out;
+}
