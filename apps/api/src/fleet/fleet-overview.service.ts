@@ -5,7 +5,6 @@ import type { Principal } from '../common/request-context';
 import { toSchedulerRule } from '../rules/rule-mapping';
 import { RulesService } from '../rules/rules.service';
 import { FleetOverviewRepository, SiteTemperature } from './fleet-overview.repository';
-import { FleetRepository } from './fleet.repository';
 import { kioskStates, SIGHTING_TTL_MS } from './kiosk-states';
 
 /** A site's latest temperature counts only if it is this recent: an older one says more about the sensor. */
@@ -37,32 +36,31 @@ function addCounts(into: SiteCounts, from: SiteCounts): void {
 export class FleetOverviewService {
   constructor(
     private readonly overview: FleetOverviewRepository,
-    private readonly fleet: FleetRepository,
     private readonly rules: RulesService,
   ) {}
 
   async ofUser(p: Principal, now = new Date()) {
     const scope = visibleHospitals(p);
-    const [hospitals, sites, kiosks, records, sightings, agents, alerts, temperatures] = await Promise.all([
+    const [hospitals, sites, kiosks, sightings, records, agents, alerts, temperatures] = await Promise.all([
       this.overview.hospitals(scope),
       this.overview.sites(scope),
-      this.overview.kioskRefs(scope),
+      this.overview.kiosks(scope),
+      this.overview.freshSightings(scope, new Date(now.getTime() - SIGHTING_TTL_MS)),
       this.rules.getByHospitals(scope),
-      this.fleet.freshSightingsOfHospitals(scope, new Date(now.getTime() - SIGHTING_TTL_MS)),
       this.overview.agentPresence(scope, new Date(now.getTime() - AGENT_OFFLINE_AFTER_MS)),
       this.overview.openAlertsBySite(scope),
       this.overview.latestTemperatures(scope, new Date(now.getTime() - LATEST_READING_WINDOW_MS)),
     ]);
 
     const bySite = new Map(sites.map((s) => [s.id, noCounts()]));
-    const byKiosk = new Map<string, { up: boolean; observedAt: Date }[]>();
-    for (const s of sightings) byKiosk.set(s.kioskId, [...(byKiosk.get(s.kioskId) ?? []), s]);
-    const states = kioskStates(records.map(toSchedulerRule), kiosks, byKiosk, now);
+    const zones = new Map(sites.map((s) => [s.id, s.timeZone]));
+    // A kiosk of a site created after the sites were read waits for the next refresh.
+    const refs = kiosks.filter((k) => zones.has(k.siteId)).map((k) => ({ id: k.id, siteId: k.siteId, hospitalId: k.hospitalId, timeZone: zones.get(k.siteId)! }));
+    const states = kioskStates(records.map(toSchedulerRule), refs, sightings, now);
     let nextChangeAt: Date | null = null;
-    for (const kiosk of kiosks) {
-      const counts = bySite.get(kiosk.siteId);
+    for (const kiosk of refs) {
+      const counts = bySite.get(kiosk.siteId)!;
       const state = states.get(kiosk.id)!;
-      if (!counts) continue; // a site created after the sites were read
       counts.kiosks++;
       counts[state.observed]++;
       if (state.mismatch) counts.mismatched++;

@@ -59,20 +59,4 @@ export class FleetRepository {
       agentHeartbeatAt: r.last_heartbeat_at,
     }));
   }
-
-  /**
-   * The sightings made since `since` of the kiosks of these hospitals ('all': every
-   * one), for counting: older ones make a kiosk unknown, so they need not be read.
-   */
-  async freshSightingsOfHospitals(hospitalIds: string[] | 'all', since: Date): Promise<Array<{ kioskId: string; up: boolean; observedAt: Date }>> {
-    if (hospitalIds !== 'all' && !hospitalIds.length) return [];
-    const rows: { kiosk_id: string; up: number; observed_at: Date }[] = await this.db.manager.query(
-      `SELECT p.kiosk_id, p.up, p.observed_at
-         FROM kiosk_probes p
-         ${hospitalIds === 'all' ? '' : 'JOIN kiosks k ON k.id = p.kiosk_id AND k.hospital_id IN (?)'}
-        WHERE p.observed_at >= ?`,
-      hospitalIds === 'all' ? [since] : [hospitalIds, since],
-    );
-    return rows.map((r) => ({ kioskId: r.kiosk_id, up: Boolean(r.up), observedAt: r.observed_at }));
-  }
 }

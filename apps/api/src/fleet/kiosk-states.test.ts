@@ -1,6 +1,6 @@
 import type { KioskRef, PowerRule } from '@wakeward/scheduler';
 import { describe, expect, it } from 'vitest';
-import { isMismatch, kioskStates, lastSeenUp, scheduledStates, SIGHTING_TTL_MS } from './kiosk-states';
+import { isMismatch, kioskStates, lastSeenUp, observedState, scheduledStates, SIGHTING_TTL_MS } from './kiosk-states';
 
 const SHANGHAI = 'Asia/Shanghai';
 const kiosk = (id: string, siteId = 's1', timeZone = SHANGHAI): KioskRef => ({ id, siteId, hospitalId: 'h1', timeZone });
@@ -67,6 +67,24 @@ describe('isMismatch', () => {
     ['unmanaged', 'down', false],
   ] as const)('expected %s, observed %s: %s', (expected, observed, mismatch) => {
     expect(isMismatch(expected, observed)).toBe(mismatch);
+  });
+});
+
+describe('observedState', () => {
+  const now = new Date('2026-03-02T10:00:00Z');
+  const ago = (s: number) => new Date(now.getTime() - s * 1000);
+  const stale = SIGHTING_TTL_MS / 1000 + 1;
+
+  it('up when any fresh sighting says up, down when fresh ones all say down, unknown without a fresh one', () => {
+    expect(observedState([{ up: false, observedAt: ago(10) }, { up: true, observedAt: ago(200) }], now).observed).toBe('up');
+    expect(observedState([{ up: false, observedAt: ago(10) }, { up: true, observedAt: ago(stale) }], now).observed).toBe('down');
+    expect(observedState([{ up: true, observedAt: ago(stale) }], now)).toEqual({ observed: 'unknown', lastSeenAt: ago(stale) });
+    expect(observedState([], now)).toEqual({ observed: 'unknown', lastSeenAt: null });
+  });
+
+  it('lastSeenAt is the newest sighting that said up, fresh or not', () => {
+    const { lastSeenAt } = observedState([{ up: true, observedAt: ago(300) }, { up: true, observedAt: ago(30) }, { up: false, observedAt: ago(1) }], now);
+    expect(lastSeenAt).toEqual(ago(30));
   });
 });
 

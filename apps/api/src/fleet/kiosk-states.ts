@@ -63,11 +63,19 @@ export const isFresh = (observedAt: Date, now: Date) => now.getTime() - observed
 
 /** A kiosk is up when any agent of its site recently saw it up (PROTOCOL.md, probes). */
 export function observedState(sightings: Pick<AgentSighting, 'up' | 'observedAt'>[], now: Date): { observed: Observed; lastSeenAt: Date | null } {
-  const fresh = sightings.filter((s) => isFresh(s.observedAt, now));
-  const ups = sightings.filter((s) => s.up).map((s) => s.observedAt.getTime());
-  const lastSeenAt = ups.length ? new Date(Math.max(...ups)) : null;
-  if (fresh.length === 0) return { observed: 'unknown', lastSeenAt };
-  return { observed: fresh.some((s) => s.up) ? 'up' : 'down', lastSeenAt };
+  // One pass, no arrays: the overview runs this for every kiosk of the fleet.
+  let fresh = false;
+  let freshUp = false;
+  let lastUp: number | null = null;
+  for (const s of sightings) {
+    if (s.up && (lastUp === null || s.observedAt.getTime() > lastUp)) lastUp = s.observedAt.getTime();
+    if (isFresh(s.observedAt, now)) {
+      fresh = true;
+      freshUp ||= s.up;
+    }
+  }
+  const lastSeenAt = lastUp === null ? null : new Date(lastUp);
+  return { observed: !fresh ? 'unknown' : freshUp ? 'up' : 'down', lastSeenAt };
 }
 
 /** Should be on but is down, or should be off but is up. Unknown is no mismatch: nobody knows. */
@@ -94,9 +102,9 @@ export function kioskStates(
   const scheduled = scheduledStates(rules, kiosks, now);
   const out = new Map<string, KioskState>();
   for (const kiosk of kiosks) {
-    const expected = scheduled.get(kiosk.id)!;
+    const { expected, ruleId, until, next } = scheduled.get(kiosk.id)!;
     const { observed } = observedState(sightings.get(kiosk.id) ?? [], now);
-    out.set(kiosk.id, { ...expected, observed, mismatch: isMismatch(expected.expected, observed) });
+    out.set(kiosk.id, { expected, ruleId, until, next, observed, mismatch: isMismatch(expected, observed) });
   }
   return out;
 }
