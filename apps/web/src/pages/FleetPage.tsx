@@ -149,7 +149,8 @@ export default function FleetPage() {
         {fleet && (
           <p className="counts" data-testid="fleet-counts">
             <span className="pill up">{t('fleet.countUp', { n: counts.up })}</span>
-            <span className="pill down">{t('fleet.countDown', { n: counts.down })}</span>
+            {/* Down is what most kiosks are at night, as scheduled: calm; the mismatches are the alarm. */}
+            <span className="pill calm">{t('fleet.countDown', { n: counts.down })}</span>
             <span className="pill unknown">{t('fleet.countUnknown', { n: counts.unknown })}</span>
             <span
               className={`pill mismatch${counts.mismatch ? ' alarm' : ''}`}
