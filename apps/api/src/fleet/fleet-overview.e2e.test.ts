@@ -4,6 +4,7 @@ import { AlertsService } from '../alerts/alerts.service';
 import type { Principal } from '../common/request-context';
 import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
 import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { FleetOverviewService } from './fleet-overview.service';
 import { FleetService } from './fleet.service';
 
 type Agent = Awaited<ReturnType<typeof enrolAgent>>;
@@ -163,6 +164,22 @@ describe('fleet overview', () => {
         mismatched: count((k) => k.mismatch),
       });
     }
+  });
+
+  it('requests of the same scope made while one is computed share it; another scope computes its own', async () => {
+    const overview = api.app.get(FleetOverviewService);
+    const ops: Principal = { userId: ids.users.ops, username: 'ops', role: 'ops', hospitalIds: 'all', sessionId: 'a' };
+    const admin: Principal = { ...ops, userId: ids.users.admin, username: 'admin', role: 'admin', sessionId: 'b' };
+    const staff: Principal = { userId: ids.users['staff-a'], username: 'staff-a', role: 'staff', hospitalIds: [ids.hospitalA], sessionId: 'c' };
+    const [first, second, scoped] = [overview.ofUser(ops), overview.ofUser(admin), overview.ofUser(staff)];
+    expect(second).toBe(first);
+    expect(scoped).not.toBe(first);
+    expect((await scoped).hospitals.map((h) => h.id)).toEqual([ids.hospitalA]);
+    await first;
+    // Once answered, the next request computes afresh.
+    const again = overview.ofUser(ops);
+    expect(again).not.toBe(first);
+    await again;
   });
 
   it('staff and scoped viewers see only their hospitals’ sites', async () => {

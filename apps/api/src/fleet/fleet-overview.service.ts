@@ -4,7 +4,7 @@ import { visibleHospitals } from '../common/access';
 import type { Principal } from '../common/request-context';
 import { toSchedulerRule } from '../rules/rule-mapping';
 import { RulesService } from '../rules/rules.service';
-import { FleetOverviewRepository, SiteTemperature } from './fleet-overview.repository';
+import { FleetOverviewRepository, HospitalScope, SiteTemperature } from './fleet-overview.repository';
 import { kioskStates, SIGHTING_TTL_MS } from './kiosk-states';
 
 /** A site's latest temperature counts only if it is this recent: an older one says more about the sensor. */
@@ -39,8 +39,24 @@ export class FleetOverviewService {
     private readonly rules: RulesService,
   ) {}
 
-  async ofUser(p: Principal, now = new Date()) {
+  /** Overviews being computed, by scope: every open console refetches on the same live event. */
+  private readonly inFlight = new Map<string, ReturnType<FleetOverviewService['compute']>>();
+
+  /**
+   * Requests for the same scope that arrive while one is computed share its answer
+   * (at most one computation old), so N consoles reacting to one event cost one pass.
+   */
+  ofUser(p: Principal): ReturnType<FleetOverviewService['compute']> {
     const scope = visibleHospitals(p);
+    const key = scope === 'all' ? 'all' : [...scope].sort().join(',');
+    const running = this.inFlight.get(key);
+    if (running) return running;
+    const computing = this.compute(scope, new Date()).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, computing);
+    return computing;
+  }
+
+  async compute(scope: HospitalScope, now: Date) {
     const [hospitals, sites, kiosks, sightings, records, agents, alerts, temperatures] = await Promise.all([
       this.overview.hospitals(scope),
       this.overview.sites(scope),
