@@ -9,6 +9,7 @@ import { ShutdownMethodNames1764610000000 } from './1764610000000-shutdown-metho
 import { SiteSubnets1764620000000 } from './1764620000000-site-subnets';
 import { ReadingsSeqIndex1764630000000 } from './1764630000000-readings-seq-index';
 import { NormalisedUsernames1764700000000 } from './1764700000000-normalised-usernames';
+import { AlertsStatusSite1765000000000 } from './1765000000000-alerts-status-site';
 
 /** Every migration, in order. Listed explicitly so that sources and compiled files load the same set. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   SiteSubnets1764620000000,
   ReadingsSeqIndex1764630000000,
   NormalisedUsernames1764700000000,
+  AlertsStatusSite1765000000000,
 ];

@@ -181,7 +181,8 @@ describe('1764700000000: usernames normalised, compared byte for byte', () => {
       await addUser('Viewer');
 
       await ds.query(`DELETE FROM users WHERE username = 'Viewer'`);
-      await ds.undoLastMigration({ transaction: 'each' });
+      // Later migrations first: this one need not be the last.
+      while ((await applied()).includes(MIGRATION)) await ds.undoLastMigration({ transaction: 'each' });
       expect(await collation(ds, config.db.database)).toBe('utf8mb4_unicode_ci');
     } finally {
       log.mockRestore();

@@ -92,7 +92,7 @@ export class FleetOverviewRepository {
     return new Map(rows.map((r) => [r.siteId, { online: Number(r.online ?? 0), total: Number(r.total) }]));
   }
 
-  /** Per site: alerts with status open (acknowledged ones have someone on them). */
+  /** Per site: alerts with status open (acknowledged ones have someone on them); ix_alerts_status_site. */
   async openAlertsBySite(scope: HospitalScope): Promise<Map<string, number>> {
     if (scope !== 'all' && !scope.length) return new Map();
     const rows: Array<{ siteId: string; n: number | string }> = await this.db.manager.query(

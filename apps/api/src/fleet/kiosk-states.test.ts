@@ -47,6 +47,20 @@ describe('scheduledStates', () => {
     });
   });
 
+  it('kiosks named by a rule get their own schedule; the others their site’s and hospital’s', () => {
+    const now = new Date('2026-03-02T10:00:00Z'); // Monday 18:00 in Shanghai
+    const siteRule = rule({ id: 's2-evening', scope: { kind: 'site', siteId: 's2' }, windows: [{ start: '17:00', end: '23:00' }] });
+    const kiosks = [kiosk('k1'), kiosk('k3'), kiosk('k4'), kiosk('k5', 's2'), kiosk('k6', 's2'), kiosk('k7', 's3')];
+    const states = scheduledStates([...rules, siteRule], kiosks, now);
+    expect(states.get('k3')).toMatchObject({ expected: 'on', ruleId: 'k3-always', until: null });
+    expect(states.get('k4')).toEqual(states.get('k1'));
+    expect(states.get('k4')).toMatchObject({ ruleId: 'weekdays', until: new Date('2026-03-02T12:00:00Z') });
+    expect(states.get('k5')).toMatchObject({ expected: 'on', ruleId: 's2-evening', until: new Date('2026-03-02T15:00:00Z') });
+    expect(states.get('k6')).toEqual(states.get('k5'));
+    expect(states.get('k7')).toMatchObject({ ruleId: 'weekdays' });
+    expect(states.size).toBe(kiosks.length);
+  });
+
   it('reads each kiosk in its own zone', () => {
     const now = new Date('2026-03-02T10:00:00Z'); // 18:00 in Shanghai, 10:00 in London
     const states = scheduledStates(rules, [kiosk('sh'), kiosk('ldn', 's2', 'Europe/London')], now);

@@ -28,7 +28,25 @@ export interface ScheduledState {
 export function scheduledStates(rules: readonly PowerRule[], kiosks: readonly KioskRef[], now: Date): Map<string, ScheduledState> {
   const out = new Map<string, ScheduledState>();
   if (!kiosks.length) return out;
-  const plan = planTransitions(rules, kiosks, now, new Date(now.getTime() + EXPECTED_HORIZON_MS));
+  // A kiosk no rule names has its site's schedule (a site has one hospital and one
+  // zone): one such kiosk per site stands for the others, so the overview's 25,000
+  // kiosks are a few thousand by the time planTransitions groups them.
+  const named = new Set(rules.flatMap((r) => (r.scope.kind === 'kiosks' ? r.scope.kioskIds : [])));
+  const standIns = new Map<string, KioskRef>();
+  const standInOf: Array<[string, KioskRef]> = [];
+  const planned: KioskRef[] = [];
+  for (const kiosk of kiosks) {
+    if (named.has(kiosk.id)) {
+      planned.push(kiosk);
+      continue;
+    }
+    let standIn = standIns.get(kiosk.siteId);
+    if (!standIn) {
+      standIns.set(kiosk.siteId, (standIn = kiosk));
+      planned.push(kiosk);
+    } else standInOf.push([kiosk.id, standIn]);
+  }
+  const plan = planTransitions(rules, planned, now, new Date(now.getTime() + EXPECTED_HORIZON_MS));
   for (const group of plan.groups) {
     const current = resolve(group.rules, group.kiosks[0], now);
     // A transition exactly at `now` is already in force (resolve says so): the next one is later.
@@ -41,6 +59,7 @@ export function scheduledStates(rules: readonly PowerRule[], kiosks: readonly Ki
     };
     for (const kiosk of group.kiosks) out.set(kiosk.id, state);
   }
+  for (const [kioskId, standIn] of standInOf) out.set(kioskId, out.get(standIn.id)!);
   return out;
 }
 
