@@ -8,7 +8,7 @@
  * Builds the API (tsc -b apps/api), migrates a database of its own and fills it:
  * 10 hospitals sharing the sites, a weekday and a weekend rule per hospital, ~10% of
  * kiosks with a kiosk rule of their own, 4 agents per site (each kiosk probed by two,
- * one sighting in five stale), an hour of readings per agent (one a minute), and
+ * one sighting in five stale, every 20th kiosk unknown), an hour of readings per agent (one a minute), and
  * 20,000 resolved alerts beside 200 open ones. Then, in the API (in process, ROLE=api),
  * as ops: the overview BENCH_QUERIES times (p50/p95; target p95 < 500 ms), and the
  * per-site baseline 3 times, each with the API's CPU time (steadier than wall time on
@@ -106,7 +106,8 @@ async function main() {
       for (let k = 0; k < KIOSKS; k++) {
         const n = s * KIOSKS + k;
         for (const a of [k % 2, 2 + (k % 2)]) {
-          const stale = (n + a) % 5 === 0;
+          // One sighting in five is stale; every 20th kiosk has no fresh one (unknown).
+          const stale = (n + a) % 5 === 0 || n % 20 === 0;
           probes.push([uuid(3, n), uuid(5, s * AGENTS_PER_SITE + a), (n * 7 + a) % 3 === 0 ? 0 : 1, 'tcp:5900', 3, new Date(now - (stale ? 900_000 : 60_000)), t]);
         }
       }
