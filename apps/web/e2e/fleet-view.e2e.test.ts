@@ -102,11 +102,15 @@ describe('overview', () => {
     await context.close();
   });
 
-  it('staff see only their hospital’s sites', async () => {
-    const { context, page } = await newPage(env);
+  it('staff see only their hospital’s sites (in Chinese here)', async () => {
+    const { context, page } = await newPage(env, 'zh-CN');
     await signIn(page, 'staff-a');
+    // Staff land on their fleet; the overview is one click away.
+    await page.waitForSelector('[data-testid=kiosk-tile]');
     await page.click('[data-testid=nav-overview]');
     await page.waitForSelector('[data-testid=overview-site]');
+    expect(await text(page, '[data-testid=overview-page] h1')).toBe('全局概览');
+    expect(await text(page, '[data-testid=overview-page] th')).toBe('院区');
     expect(
       await page.$$eval('[data-testid=overview-site]', (rows) =>
         rows.map((r) => r.getAttribute('data-site-id')).sort(),
