@@ -7,6 +7,7 @@
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { enrolAgent } from '../../api/src/agent-protocol/agent-test-kit';
 import { demoId } from '../../api/src/demo/demo-data';
 import type { Client } from '../../api/src/testing/test-app';
 import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshots, signIn, SimulatedAgent, startConsole } from './harness';
@@ -167,6 +168,37 @@ describe('fleet page', () => {
     expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
     await context.close();
   }, 120_000);
+
+  it('"last seen" follows the agents: a kiosk an agent keeps vouching for reads seconds ago, not its snapshot’s age', async () => {
+    const site = demoId('site:BJWH-CHILD');
+    const [vouched, quiet] = ['MZ-1F-01', 'SF-1F-01'];
+    const beating = await enrolAgent(ops, site, 'pi-beating', ['127.21.1.0/24']);
+    const silent = await enrolAgent(ops, site, 'pi-silent', ['127.21.2.0/24']);
+    // Both saw their kiosk up in the 5-minute snapshot of 4 minutes ago; only one agent has beaten since.
+    const snapshot = (agent: typeof beating, code: string) =>
+      agent.client.post('/probes', {
+        observedAt: new Date(Date.now() - 4 * 60_000).toISOString(),
+        results: [{ kioskId: kioskOf('BJWH-CHILD', code), up: true, method: 'tcp:5900', latencyMs: 2 }],
+      });
+    expect((await snapshot(beating, vouched)).status).toBe(204);
+    expect((await snapshot(silent, quiet)).status).toBe(204);
+    const beat = await beating.client.post('/heartbeat', {
+      version: '1.2.0',
+      uptimeS: 60,
+      time: new Date().toISOString(),
+      buffered: 0,
+    });
+    expect(beat.status).toBe(200);
+
+    const { context, page } = await newPage(env);
+    await signIn(page, 'ops');
+    await page.goto(`/fleet?site=${site}`);
+    const seen = (code: string) => text(page, `${tile(`C-${code}`)} [data-testid=tile-seen]`);
+    await page.waitForSelector(`${tile(`C-${vouched}`)}[data-observed=up]`);
+    expect(await seen(vouched)).toMatch(/^seen \d+ seconds ago/);
+    expect(await seen(quiet)).toMatch(/^seen 4 minutes ago/);
+    await context.close();
+  });
 
   it('colours: off as scheduled is calm, a mismatch stands out with its word, unknown is distinct; a legend explains them', async () => {
     // East campus kiosks show their codes with the campus letter; their demo ids use the plain code.

@@ -324,6 +324,7 @@ const KioskTile = memo(function KioskTile({ kiosk: k, timeZone }: { kiosk: Fleet
       </div>
       <div
         className="tile-meta muted"
+        data-testid="tile-seen"
         title={k.agents.map((a) => `${a.name}: ${a.up ? t('observed.up') : t('observed.down')}`).join('\n')}
       >
         {k.lastSeenAt ? t('fleet.lastSeen', { ago: ago(k.lastSeenAt) }) : t('fleet.neverSeen')} ·{' '}
