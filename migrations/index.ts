@@ -11,6 +11,7 @@ import { ReadingsSeqIndex1764630000000 } from './1764630000000-readings-seq-inde
 import { NormalisedUsernames1764700000000 } from './1764700000000-normalised-usernames';
 import { ActNow1764800000000 } from './1764800000000-act-now';
 import { AlertNotifications1764900000000 } from './1764900000000-alert-notifications';
+import { AlertsStatusSite1765000000000 } from './1765000000000-alerts-status-site';
 
 /** Every migration, in order. Listed explicitly so that sources and compiled files load the same set. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   NormalisedUsernames1764700000000,
   ActNow1764800000000,
   AlertNotifications1764900000000,
+  AlertsStatusSite1765000000000,
 ];

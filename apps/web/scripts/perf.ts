@@ -114,7 +114,8 @@ async function main() {
     });
     const cookie = login.headers.get('set-cookie')!.split(';')[0];
     const call = async (method: string, path: string, body?: string, type = 'application/json') => {
-      const res = await fetch(`${url}${path}`, { method, headers: { cookie, 'content-type': type }, body });
+      // The API takes changes with the session cookie only from the console's own origin.
+      const res = await fetch(`${url}${path}`, { method, headers: { cookie, 'content-type': type, origin: url }, body });
       if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
       return res.json();
     };

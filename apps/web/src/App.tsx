@@ -13,6 +13,7 @@ import { Link, matchPath, navigate, useRoute } from './router';
 import { isOps, Session, SessionContext } from './session';
 
 const FleetPage = lazy(() => import('./pages/FleetPage'));
+const OverviewPage = lazy(() => import('./pages/OverviewPage'));
 const KioskPage = lazy(() => import('./pages/KioskPage'));
 const SchedulesPage = lazy(() => import('./pages/SchedulesPage'));
 const AuditPage = lazy(() => import('./pages/AuditPage'));
@@ -190,6 +191,7 @@ interface NavItem {
   opsOnly?: boolean;
 }
 const NAV: NavItem[] = [
+  { path: '/overview', label: 'nav.overview' },
   { path: '/fleet', label: 'nav.fleet' },
   { path: '/schedules', label: 'nav.schedules' },
   { path: '/agents', label: 'nav.agents', opsOnly: true },
@@ -211,9 +213,11 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
     );
   }, [me]);
   const route = useRoute();
+  // Ops look after every site: they land on the overview; staff and viewers on their fleet.
+  const landing = isOps(me.role) ? '/overview' : '/fleet';
   useEffect(() => {
-    if (route.path === '/' || route.path === '/index.html') navigate('/fleet', { replace: true });
-  }, [route.path]);
+    if (route.path === '/' || route.path === '/index.html') navigate(landing, { replace: true });
+  }, [route.path, landing]);
 
   const logout = async () => {
     // First: the server's session.ended for this very logout would read as a sign-out from elsewhere.
@@ -227,7 +231,7 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   return (
     <div className="shell">
       <header className="topbar">
-        <Link to="/fleet" className="brand">
+        <Link to={landing} className="brand">
           Wakeward
         </Link>
         <nav aria-label={t('nav.main')}>
@@ -277,6 +281,7 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
   const ops = isOps(session.me.role);
   const kiosk = matchPath('/kiosks/:id', path);
   if (kiosk) return <KioskPage key={kiosk.id} kioskId={kiosk.id} />;
+  if (path.startsWith('/overview')) return <OverviewPage />;
   if (path.startsWith('/fleet')) return <FleetPage />;
   if (path.startsWith('/dispatches')) return <DispatchesPage />;
   if (path.startsWith('/schedules')) return <SchedulesPage />;

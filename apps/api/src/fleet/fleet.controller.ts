@@ -4,12 +4,16 @@ import { z } from 'zod';
 import { CurrentUser } from '../auth/decorators';
 import type { Principal } from '../common/request-context';
 import { parseId, parseInput, uuid } from '../common/validation';
+import { FleetOverviewService } from './fleet-overview.service';
 import { FleetService } from './fleet.service';
 
 @ApiTags('fleet')
 @Controller('api')
 export class FleetController {
-  constructor(private readonly fleet: FleetService) {}
+  constructor(
+    private readonly fleet: FleetService,
+    private readonly overview: FleetOverviewService,
+  ) {}
 
   /** Every change of the kiosk's observed state, newest first. */
   @Get('kiosks/:id/liveness-history')
@@ -22,5 +26,11 @@ export class FleetController {
   ofSite(@CurrentUser() p: Principal, @Query() query: unknown) {
     const { siteId } = parseInput(z.object({ siteId: uuid }), query);
     return this.fleet.ofSite(p, siteId);
+  }
+
+  /** Every site the user may see, by hospital, with kiosk, agent, alert and temperature figures. */
+  @Get('fleet/overview')
+  ofUser(@CurrentUser() p: Principal) {
+    return this.overview.ofUser(p);
   }
 }

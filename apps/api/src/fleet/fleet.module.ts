@@ -3,6 +3,8 @@ import { DispatchRecordsModule } from '../dispatch/dispatch-records.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
 import { RulesModule } from '../rules/rules.module';
 import { SitesModule } from '../sites/sites.module';
+import { FleetOverviewRepository } from './fleet-overview.repository';
+import { FleetOverviewService } from './fleet-overview.service';
 import { FleetController } from './fleet.controller';
 import { FleetRepository } from './fleet.repository';
 import { FleetService } from './fleet.service';
@@ -10,7 +12,7 @@ import { FleetService } from './fleet.service';
 @Module({
   imports: [SitesModule, KiosksModule, RulesModule, DispatchRecordsModule],
   controllers: [FleetController],
-  providers: [FleetRepository, FleetService],
+  providers: [FleetRepository, FleetService, FleetOverviewRepository, FleetOverviewService],
   exports: [FleetRepository],
 })
 export class FleetModule {}

@@ -7,6 +7,17 @@ export interface KioskSighting {
   agentName: string;
   up: boolean;
   observedAt: Date;
+  /** The agent's last heartbeat: while it beats, its latest report still holds (kiosk-states.ts, lastSeenUp). */
+  agentHeartbeatAt: Date | null;
+}
+
+interface SightingRow {
+  kiosk_id: string;
+  agent_id: string;
+  agent_name: string;
+  up: number;
+  observed_at: Date;
+  last_heartbeat_at: Date | null;
 }
 
 /** Reads what the site's agents last saw of each kiosk (written by the agent protocol's probes). */
@@ -31,8 +42,8 @@ export class FleetRepository {
   }
 
   async sightingsOfSite(siteId: string): Promise<KioskSighting[]> {
-    const rows: { kiosk_id: string; agent_id: string; agent_name: string; up: number; observed_at: Date }[] = await this.db.manager.query(
-      `SELECT p.kiosk_id, p.agent_id, a.name AS agent_name, p.up, p.observed_at
+    const rows: SightingRow[] = await this.db.manager.query(
+      `SELECT p.kiosk_id, p.agent_id, a.name AS agent_name, p.up, p.observed_at, a.last_heartbeat_at
          FROM kiosk_probes p
          JOIN kiosks k ON k.id = p.kiosk_id
          JOIN agents a ON a.id = p.agent_id
@@ -45,6 +56,7 @@ export class FleetRepository {
       agentName: r.agent_name,
       up: Boolean(r.up),
       observedAt: r.observed_at,
+      agentHeartbeatAt: r.last_heartbeat_at,
     }));
   }
 }

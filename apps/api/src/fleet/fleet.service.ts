@@ -1,33 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '../common/request-context';
+import { APP_CONFIG, AppConfig } from '../config/config';
 import { DispatchRepository } from '../dispatch/dispatch.repository';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { KiosksService } from '../kiosks/kiosks.service';
 import { toSchedulerRule } from '../rules/rule-mapping';
 import { RulesService } from '../rules/rules.service';
-import { expectedState } from '../schedule/expected-state';
 import { kioskRef } from '../schedule/schedule.service';
 import { SitesService } from '../sites/sites.service';
 import { FleetRepository, KioskSighting } from './fleet.repository';
+import { kioskStates, lastSeenUp, SIGHTING_TTL_MS } from './kiosk-states';
 
-/**
- * A sighting older than this no longer counts. Agents send a full snapshot every
- * 5 minutes, so one lost snapshot does not make a kiosk unknown; two do.
- */
-export const SIGHTING_TTL_MS = 10 * 60_000;
-
-export type Observed = 'up' | 'down' | 'unknown';
-
-export const isFresh = (observedAt: Date, now: Date) => now.getTime() - observedAt.getTime() <= SIGHTING_TTL_MS;
-
-/** A kiosk is up when any agent of its site recently saw it up (PROTOCOL.md, probes). */
-export function observedState(sightings: Pick<KioskSighting, 'up' | 'observedAt'>[], now: Date): { observed: Observed; lastSeenAt: Date | null } {
-  const fresh = sightings.filter((s) => isFresh(s.observedAt, now));
-  const ups = sightings.filter((s) => s.up).map((s) => s.observedAt.getTime());
-  const lastSeenAt = ups.length ? new Date(Math.max(...ups)) : null;
-  if (fresh.length === 0) return { observed: 'unknown', lastSeenAt };
-  return { observed: fresh.some((s) => s.up) ? 'up' : 'down', lastSeenAt };
-}
+// Also read by the agent protocol and verification: one rule of what "up" means.
+export { SIGHTING_TTL_MS, isFresh, observedState, type Observed } from './kiosk-states';
 
 @Injectable()
 export class FleetService {
@@ -38,6 +23,7 @@ export class FleetService {
     private readonly fleet: FleetRepository,
     private readonly kiosksService: KiosksService,
     private readonly dispatches: DispatchRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async historyOfKiosk(p: Principal, kioskId: string, limit: number) {
@@ -45,7 +31,12 @@ export class FleetService {
     return { kioskId: kiosk.id, changes: await this.fleet.changesOfKiosk(kiosk.id, limit) };
   }
 
-  /** Every kiosk of a site with what it should be (schedule) and what it is (probes). */
+  /**
+   * Every kiosk of a site with what it should be (schedule) and what it is (probes).
+   * `expectedUntil` is the instant the schedule next changes the kiosk's state and
+   * `next` the state from then on: the console flips the tile at that instant by its
+   * clock, corrected by `now` (the server's).
+   */
   async ofSite(p: Principal, siteId: string, now = new Date()) {
     const site = await this.sites.get(p, siteId);
     const [kiosks, records, sightings, manual] = await Promise.all([
@@ -57,12 +48,14 @@ export class FleetService {
     const rules = records.map(toSchedulerRule);
     const byKiosk = new Map<string, KioskSighting[]>();
     for (const s of sightings) byKiosk.set(s.kioskId, [...(byKiosk.get(s.kioskId) ?? []), s]);
+    const states = kioskStates(rules, kiosks.map((k) => kioskRef(k, site)), byKiosk, now, manual);
+    const probeIntervalMs = this.config.agents.probeIntervalS * 1000;
     return {
+      now,
       site: { id: site.id, name: site.name, timeZone: site.timeZone, hospitalId: site.hospitalId },
       kiosks: kiosks.map((k) => {
-        const expected = expectedState(rules, kioskRef(k, site), now, manual.get(k.id));
+        const state = states.get(k.id)!;
         const seen = byKiosk.get(k.id) ?? [];
-        const { observed, lastSeenAt } = observedState(seen, now);
         return {
           id: k.id,
           code: k.code,
@@ -71,11 +64,14 @@ export class FleetService {
           location: k.location,
           ip: k.ip,
           mac: k.mac,
-          expected: expected.state,
-          expectedRuleId: expected.ruleId,
-          expectedManual: expected.manual ?? null,
-          observed,
-          lastSeenAt,
+          expected: state.expected,
+          expectedRuleId: state.ruleId,
+          expectedManual: state.manual ?? null,
+          expectedUntil: state.until,
+          next: state.next,
+          observed: state.observed,
+          mismatch: state.mismatch,
+          lastSeenAt: lastSeenUp(seen, now, probeIntervalMs, SIGHTING_TTL_MS),
           agents: seen.map((s) => ({ id: s.agentId, name: s.agentName, up: s.up, observedAt: s.observedAt })),
         };
       }),

@@ -5,7 +5,7 @@ import { CurrentUser, Roles } from '../auth/decorators';
 import { badRequest } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { parseId, parseInput } from '../common/validation';
-import { createKioskBody, listKiosksQuery, updateKioskBody } from './kiosks.dto';
+import { createKioskBody, listKiosksQuery, searchKiosksQuery, updateKioskBody } from './kiosks.dto';
 import { KiosksService } from './kiosks.service';
 
 @ApiTags('kiosks')
@@ -16,6 +16,12 @@ export class KiosksController {
   @Get('kiosks')
   list(@CurrentUser() p: Principal, @Query() query: unknown) {
     return this.kiosks.list(p, parseInput(listKiosksQuery, query));
+  }
+
+  /** Before kiosks/:id, which would take "search" for an id. */
+  @Get('kiosks/search')
+  searchAcrossSites(@CurrentUser() p: Principal, @Query() query: unknown) {
+    return this.kiosks.searchAcrossSites(p, parseInput(searchKiosksQuery, query));
   }
 
   @Get('kiosks/:id')

@@ -90,3 +90,9 @@ export const listKiosksQuery = pageQuery.extend({
   kind: z.enum(KIOSK_KINDS).optional(),
   q: z.string().max(100).optional(),
 });
+
+/** Kiosks matching one piece of text across every site the user may see (the console's search box). */
+export const searchKiosksQuery = z.object({
+  q: lineText().min(1, 'type part of a code, name, IP or MAC').max(100),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});

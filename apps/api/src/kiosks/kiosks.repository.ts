@@ -5,6 +5,19 @@ import { escapeLike } from '../common/sql';
 import type { Page } from '../common/validation';
 import { Kiosk } from './kiosk.entity';
 
+/** A kiosk found by the cross-site search, with the site and hospital that tell equal codes apart. */
+export interface KioskSearchHit {
+  id: string;
+  code: string;
+  name: string;
+  kind: string;
+  location: string;
+  ip: string | null;
+  mac: string;
+  site: { id: string; name: string; timeZone: string };
+  hospital: { id: string; code: string; name: string };
+}
+
 export interface KioskFilter {
   hospitalIds: string[] | 'all';
   siteId?: string;
@@ -48,6 +61,47 @@ export class KiosksRepository {
 
   async delete(id: string): Promise<void> {
     await this.db.repo(Kiosk).delete({ id });
+  }
+
+  /**
+   * Kiosks of these hospitals whose code, name or IP contains `text`, or whose MAC
+   * contains `macDigits` (hex digits without separators, so "1A-2B" finds
+   * 00:1a:2b:…). An exact code comes first, then codes that start with the text.
+   * At most `limit` + 1 rows: the caller tells whether there were more.
+   */
+  async findAcrossSites(f: { hospitalIds: string[] | 'all'; text: string; macDigits: string | null; limit: number }): Promise<KioskSearchHit[]> {
+    if (f.hospitalIds !== 'all' && !f.hospitalIds.length) return [];
+    const like = `%${escapeLike(f.text)}%`;
+    const rows: Array<Record<string, string | null>> = await this.db.manager.query(
+      `SELECT k.id, k.code, k.name, k.kind, k.location, k.ip, k.mac,
+              s.id AS siteId, s.name AS siteName, s.time_zone AS timeZone, h.id AS hospitalId, h.code AS hospitalCode, h.name AS hospitalName
+         FROM kiosks k JOIN sites s ON s.id = k.site_id JOIN hospitals h ON h.id = k.hospital_id
+        WHERE (k.code LIKE ? OR k.name LIKE ? OR k.ip LIKE ?${f.macDigits ? " OR REPLACE(k.mac, ':', '') LIKE ?" : ''})
+          ${f.hospitalIds === 'all' ? '' : 'AND k.hospital_id IN (?)'}
+        ORDER BY CASE WHEN k.code = ? THEN 0 WHEN k.code LIKE ? THEN 1 ELSE 2 END, k.code, h.name, s.name, k.id
+        LIMIT ?`,
+      [
+        like,
+        like,
+        like,
+        ...(f.macDigits ? [`%${f.macDigits}%`] : []),
+        ...(f.hospitalIds === 'all' ? [] : [f.hospitalIds]),
+        f.text,
+        `${escapeLike(f.text)}%`,
+        f.limit + 1,
+      ],
+    );
+    return rows.map((r) => ({
+      id: r.id!,
+      code: r.code!,
+      name: r.name!,
+      kind: r.kind!,
+      location: r.location!,
+      ip: r.ip,
+      mac: r.mac!,
+      site: { id: r.siteId!, name: r.siteName!, timeZone: r.timeZone! },
+      hospital: { id: r.hospitalId!, code: r.hospitalCode!, name: r.hospitalName! },
+    }));
   }
 
   async search(f: KioskFilter): Promise<Page<Kiosk>> {

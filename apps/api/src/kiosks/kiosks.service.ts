@@ -12,7 +12,7 @@ import { Database } from '../database/database.service';
 import { SitesService } from '../sites/sites.service';
 import { Kiosk } from './kiosk.entity';
 import { csvColumns, readKioskCsv, writeKioskCsv } from './kiosk-csv';
-import { createKioskBody, ipInSubnet, listKiosksQuery, updateKioskBody } from './kiosks.dto';
+import { createKioskBody, ipInSubnet, listKiosksQuery, searchKiosksQuery, updateKioskBody } from './kiosks.dto';
 import { KioskImportsRepository } from './kiosk-imports.repository';
 import { KiosksRepository } from './kiosks.repository';
 
@@ -31,6 +31,12 @@ export class KiosksService {
   list(p: Principal, query: z.output<typeof listKiosksQuery>) {
     const { hospitalId, ...rest } = query;
     return this.kiosks.search({ hospitalIds: scopeHospitalFilter(p, hospitalId), ...rest });
+  }
+
+  /** Up to `limit` kiosks of the user's hospitals matching `q`, each with its site and hospital. */
+  async searchAcrossSites(p: Principal, query: z.output<typeof searchKiosksQuery>) {
+    const hits = await this.kiosks.findAcrossSites({ hospitalIds: scopeHospitalFilter(p), text: query.q, macDigits: macDigitsOf(query.q), limit: query.limit });
+    return { items: hits.slice(0, query.limit), truncated: hits.length > query.limit };
   }
 
   async get(p: Principal, id: string): Promise<Kiosk> {
@@ -162,4 +168,16 @@ function duplicateIdentifier(err: unknown): never {
       : conflict('KIOSK_CODE_TAKEN', 'another kiosk of this hospital has this code', 'code');
   }
   throw err;
+}
+
+/**
+ * The hex digits of what looks like part of a MAC, lowercase and without separators
+ * (MACs are stored as 00:1a:2b:3c:4d:5e): "1A-2B" or "3c4d5e". Plain words made of
+ * hex letters ("bed", "cafe") are names, not MACs: without a separator it takes six digits.
+ */
+export function macDigitsOf(text: string): string | null {
+  const digits = text.replace(/[:.\s-]/g, '');
+  if (!/^[0-9a-f]+$/i.test(digits)) return null;
+  const separated = digits.length !== text.length;
+  return digits.length >= 6 || (separated && digits.length >= 2) ? digits.toLowerCase() : null;
 }

@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { REDIS } from '../redis/redis.module';
 
-export type LiveEventType = 'kiosk.liveness' | 'dispatch.updated' | 'alert.opened' | 'alert.updated' | 'agent.status';
+export type LiveEventType = 'kiosk.liveness' | 'dispatch.updated' | 'alert.opened' | 'alert.updated' | 'agent.status' | 'schedule.changed';
 
 export interface LiveEvent {
   type: LiveEventType;

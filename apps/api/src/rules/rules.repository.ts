@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { In } from 'typeorm';
 import { Database } from '../database/database.service';
 import type { Page } from '../common/validation';
 import { PowerRuleRecord } from './power-rule.entity';
@@ -13,6 +14,12 @@ export class RulesRepository {
 
   getByHospital(hospitalId: string): Promise<PowerRuleRecord[]> {
     return this.db.repo(PowerRuleRecord).findBy({ hospitalId });
+  }
+
+  /** Every rule of these hospitals ('all': of every hospital), for fleet-wide schedule computations. */
+  getByHospitals(hospitalIds: string[] | 'all'): Promise<PowerRuleRecord[]> {
+    if (hospitalIds === 'all') return this.db.repo(PowerRuleRecord).find();
+    return hospitalIds.length ? this.db.repo(PowerRuleRecord).findBy({ hospitalId: In(hospitalIds) }) : Promise.resolve([]);
   }
 
   countOfHospital(hospitalId: string): Promise<number> {

@@ -83,6 +83,11 @@ export class RulesService {
     return this.rules.getByHospital(hospitalId);
   }
 
+  /** Every rule of many hospitals at once (the fleet overview), unchecked: the caller scopes the ids. */
+  getByHospitals(hospitalIds: string[] | 'all'): Promise<PowerRuleRecord[]> {
+    return this.rules.getByHospitals(hospitalIds);
+  }
+
   private async newRule(p: Principal, input: z.output<typeof createRuleBody>): Promise<PowerRuleRecord> {
     const hospital = await this.hospitals.getById(input.hospitalId);
     if (!hospital || !canEditFleet(p, hospital.id)) {

@@ -26,7 +26,7 @@ const STEP_MS = 7 * 24 * 3_600_000;
  * dispatcher's late runs and verification all ask here.
  */
 export function expectedState(
-  rules: PowerRule[],
+  rules: readonly PowerRule[],
   kiosk: KioskRef,
   now: Date,
   manual?: ManualCommand | null,
@@ -41,7 +41,7 @@ export function expectedState(
  * Whether the schedule's state changes in (from, to]: a transition at the very
  * instant of a command does not end it (the person acted knowing the schedule).
  */
-export function scheduleChangedBetween(rules: PowerRule[], kiosk: KioskRef, from: Date, to: Date): boolean {
+export function scheduleChangedBetween(rules: readonly PowerRule[], kiosk: KioskRef, from: Date, to: Date): boolean {
   for (let start = from.getTime() + 1; start <= to.getTime(); start += STEP_MS) {
     const end = Math.min(start + STEP_MS, to.getTime() + 1);
     if (transitions(rules, kiosk, new Date(start), new Date(end)).length) return true;

@@ -8,9 +8,11 @@ import type {
   AuditEntry,
   EnrolmentCode,
   Fleet,
+  FleetOverview,
   Hospital,
   KioskSchedule,
   Kiosk,
+  KioskSearchHit,
   KioskLiveness,
   KioskLivenessHistory,
   DispatchPage,
@@ -114,6 +116,9 @@ export const api = {
   site: (id: string) => request<Site>('GET', `/api/sites/${seg(id)}`),
 
   fleet: (siteId: string) => request<Fleet>('GET', `/api/fleet${qs({ siteId })}`),
+  fleetOverview: () => request<FleetOverview>('GET', '/api/fleet/overview'),
+  searchKiosks: (q: string, limit = 20) =>
+    request<{ items: KioskSearchHit[]; truncated: boolean }>('GET', `/api/kiosks/search${qs({ q, limit })}`),
   kiosks: (q: { hospitalId?: string; siteId?: string; q?: string; pageSize?: number; page?: number }) =>
     request<Page<Kiosk>>('GET', `/api/kiosks${qs(q)}`),
   kiosk: (id: string) => request<Kiosk>('GET', `/api/kiosks/${seg(id)}`),

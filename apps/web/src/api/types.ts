@@ -73,14 +73,61 @@ export interface FleetKiosk {
   expectedRuleId?: string;
   /** A wake / shutdown now that decides the expected state until the schedule's next transition. */
   expectedManual?: ManualCommand | null;
+  /** When the schedule next changes `expected` (within two days), and to what. */
+  expectedUntil: string | null;
+  next: Expected | null;
   observed: Observed;
+  mismatch: boolean;
+  /** The latest time the site's agents vouched for the kiosk being up. */
   lastSeenAt: string | null;
   agents: { id: string; name: string; up: boolean; observedAt: string }[];
 }
 
 export interface Fleet {
+  /** The server's clock when it answered: the page times transitions by it. */
+  now: string;
   site: { id: string; name: string; timeZone: string; hospitalId: string };
   kiosks: FleetKiosk[];
+}
+
+/** GET /api/fleet/overview: figures of one site. */
+export interface SiteCounts {
+  kiosks: number;
+  up: number;
+  down: number;
+  unknown: number;
+  mismatched: number;
+  agentsOnline: number;
+  agentsTotal: number;
+  openAlerts: number;
+}
+
+export interface OverviewSite extends SiteCounts {
+  id: string;
+  name: string;
+  timeZone: string;
+  /** The warmest of the site's agents' latest readings of the last hour. */
+  temperature: { celsius: number; at: string; agentName: string } | null;
+}
+
+export interface FleetOverview {
+  now: string;
+  nextChangeAt: string | null;
+  hospitals: { id: string; code: string; name: string; totals: SiteCounts; sites: OverviewSite[] }[];
+  totals: SiteCounts;
+}
+
+/** GET /api/kiosks/search: a kiosk of any site the user may see, with what tells equal codes apart. */
+export interface KioskSearchHit {
+  id: string;
+  code: string;
+  name: string;
+  kind: KioskKind;
+  location: string;
+  ip: string | null;
+  mac: string;
+  site: { id: string; name: string; timeZone: string };
+  hospital: { id: string; code: string; name: string };
 }
 
 export interface KioskLivenessMessage {
