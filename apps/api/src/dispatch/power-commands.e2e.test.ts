@@ -459,6 +459,17 @@ describe('act now: POST /api/power-commands', () => {
       expectedManual: { action: 'shutdown', requestedBy: 'staff-a' },
     });
     expect(byId.get(k[1])).toMatchObject({ expected: 'on', expectedManual: null });
+    // The overview counts from the same expected state. Seen up, the kiosk shut down by
+    // hand is a mismatch in both; the one the schedule wants on, seen up, is in neither.
+    await probe(k[0], true);
+    await probe(k[1], true);
+    const seen = await staffA.get(`/api/fleet?siteId=${ids.siteA}`);
+    const mismatched = seen.body.kiosks.filter((x: { mismatch: boolean }) => x.mismatch).map((x: { id: string }) => x.id);
+    expect(mismatched).toContain(k[0]);
+    expect(mismatched).not.toContain(k[1]);
+    const overview = await staffA.get('/api/fleet/overview');
+    const site = overview.body.hospitals.flatMap((h: { sites: { id: string }[] }) => h.sites).find((s: { id: string }) => s.id === ids.siteA);
+    expect(site.mismatched).toBe(mismatched.length);
     // A day later the rule's window has closed and opened again: the schedule decides.
     const principal = {
       userId: ids.users['staff-a'],
