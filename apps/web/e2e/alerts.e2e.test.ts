@@ -94,6 +94,14 @@ describe('alerts and notifications in the console', () => {
     }
     await page.goto('/alerts');
     await page.waitForSelector('[data-testid=live][data-connected=true]');
+    // Every toast's text as it appears (they leave after a few seconds).
+    await page.evaluate(() => {
+      const seen: string[] = ((window as unknown as { toasts: string[] }).toasts = []);
+      new MutationObserver((changes) => {
+        for (const c of changes)
+          for (const n of c.addedNodes) if (n instanceof HTMLElement && n.matches('.toast')) seen.push(n.textContent ?? '');
+      }).observe(document.body, { childList: true, subtree: true });
+    });
     const lastRound = env.api.config.dispatch.verifyAfterMs.length - 1;
     const verified = await env.api.app
       .get(VerificationService)
@@ -127,6 +135,9 @@ describe('alerts and notifications in the console', () => {
     const summary = await page.textContent(`${storm} [data-testid=alert-summary]`);
     const day = DateTime.fromJSDate(at).setZone('Asia/Shanghai').toFormat('MM/dd/yyyy');
     expect(summary).toBe(`12 kiosk(s) not up after the wake at ${day}, 07:00:00 GMT+8 (Asia/Shanghai)`);
+    // The live toast says it in the same words, not the stored English message.
+    const toasts = await page.evaluate(() => (window as unknown as { toasts: string[] }).toasts);
+    expect(toasts).toContain(`New alert: ${summary}`);
     // The same alert in Chinese.
     await page.selectOption('[data-testid=language]', 'zh-CN');
     await expect.poll(() => page.textContent(`${storm} [data-testid=alert-summary]`)).toContain('12 台自助机在');

@@ -4,7 +4,8 @@
  * the first download stays small).
  */
 import { FormEvent, lazy, ReactNode, Suspense, useCallback, useEffect, useState } from 'react';
-import { api, ApiRequestError, Me, setSessionEndedHandler } from './api/client';
+import { useAlertText } from './alert-text';
+import { Alert, api, ApiRequestError, Me, setSessionEndedHandler } from './api/client';
 import { Loading, NoAccess } from './components/common';
 import { ToastProvider, useToast } from './components/Toasts';
 import { LOCALES, useI18n, type MessageKey } from './i18n';
@@ -326,9 +327,10 @@ function AlertBadge() {
       () => setCount(null),
     );
   }, [version]);
-  useLiveEvent<{ kind?: string; message?: string }>('alert.opened', (a) => {
+  const { summary } = useAlertText();
+  useLiveEvent<Alert>('alert.opened', (a) => {
     setVersion((v) => v + 1);
-    toast(t('alerts.newToast', { text: a.message ?? a.kind ?? '' }), 'alert');
+    toast(t('alerts.newToast', { text: summary(a) }), 'alert');
   });
   useLiveEvent('alert.updated', () => setVersion((v) => v + 1));
   return count ? (

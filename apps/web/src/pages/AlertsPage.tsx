@@ -4,11 +4,12 @@
  * zone, and the text is worded here from the alert's details, in the user's
  * language (the stored message is English). The list follows live events.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Alert, ALERT_KINDS, AlertKind, AlertKiosk, AlertStatus, api, ApiRequestError } from '../api/client';
 import { ErrorNote, Loading } from '../components/common';
 import { useToast } from '../components/Toasts';
-import { useI18n, type MessageKey, type Translate } from '../i18n';
+import { useI18n, type MessageKey } from '../i18n';
+import { useAlertText } from '../alert-text';
 import { useLiveEvent } from '../live';
 import { Link, setQueryParam, useRoute } from '../router';
 import { isOps, useSession } from '../session';
@@ -18,7 +19,7 @@ const STATUSES: AlertStatus[] = ['open', 'acknowledged', 'resolved'];
 const KIOSKS_SHOWN = 30;
 
 export default function AlertsPage() {
-  const { t, dateTime, ago, locale } = useI18n();
+  const { t, ago } = useI18n();
   const toast = useToast();
   const { me, sites, hospitals } = useSession();
   const { query } = useRoute();
@@ -72,18 +73,7 @@ export default function AlertsPage() {
     const key = `alerts.kind.${k}` as MessageKey;
     return t(key) === key ? k : t(key);
   };
-  /** The site's wall clock and zone: "2026/01/27 07:00:00 GMT+8 (Asia/Shanghai)". */
-  const zoneNames = useMemo(() => new Map<string, Intl.DateTimeFormat>(), [locale]);
-  const siteTime = (iso: string, timeZone: string) => {
-    let f = zoneNames.get(timeZone);
-    if (!f) zoneNames.set(timeZone, (f = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' })));
-    const zone = f.formatToParts(new Date(iso)).find((p) => p.type === 'timeZoneName')?.value;
-    return [dateTime(iso, timeZone), zone, `(${timeZone})`].filter(Boolean).join(' ');
-  };
-  const zoneOf = (a: Alert) =>
-    typeof a.details?.timeZone === 'string'
-      ? a.details.timeZone
-      : (sites.find((s) => s.id === a.siteId)?.timeZone ?? 'UTC');
+  const { siteTime, zoneOf, summary } = useAlertText();
 
   return (
     <section>
@@ -194,7 +184,7 @@ export default function AlertsPage() {
                   <td>
                     <strong>{kindLabel(a.kind)}</strong>
                     <div className="small" data-testid="alert-summary">
-                      {summary(a, t, (iso) => siteTime(iso, zoneOf(a)))}
+                      {summary(a)}
                     </div>
                     <AlertKiosks alert={a} />
                   </td>
@@ -264,45 +254,4 @@ function AlertKiosks({ alert }: { alert: Alert }) {
       {cleared > 0 && <div className="muted">{t('alerts.cleared', { n: cleared })}</div>}
     </details>
   );
-}
-
-/** What happened, in the user's language, from the alert's details; the stored English message otherwise. */
-function summary(a: Alert, t: Translate, siteTime: (iso: string) => string): string {
-  const d = a.details ?? {};
-  const time = typeof d.at === 'string' ? siteTime(d.at) : '';
-  const n = typeof d.kioskCount === 'number' ? d.kioskCount : Array.isArray(d.kiosks) ? d.kiosks.length : 0;
-  const action = d.action === 'shutdown' ? t('alerts.action.shutdown') : t('alerts.action.wake');
-  const agent = typeof d.agentName === 'string' ? d.agentName : '';
-  switch (a.kind) {
-    case 'kiosk_state':
-      if (time)
-        return t(d.action === 'shutdown' ? 'alerts.summary.kioskStateShutdown' : 'alerts.summary.kioskStateWake', {
-          n,
-          time,
-        });
-      break;
-    case 'no_agent':
-      if (time) return t('alerts.summary.noAgent', { n, action, time });
-      break;
-    case 'dispatch_missed':
-      if (time) return t('alerts.summary.missed', { n, action, time });
-      break;
-    case 'agent_offline':
-      if (agent && typeof d.lastHeartbeatAt === 'string')
-        return t('alerts.summary.agentOffline', { agent, time: siteTime(d.lastHeartbeatAt) });
-      break;
-    case 'temperature_high':
-      if (agent) return t('alerts.summary.temperature', { agent, value: String(d.latest), max: String(d.threshold) });
-      break;
-    case 'humidity_high':
-      if (agent) return t('alerts.summary.humidity', { agent, value: String(d.latest), max: String(d.threshold) });
-      break;
-    case 'smoke':
-      if (agent) return t('alerts.summary.smoke', { agent });
-      break;
-    case 'sensor_silent':
-      if (agent) return t('alerts.summary.sensorSilent', { agent });
-      break;
-  }
-  return a.message;
 }
