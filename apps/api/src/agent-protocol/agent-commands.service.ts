@@ -182,12 +182,14 @@ export class AgentCommandsService {
   }
 
   /** Stores the agent's result once and stops delivering the command. 404 for a command not sent to this agent. */
-  async recordResult(agentId: string, commandId: string, result: CommandResultInput): Promise<void> {
+  /** Stores an agent's result of its command; true for the first report, false for a resend. */
+  async recordResult(agentId: string, commandId: string, result: CommandResultInput): Promise<boolean> {
     const known =
       (await this.pending.has(agentId, commandId)) || (await this.records.getIssued(commandId, agentId)) !== null;
     if (!known) throw notFound('COMMAND_NOT_FOUND', `command ${commandId} was not sent to this agent`);
-    await this.records.insertResult(commandId, agentId, result, new Date());
+    const first = await this.records.insertResult(commandId, agentId, result, new Date());
     await this.pending.remove(agentId, commandId);
+    return first;
   }
 
   /** What became of these commands: cancelled, reported (started, finished, per kiosk ok or error) or neither yet. */

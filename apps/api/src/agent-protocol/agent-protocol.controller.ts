@@ -70,8 +70,8 @@ export class AgentProtocolController {
   async result(@CurrentAgent() agent: Agent, @Param('id') id: string, @Body() body: unknown): Promise<void> {
     const commandIdValue = parseInput(commandId, id, 'INVALID_ID');
     const result = parseInput(commandResultBody, body);
-    await this.commands.recordResult(agent.id, commandIdValue, result);
-    await this.reports.commandReported(agent, commandIdValue, result);
+    // A resend (the agent's retry, or a stolen token in a loop) tells the consoles nothing new.
+    if (await this.commands.recordResult(agent.id, commandIdValue, result)) await this.reports.commandReported(agent, commandIdValue, result);
   }
 
   @Post('probes')

@@ -46,12 +46,13 @@ export class CommandRecordsRepository {
     await this.db.manager.query(`UPDATE agent_commands SET cancelled_at = ? WHERE id = ? AND agent_id = ?`, [at, commandId, agentId]);
   }
 
-  /** Stores the first report of a result; a resend changes nothing. */
-  async insertResult(commandId: string, agentId: string, result: CommandResultInput, receivedAt: Date): Promise<void> {
-    await this.db.manager.query(
+  /** Stores the first report of a result; a resend changes nothing. True for the first. */
+  async insertResult(commandId: string, agentId: string, result: CommandResultInput, receivedAt: Date): Promise<boolean> {
+    const inserted = await this.db.manager.query(
       `INSERT IGNORE INTO command_results (command_id, agent_id, status, started_at, finished_at, targets, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
       [commandId, agentId, result.status, result.startedAt, result.finishedAt, JSON.stringify(result.targets), receivedAt],
     );
+    return inserted.affectedRows === 1;
   }
 
   /** Bodies of the given commands that have no result, are not cancelled and have not expired. */

@@ -170,6 +170,12 @@ describe('act now: POST /api/power-commands', () => {
     const foreign = await staffB.post('/api/power-commands', { action: 'wake', kioskIds: [k[0]] });
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.code).toBe('KIOSK_NOT_FOUND');
+    // Exactly like a kiosk that does not exist: nothing tells staff the id is real elsewhere.
+    const missingId = '00000000-0000-4000-8000-000000000000';
+    const missing = await staffB.post('/api/power-commands/preview', { action: 'wake', kioskIds: [missingId] });
+    const elsewhere = await staffB.post('/api/power-commands/preview', { action: 'wake', kioskIds: [k[0]] });
+    expect([missing.status, elsewhere.status]).toEqual([404, 404]);
+    expect(JSON.stringify(elsewhere.body.error).replace(k[0], missingId)).toBe(JSON.stringify(missing.body.error));
     const mixed = await staffA.post('/api/power-commands', { action: 'wake', kioskIds: [k[1], otherHospitalKiosk] });
     expect(mixed.status).toBe(404);
     expect((await staffB.post('/api/power-commands', { action: 'wake', siteId: ids.siteA })).status).toBe(404);
@@ -183,6 +189,22 @@ describe('act now: POST /api/power-commands', () => {
     expect(
       await count(`SELECT COUNT(*) AS n FROM audit_entries WHERE action = 'access_denied'`),
     ).toBeGreaterThanOrEqual(3);
+  });
+
+  it("a request spanning two hospitals is audited once per hospital, each with its own kiosks, visible in that hospital's log", async () => {
+    await clearAll();
+    const res = await ops.post('/api/power-commands', { action: 'wake', kioskIds: [k[0], otherHospitalKiosk] });
+    expect(res.status, res.text).toBe(201);
+    const audit: { hospital_id: string; entity_id: string; after: unknown }[] = await api.db.query(
+      `SELECT hospital_id, entity_id, \`after\` FROM audit_entries WHERE entity_type = 'power_command' ORDER BY hospital_id`,
+    );
+    const byHospital = new Map(audit.map((a) => [a.hospital_id, typeof a.after === 'string' ? JSON.parse(a.after) : a.after]));
+    expect([...byHospital.keys()].sort()).toEqual([ids.hospitalA, ids.hospitalB].sort());
+    expect(new Set(audit.map((a) => a.entity_id)).size).toBe(1); // one request
+    expect(byHospital.get(ids.hospitalA)).toMatchObject({ kioskIds: [k[0]], counts: { kiosks: 1 } });
+    expect(byHospital.get(ids.hospitalB)).toMatchObject({ kioskIds: [otherHospitalKiosk], counts: { kiosks: 1 } });
+    const seenByStaffB = (await staffB.get('/api/audit?entityType=power_command')).body.items;
+    expect(seenByStaffB).toHaveLength(1);
   });
 
   it.each([
@@ -293,16 +315,24 @@ describe('act now: POST /api/power-commands', () => {
     const at = new Date(res.body.occurrences[0].plannedAt);
     const command = res.body.commands.find((c: { agentName: string }) => c.agentName === 'pi-1');
     const startedAt = new Date(Date.now() + 5).toISOString();
-    expect(
-      (
-        await agents[0].client.post(`/commands/${command.id}/result`, {
-          status: 'done',
-          startedAt,
-          finishedAt: startedAt,
-          targets: [{ kioskId: k[0], ok: true, error: null }],
-        })
-      ).status,
-    ).toBe(204);
+    const subscriber: Redis = api.redis.duplicate();
+    const reports: unknown[] = [];
+    await subscriber.subscribe(api.app.get(LiveEventsService).channel);
+    subscriber.on('message', (_: string, m: string) => {
+      const e = JSON.parse(m);
+      if (e.type === 'dispatch.updated' && e.payload.commandId === command.id) reports.push(e.payload);
+    });
+    try {
+      const report = { status: 'done', startedAt, finishedAt: startedAt, targets: [{ kioskId: k[0], ok: true, error: null }] };
+      expect((await agents[0].client.post(`/commands/${command.id}/result`, report)).status).toBe(204);
+      // A resend (the agent's retry, or a stolen token in a loop) is accepted and tells the consoles nothing.
+      for (let i = 0; i < 3; i++) expect((await agents[0].client.post(`/commands/${command.id}/result`, report)).status).toBe(204);
+      await expect.poll(() => reports.length).toBe(1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(reports).toHaveLength(1);
+    } finally {
+      await subscriber.quit();
+    }
     const failedAt = new Date().toISOString();
     const other = res.body.commands.find((c: { agentName: string }) => c.agentName === 'pi-2');
     await agents[1].client.post(`/commands/${other.id}/result`, {

@@ -150,26 +150,31 @@ export class PowerCommandsService {
           await this.dispatcher.recordManual(site, kiosks, input.action, p.username, now).catch(sameInstant),
         );
       }
-      const hospitalIds = new Set([...selection.bySite.values()].map((s) => s.site.hospitalId));
-      await this.audit.record({
-        action: 'create',
-        entityType: 'power_command',
-        entityId: requestId,
-        hospitalId: hospitalIds.size === 1 ? [...hospitalIds][0] : null,
-        after: {
-          action: input.action,
-          siteId: input.siteId ?? null,
-          kioskIds: recorded.flatMap((o) => o.rows.map((r) => r.kioskId)),
-          sites: recorded.map((o) => ({ siteId: o.site.id, plannedAt: o.at, sent: o.sent, noAgent: o.noAgent })),
-          counts: {
-            kiosks: counts.kiosks,
-            expectedOn: counts.expectedOn,
-            sent: sum(recorded, 'sent'),
-            noAgent: sum(recorded, 'noAgent'),
+      // One entry per hospital, each with its own kiosks: every hospital's audit log shows
+      // what was done to its kiosks, also when a request spans two of a user's hospitals.
+      for (const hospitalId of new Set(recorded.map((o) => o.site.hospitalId))) {
+        const own = recorded.filter((o) => o.site.hospitalId === hospitalId);
+        const ownKiosks = new Set(own.flatMap((o) => o.rows.map((r) => r.kioskId)));
+        await this.audit.record({
+          action: 'create',
+          entityType: 'power_command',
+          entityId: requestId,
+          hospitalId,
+          after: {
+            action: input.action,
+            siteId: input.siteId ?? null,
+            kioskIds: [...ownKiosks],
+            sites: own.map((o) => ({ siteId: o.site.id, plannedAt: o.at, sent: o.sent, noAgent: o.noAgent })),
+            counts: {
+              kiosks: ownKiosks.size,
+              expectedOn: described.kiosks.filter((k) => ownKiosks.has(k.kioskId) && k.expected === 'on').length,
+              sent: sum(own, 'sent'),
+              noAgent: sum(own, 'noAgent'),
+            },
+            unfit: selection.unfit.map((u) => u.kioskId),
           },
-          unfit: selection.unfit.map((u) => u.kioskId),
-        },
-      });
+        });
+      }
       return recorded;
     });
     for (const o of occurrences) await this.dispatcher.afterManual(o);
@@ -252,7 +257,11 @@ export class PowerCommandsService {
       const kiosk = found.get(id);
       if (!kiosk) throw new DomainError(404, 'KIOSK_NOT_FOUND', `kiosk ${id} not found`, `kioskIds.${i}`);
       if (!checkedHospitals.has(kiosk.hospitalId)) {
-        await this.access.assertFleetEditable(p, 'kiosk', kiosk.id, kiosk.hospitalId);
+        await this.access.assertFleetEditable(p, 'kiosk', kiosk.id, kiosk.hospitalId).catch((err) => {
+          // Another hospital's kiosk reads exactly like a missing one, field included.
+          if (err instanceof DomainError && err.status === 404) throw new DomainError(404, 'KIOSK_NOT_FOUND', `kiosk ${id} not found`, `kioskIds.${i}`);
+          throw err;
+        });
         checkedHospitals.add(kiosk.hospitalId);
       }
       const target = targetOf(kiosk, input.action);

@@ -75,6 +75,10 @@ export class ChannelSender {
     if (!smtpUrl) throw new DeliveryError('SMTP_URL is not set: e-mail channels cannot send');
     const transport = createTransport({
       url: smtpUrl,
+      // smtp:// upgrades with STARTTLS; required, so that a man in the middle who strips
+      // the offer does not read the password: except to a relay on this host, or where
+      // the URL says `?requireTLS=false` (nodemailer reads options from its query).
+      ...(requiresTls(smtpUrl) && { requireTLS: true }),
       connectionTimeout: timeoutMs,
       greetingTimeout: timeoutMs,
       socketTimeout: timeoutMs,
@@ -107,4 +111,12 @@ function parseRobotAnswer(body: string): { errcode: number; errmsg?: string } | 
   } catch {
     return null;
   }
+}
+
+/** An smtp:// URL to another host that does not opt out: STARTTLS or no mail. */
+export function requiresTls(smtpUrl: string): boolean {
+  const url = new URL(smtpUrl);
+  if (url.protocol !== 'smtp:' || url.searchParams.has('requireTLS')) return false;
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  return !(host === 'localhost' || host === '::1' || /^127\./.test(host));
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dingtalkSignedUrl, fitBytes, wecomBody, buildMessage } from './notification-message';
+import { buildMessage, dingtalkBody, dingtalkSignedUrl, fitBytes, wecomBody } from './notification-message';
+import { requiresTls } from './channel-sender';
 import { webhookAddressRefusal } from './webhook-address';
 
 describe('where webhooks may go', () => {
@@ -65,5 +66,55 @@ describe('robot formats', () => {
     expect(content).toContain('总院：500 台设备在 2026-01-27 07:00 Asia/Shanghai (UTC+08:00) 的开机后仍未开机');
     expect(content).toContain('……另有 480 台');
     expect(fitBytes('設備'.repeat(10), 10)).toBe('設備…');
+  });
+});
+
+describe("staff's text in robot markdown", () => {
+  // A kiosk name staff may set: a phishing link, a colour, a mention, an image.
+  const hostile = '**[All kiosks OK](https://phish.example/sso)** <@zhangsan> <font color="info">ok</font> ![](https://t.example/p.png)';
+  const message = (name: string, count = 1) =>
+    buildMessage(
+      'opened',
+      'en',
+      {
+        kind: 'kiosk_state',
+        message: '',
+        details: {
+          kiosks: Array.from({ length: count }, (_, i) => ({ id: `k${i}`, code: `MZ-${i}`, name })),
+          kioskCount: count,
+          siteName: 'Main [campus](https://phish.example)',
+          timeZone: 'Asia/Shanghai',
+          at: '2026-01-26T23:00:00.000Z',
+          action: 'wake',
+        },
+        public: {},
+      },
+      { hospitalName: 'Riverside <@all>', siteName: 'Main [campus](https://phish.example)', consoleUrl: 'https://wakeward.example' },
+    );
+
+  it('reads as text in WeCom and DingTalk: no link, image, tag or mention but the console link', () => {
+    for (const text of [wecomBody(message(hostile)).markdown.content, dingtalkBody(message(hostile)).markdown.text]) {
+      expect(text.match(/\]\(/g)).toEqual(['](']); // the one link: the console's
+      expect(text).toContain('[Open the console](https://wakeward.example/alerts)');
+      expect(text).not.toMatch(/[<@]/);
+      expect(text).toContain('＊＊［All kiosks OK］(https://phish.example/sso)＊＊ ＜＠zhangsan＞');
+    }
+  });
+
+  it("keeps the console link when the robots' size limit cuts a long kiosk list", () => {
+    const content = wecomBody(message('x'.repeat(140), 60)).markdown.content;
+    expect(Buffer.byteLength(content)).toBeLessThanOrEqual(4096);
+    expect(content).toContain('[Open the console](https://wakeward.example/alerts)');
+  });
+});
+
+describe('SMTP transport security', () => {
+  it('requires STARTTLS to another host unless the URL opts out; not for smtps:// or this host', () => {
+    expect(requiresTls('smtp://user:pass@mail.hospital.example:587')).toBe(true);
+    expect(requiresTls('smtp://user:pass@mail.hospital.example:587?requireTLS=false')).toBe(false);
+    expect(requiresTls('smtps://user:pass@mail.hospital.example:465')).toBe(false);
+    expect(requiresTls('smtp://127.0.0.1:2525')).toBe(false);
+    expect(requiresTls('smtp://localhost:25')).toBe(false);
+    expect(requiresTls('smtp://[::1]:25')).toBe(false);
   });
 });

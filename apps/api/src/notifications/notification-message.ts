@@ -80,12 +80,26 @@ export function buildMessage(
   };
 }
 
+/**
+ * Markdown and HTML characters of the robots' markdown, and WeCom's `<@user>` mention,
+ * as their full-width forms: kiosk, site and agent names are staff's text, and must
+ * read as text, not become a link, an image, a colour or a mention. (Neither robot
+ * documents backslash escapes; the full-width forms read the same to a person.
+ * Parentheses stay: without "[" no link or image can form.)
+ */
+const MARKDOWN_LOOKALIKES: Record<string, string> = {
+  '*': '＊', '_': '＿', '[': '［', ']': '］', '#': '＃', '>': '＞', '<': '＜',
+  '!': '！', '`': '｀', '~': '～', '|': '｜', '@': '＠', '\\': '＼', '&': '＆',
+};
+export const markdownText = (text: string) => text.replace(/[*_[\]#><!`~|@\\&]/g, (c) => MARKDOWN_LOOKALIKES[c]!);
+
 function markdown(m: NotificationMessage, lineBreak: string): string {
   const w = words[m.language];
-  const lines = [`## ${m.title}`, `**${m.summary}**`];
-  if (m.where) lines.push(`> ${w.where}${m.language === 'zh-CN' ? '：' : ': '}${m.where}`);
-  if (m.kiosks.length) lines.push(m.kiosks.map((k) => `- ${k}`).join('\n'));
+  const lines = [`## ${m.title}`, `**${markdownText(m.summary)}**`];
+  if (m.where) lines.push(`> ${w.where}${m.language === 'zh-CN' ? '：' : ': '}${markdownText(m.where)}`);
+  // The link before the kiosks: a long list is what the robots' size limit cuts.
   if (m.link) lines.push(`[${w.open}](${m.link})`);
+  if (m.kiosks.length) lines.push(m.kiosks.map((k) => `- ${markdownText(k)}`).join('\n'));
   return lines.join(lineBreak);
 }
 

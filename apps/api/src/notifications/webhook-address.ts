@@ -34,7 +34,11 @@ export function webhookAddressRefusal(ip: string, allow: readonly string[]): str
   if (isIP(ip) === 6) {
     const first = parseInt(ip.split(':')[0] || '0', 16);
     // 2000::/3 is the global unicast block; loopback, link-local, unique-local and the rest are not.
-    return first >= 0x2000 && first <= 0x3fff ? null : `${ip} is not a global IPv6 address`;
+    if (first < 0x2000 || first > 0x3fff) return `${ip} is not a global IPv6 address`;
+    const own = new URL(`http://[${ip}]/`).hostname; // one spelling for the comparison
+    if (hostAddresses().some((a) => isIP(a) === 6 && new URL(`http://[${a.split('%')[0]}]/`).hostname === own))
+      return `${ip} is an address of this server`;
+    return null;
   }
   return `${JSON.stringify(ip)} is not an IP address`;
 }

@@ -8,6 +8,7 @@ import { useEffect, useState } from 'react';
 import type { Dispatch, DispatchPage } from '../api/client';
 import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvent } from '../live';
+import { useRefresh } from '../refresh';
 import { Link } from '../router';
 import { ErrorNote, Loading } from './common';
 
@@ -37,8 +38,10 @@ export function DispatchHistory({
     };
     // `load` is a new function each render; what it loads changes with the site and the version.
   }, [siteId, version]);
+  // Once per burst of the site's dispatch events (a mass wake's reports arrive together).
+  const reload = useRefresh(() => setVersion((v) => v + 1), { everyMs: 60_000 });
   useLiveEvent<{ siteId: string }>('dispatch.updated', (m) => {
-    if (m.siteId === siteId) setVersion((v) => v + 1);
+    if (m.siteId === siteId) reload();
   });
   if (error) return <ErrorNote error={error} />;
   if (!page) return <Loading />;
