@@ -58,4 +58,11 @@ describe('shutdown methods as process groups (real processes)', () => {
     expect(outcome).toEqual({ kioskId: 'k1', ok: true, error: null });
     await waitFor(() => processesWithMarker(marker).length === 0, 2000, 'no process of the tree left');
   });
+
+  it('a program that does not exist fails the kiosk with SHUTDOWN_FAILED and leaves nothing running', async () => {
+    const shutdown = shutdownRunning(['/nonexistent/net', 'rpc'], 1000);
+    const [outcome] = await shutdown([{ kioskId: 'k1', shutdown: { method: 'tree' } }]);
+    expect(outcome!.error).toMatch(/^SHUTDOWN_FAILED: \/nonexistent\/net failed \(ENOENT\)/);
+    await shutdown.endAll();
+  });
 });

@@ -45,17 +45,20 @@ export class ProcessGroups {
       child.stderr.on('data', (chunk: Buffer) => {
         if (stderr.length < OUTPUT_LIMIT) stderr += chunk.toString();
       });
-      child.once('error', (err) => {
-        clearTimeout(timer);
-        if (child.pid !== undefined) this.running.delete(child.pid);
-        reject(err);
-      });
-      if (child.pid === undefined) return; // spawn failed: 'error' follows
+      if (child.pid === undefined) {
+        child.once('error', reject); // spawn failed (ENOENT, EACCES): emitted on the next tick
+        return;
+      }
       const pgid = child.pid;
       const timer = setTimeout(() => {
         timedOut = true;
         killGroup(pgid, 'SIGKILL');
       }, timeoutMs);
+      child.once('error', (err) => {
+        clearTimeout(timer);
+        this.running.delete(pgid);
+        reject(err);
+      });
       this.running.set(pgid, {
         end: () => {
           ended = true;
