@@ -18,7 +18,7 @@ KillMode=control-group):
 
 Every event is one JSON line on stdout with `at` in ms since the epoch.
 Usage: sd-notify-supervisor.py --watchdog-usec N [--abort-grace-ms N]
-       [--restart-ms N] [--stop-grace-ms N] --socket PATH -- argv...
+       [--restart-ms N] [--stop-grace-ms N] [--user UID] --socket PATH -- argv...
 """
 import argparse
 import array
@@ -73,6 +73,7 @@ def main():
     parser.add_argument("--restart-ms", type=int, default=500)
     parser.add_argument("--stop-grace-ms", type=int, default=10000)
     parser.add_argument("--socket", required=True)
+    parser.add_argument("--user", type=int, help="run the service as this uid and gid (User=, Group=)")
     parser.add_argument("argv", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     argv = args.argv[1:] if args.argv and args.argv[0] == "--" else args.argv
@@ -81,6 +82,7 @@ def main():
         os.unlink(args.socket)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(args.socket)
+    os.chmod(args.socket, 0o777)  # as systemd's: any process of the service may send
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
 
     stopping = False
@@ -95,7 +97,8 @@ def main():
     watchdog_s = args.watchdog_usec / 1e6
     while not stopping:
         env = dict(os.environ, NOTIFY_SOCKET=args.socket, WATCHDOG_USEC=str(args.watchdog_usec))
-        proc = subprocess.Popen(argv, env=env, start_new_session=True)
+        identity = {} if args.user is None else {"user": args.user, "group": args.user, "extra_groups": []}
+        proc = subprocess.Popen(argv, env=env, start_new_session=True, **identity)
         sid = proc.pid
         emit("start", pid=proc.pid)
         deadline = None  # watchdog armed at READY=1
