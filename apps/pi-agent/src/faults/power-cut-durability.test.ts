@@ -28,10 +28,30 @@ const SYSCALLS =
 const durableLog = (file: string) => /\/buffer\/(readings|outbox)\.log$/.test(file);
 
 let api: FakeAgentApi | undefined;
+/** strace, if a test fails before the agent stops: the agent first (strace's death only detaches it). */
+let tracer: number | undefined;
 afterEach(async () => {
+  if (tracer !== undefined) {
+    for (const pid of [...tracedChildren(tracer), tracer]) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  tracer = undefined;
   await api?.stop();
   api = undefined;
 });
+
+function tracedChildren(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
 
 async function traceAgent(): Promise<{ trace: string; stateDir: string }> {
   api = new FakeAgentApi();
@@ -85,6 +105,7 @@ async function traceAgent(): Promise<{ trace: string; stateDir: string }> {
   );
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  tracer = child.pid;
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   await api
     .waitFor(() => api!.of('POST /readings').length >= 1, 40_000)
@@ -107,9 +128,7 @@ async function traceAgent(): Promise<{ trace: string; stateDir: string }> {
   );
   // SIGTERM to the agent itself (strace would only detach), which stops as under systemd;
   // strace exits with it.
-  const agentPid = Number(
-    fs.readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0],
-  );
+  const agentPid = tracedChildren(child.pid!)[0]!;
   process.kill(agentPid, 'SIGTERM');
   expect(await exited).toBe(0);
   return { trace: fs.readFileSync(traceFile, 'utf8'), stateDir };
