@@ -83,6 +83,31 @@ export function ensureVncTools() {
   }
 }
 
+/**
+ * The Pi agent's fault tests run the agent under strace (power cut: every record
+ * synced before it is acknowledged), speak sd_notify through systemd-notify to a
+ * supervisor in the test, and check the shipped unit with systemd-analyze. Installs
+ * what is missing (strace, systemd; no running systemd is needed) with apt.
+ */
+export function ensureFaultTools() {
+  const wanted = { strace: 'strace', 'systemd-analyze': 'systemd', 'systemd-notify': 'systemd', python3: 'python3' };
+  const missing = [
+    ...new Set(
+      Object.entries(wanted)
+        .filter(([bin]) => !['/usr/bin', '/bin'].some((dir) => existsSync(`${dir}/${bin}`)))
+        .map(([, pkg]) => pkg),
+    ),
+  ];
+  if (!missing.length) return;
+  console.log(`[setup] installing ${missing.join(', ')} for the agent's fault tests (once)`);
+  try {
+    execSync(`apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(' ')}`, { stdio: 'inherit' });
+  } catch (err) {
+    // The tests that need them say so and skip; everything else still runs.
+    console.warn(`[setup] could not install ${missing.join(', ')}: ${err.message}`);
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   ensureServices().catch((err) => {
     console.error(`[setup] ${err.message}`);

@@ -2,7 +2,7 @@
 // project's tests with vitest. Extra arguments go to vitest (e.g. `npm test -- api`).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ensureChromium, ensureServices, ensureVncTools } from './ensure-services.mjs';
+import { ensureChromium, ensureFaultTools, ensureServices, ensureVncTools } from './ensure-services.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env }).status ?? 1;
@@ -11,6 +11,7 @@ if (run('node', ['scripts/ensure-install.mjs']) !== 0) process.exit(1);
 await ensureServices();
 ensureChromium();
 ensureVncTools();
+ensureFaultTools();
 // Agent processes that tests start (node --import tsx) load the workspace libraries
 // through their package entry points, i.e. their compiled dist/; worker processes
 // run the compiled API.

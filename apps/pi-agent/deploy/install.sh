@@ -61,14 +61,20 @@ fi
 install -d -m 0700 -o "$USER_NAME" -g "$USER_NAME" "$STATE"
 
 install -m 0644 "$SRC/deploy/wakeward-agent.service" /etc/systemd/system/wakeward-agent.service
-systemctl daemon-reload
+# Without a running systemd (an image built in a chroot) daemon-reload and restart
+# fail; enable works offline, and the agent starts at the next boot.
+SYSTEMD_RUNNING=no
+if [ -d /run/systemd/system ]; then SYSTEMD_RUNNING=yes; fi
+if [ "$SYSTEMD_RUNNING" = yes ]; then systemctl daemon-reload; fi
 systemctl enable wakeward-agent.service
 
 su -s /bin/sh "$USER_NAME" -c "WAKEWARD_CONFIG=$ETC/agent.json node $PREFIX/dist/apps/pi-agent/src/main.js --check-config" >/dev/null \
   && echo "install.sh: configuration OK" \
   || echo "install.sh: configuration has problems; fix $ETC/agent.json (see above)"
 
-if [ -f "$STATE/agent-token.json" ]; then
+if [ "$SYSTEMD_RUNNING" = no ]; then
+  echo "install.sh: systemd is not running here; the agent starts at the next boot (enrol first if it is not enrolled)"
+elif [ -f "$STATE/agent-token.json" ]; then
   systemctl restart wakeward-agent.service
   echo "install.sh: agent restarted"
 else

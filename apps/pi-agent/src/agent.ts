@@ -190,6 +190,8 @@ export class Agent {
     this.stopping.abort();
     clearInterval(this.offlineTicks);
     this.runner.stop();
+    // A hung ssh or net rpc must not hold the stop (or outlive us): end them first.
+    await this.shutdown.endAll();
     this.requestFlush();
     await Promise.allSettled([...this.loops, this.relay?.stop(), this.offlineTick]);
     await this.runner.idle();

@@ -46,12 +46,17 @@ export class DurableQueue<T> {
     readonly name: string,
     private readonly options: DurableQueueOptions,
   ) {
-    fs.mkdirSync(dir, { recursive: true });
+    const madeDir = fs.mkdirSync(dir, { recursive: true });
     this.logFile = path.join(dir, `${name}.log`);
     this.metaFile = path.join(dir, `${name}.meta.json`);
     this.meta = readJsonIfExists<QueueMeta>(this.metaFile) ?? { floorSeq: 0, lastSeq: 0, dropped: 0 };
     this.load();
+    const newLog = !fs.existsSync(this.logFile);
     this.fd = fs.openSync(this.logFile, 'a');
+    // fdatasync makes a record durable, not the file's name: without these, a power
+    // cut could take a new log (or its directory) away with every record synced in it.
+    if (madeDir !== undefined) fsyncNewDirectories(madeDir, dir);
+    if (newLog) fsyncDirectory(dir);
     this.enforceBound();
   }
 
@@ -160,5 +165,13 @@ export class DurableQueue<T> {
     fsyncDirectory(path.dirname(this.logFile));
     this.fd = fs.openSync(this.logFile, 'a');
     this.deadLines = 0;
+  }
+}
+
+/** Fsyncs the parent of each directory `mkdir -p` made, from `first` down to `last`. */
+function fsyncNewDirectories(first: string, last: string): void {
+  for (let made = path.resolve(last); ; made = path.dirname(made)) {
+    fsyncDirectory(path.dirname(made));
+    if (made === path.resolve(first) || made === path.dirname(made)) return;
   }
 }

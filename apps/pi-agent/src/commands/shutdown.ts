@@ -5,8 +5,9 @@
  * this agent does not know falls back to `shutdown.defaultMethod`, else the kiosk
  * fails with SHUTDOWN_METHOD_UNKNOWN.
  * Two kinds:
- *   exec  argv run with execFile (no shell); placeholders are substituted inside each
- *         argv element, so a value stays one literal argument.
+ *   exec  argv run without a shell, in its own process group (process-groups.ts);
+ *         placeholders are substituted inside each argv element, so a value stays
+ *         one literal argument.
  *   http  a request to a URL template (placeholders URL-encoded); a redirect is a
  *         failure, never followed.
  * Placeholders: {kioskId} {code} {ip} {mac} {broadcast} (any other is a config error
@@ -14,7 +15,6 @@
  * {broadcast} with kioskAddressRefusal against the agent's `subnets`); a bad one
  * fails the kiosk with SHUTDOWN_FIELD_INVALID and nothing is started or sent.
  */
-import { execFile } from 'node:child_process';
 import { kioskAddressRefusal, normalizeMac } from '@wakeward/wol';
 import {
   retiredSettings,
@@ -26,8 +26,12 @@ import {
 import { hostIpv4Addresses } from '../kiosk-addresses';
 import type { Logger } from '../log';
 import type { KioskTarget, TargetOutcome } from '../protocol';
+import { ProcessGroups } from './process-groups';
 
-export type ShutdownKiosks = (targets: KioskTarget[]) => Promise<TargetOutcome[]>;
+export type ShutdownKiosks = ((targets: KioskTarget[]) => Promise<TargetOutcome[]>) & {
+  /** Ends every method still running, grandchildren included (the agent is stopping). */
+  endAll: () => Promise<void>;
+};
 
 export class ShutdownError extends Error {
   constructor(
@@ -134,33 +138,27 @@ export function fillTemplate(
   });
 }
 
-export function runExecShutdown(
+export async function runExecShutdown(
   method: Extract<ShutdownMethod, { kind: 'exec' }>,
   values: Record<string, string>,
+  groups: ProcessGroups,
 ): Promise<void> {
   const argv = method.argv.map((element) => fillTemplate(element, values));
-  return new Promise((resolve, reject) => {
-    execFile(
-      argv[0]!,
-      argv.slice(1),
-      { shell: false, timeout: method.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 256 * 1024, windowsHide: true },
-      (err, _stdout, stderr) => {
-        if (!err) return resolve();
-        const e = err as NodeJS.ErrnoException & { killed?: boolean; code?: number | string };
-        if (e.killed)
-          return reject(
-            new ShutdownError('SHUTDOWN_TIMEOUT', `${argv[0]} did not finish within ${method.timeoutMs} ms`),
-          );
-        const detail = String(stderr).trim().split('\n').slice(-3).join(' | ');
-        reject(
-          new ShutdownError(
-            'SHUTDOWN_FAILED',
-            `${argv[0]} failed (${e.code ?? 'error'})${detail ? `: ${detail}` : ''}`,
-          ),
-        );
-      },
-    );
-  });
+  let run;
+  try {
+    run = await groups.run(argv, method.timeoutMs);
+  } catch (err) {
+    throw new ShutdownError('SHUTDOWN_FAILED', `${argv[0]} failed (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (run.timedOut)
+    throw new ShutdownError('SHUTDOWN_TIMEOUT', `${argv[0]} did not finish within ${method.timeoutMs} ms`);
+  if (run.ended) throw new ShutdownError('SHUTDOWN_FAILED', `${argv[0]} was ended because the agent is stopping`);
+  if (run.code === 0) return;
+  const detail = run.stderr.trim().split('\n').slice(-3).join(' | ');
+  throw new ShutdownError(
+    'SHUTDOWN_FAILED',
+    `${argv[0]} failed (${run.code ?? run.signal ?? 'error'})${detail ? `: ${detail}` : ''}`,
+  );
 }
 
 export async function runHttpShutdown(
@@ -207,13 +205,14 @@ export function createShutdownKiosks(
 ): ShutdownKiosks {
   for (const warning of retiredSettings(config)) log.warn(warning);
   const policy: ShutdownAddressPolicy = { subnets: config.subnets, allow: config.shutdown.allowTargets, ownAddresses };
-  return (targets) =>
+  const groups = new ProcessGroups();
+  const shutdown = (targets: KioskTarget[]) =>
     Promise.all(
       targets.map(async (target): Promise<TargetOutcome> => {
         try {
           const method = resolveMethod(target, config.shutdown);
           const values = placeholderValues(target, methodPlaceholders(method), policy);
-          if (method.kind === 'exec') await runExecShutdown(method, values);
+          if (method.kind === 'exec') await runExecShutdown(method, values, groups);
           else await runHttpShutdown(method, values);
           log.debug('shutdown sent', { kioskId: target.kioskId, kind: method.kind });
           return { kioskId: target.kioskId, ok: true, error: null };
@@ -223,4 +222,5 @@ export function createShutdownKiosks(
         }
       }),
     );
+  return Object.assign(shutdown, { endAll: () => groups.endAll() });
 }
