@@ -5,57 +5,28 @@
  * in the console send their test message to a local HTTP receiver (WeCom format) and
  * a local SMTP server.
  */
-import { once } from 'node:events';
-import { createServer, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlertsService } from '../../api/src/alerts/alerts.service';
 import { VerificationService } from '../../api/src/dispatch/verification.service';
+import { startMailbox, startWebhookReceiver } from '../../api/src/testing/local-receivers';
 import { ConsoleEnv, ids, newPage, screenshots, signIn, startConsole } from './harness';
 
 let env: ConsoleEnv;
-let http: Server;
-let smtp: SMTPServer;
-let receiver: string;
-const requests: { path: string; query: URLSearchParams; body: any }[] = [];
-const mails: { to: string[]; raw: string }[] = [];
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+let mailbox: Awaited<ReturnType<typeof startMailbox>>;
 
 beforeAll(async () => {
-  http = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const url = new URL(req.url!, 'http://receiver');
-    requests.push({ path: url.pathname, query: url.searchParams, body: JSON.parse(Buffer.concat(chunks).toString()) });
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"errcode":0,"errmsg":"ok"}');
-  });
-  http.listen(0, '127.0.0.1');
-  await once(http, 'listening');
-  receiver = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString() });
-        callback();
-      });
-    },
-  });
-  smtp.listen(0, '127.0.0.1');
-  await once(smtp.server, 'listening');
-  env = await startConsole({ SMTP_URL: `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}` });
+  receiver = await startWebhookReceiver();
+  mailbox = await startMailbox();
+  env = await startConsole({ SMTP_URL: mailbox.url });
 }, 180_000);
 
 afterAll(async () => {
   await env?.close();
-  http?.close();
-  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+  await receiver?.close();
+  await mailbox?.close();
 });
 
 afterEach(() => {
@@ -180,7 +151,7 @@ describe('alerts and notifications in the console', () => {
     await page.click('[data-testid=channel-save]');
     await page.waitForSelector('[data-testid=error-target]');
     expect(await page.textContent('[data-testid=error-target]')).toContain('link-local');
-    await page.fill('[data-testid=channel-target]', `${receiver}/cgi-bin/webhook/send?key=e2e-robot`);
+    await page.fill('[data-testid=channel-target]', `${receiver.url}/cgi-bin/webhook/send?key=e2e-robot`);
     await page.click('[data-testid=channel-kind-kiosk_state]');
     await page.fill('[data-testid=channel-grace]', '60');
     await page.click('[data-testid=channel-save]');
@@ -189,7 +160,7 @@ describe('alerts and notifications in the console', () => {
     await page.click(`${row} [data-testid=channel-test]`);
     await page.waitForSelector(`${row} [data-testid=channel-test-result][data-ok=true]`);
     expect(await page.textContent(`${row} [data-testid=channel-test-result]`)).toBe('Delivered: HTTP 200');
-    const wecom = requests.filter((r) => r.path === '/cgi-bin/webhook/send');
+    const wecom = receiver.requests.filter((r) => r.path === '/cgi-bin/webhook/send');
     expect(wecom).toHaveLength(1);
     expect(wecom[0].query.get('key')).toBe('e2e-robot');
     expect(wecom[0].body).toEqual({
@@ -217,6 +188,7 @@ describe('alerts and notifications in the console', () => {
     await page.click(`${mailRow} [data-testid=channel-test]`);
     await page.waitForSelector(`${mailRow} [data-testid=channel-test-result][data-ok=true]`);
     expect(await page.textContent(`${mailRow} [data-testid=channel-test-result]`)).toMatch(/^Delivered: SMTP 250/);
+    const mails = mailbox.mails;
     expect(mails).toHaveLength(1);
     expect(mails[0].to.sort()).toEqual(['oncall@hospital.example', 'ops@hospital.example']);
     expect(mails[0].raw).toContain('Subject: [Wakeward] Test message');

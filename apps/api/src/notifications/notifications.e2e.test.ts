@@ -1,14 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertsService } from '../alerts/alerts.service';
 import { OccurrenceAlertsService } from '../alerts/occurrence-alerts.service';
 import { ApiMetrics } from '../ops/metrics';
 import { SitesRepository } from '../sites/sites.repository';
 import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
+import { ReceivedMail, startMailbox, startWebhookReceiver } from '../testing/local-receivers';
 import { Client, startTestApi, TestApi } from '../testing/test-app';
 import { until } from '../testing/wait';
 
@@ -50,73 +47,43 @@ describe('notifications', () => {
   let admin: Client;
   let staff: Client;
   let kiosks: string[];
-  let http: Server;
-  let smtp: SMTPServer;
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  let mailbox: Awaited<ReturnType<typeof startMailbox>>;
   let base: string;
-  const received: Received[] = [];
-  const mails: { from: string; to: string[]; raw: string }[] = [];
+  let received: Received[];
+  let mails: ReceivedMail[];
   let flakyFailures = 2;
   let elsewhere = 0;
 
   beforeAll(async () => {
-    http = createServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      const url = new URL(req.url!, 'http://receiver');
-      const text = Buffer.concat(chunks).toString();
-      let status = 200;
-      let answer: unknown = { errcode: 0, errmsg: 'ok' };
-      if (url.pathname === '/flaky' && flakyFailures-- > 0) status = 503;
-      if (url.pathname === '/down') status = 500;
-      if (url.pathname === '/robot-refuses') answer = { errcode: 93000, errmsg: 'invalid webhook url' };
-      if (url.pathname === '/redirect') {
-        res.writeHead(307, { location: `${base}/elsewhere` }).end();
-        return;
-      }
-      if (url.pathname === '/elsewhere') elsewhere++;
-      if (url.pathname === '/dingtalk') {
+    receiver = await startWebhookReceiver(({ path, query }) => {
+      if (path === '/flaky' && flakyFailures-- > 0) return { status: 503 };
+      if (path === '/down') return { status: 500 };
+      if (path === '/robot-refuses') return { json: { errcode: 93000, errmsg: 'invalid webhook url' } };
+      if (path === '/redirect') return { redirect: `${base}/elsewhere` };
+      if (path === '/elsewhere') elsewhere++;
+      if (path === '/dingtalk') {
         // What DingTalk checks: the HMAC-SHA256 of "timestamp\nsecret", base64, and a timestamp within the hour.
-        const timestamp = url.searchParams.get('timestamp') ?? '';
+        const timestamp = query.get('timestamp') ?? '';
         const expected = createHmac('sha256', DINGTALK_SECRET)
           .update(`${timestamp}\n${DINGTALK_SECRET}`)
           .digest('base64');
         const fresh = Math.abs(Date.now() - Number(timestamp)) < 3_600_000;
-        if (url.searchParams.get('sign') !== expected || !fresh) answer = { errcode: 310000, errmsg: 'sign not match' };
+        if (query.get('sign') !== expected || !fresh) return { json: { errcode: 310000, errmsg: 'sign not match' } };
       }
-      received.push({ path: url.pathname, query: url.searchParams, status, body: JSON.parse(text) });
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+      return {};
     });
-    http.listen(0, '127.0.0.1');
-    await once(http, 'listening');
-    base = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-
-    smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          mails.push({
-            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            to: session.envelope.rcptTo.map((r) => r.address),
-            raw: Buffer.concat(chunks).toString(),
-          });
-          callback();
-        });
-      },
-    });
-    smtp.listen(0, '127.0.0.1');
-    await once(smtp.server, 'listening');
-    const smtpPort = (smtp.server.address() as AddressInfo).port;
+    received = receiver.requests;
+    base = receiver.url;
+    mailbox = await startMailbox();
+    mails = mailbox.mails;
 
     api = await startTestApi({
       ROLE: 'all',
       NOTIFY_ATTEMPTS: '5',
       NOTIFY_BACKOFF_MS: '50',
       NOTIFY_TIMEOUT_MS: '3000',
-      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      SMTP_URL: mailbox.url,
       SMTP_FROM: 'Wakeward <alerts@wakeward.example>',
       ALERT_CHECK_INTERVAL_S: '3600',
       TELEMETRY_EVALUATE_INTERVAL_S: '3600',
@@ -130,8 +97,8 @@ describe('notifications', () => {
   });
   afterAll(async () => {
     await api?.close();
-    http?.close();
-    await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await receiver?.close();
+    await mailbox?.close();
   });
 
   let keys = 0;
@@ -332,6 +299,8 @@ describe('notifications', () => {
     );
     expect(body).toContain('MZ-1F-01 Registration 1');
     expect(body).toContain('Where: Hospital A · A main');
+    // The mail is in the box before the server's answer reaches the sender, which then records it.
+    await expect.poll(async () => (await deliveries(channel.id))[0]?.status).toBe('sent');
     expect((await deliveries(channel.id))[0]).toMatchObject({ event: 'opened', status: 'sent' });
     await disable(channel.id);
   });
