@@ -21,6 +21,7 @@ export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShut
   private worker?: Worker<DispatchJob>;
   private schedulerGuard?: NodeJS.Timeout;
   private connection?: Redis;
+  private repairRegistered = false;
   private readonly logger = new Logger('dispatch-worker');
 
   constructor(
@@ -59,11 +60,19 @@ export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShut
 
   private async ensureRepairScheduler(): Promise<void> {
     try {
+      // Gone after it was registered: Redis restarted empty or was flushed, and the
+      // planned jobs went with it. Repair at once rather than a period later.
+      const lost = this.repairRegistered && !(await this.queue.queue.getJobScheduler('repair'));
       await this.queue.queue.upsertJobScheduler(
         'repair',
         { every: this.config.dispatch.repairIntervalMs },
         { name: 'repair', data: { kind: 'repair' }, opts: { removeOnComplete: 100 } },
       );
+      this.repairRegistered = true;
+      if (lost) {
+        this.logger.warn('the repair pass was missing from Redis (restarted empty or flushed): re-planning every site from MySQL now');
+        await this.queue.queue.add('repair', { kind: 'repair' }, { removeOnComplete: 100 });
+      }
     } catch (err) {
       this.logger.warn(`could not register the repair pass (Redis down?): ${(err as Error).message}`);
     }
