@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { DISPATCH_QUEUE, DispatchJob } from './dispatch-jobs';
 import { DispatchQueue } from './dispatch-queue';
 import { bullConnection, bullPrefix } from '../redis/bull';
+import { bullErrorListener } from '../redis/outage-log';
 import { DispatcherService } from './dispatcher.service';
 import { PlannerService } from './planner.service';
 import { VerificationService } from './verification.service';
@@ -22,6 +23,7 @@ export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShut
   private schedulerGuard?: NodeJS.Timeout;
   private connection?: Redis;
   private repairRegistered = false;
+  private guarding?: Promise<void>;
   private readonly logger = new Logger('dispatch-worker');
 
   constructor(
@@ -49,13 +51,24 @@ export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShut
       lockDuration: 10_000,
       stalledInterval: 5_000,
     });
+    this.worker.on('error', bullErrorListener(this.logger));
     this.worker.on('failed', (job, err) => this.logger.error(`job ${job?.id} failed: ${err.message}`));
     await this.ensureRepairScheduler();
     // A Redis that lost everything lost the job scheduler too: put it back on every tick.
-    this.schedulerGuard = setInterval(() => void this.ensureRepairScheduler(), this.config.dispatch.repairIntervalMs);
+    this.schedulerGuard = setInterval(() => this.guardRepairScheduler(), this.config.dispatch.repairIntervalMs);
+    // Redis back after an outage may be an empty Redis: look at once, not a period later.
+    this.connection.on('ready', () => this.guardRepairScheduler());
     this.schedulerGuard.unref();
     // Start from MySQL at once rather than at the first repair tick.
     await this.queue.queue.add('repair', { kind: 'repair' }, { removeOnComplete: 100 });
+  }
+
+  /**
+   * One check at a time: while Redis is down each waits for the connection, and a
+   * pile of them would all find the scheduler gone and each start a repair pass.
+   */
+  private guardRepairScheduler(): void {
+    this.guarding ??= this.ensureRepairScheduler().finally(() => (this.guarding = undefined));
   }
 
   private async ensureRepairScheduler(): Promise<void> {

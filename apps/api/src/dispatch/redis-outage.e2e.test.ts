@@ -21,7 +21,7 @@ import { until } from '../testing/wait';
  */
 const SITES = 30;
 const KIOSKS_PER_SITE = 10;
-const REPAIR_INTERVAL_S = 5;
+const REPAIR_INTERVAL_S = 10;
 const OUTAGE_MS = 30_000;
 
 type Command = { id: string; type: string; dueAt: string; targets: { kioskId: string }[] };
@@ -140,7 +140,7 @@ describe('Redis stopped for 30 s during a mass wake', () => {
     const total = SITES * KIOSKS_PER_SITE;
     await until(async () => [...received.values()].reduce((n, m) => n + [...m.values()].reduce((k, c) => k + c.command.targets.length, 0), 0) >= total, 60_000, 250);
     // A little longer, so that a duplicate would have time to arrive.
-    await new Promise((r) => setTimeout(r, 2 * REPAIR_INTERVAL_S * 1000));
+    await new Promise((r) => setTimeout(r, REPAIR_INTERVAL_S * 1000));
     polling = false;
     await Promise.all(running);
 
@@ -157,15 +157,22 @@ describe('Redis stopped for 30 s during a mass wake', () => {
     }
     const lateMs = lastAt - backAt;
     console.info(`Redis down ${Math.round((backAt - downAt) / 1000)} s from T-25 s; last wake delivered ${lateMs} ms after Redis was back (${lastAt - instant.toMillis()} ms after its instant)`);
-    // One repair period to notice, plus reconnecting (ioredis backs off up to 2 s) and the repair pass itself.
-    expect(lateMs).toBeLessThanOrEqual(REPAIR_INTERVAL_S * 1000 + 3000);
+    // Within one repair period: reconnecting (ioredis backs off up to 2 s), the repair pass and the fan-out.
+    expect(lateMs).toBeLessThanOrEqual(REPAIR_INTERVAL_S * 1000);
     const rows = await db.query(`SELECT status, COUNT(*) AS n, COUNT(DISTINCT kiosk_id) AS k FROM dispatches WHERE action = 'wake' GROUP BY status`);
     expect(rows.map((r: { status: string; n: string; k: string }) => [r.status, Number(r.n), Number(r.k)])).toEqual([['sent', total, total]]);
     // Late but within CATCH_UP_S: run, not missed, so no missed-transition alert; the worker's log says it ran late.
     const alerts = await db.query(`SELECT kind FROM alerts`);
     expect(alerts.filter((a: { kind: string }) => a.kind !== 'agent_offline')).toEqual([]);
     expect(worker.output()).toMatch(/ran \d+ s late/);
-    expect(worker.output()).toMatch(/repair pass was missing from Redis/);
+    // Once, although the check ran every period while Redis was down.
+    expect(worker.output().match(/repair pass was missing from Redis/g)).toHaveLength(1);
+    // The outage is one warning and one all-clear per connection, not a stack trace per reconnection attempt.
+    for (const process of [worker, api]) {
+      expect(process.output()).toMatch(/Redis unreachable \(connect ECONNREFUSED/);
+      expect(process.output()).toMatch(/Redis reachable again/);
+      expect(process.output()).not.toMatch(/Unhandled error event|^Error: connect/m);
+    }
   }, 150_000);
 });
 
