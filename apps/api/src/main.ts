@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { createLogger, NestPinoLogger } from './common/logger';
 import { createApiApp } from './app';
+import { shiftProcessClock } from './common/shifted-clock';
 
 /**
  * Starts Wakeward for the configured role: `api` (HTTP), `worker` (background jobs)
@@ -21,6 +22,8 @@ async function main() {
     }
     throw err;
   }
+  // Before anything reads the time (tests only; see shifted-clock.ts).
+  shiftProcessClock(config.testClockOffsetMs);
   const logger = createLogger(config.logLevel);
   for (const warning of configWarnings(config)) logger.warn(warning);
   if (config.role === 'api' || config.role === 'all') {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import type Redis from 'ioredis';
 import { REDIS } from '../redis/redis.module';
 import { PendingCommandsRepository } from './pending-commands.repository';
+import { logRedisOutages } from '../redis/outage-log';
 
 type Listener = () => void;
 
@@ -34,7 +35,7 @@ export class CommandNotifier implements OnModuleInit, OnModuleDestroy {
       if (connectedOnce) this.notifyAll();
       connectedOnce = true;
     });
-    subscriber.on('error', (err: Error) => this.logger.warn(`subscriber: ${err.message}`));
+    logRedisOutages(subscriber, 'agent commands', this.logger);
     await subscriber.subscribe(this.pending.channel);
   }
 

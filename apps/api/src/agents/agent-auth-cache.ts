@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/config';
 import { REDIS } from '../redis/redis.module';
 import type { Agent } from './agent.entity';
+import { logRedisOutages } from '../redis/outage-log';
 
 /**
  * Agents by token hash, for the token guard. Why: every agent request (a long poll
@@ -104,7 +105,7 @@ export class AgentAuthCache implements OnModuleDestroy {
       }
       connectedOnce = true;
     });
-    subscriber.on('error', (err: Error) => this.logger.warn(`subscriber: ${err.message}`));
+    logRedisOutages(subscriber, 'agent token changes', this.logger);
     await subscriber.subscribe(this.channel);
   }
 }

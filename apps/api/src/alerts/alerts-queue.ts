@@ -1,8 +1,9 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { bullConnection, bullPrefix } from '../redis/bull';
+import { bullErrorListener } from '../redis/outage-log';
 
 export const ALERTS_QUEUE = 'alerts';
 export type AlertsJob = { kind: 'check-agents' };
@@ -20,6 +21,7 @@ export class AlertsQueue implements OnApplicationShutdown {
       prefix: bullPrefix(config),
       defaultJobOptions: { removeOnComplete: 100, removeOnFail: 100 },
     });
+    this.queue.on('error', bullErrorListener(new Logger('alerts-queue')));
   }
 
   async onApplicationShutdown(): Promise<void> {

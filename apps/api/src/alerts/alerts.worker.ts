@@ -3,6 +3,7 @@ import { Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { bullConnection, bullPrefix } from '../redis/bull';
+import { bullErrorListener } from '../redis/outage-log';
 import { AgentHealthService } from './agent-health.service';
 import { ALERTS_QUEUE, AlertsJob, AlertsQueue } from './alerts-queue';
 
@@ -26,6 +27,7 @@ export class AlertsWorker implements OnApplicationBootstrap, OnApplicationShutdo
       connection: this.connection,
       prefix: bullPrefix(this.config),
     });
+    this.worker.on('error', bullErrorListener(this.logger));
     this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.name} ${job?.id} failed: ${err.message}`));
     await this.queue.queue.upsertJobScheduler(
       'check-agents',

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { REDIS } from '../redis/redis.module';
 import { SessionsEnded, SessionsService } from './sessions.service';
+import { logRedisOutages } from '../redis/outage-log';
 
 /** Something open in this process for as long as a console session lasts: a socket.io socket, a screen session. */
 export interface SessionBound {
@@ -67,7 +68,7 @@ export class SessionConnections implements OnModuleDestroy {
         this.logger.warn(`dropped a malformed session message: ${(err as Error).message}`);
       }
     });
-    subscriber.on('error', (err) => this.logger.warn(`session messages: ${err.message}`));
+    logRedisOutages(subscriber, 'session messages', this.logger);
     await subscriber.subscribe(this.sessions.channel);
     // After a reconnect (ioredis subscribes again by itself) messages of the gap are lost: look at Redis instead.
     subscriber.on('ready', () => void this.recheck());

@@ -72,3 +72,14 @@ describe('notifications in the configuration', () => {
     expect(() => loadConfig({ AGENT_OFFLINE_ALERT_AFTER_S: '10' })).toThrow(/AGENT_OFFLINE_ALERT_AFTER_S/);
   });
 });
+
+describe('the test-only clock offset', () => {
+  it('TEST_CLOCK_OFFSET_S is taken with NODE_ENV=test only, and is 0 by default', () => {
+    expect(loadConfig({}).testClockOffsetMs).toBe(0);
+    expect(loadConfig({ NODE_ENV: 'test', TEST_CLOCK_OFFSET_S: '9000.5' }).testClockOffsetMs).toBe(9_000_500);
+    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(32), PUBLIC_ORIGIN: 'https://wakeward.example' };
+    expect(() => loadConfig({ ...production, TEST_CLOCK_OFFSET_S: '60' })).toThrow(/TEST_CLOCK_OFFSET_S: only with NODE_ENV=test/);
+    expect(() => loadConfig({ NODE_ENV: 'development', TEST_CLOCK_OFFSET_S: '-60' })).toThrow(/TEST_CLOCK_OFFSET_S/);
+    expect(() => loadConfig({ NODE_ENV: 'test', TEST_CLOCK_OFFSET_S: 'soon' })).toThrow(/TEST_CLOCK_OFFSET_S/);
+  });
+});

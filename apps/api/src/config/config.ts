@@ -150,8 +150,13 @@ export const configSchema = z
     /** Special-use ranges or this host's addresses the relay may reach anyway (loopback demo and test kiosks). */
     REMOTE_ALLOW_TARGETS: cidrList.prefault(''),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Test only: this process's clock runs this many seconds ahead (fault tests compress hours into seconds). */
+    TEST_CLOCK_OFFSET_S: z.coerce.number().finite().default(0),
   })
   .superRefine((c, ctx) => {
+    if (c.TEST_CLOCK_OFFSET_S && c.NODE_ENV !== 'test') {
+      ctx.addIssue({ code: 'custom', path: ['TEST_CLOCK_OFFSET_S'], message: 'only with NODE_ENV=test: it moves this process\'s clock; leave it unset' });
+    }
     if (c.NODE_ENV === 'production' && c.DEMO) {
       ctx.addIssue({ code: 'custom', path: ['DEMO'], message: 'demo mode is not allowed with NODE_ENV=production' });
     }
@@ -281,6 +286,8 @@ export interface AppConfig {
   demo: boolean;
   webDist?: string;
   logLevel: string;
+  /** TEST_CLOCK_OFFSET_S: how far ahead this process's clock runs (tests only; 0 elsewhere). */
+  testClockOffsetMs: number;
 }
 
 export class ConfigError extends Error {
@@ -365,6 +372,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demo: c.DEMO,
     webDist: c.WEB_DIST,
     logLevel: c.LOG_LEVEL,
+    testClockOffsetMs: Math.round(c.TEST_CLOCK_OFFSET_S * 1000),
   };
 }
 

@@ -1,7 +1,8 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { bullConnection, bullPrefix } from '../redis/bull';
+import { bullErrorListener } from '../redis/outage-log';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { DISPATCH_QUEUE, DispatchJob } from './dispatch-jobs';
 
@@ -23,6 +24,7 @@ export class DispatchQueue implements OnApplicationShutdown {
         removeOnFail: { age: 7 * 24 * 3600 },
       },
     });
+    this.queue.on('error', bullErrorListener(new Logger('dispatch-queue')));
   }
 
   async onApplicationShutdown(): Promise<void> {

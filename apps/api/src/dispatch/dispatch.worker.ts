@@ -5,6 +5,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { DISPATCH_QUEUE, DispatchJob } from './dispatch-jobs';
 import { DispatchQueue } from './dispatch-queue';
 import { bullConnection, bullPrefix } from '../redis/bull';
+import { bullErrorListener } from '../redis/outage-log';
 import { DispatcherService } from './dispatcher.service';
 import { PlannerService } from './planner.service';
 import { VerificationService } from './verification.service';
@@ -21,6 +22,8 @@ export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShut
   private worker?: Worker<DispatchJob>;
   private schedulerGuard?: NodeJS.Timeout;
   private connection?: Redis;
+  private repairRegistered = false;
+  private guarding?: Promise<void>;
   private readonly logger = new Logger('dispatch-worker');
 
   constructor(
@@ -48,22 +51,41 @@ export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShut
       lockDuration: 10_000,
       stalledInterval: 5_000,
     });
+    this.worker.on('error', bullErrorListener(this.logger));
     this.worker.on('failed', (job, err) => this.logger.error(`job ${job?.id} failed: ${err.message}`));
     await this.ensureRepairScheduler();
     // A Redis that lost everything lost the job scheduler too: put it back on every tick.
-    this.schedulerGuard = setInterval(() => void this.ensureRepairScheduler(), this.config.dispatch.repairIntervalMs);
+    this.schedulerGuard = setInterval(() => this.guardRepairScheduler(), this.config.dispatch.repairIntervalMs);
+    // Redis back after an outage may be an empty Redis: look at once, not a period later.
+    this.connection.on('ready', () => this.guardRepairScheduler());
     this.schedulerGuard.unref();
     // Start from MySQL at once rather than at the first repair tick.
     await this.queue.queue.add('repair', { kind: 'repair' }, { removeOnComplete: 100 });
   }
 
+  /**
+   * One check at a time: while Redis is down each waits for the connection, and a
+   * pile of them would all find the scheduler gone and each start a repair pass.
+   */
+  private guardRepairScheduler(): void {
+    this.guarding ??= this.ensureRepairScheduler().finally(() => (this.guarding = undefined));
+  }
+
   private async ensureRepairScheduler(): Promise<void> {
     try {
+      // Gone after it was registered: Redis restarted empty or was flushed, and the
+      // planned jobs went with it. Repair at once rather than a period later.
+      const lost = this.repairRegistered && !(await this.queue.queue.getJobScheduler('repair'));
       await this.queue.queue.upsertJobScheduler(
         'repair',
         { every: this.config.dispatch.repairIntervalMs },
         { name: 'repair', data: { kind: 'repair' }, opts: { removeOnComplete: 100 } },
       );
+      this.repairRegistered = true;
+      if (lost) {
+        this.logger.warn('the repair pass was missing from Redis (restarted empty or flushed): re-planning every site from MySQL now');
+        await this.queue.queue.add('repair', { kind: 'repair' }, { removeOnComplete: 100 });
+      }
     } catch (err) {
       this.logger.warn(`could not register the repair pass (Redis down?): ${(err as Error).message}`);
     }

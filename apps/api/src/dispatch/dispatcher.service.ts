@@ -117,6 +117,10 @@ export class DispatcherService {
       await this.live.publish('dispatch.updated', site.hospitalId, { siteId: site.id, at: at.toISOString(), action: job.action, source: 'schedule', ...counts });
       this.logger.log(`site ${site.id} ${job.action} at ${at.toISOString()}: ${JSON.stringify(counts)}`);
     }
+    // A run after its instant means the pipeline was held up (worker or Redis down): say so.
+    if (late && (counts.sent || counts.skipped)) {
+      this.logger.warn(`site ${site.id} ${job.action} at ${at.toISOString()} ran ${Math.round((now.getTime() - at.getTime()) / 1000)} s late: ${JSON.stringify(counts)}`);
+    }
     return counts;
   }
 

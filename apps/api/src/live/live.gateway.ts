@@ -8,6 +8,7 @@ import { SessionConnections } from '../auth/session-connections';
 import { OriginPolicy } from '../edge/origin.guard';
 import { REDIS } from '../redis/redis.module';
 import { LiveEvent, LiveEventsService } from './live-events.service';
+import { logRedisOutages } from '../redis/outage-log';
 
 const ALL_HOSPITALS_ROOM = 'hospital:*';
 
@@ -31,7 +32,7 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnModule
   ) {}
 
   afterInit(): void {
-    this.subscriber = this.redis.duplicate();
+    this.subscriber = logRedisOutages(this.redis.duplicate(), 'live events', this.logger);
     void this.subscriber.subscribe(this.events.channel);
     this.subscriber.on('message', (_channel: string, message: string) => {
       try {

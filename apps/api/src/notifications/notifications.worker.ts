@@ -3,6 +3,7 @@ import { Job, Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { bullConnection, bullPrefix } from '../redis/bull';
+import { bullErrorListener } from '../redis/outage-log';
 import { AlertNotifier } from './alert-notifier.service';
 import { NOTIFICATIONS_QUEUE, NotificationJob } from './notifications-queue';
 
@@ -26,6 +27,7 @@ export class NotificationsWorker implements OnApplicationBootstrap, OnApplicatio
       prefix: bullPrefix(this.config),
       concurrency: 8,
     });
+    this.worker.on('error', bullErrorListener(this.logger));
     this.worker.on('failed', (job, err) =>
       this.logger.warn(`delivery ${job?.data.deliveryId} attempt ${job?.attemptsMade} failed: ${err.message}`),
     );

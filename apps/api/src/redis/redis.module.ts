@@ -1,6 +1,7 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
+import { logRedisOutages } from './outage-log';
 
 export const REDIS = Symbol('REDIS');
 
@@ -12,7 +13,7 @@ export const REDIS = Symbol('REDIS');
       provide: REDIS,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) =>
-        new Redis(config.redis.url, { keyPrefix: config.redis.prefix, maxRetriesPerRequest: 3, lazyConnect: false }),
+        logRedisOutages(new Redis(config.redis.url, { keyPrefix: config.redis.prefix, maxRetriesPerRequest: 3, lazyConnect: false }), 'keys'),
     },
   ],
   exports: [REDIS],

@@ -1,8 +1,9 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { bullConnection, bullPrefix } from '../redis/bull';
+import { bullErrorListener } from '../redis/outage-log';
 
 export const TELEMETRY_QUEUE = 'telemetry';
 
@@ -28,6 +29,7 @@ export class TelemetryQueue implements OnApplicationShutdown {
       prefix: bullPrefix(config),
       defaultJobOptions: { removeOnComplete: { count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } },
     });
+    this.queue.on('error', bullErrorListener(new Logger('telemetry-queue')));
   }
 
   async onApplicationShutdown(): Promise<void> {

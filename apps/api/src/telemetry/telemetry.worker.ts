@@ -3,6 +3,7 @@ import { Job, Worker } from 'bullmq';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { bullConnection, bullPrefix } from '../redis/bull';
+import { bullErrorListener } from '../redis/outage-log';
 import { AlertEvaluationService } from './alert-evaluation.service';
 import { AlertWebhookService } from './alert-webhook.service';
 import { RetentionService } from './retention.service';
@@ -37,6 +38,7 @@ export class TelemetryWorker implements OnApplicationBootstrap, OnApplicationShu
       prefix: bullPrefix(this.config),
       concurrency: 4,
     });
+    this.worker.on('error', bullErrorListener(this.logger));
     this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.name} ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`));
     const t = this.config.telemetry;
     const schedule = (name: 'rollup' | 'evaluate' | 'maintain', every: number) =>
