@@ -10,7 +10,7 @@ import { KioskSimulator } from '../../pi-agent/src/sim/kiosks';
 import { freePortRange } from '../../pi-agent/src/sim/ports';
 import { AgentProcess, startAgentProcess, until } from '../../api/src/testing/agent-processes';
 import type { Client } from '../../api/src/testing/test-app';
-import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshots, signIn, startConsole } from './harness';
+import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshot, signedInPage, signIn, startConsole } from './harness';
 
 let env: ConsoleEnv;
 let ops: Client;
@@ -78,19 +78,13 @@ afterEach(() => {
   expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
 });
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `${screenshots}${name}.png`, fullPage: false });
 const tile = (code: string, observed?: string) =>
   `[data-testid=kiosk-tile][data-code="${code}"]${observed ? `[data-observed=${observed}]` : ''}`;
 
 describe('act now', () => {
   let page: Page;
   let close: () => Promise<void>;
-  beforeAll(async () => {
-    const p = await newPage(env);
-    page = p.page;
-    close = () => p.context.close();
-    await signIn(page, 'staff-a');
-  });
+  beforeAll(async () => ({ page, close } = await signedInPage(env, 'staff-a')));
   afterAll(() => close());
 
   it('staff select three kiosks on the fleet page, wake them now and see them come up, live', async () => {
@@ -120,7 +114,7 @@ describe('act now', () => {
     expect(await page.textContent('[data-testid=power-result-progress]')).toBe('3 of 3 up so far');
     // What ops asked for is what is expected now (until the schedule's next transition): no mismatch.
     for (const k of kiosks) await page.waitForSelector(`${tile(k.code, 'up')}[data-expected=on][data-mismatch=false]`);
-    await shot(page, 'act-now-fleet');
+    await screenshot(page, 'act-now-fleet');
     for (const k of kiosks) expect(sim.state(k.id).packetsAccepted).toBeGreaterThan(0);
     const recorded = await env.api.db.query(
       `SELECT kiosk_id, requested_by, source, status FROM dispatches WHERE source = 'manual' AND action = 'wake'`,
@@ -150,7 +144,7 @@ describe('act now', () => {
         'Warning: the schedule says 1 of these 1 kiosk(s) should be on now.',
       );
       expect(await page.textContent('#power-confirm-title')).toBe('Shut down 1 kiosk(s) now?');
-      await shot(page, 'act-now-confirm');
+      await screenshot(page, 'act-now-confirm');
       // Nothing is sent before the confirmation.
       expect(sim.state(kiosk.id).power).toBe('on');
       await page.click('[data-testid=power-confirm-ok]');
@@ -166,7 +160,7 @@ describe('act now', () => {
       await expect
         .poll(() => page.textContent(`${row} [data-testid=dispatch-agents]`), { timeout: 10_000 })
         .toMatch(/pi-act · started \d\d:\d\d · done/);
-      await shot(page, 'act-now-kiosk');
+      await screenshot(page, 'act-now-kiosk');
 
       // The site's history, reached from the fleet page.
       await page.goto(`/fleet?site=${ids.siteAMain}`);

@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlertsService } from '../../api/src/alerts/alerts.service';
 import { VerificationService } from '../../api/src/dispatch/verification.service';
 import { startMailbox, startWebhookReceiver } from '../../api/src/testing/local-receivers';
-import { ConsoleEnv, ids, newPage, screenshots, signIn, startConsole } from './harness';
+import { ConsoleEnv, ids, screenshot, signedInPage, startConsole } from './harness';
 
 let env: ConsoleEnv;
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
@@ -33,17 +33,11 @@ afterEach(() => {
   expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
 });
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `${screenshots}${name}.png`, fullPage: false });
 
 describe('alerts and notifications in the console', () => {
   let page: Page;
   let close: () => Promise<void>;
-  beforeAll(async () => {
-    const p = await newPage(env);
-    page = p.page;
-    close = () => p.context.close();
-    await signIn(page, 'ops');
-  });
+  beforeAll(async () => ({ page, close } = await signedInPage(env, 'ops')));
   afterAll(() => close());
 
   it("an alert storm arrives as one alert listing its kiosks by code and name, in the site's time, and is acknowledged at once", async () => {
@@ -114,7 +108,7 @@ describe('alerts and notifications in the console', () => {
     await expect.poll(() => page.textContent(`${storm} [data-testid=alert-summary]`)).toContain('12 台自助机在');
     expect(await page.textContent(`${storm} [data-testid=alert-summary]`)).toContain('开机后仍未开启');
     await page.selectOption('[data-testid=language]', 'en');
-    await shot(page, 'alerts-grouped');
+    await screenshot(page, 'alerts-grouped');
 
     // Filters: by kind, then back.
     await page.selectOption('[data-testid=alerts-filter-kind]', 'agent_offline');
@@ -167,7 +161,7 @@ describe('alerts and notifications in the console', () => {
       msgtype: 'markdown',
       markdown: { content: expect.stringContaining('## 【Wakeward】测试消息') },
     });
-    await shot(page, 'notifications');
+    await screenshot(page, 'notifications');
     // Edited in place: the change is saved (and audited).
     await page.click(`${row} [data-testid=channel-edit]`);
     await page.fill('[data-testid=channel-grace]', '30');

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys } from '../../api/src/testing/test-app';
 import { AlertsService } from '../../api/src/alerts/alerts.service';
 import { RollupService } from '../../api/src/telemetry/rollup.service';
-import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshots, signIn, SimulatedAgent, startConsole } from './harness';
+import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshot, signedInPage, signIn, SimulatedAgent, startConsole } from './harness';
 
 let env: ConsoleEnv;
 
@@ -24,7 +24,6 @@ afterEach(() => {
   expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
 });
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `${screenshots}${name}.png`, fullPage: false });
 
 describe('console', () => {
   it('follows the browser language (zh-CN), switches to English and back, and remembers the choice', async () => {
@@ -32,7 +31,7 @@ describe('console', () => {
     await page.goto('/');
     await expect.poll(() => page.textContent('button[type=submit]')).toBe('登录');
     expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
-    await shot(page, 'login-zh-CN');
+    await screenshot(page, 'login-zh-CN');
     await page.selectOption('[data-testid=language]', 'en');
     await expect.poll(() => page.textContent('button[type=submit]')).toBe('Sign in');
     await page.reload();
@@ -42,7 +41,7 @@ describe('console', () => {
     await page.selectOption('[data-testid=language]', 'zh-CN');
     await expect.poll(() => page.textContent('[data-testid=nav-fleet]')).toBe('设备总览');
     await page.waitForSelector('[data-testid=kiosk-tile]');
-    await shot(page, 'fleet-zh-CN');
+    await screenshot(page, 'fleet-zh-CN');
     await page.selectOption('[data-testid=language]', 'en');
     await expect.poll(() => page.textContent('[data-testid=nav-fleet]')).toBe('Fleet');
     await context.close();
@@ -79,12 +78,7 @@ describe('console', () => {
   describe('staff of hospital A', () => {
     let page: Page;
     let close: () => Promise<void>;
-    beforeAll(async () => {
-      const p = await newPage(env);
-      page = p.page;
-      close = () => p.context.close();
-      await signIn(page, 'staff-a');
-    });
+    beforeAll(async () => ({ page, close } = await signedInPage(env, 'staff-a')));
     afterAll(() => close());
 
     it('sees only hospital A: its sites, and a not-found for a site of B', async () => {
@@ -95,14 +89,14 @@ describe('console', () => {
       );
       expect(groups).toEqual(['Beijing Riverside Hospital']);
       expect(await page.getAttribute('[data-testid=fleet-grid]', 'data-count')).toBe('90');
-      await shot(page, 'fleet');
+      await screenshot(page, 'fleet');
       await page.goto(`/fleet?site=${ids.siteBMain}`);
       await page.waitForSelector('[role=alert]');
       expect(await page.textContent('[role=alert]')).toContain('Not found');
       await page.goto('/agents');
       await page.waitForSelector('[data-testid=no-access]');
       expect(await page.isVisible('[data-testid=nav-agents]')).toBe(false);
-      await shot(page, 'no-access');
+      await screenshot(page, 'no-access');
     });
 
     it('filters the fleet by kind and by search', async () => {
@@ -156,7 +150,7 @@ describe('console', () => {
       });
       expect(Date.now() - started).toBeLessThan(2000);
       expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
-      await shot(page, 'fleet-live');
+      await screenshot(page, 'fleet-live');
 
       await page.click(`[data-testid=kiosk-tile][data-code="${code}"]`);
       await page.waitForSelector('[data-testid=schedule-day]');
@@ -167,7 +161,7 @@ describe('console', () => {
       expect(history[0]).toMatch(/Down|离线|下线|关/);
       expect(history.length).toBeGreaterThanOrEqual(2);
       expect(await page.isDisabled('[data-testid=screen-button]')).toBe(true);
-      await shot(page, 'kiosk');
+      await screenshot(page, 'kiosk');
     });
 
     it('a probe from the simulated agent alone reaches the tile within 2 s', async () => {
@@ -223,11 +217,11 @@ describe('console', () => {
       // A bad time is reported next to its field, and nothing is saved.
       await page.fill('[data-testid=window-0-end]', '25:00');
       await page.waitForSelector('[data-testid="error-windows.0.end"]');
-      await shot(page, 'schedule-validation');
+      await screenshot(page, 'schedule-validation');
 
       await page.fill('[data-testid=window-0-end]', '22:00');
       await expect.poll(onTexts, { timeout: 5000 }).toContain('07:00–22:00');
-      await shot(page, 'schedule-preview');
+      await screenshot(page, 'schedule-preview');
       const saved = page.waitForResponse(
         (r) => r.url().includes(`/api/rules/${ids.ruleAWeekdays}`) && r.request().method() === 'PATCH',
       );
@@ -247,7 +241,7 @@ describe('console', () => {
       expect(diffText).toContain('windows.0.end');
       expect(diffText).toContain('"20:00"');
       expect(diffText).toContain('"22:00"');
-      await shot(page, 'audit');
+      await screenshot(page, 'audit');
 
       page.once('dialog', (d) => void d.accept());
       const undone = page.waitForResponse((r) => r.url().includes('/undo'));
@@ -266,7 +260,7 @@ describe('console', () => {
       await page.click('[data-testid=nav-schedules]');
       await page.waitForSelector('[data-testid=login-notice]');
       expect(await page.textContent('[data-testid=login-notice]')).toContain('session has expired');
-      await shot(page, 'session-expired');
+      await screenshot(page, 'session-expired');
     });
   });
 
@@ -327,12 +321,7 @@ describe('console', () => {
   describe('operations', () => {
     let page: Page;
     let close: () => Promise<void>;
-    beforeAll(async () => {
-      const p = await newPage(env);
-      page = p.page;
-      close = () => p.context.close();
-      await signIn(page, 'ops');
-    });
+    beforeAll(async () => ({ page, close } = await signedInPage(env, 'ops')));
     afterAll(() => close());
 
     it('sees a new alert live (badge and toast) and acknowledges it', async () => {
@@ -349,7 +338,7 @@ describe('console', () => {
       await page.waitForSelector('[data-testid=alert-badge]', { timeout: 3000 });
       await page.waitForSelector('[data-testid=alert-row][data-status=open]');
       await page.waitForSelector('.toast-alert');
-      await shot(page, 'alerts');
+      await screenshot(page, 'alerts');
       await page.click('[data-testid=alert-row][data-status=open] [data-testid=acknowledge]');
       await page.waitForSelector('[data-testid=alert-row][data-status=open]', { state: 'detached' });
       await page.click('[data-testid=alerts-tab-acknowledged]');
@@ -362,10 +351,10 @@ describe('console', () => {
       await page.click('[data-testid=create-enrolment-code]');
       await page.waitForSelector('[data-testid=enrolment-code]');
       expect(await page.textContent('[data-testid=enrolment-code]')).toContain('wakeward-agent enroll --code');
-      await shot(page, 'agents');
+      await screenshot(page, 'agents');
       await page.goto(`/environment?site=${ids.siteAMain}&range=day`);
       await page.waitForSelector('[data-testid=environment-page] .card');
-      await shot(page, 'environment');
+      await screenshot(page, 'environment');
     });
 
     it("draws a site's environment charts from an agent's readings, tooltips included, under the CSP", async () => {

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { enrolAgent } from '../../api/src/agent-protocol/agent-test-kit';
 import { demoId } from '../../api/src/demo/demo-data';
 import type { Client } from '../../api/src/testing/test-app';
-import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshots, signIn, SimulatedAgent, startConsole } from './harness';
+import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshot, signIn, SimulatedAgent, startConsole } from './harness';
 
 const ZONE = 'Asia/Shanghai';
 const siteBJRSEast = demoId('site:BJRS-EAST');
@@ -32,7 +32,6 @@ afterEach(() => {
   expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
 });
 
-const shot = (page: Page, name: string) => page.screenshot({ path: `${screenshots}${name}.png`, fullPage: false });
 const tile = (code: string) => `[data-testid=kiosk-tile][data-code="${code}"]`;
 const text = async (page: Page, selector: string) => ((await page.textContent(selector)) ?? '').trim();
 
@@ -86,7 +85,7 @@ describe('overview', () => {
     expect(await page.getAttribute(row, 'data-mismatched')).toBe(String(mismatched));
     // The demo's four registered Pis have never beaten; the simulated one just did.
     expect(await cell('agents')).toBe('1 of 5');
-    await shot(page, 'overview');
+    await screenshot(page, 'overview');
 
     // A kiosk coming up reaches the row without a reload.
     await page.waitForSelector('[data-testid=live][data-connected=true]');
@@ -159,7 +158,7 @@ describe('fleet page', () => {
       .poll(() => page.getAttribute('[data-testid=count-mismatch]', 'data-n'))
       .toBe(String(mismatchesBefore + 1));
     expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(42);
-    await shot(page, 'fleet-flip');
+    await screenshot(page, 'fleet-flip');
 
     // Staff change the rule elsewhere: the open page follows (schedule.changed), still without a reload.
     expect((await ops.patch(`/api/rules/${ruleId}`, { windows: [{ start: '00:00', end: '24:00' }] })).status).toBe(200);
@@ -256,7 +255,7 @@ describe('fleet page', () => {
     expect(
       await page.$$eval('[data-testid=fleet-legend] li', (items) => items.map((i) => i.getAttribute('data-state'))),
     ).toEqual(['mismatch', 'on-as-expected', 'off-as-expected', 'unknown', 'unmanaged']);
-    await shot(page, 'fleet-states');
+    await screenshot(page, 'fleet-states');
     await context.close();
   });
 });
@@ -286,7 +285,7 @@ describe('kiosk search across sites', () => {
         .map((h) => h.code)
         .sort(),
     ).toEqual(['C-MZ-1F-01', 'E-MZ-1F-01']);
-    await shot(page, 'kiosk-search');
+    await screenshot(page, 'kiosk-search');
 
     await page.click(`[data-testid=kiosk-search-hit][data-site-id="${ids.siteBMain}"]`);
     await page.waitForSelector('[data-testid=schedule-day]');

@@ -120,6 +120,16 @@ export async function signIn(page: Page, username: string): Promise<void> {
   await page.waitForSelector('[data-testid=user]');
 }
 
+/** A page of its own browser context, signed in as `username`; `close` ends the context. */
+export async function signedInPage(env: ConsoleEnv, username: string, locale?: string): Promise<{ page: Page; close: () => Promise<void> }> {
+  const { context, page } = await newPage(env, locale);
+  await signIn(page, username);
+  return { page, close: () => context.close() };
+}
+
+/** A screenshot of the page for the README (see `screenshots`). */
+export const screenshot = (page: Page, name: string) => page.screenshot({ path: `${screenshots}${name}.png`, fullPage: false });
+
 /** A Pi agent of a site, enrolled with a code that ops created, reporting probes. */
 export class SimulatedAgent {
   private constructor(
