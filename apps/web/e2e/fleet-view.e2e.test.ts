@@ -83,8 +83,9 @@ describe('overview', () => {
     const fleet = (await ops.get(`/api/fleet?siteId=${ids.siteAMain}`)).body;
     const mismatched = fleet.kiosks.filter((k: { mismatch: boolean }) => k.mismatch).length;
     expect(await page.getAttribute(row, 'data-mismatched')).toBe(String(mismatched));
-    // The demo's four registered Pis have never beaten; the simulated one just did.
-    expect(await cell('agents')).toBe('1 of 5');
+    // The demo's four registered Pis were never enrolled: not expected online, not counted.
+    // The simulated one, enrolled, just beat.
+    expect(await cell('agents')).toBe('1 of 1');
     await screenshot(page, 'overview');
 
     // A kiosk coming up reaches the row without a reload.

@@ -69,6 +69,8 @@ describe('fleet overview', () => {
     const piX = await enrolAgent(ops, annex, 'pi-3', ['127.0.2.0/24']);
     const piXOld = await enrolAgent(ops, annex, 'pi-old', ['127.0.2.0/24']);
     const piB = await enrolAgent(ops, ids.siteB, 'pi-b', ['10.1.2.0/24']);
+    // Registered, never enrolled (a Pi still in its box): not expected online, not counted.
+    expect((await ops.post('/api/agents', { siteId: ids.siteA, name: 'pi-boxed', subnets: ['127.0.1.0/24'] })).status).toBe(201);
 
     // A main: a1 up, a2 down (should be on: mismatch), a3 up by pi-2 only, a4 seen 11 minutes ago only (unknown).
     await probe(piA1, [[kiosks.a1, true], [kiosks.a2, false], [kiosks.a3, false]]);

@@ -99,13 +99,17 @@ export class FleetOverviewRepository {
     return new Map(rows.map((r) => [r.kioskId, [{ up: Number(r.up) === 1, observedAt: r.observedAt }]]));
   }
 
-  /** Per site: its agents holding an unrevoked registration, and those that beat after `onlineSince`. */
+  /**
+   * Per site: its enrolled agents (a token, not revoked), and those that beat after
+   * `onlineSince`. An agent registered but not enrolled yet (a Pi still in its box) is
+   * not expected online, so it is not counted as missing.
+   */
   async agentPresence(scope: HospitalScope, onlineSince: Date): Promise<Map<string, { online: number; total: number }>> {
     if (scope !== 'all' && !scope.length) return new Map();
     const rows: Array<{ siteId: string; total: number | string; online: number | string | null }> = await this.db.manager.query(
       `SELECT a.site_id AS siteId, COUNT(*) AS total, SUM(a.last_heartbeat_at > ?) AS online
          FROM agents a JOIN sites s ON s.id = a.site_id
-        WHERE a.token_revoked_at IS NULL ${scope === 'all' ? '' : 'AND s.hospital_id IN (?)'}
+        WHERE a.token_hash IS NOT NULL AND a.token_revoked_at IS NULL ${scope === 'all' ? '' : 'AND s.hospital_id IN (?)'}
         GROUP BY a.site_id`,
       scope === 'all' ? [onlineSince] : [onlineSince, scope],
     );
@@ -139,7 +143,7 @@ export class FleetOverviewRepository {
     const rows: Array<{ siteId: string; agentName: string; celsius: string | number | null; at: Date | null }> = await this.db.manager.query(
       `SELECT a.site_id AS siteId, a.name AS agentName, ${latest('temperature_c')} AS celsius, ${latest('at')} AS at
          FROM agents a JOIN sites s ON s.id = a.site_id
-        WHERE a.token_revoked_at IS NULL ${scope === 'all' ? '' : 'AND s.hospital_id IN (?)'}`,
+        WHERE a.token_hash IS NOT NULL AND a.token_revoked_at IS NULL ${scope === 'all' ? '' : 'AND s.hospital_id IN (?)'}`,
       scope === 'all' ? [since, since] : [since, since, scope],
     );
     return rows
