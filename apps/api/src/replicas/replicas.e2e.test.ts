@@ -37,7 +37,11 @@ const VNC_PORT = 5900;
 const net16 = 100 + Math.floor(Math.random() * 150);
 
 /** The console's live connection, as apps/web/src/live.ts connectLive() opens it (same origin there; here the balancer's URL). */
-const CONSOLE_LIVE_OPTIONS: Partial<ManagerOptions & SocketOptions> = { path: '/socket.io', withCredentials: true, reconnectionDelayMax: 10_000 };
+const CONSOLE_LIVE_OPTIONS: Partial<ManagerOptions & SocketOptions> = {
+  path: '/socket.io',
+  withCredentials: true,
+  reconnectionDelayMax: 10_000,
+};
 
 const SERVICE_ENV = {
   LOG_LEVEL: 'info',
@@ -81,7 +85,12 @@ describe('two API replicas and two workers behind HAProxy', () => {
   const wake = { instant: DateTime.now(), before: new Map<string, number>() };
 
   const startReplica = (port: number) =>
-    startServiceProcess(config, { ...SERVICE_ENV, ROLE: 'api', PORT: String(port), REPLICA_URL: `http://127.0.0.1:${port}` });
+    startServiceProcess(config, {
+      ...SERVICE_ENV,
+      ROLE: 'api',
+      PORT: String(port),
+      REPLICA_URL: `http://127.0.0.1:${port}`,
+    });
   const packets = () => new Map(kiosks.map((k) => [k.id, sim.state(k.id).packetsAccepted]));
 
   beforeAll(async () => {
@@ -91,17 +100,21 @@ describe('two API replicas and two workers behind HAProxy', () => {
     hospitalA = seeded.hospitalA;
     const now = new Date();
     const secondSite = randomUUID();
-    await db.query(`INSERT INTO sites (id, hospital_id, name, time_zone, created_at, updated_at) VALUES (?, ?, 'A east', ?, ?, ?)`, [secondSite, hospitalA, ZONE, now, now]);
+    await db.query(
+      `INSERT INTO sites (id, hospital_id, name, time_zone, created_at, updated_at) VALUES (?, ?, 'A east', ?, ?, ?)`,
+      [secondSite, hospitalA, ZONE, now, now],
+    );
     siteIds.push(seeded.siteA, secondSite);
 
     const ports = [await freePort(), await freePort()];
-    const [api1, api2, ...started] = await Promise.all([
-      ...ports.map(startReplica),
-      startServiceProcess(config, { ...SERVICE_ENV, ROLE: 'worker' }),
-      startServiceProcess(config, { ...SERVICE_ENV, ROLE: 'worker' }),
-    ]);
-    replicas.push({ name: 'api-1', port: ports[0], process: api1 }, { name: 'api-2', port: ports[1], process: api2 });
-    workers.push(...started);
+    await allStarted(
+      ports.map((port, r) => startReplica(port).then((process) => ({ name: `api-${r + 1}`, port, process }))),
+      (replica) => replicas.push(replica),
+    );
+    await allStarted(
+      [1, 2].map(() => startServiceProcess(config, { ...SERVICE_ENV, ROLE: 'worker' })),
+      (worker) => workers.push(worker),
+    );
     lb = await startHaproxy(replicas.map((r) => ({ name: r.name, url: r.process.url })));
     for (const r of replicas) opsAt.push(await login(r.process.url, 'ops'));
 
@@ -111,15 +124,34 @@ describe('two API replicas and two workers behind HAProxy', () => {
       for (let k = 0; k < KIOSKS_PER_SITE; k++) {
         const n = s * KIOSKS_PER_SITE + k;
         const ip = `127.${net16}.${s + 1}.${k + 10}`;
-        const res = await opsAt[0].post('/api/kiosks', kioskBody(siteId, n + 1, { ip, subnet: `127.${net16}.${s + 1}.0/24`, mac: KioskSimulator.macFor(n), vncPort: VNC_PORT }));
+        const res = await opsAt[0].post(
+          '/api/kiosks',
+          kioskBody(siteId, n + 1, {
+            ip,
+            subnet: `127.${net16}.${s + 1}.0/24`,
+            mac: KioskSimulator.macFor(n),
+            vncPort: VNC_PORT,
+          }),
+        );
         expect(res.status, res.text).toBe(201);
         kiosks.push({ id: res.body.id, code: res.body.code, siteId });
-        specs.push({ kioskId: res.body.id, code: res.body.code, mac: KioskSimulator.macFor(n), screen: { ip, port: VNC_PORT } });
+        specs.push({
+          kioskId: res.body.id,
+          code: res.body.code,
+          mac: KioskSimulator.macFor(n),
+          screen: { ip, port: VNC_PORT },
+        });
       }
     }
     const base = await freePortRange(2 * kiosks.length + 1);
     // Powered on from the start: their screens answer whatever the wake check does; a magic packet is counted all the same.
-    sim = new KioskSimulator({ kiosks: specs, udpBasePort: base, vncBasePort: base + kiosks.length, controlPort: base + 2 * kiosks.length, initiallyOn: true });
+    sim = new KioskSimulator({
+      kiosks: specs,
+      udpBasePort: base,
+      vncBasePort: base + kiosks.length,
+      controlPort: base + 2 * kiosks.length,
+      initiallyOn: true,
+    });
     await sim.start();
 
     const simulated = sim.agentConfigFragment() as { wake: Record<string, unknown> };
@@ -142,7 +174,7 @@ describe('two API replicas and two workers behind HAProxy', () => {
         }),
       ),
     );
-    agents.push(...(await Promise.all(starting)));
+    await allStarted(starting, (agent) => agents.push(agent));
     await until(async () => (await onlineAgents(opsAt[0])) === agents.length, 60_000, 500);
 
     // Check (c)'s rule edit, made last here so that its minute comes while (a), (b) and (d) run:
@@ -155,7 +187,12 @@ describe('two API replicas and two workers behind HAProxy', () => {
       name: 'Replicas test: on from the next minute',
       scope: { kind: 'hospital' },
       layer: 'override',
-      windows: [{ start: wake.instant.toFormat('HH:mm'), end: end.hasSame(wake.instant, 'day') ? end.toFormat('HH:mm') : '24:00' }],
+      windows: [
+        {
+          start: wake.instant.toFormat('HH:mm'),
+          end: end.hasSame(wake.instant, 'day') ? end.toFormat('HH:mm') : '24:00',
+        },
+      ],
     });
     expect(rule.status, rule.text).toBe(201);
   }, 240_000);
@@ -177,7 +214,10 @@ describe('two API replicas and two workers behind HAProxy', () => {
       },
     ];
     // Every step runs even if one before it fails: nothing is left running or stored.
-    for (const step of steps) await Promise.resolve().then(step).catch((err: Error) => console.warn(`cleanup: ${err.message}`));
+    for (const step of steps)
+      await Promise.resolve()
+        .then(step)
+        .catch((err: Error) => console.warn(`cleanup: ${err.message}`));
   }, 60_000);
 
   it('(a) a console login works on both replicas: requests alternate and the session holds on every one', async () => {
@@ -196,12 +236,17 @@ describe('two API replicas and two workers behind HAProxy', () => {
       for (let i = 0; i < 30 && !replicas.every((r) => (answered.get(r.name) ?? 0) >= 3); i++) {
         const me = await browser.get('/api/auth/me');
         answered.set(servedBy(me), (answered.get(servedBy(me)) ?? 0) + 1);
-        outcomes.push(`login at ${loggedInAt}, GET /api/auth/me at ${servedBy(me)}: ${me.status}${me.status === 200 ? '' : ` ${me.body?.error?.code}`}`);
+        outcomes.push(
+          `login at ${loggedInAt}, GET /api/auth/me at ${servedBy(me)}: ${me.status}${me.status === 200 ? '' : ` ${me.body?.error?.code}`}`,
+        );
       }
       expect([...answered.keys()].sort(), 'requests reach both replicas').toEqual(replicas.map((r) => r.name));
     }
     expect([...loginsBy].sort(), 'logins made on both replicas').toEqual(replicas.map((r) => r.name));
-    expect(outcomes.filter((o) => !o.endsWith(': 200')), 'requests signed out').toEqual([]);
+    expect(
+      outcomes.filter((o) => !o.endsWith(': 200')),
+      'requests signed out',
+    ).toEqual([]);
   });
 
   it("(b) the console's live connection through the balancer hears what either replica publishes", async () => {
@@ -210,7 +255,9 @@ describe('two API replicas and two workers behind HAProxy', () => {
     for (let c = 0; c < 2; c++) consoles.push(openConsoleLive(lb.url, browser));
     const ready = await Promise.allSettled(consoles.map((c) => waitForEvent(c, 'ready', 10_000)));
     expect(
-      ready.map((r, c) => (r.status === 'fulfilled' ? 'ready' : `not ready: ${consoles[c].connectErrors.slice(0, 3).join('; ')}`)),
+      ready.map((r, c) =>
+        r.status === 'fulfilled' ? 'ready' : `not ready: ${consoles[c].connectErrors.slice(0, 3).join('; ')}`,
+      ),
       'consoles connected',
     ).toEqual(consoles.map(() => 'ready'));
 
@@ -221,9 +268,13 @@ describe('two API replicas and two workers behind HAProxy', () => {
     }
     for (const [c, live] of consoles.entries()) {
       for (const siteId of siteIds) {
-        await waitForEvent(live, 'schedule.changed', 5_000, (p) => (p.siteIds as string[]).includes(siteId)).catch(() => {
-          throw new Error(`console ${c + 1} did not hear schedule.changed of ${siteId} (published by ${replicas[siteIds.indexOf(siteId)].name})`);
-        });
+        await waitForEvent(live, 'schedule.changed', 5_000, (p) => (p.siteIds as string[]).includes(siteId)).catch(
+          () => {
+            throw new Error(
+              `console ${c + 1} did not hear schedule.changed of ${siteId} (published by ${replicas[siteIds.indexOf(siteId)].name})`,
+            );
+          },
+        );
       }
     }
     expect(consoles.flatMap((c) => c.connectErrors)).toEqual([]);
@@ -233,12 +284,20 @@ describe('two API replicas and two workers behind HAProxy', () => {
     const viewer = await login(lb.url, 'ops');
     // Every replica knows every relay channel: the same route answer wherever it is asked.
     await until(async () => {
-      const answers = await Promise.all(opsAt.flatMap((ops) => siteIds.map(async (siteId) => relayAgentIds(await ops.get(`/api/sites/${siteId}/remote-route`)))));
+      const answers = await Promise.all(
+        opsAt.flatMap((ops) =>
+          siteIds.map(async (siteId) => relayAgentIds(await ops.get(`/api/sites/${siteId}/remote-route`))),
+        ),
+      );
       return answers.every((ids) => ids.length === AGENTS_PER_SITE);
     }, 15_000).catch(() => undefined);
     for (const siteId of siteIds) {
-      const answers = await Promise.all(opsAt.map(async (ops) => relayAgentIds(await ops.get(`/api/sites/${siteId}/remote-route`))));
-      expect.soft(answers, `remote-route of ${siteId} on ${replicas.map((r) => r.name).join(' and ')}`).toEqual(answers.map(() => answers[0]));
+      const answers = await Promise.all(
+        opsAt.map(async (ops) => relayAgentIds(await ops.get(`/api/sites/${siteId}/remote-route`))),
+      );
+      expect
+        .soft(answers, `remote-route of ${siteId} on ${replicas.map((r) => r.name).join(' and ')}`)
+        .toEqual(answers.map(() => answers[0]));
       expect.soft(answers[0]).toHaveLength(AGENTS_PER_SITE);
     }
 
@@ -250,10 +309,17 @@ describe('two API replicas and two workers behind HAProxy', () => {
         outcomes.push(`ticket at ${servedBy(ticket)}: ${ticket.status} ${ticket.body?.error?.code ?? ''}`);
         continue;
       }
-      outcomes.push(`ticket at ${servedBy(ticket)}, screen: ${await openScreen(lb.url.replace(/^http/, 'ws') + ticket.body.path, viewer, kiosk.code)}`);
+      outcomes.push(
+        `ticket at ${servedBy(ticket)}, screen: ${await openScreen(lb.url.replace(/^http/, 'ws') + ticket.body.path, viewer, kiosk.code)}`,
+      );
     }
-    expect(outcomes.filter((o) => !o.endsWith('screen: opened')), `${outcomes.filter((o) => o.endsWith('screen: opened')).length} of ${SCREEN_OPENS} opened`).toEqual([]);
-    expect(new Set(outcomes.map((o) => /ticket at (\S+),/.exec(o)?.[1])).size, 'tickets from both replicas').toBe(replicas.length);
+    expect(
+      outcomes.filter((o) => !o.endsWith('screen: opened')),
+      `${outcomes.filter((o) => o.endsWith('screen: opened')).length} of ${SCREEN_OPENS} opened`,
+    ).toEqual([]);
+    expect(new Set(outcomes.map((o) => /ticket at (\S+),/.exec(o)?.[1])).size, 'tickets from both replicas').toBe(
+      replicas.length,
+    );
   }, 120_000);
 
   it('(c) a rule edit through one replica (at the end of the setup) wakes every kiosk exactly once per agent', async () => {
@@ -264,23 +330,31 @@ describe('two API replicas and two workers behind HAProxy', () => {
     // Long enough for any duplicate (a second worker's copy of the job, a redelivered command) to arrive.
     await new Promise((r) => setTimeout(r, 3000));
     const after = packets();
-    expect(Object.fromEntries(kiosks.map((k) => [k.code, after.get(k.id)! - before.get(k.id)!]))).toEqual(Object.fromEntries(kiosks.map((k) => [k.code, AGENTS_PER_SITE])));
+    expect(Object.fromEntries(kiosks.map((k) => [k.code, after.get(k.id)! - before.get(k.id)!]))).toEqual(
+      Object.fromEntries(kiosks.map((k) => [k.code, AGENTS_PER_SITE])),
+    );
 
     // One dispatch per kiosk, one command per agent of its site, each reported done once.
-    const rows = (await db.query(`SELECT kiosk_id, status, commands FROM dispatches WHERE action = 'wake' AND planned_at = ?`, [instant.toJSDate()])) as {
+    const rows = (await db.query(
+      `SELECT kiosk_id, status, commands FROM dispatches WHERE action = 'wake' AND planned_at = ?`,
+      [instant.toJSDate()],
+    )) as {
       kiosk_id: string;
       status: string;
       commands: unknown[] | string;
     }[];
     expect(rows.map((r) => r.kiosk_id).sort()).toEqual(kiosks.map((k) => k.id).sort());
-    for (const row of rows) expect(typeof row.commands === 'string' ? JSON.parse(row.commands) : row.commands).toHaveLength(AGENTS_PER_SITE);
+    for (const row of rows)
+      expect(typeof row.commands === 'string' ? JSON.parse(row.commands) : row.commands).toHaveLength(AGENTS_PER_SITE);
     await until(async () => (await unreportedCommands(db, 'wake')).length === 0, 10_000);
   }, 150_000);
 
   it("(b) ... and what a worker publishes: the consoles heard the worker's dispatch of that wake", () => {
     expect(consoles.length).toBeGreaterThan(0);
     for (const live of consoles) {
-      const scheduled = live.events.filter((e) => e.type === 'dispatch.updated' && e.payload.source === 'schedule').map((e) => e.payload.siteId);
+      const scheduled = live.events
+        .filter((e) => e.type === 'dispatch.updated' && e.payload.source === 'schedule')
+        .map((e) => e.payload.siteId);
       expect([...new Set(scheduled)].sort()).toEqual([...siteIds].sort());
     }
   });
@@ -305,23 +379,52 @@ describe('two API replicas and two workers behind HAProxy', () => {
     await until(async () => (await heartbeatsSince(db, killedAt)) === agents.length, 10_000, 200);
     const heartbeatsBackInMs = Date.now() - killedAt;
     console.info(`every agent's heartbeat accepted again ${heartbeatsBackInMs} ms after the kill`);
+    // The relay channels that were on the dead replica are opened again on the survivor.
+    const survivor = opsAt[1];
+    await until(
+      async () =>
+        (
+          await Promise.all(
+            siteIds.map(async (id) => relayAgentIds(await survivor.get(`/api/sites/${id}/remote-route`))),
+          )
+        ).flat().length === agents.length,
+      10_000,
+      200,
+    );
+    const relayBackInMs = Date.now() - killedAt;
+    console.info(`every agent's relay channel open on the survivor ${relayBackInMs} ms after the kill`);
     expect(recoveredInMs).toBeLessThan(10_000);
     expect(heartbeatsBackInMs).toBeLessThan(10_000);
+    expect(relayBackInMs).toBeLessThan(10_000);
 
     await new Promise((r) => setTimeout(r, 3000));
     const after = packets();
-    expect(Object.fromEntries(kiosks.map((k) => [k.code, after.get(k.id)! - before.get(k.id)!]))).toEqual(Object.fromEntries(kiosks.map((k) => [k.code, AGENTS_PER_SITE])));
+    expect(Object.fromEntries(kiosks.map((k) => [k.code, after.get(k.id)! - before.get(k.id)!]))).toEqual(
+      Object.fromEntries(kiosks.map((k) => [k.code, AGENTS_PER_SITE])),
+    );
     await until(async () => (await unreportedCommands(db, 'wake')).length === 0, 10_000);
 
     // The replica comes back on its port; the balancer gives it requests again.
     victim.process = await startReplica(victim.port);
     const seen = new Set<string>();
-    await until(async () => {
-      seen.add(servedBy(await new Client(lb.url).get('/healthz')));
-      return seen.size === replicas.length;
-    }, 10_000, 100);
+    await until(
+      async () => {
+        seen.add(servedBy(await new Client(lb.url).get('/healthz')));
+        return seen.size === replicas.length;
+      },
+      10_000,
+      100,
+    );
   }, 90_000);
 });
+
+/** Waits for every start; keeps what started (for afterAll to stop) even when another failed, then throws the first failure. */
+async function allStarted<T>(starting: Promise<T>[], keep: (started: T) => void): Promise<void> {
+  const results = await Promise.allSettled(starting);
+  for (const r of results) if (r.status === 'fulfilled') keep(r.value);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
 
 async function login(baseUrl: string, username: string): Promise<Client> {
   const client = new Client(baseUrl);
@@ -352,7 +455,12 @@ function openConsoleLive(url: string, browser: Client): ConsoleLive {
   return live;
 }
 
-function waitForEvent(live: ConsoleLive, type: string, timeoutMs: number, match: (payload: Record<string, unknown>) => boolean = () => true): Promise<void> {
+function waitForEvent(
+  live: ConsoleLive,
+  type: string,
+  timeoutMs: number,
+  match: (payload: Record<string, unknown>) => boolean = () => true,
+): Promise<void> {
   return until(async () => live.events.some((e) => e.type === type && match(e.payload ?? {})), timeoutMs, 50);
 }
 

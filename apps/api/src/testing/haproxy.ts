@@ -68,7 +68,9 @@ export async function startHaproxy(backends: Backend[]): Promise<LoadBalancer> {
   const port = await freePort();
   const configFile = join(dir, 'haproxy.cfg');
   writeFileSync(configFile, haproxyConfig(port, backends));
-  const child = spawn(process.env.HAPROXY_PATH ?? '/usr/sbin/haproxy', ['-f', configFile, '-db'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.env.HAPROXY_PATH ?? '/usr/sbin/haproxy', ['-f', configFile, '-db'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
@@ -84,7 +86,8 @@ export async function startHaproxy(backends: Backend[]): Promise<LoadBalancer> {
     await until(
       async () => {
         const failed = await Promise.race([spawnFailure, Promise.resolve(null)]);
-        if (failed) throw new Error(`haproxy could not start (scripts/ensure-services.mjs ensureHaproxy): ${failed.message}`);
+        if (failed)
+          throw new Error(`haproxy could not start (scripts/ensure-services.mjs ensureHaproxy): ${failed.message}`);
         if (child.exitCode !== null) throw new Error(`haproxy exited ${child.exitCode}: ${output}`);
         return accepts(port);
       },
