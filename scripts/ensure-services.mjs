@@ -84,21 +84,6 @@ export function ensureVncTools() {
 }
 
 /**
- * The replicas test (apps/api/src/replicas/) puts Debian's HAProxy in front of two
- * API processes, as a deployment would. Installs it with apt when it is missing.
- */
-export function ensureHaproxy() {
-  const path = process.env.HAPROXY_PATH ?? '/usr/sbin/haproxy';
-  if (existsSync(path)) return;
-  console.log(`[setup] ${path} is missing; installing Debian's haproxy (once)`);
-  try {
-    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy', { stdio: 'inherit' });
-  } catch (err) {
-    throw new Error(`could not install haproxy (run "apt-get install haproxy" as root, or set HAPROXY_PATH): ${err.message}`);
-  }
-}
-
-/**
  * The Pi agent's fault tests run the agent under strace (power cut: every record
  * synced before it is acknowledged), speak sd_notify through systemd-notify to a
  * supervisor in the test, and check the shipped unit with systemd-analyze. Installs
@@ -120,6 +105,20 @@ export function ensureFaultTools() {
   } catch (err) {
     // The tests that need them say so and skip; everything else still runs.
     console.warn(`[setup] could not install ${missing.join(', ')}: ${err.message}`);
+  }
+}
+
+/**
+ * Debian's HAProxy: the tests check deploy/haproxy.cfg with `haproxy -c` and run the
+ * API replicas behind it. Installs it with apt when missing.
+ */
+export function ensureHaproxy() {
+  if (['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy'].some((path) => existsSync(path))) return;
+  console.log('[setup] installing haproxy for the load-balancer tests (once)');
+  try {
+    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy', { stdio: 'inherit' });
+  } catch (err) {
+    throw new Error(`could not install haproxy (run "apt-get install haproxy" as root): ${err.message}`);
   }
 }
 

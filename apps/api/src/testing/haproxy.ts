@@ -8,11 +8,12 @@ import { until } from './wait';
 
 /**
  * Debian's HAProxy (scripts/ensure-services.mjs ensureHaproxy()) in front of API
- * processes, as a deployment runs it: round robin, no stickiness of any kind, health
- * checks on /readyz, and a connection refused by a dead server retried on another
- * (what `option redispatch` is for). Listens on a free loopback port. Each response
- * names the server that answered in SERVED_BY_HEADER, so a test can see requests
- * alternate.
+ * processes, set as the deployment example's balancer (deploy/haproxy.cfg on the
+ * deployment branch: round robin, no stickiness, /readyz checks, X-Forwarded-For,
+ * long-poll and WebSocket timeouts, a refused connection retried on another server),
+ * on loopback, with two differences for tests: health checks every 500 ms instead of
+ * 5 s, and each response names the server that answered in SERVED_BY_HEADER, so a
+ * test can see requests alternate.
  */
 export const SERVED_BY_HEADER = 'x-served-by';
 
@@ -34,21 +35,25 @@ export function haproxyConfig(port: number, backends: Backend[]): string {
   const servers = backends.map((b) => {
     const { hostname, port: p } = new URL(b.url);
     if (!/^127\./.test(hostname)) throw new Error(`the test balancer only forwards to loopback, not ${hostname}`);
-    // Checked every 500 ms: down after 2 failures, up again after 1 success.
-    return `  server ${b.name} ${hostname}:${p} check inter 500ms fall 2 rise 1`;
+    return `  server ${b.name} ${hostname}:${p} check`;
   });
   return [
     'global',
-    '  maxconn 2000',
     'defaults',
     '  mode http',
-    '  timeout connect 1s',
-    // Longer than the agents' long poll (wait + slack); WebSockets live by `tunnel`.
-    '  timeout client 60s',
-    '  timeout server 60s',
+    '  option forwardfor',
+    '  timeout connect 5s',
+    // Longer than an agent's long poll (at most 30 s); WebSockets live by `tunnel`.
+    '  timeout client 75s',
+    '  timeout server 75s',
+    '  timeout http-request 15s',
+    '  timeout http-keep-alive 15s',
+    '  timeout queue 30s',
     '  timeout tunnel 1h',
-    '  retries 3',
-    '  option redispatch 1',
+    '  timeout client-fin 10s',
+    // A replica that dies refuses connections: retried, the last time on another server.
+    '  retries 2',
+    '  option redispatch',
     'frontend wakeward',
     `  bind 127.0.0.1:${port}`,
     '  default_backend api',
@@ -57,6 +62,8 @@ export function haproxyConfig(port: number, backends: Backend[]): string {
     '  option httpchk GET /readyz',
     '  http-check expect status 200',
     `  http-response set-header ${SERVED_BY_HEADER} %[srv_name]`,
+    // Two failures take a replica out, two successes put it back (as deployed; only faster).
+    '  default-server inter 500ms fall 2 rise 2',
     ...servers,
     '',
   ].join('\n');
@@ -68,7 +75,7 @@ export async function startHaproxy(backends: Backend[]): Promise<LoadBalancer> {
   const port = await freePort();
   const configFile = join(dir, 'haproxy.cfg');
   writeFileSync(configFile, haproxyConfig(port, backends));
-  const child = spawn(process.env.HAPROXY_PATH ?? '/usr/sbin/haproxy', ['-f', configFile, '-db'], {
+  const child = spawn('haproxy', ['-f', configFile, '-db'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
