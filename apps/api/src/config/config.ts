@@ -1,4 +1,3 @@
-import { networkInterfaces } from 'node:os';
 import { isIP, isIPv4 } from 'node:net';
 import { z } from 'zod';
 
@@ -156,7 +155,7 @@ export const configSchema = z
         .regex(/^https?:\/\/[^/\s]+\/?$/, 'http(s)://host:port, no path (how the other replicas reach this one)')
         .optional(),
     ),
-    /** How often a replica announces itself and checks its share of the agents' relay channels. */
+    /** How often a replica announces itself in Redis and renews its relay channels there. */
     REPLICA_HEARTBEAT_S: z.coerce.number().positive().max(300).default(10),
     /** How often a replica compares its relay channels with its fair share and hands back the surplus. */
     RELAY_REBALANCE_INTERVAL_S: z.coerce.number().positive().max(3600).default(60),
@@ -280,8 +279,12 @@ export interface AppConfig {
   };
   /** This process among several API replicas (README "Running several replicas"). */
   replica: {
-    /** How the other replicas reach this one: the screen relay's hop between replicas. */
-    url: string;
+    /**
+     * How the other replicas reach this one: the screen relay's hop between replicas.
+     * null: where the server listens once it does (its address, or the host's first
+     * non-internal IPv4 when it listens on every address, and the port it got).
+     */
+    url: string | null;
     /** Period of the replica's announcement in Redis; it counts as gone after three missed. */
     heartbeatMs: number;
     /** Period of the check that hands surplus idle relay channels back to the balancer. */
@@ -383,7 +386,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       smtpFrom: c.SMTP_FROM,
     },
     replica: {
-      url: (c.REPLICA_URL ?? `http://${firstExternalIpv4()}:${c.PORT}`).replace(/\/$/, ''),
+      url: c.REPLICA_URL ? c.REPLICA_URL.replace(/\/$/, '') : null,
       heartbeatMs: Math.round(c.REPLICA_HEARTBEAT_S * 1000),
       rebalanceIntervalMs: Math.round(c.RELAY_REBALANCE_INTERVAL_S * 1000),
     },
@@ -419,15 +422,6 @@ export function configWarnings(config: AppConfig): string[] {
     );
   }
   return warnings;
-}
-
-/** The host's first non-internal IPv4 address (REPLICA_URL's default); loopback on a host without one. */
-function firstExternalIpv4(): string {
-  for (const addresses of Object.values(networkInterfaces())) {
-    const found = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
-    if (found) return found.address;
-  }
-  return '127.0.0.1';
 }
 
 /** Whether two IPv4 CIDR blocks share an address. */
