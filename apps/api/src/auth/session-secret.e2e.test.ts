@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type Redis from 'ioredis';
+import { REDIS } from '../redis/redis.module';
 import { seedTwoHospitals } from '../testing/fixtures';
 import { startServiceProcess } from '../testing/service-processes';
 import { startTestApi, TestApi } from '../testing/test-app';
+import { until } from '../testing/wait';
 import { FINGERPRINT_KEY, fingerprintOf, SHARED_SECRET_KEY } from './session-secret';
 
 /**
@@ -52,6 +55,24 @@ describe('one session secret for every replica', () => {
     expect(shared).toMatch(/^[0-9a-f]{64}$/);
     expect(await first.redis.get(`${prefix}${FINGERPRINT_KEY}`)).toBe(fingerprintOf(shared!));
     expect(fingerprintOf(shared!)).not.toContain(shared!.slice(0, 16));
+  });
+
+  it('a Redis that restarts empty gets the secret back from the running replicas: one started later shares it', async () => {
+    const prefix = first.config.redis.prefix;
+    const shared = await first.redis.get(`${prefix}${SHARED_SECRET_KEY}`);
+    const onFirst = await first.login('admin');
+    // As after a restart of a Redis without persistence: the keys are gone, the processes reconnect.
+    await first.redis.del(`${prefix}${SHARED_SECRET_KEY}`, `${prefix}${FINGERPRINT_KEY}`);
+    second.app.get<Redis>(REDIS).disconnect(true);
+    await until(async () => (await first.redis.get(`${prefix}${SHARED_SECRET_KEY}`)) === shared, 10_000, 50);
+    expect(await first.redis.get(`${prefix}${FINGERPRINT_KEY}`)).toBe(fingerprintOf(shared!));
+    const third = await startTestApi({}, { replicaOf: first });
+    try {
+      const me = await third.anonymous().request('GET', '/api/auth/me', undefined, { cookie: onFirst.cookie! });
+      expect(me.status, me.text).toBe(200);
+    } finally {
+      await third.close();
+    }
   });
 
   it('a production replica whose SESSION_SECRET differs from the others\' refuses to start and says what to set', async () => {

@@ -1,6 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { ConfigError, type AppConfig } from '../config/config';
+import { APP_CONFIG, ConfigError, type AppConfig } from '../config/config';
+import { REDIS } from '../redis/redis.module';
 
 /** The key that turns session tokens into the ids stored in Redis (SessionsService). */
 export const SESSION_KEY = Symbol('SESSION_KEY');
@@ -39,6 +41,43 @@ export async function resolveSessionKey(redis: Redis, config: AppConfig): Promis
     ]);
   }
   return secret;
+}
+
+/**
+ * A Redis that restarts empty (no persistence) forgets the shared secret and the
+ * fingerprint while the running processes still use theirs: each puts its own back
+ * (SET NX) whenever its connection is ready again, so that a process started later
+ * takes the same secret instead of drawing a new one, and says so if another got
+ * there first with a different one.
+ */
+@Injectable()
+export class SessionSecretKeeper implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('sessions');
+  private readonly reassert = () => void this.putBack().catch((err) => this.logger.warn(`could not put the session secret's fingerprint back in Redis: ${(err as Error).message}`));
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(SESSION_KEY) private readonly secret: string,
+  ) {}
+
+  onModuleInit(): void {
+    this.redis.on('ready', this.reassert);
+  }
+
+  onModuleDestroy(): void {
+    this.redis.off('ready', this.reassert);
+  }
+
+  async putBack(): Promise<void> {
+    if (this.config.session.secret === null) await this.redis.set(SHARED_SECRET_KEY, this.secret, 'NX');
+    const mine = fingerprintOf(this.secret);
+    await this.redis.set(FINGERPRINT_KEY, mine, 'NX');
+    const theirs = await this.redis.get(FINGERPRINT_KEY);
+    if (theirs && theirs !== mine) {
+      this.logger.error(`SESSION_SECRET differs from the other replicas' (fingerprint ${mine} here, ${theirs} in Redis): set the same SESSION_SECRET everywhere`);
+    }
+  }
 }
 
 /** Tells secrets apart without revealing them: an HMAC of a fixed label, shortened. */

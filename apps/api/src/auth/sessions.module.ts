@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { REDIS } from '../redis/redis.module';
-import { resolveSessionKey, SESSION_KEY } from './session-secret';
+import { resolveSessionKey, SESSION_KEY, SessionSecretKeeper } from './session-secret';
 import { SessionConnections } from './session-connections';
 import { SessionsService } from './sessions.service';
 
@@ -15,6 +15,7 @@ import { SessionsService } from './sessions.service';
   providers: [
     SessionsService,
     SessionConnections,
+    SessionSecretKeeper,
     { provide: SESSION_KEY, inject: [REDIS, APP_CONFIG], useFactory: (redis: Redis, config: AppConfig) => resolveSessionKey(redis, config) },
   ],
   exports: [SessionsService, SessionConnections],
