@@ -257,9 +257,7 @@ describe('two API replicas and two workers behind HAProxy', () => {
     for (let c = 0; c < 2; c++) consoles.push(openConsoleLive(lb.url, browser));
     const ready = await Promise.allSettled(consoles.map((c) => waitForEvent(c, 'ready', 10_000)));
     expect(
-      ready.map((r, c) =>
-        r.status === 'fulfilled' ? 'ready' : `not ready: ${consoles[c].connectErrors.slice(0, 3).join('; ')}`,
-      ),
+      ready.map((r, c) => (r.status === 'fulfilled' ? 'ready' : `not ready: ${whyNotReady(consoles[c])}`)),
       'consoles connected',
     ).toEqual(consoles.map(() => 'ready'));
 
@@ -437,6 +435,12 @@ function openConsoleLive(url: string, browser: Client): ConsoleLive {
   socket.onAny((type: string, payload: Record<string, unknown>) => live.events.push({ type, payload }));
   socket.on('connect_error', (err) => live.connectErrors.push(err.message));
   return live;
+}
+
+/** What a console that never got `ready` heard instead: connection errors, or the server's refusal (`session.invalid`). */
+function whyNotReady(live: ConsoleLive): string {
+  const heard = live.events.map((e) => `${e.type} ${JSON.stringify(e.payload)}`);
+  return [...live.connectErrors.slice(0, 3).map((e) => `connect_error ${e}`), ...heard].join('; ') || 'nothing';
 }
 
 function waitForEvent(
