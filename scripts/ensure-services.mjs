@@ -108,6 +108,20 @@ export function ensureFaultTools() {
   }
 }
 
+/**
+ * Debian's HAProxy: the tests check deploy/haproxy.cfg with `haproxy -c` and run the
+ * API replicas behind it. Installs it with apt when missing.
+ */
+export function ensureHaproxy() {
+  if (['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy'].some((path) => existsSync(path))) return;
+  console.log('[setup] installing haproxy for the load-balancer tests (once)');
+  try {
+    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy', { stdio: 'inherit' });
+  } catch (err) {
+    throw new Error(`could not install haproxy (run "apt-get install haproxy" as root): ${err.message}`);
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   ensureServices().catch((err) => {
     console.error(`[setup] ${err.message}`);
