@@ -178,6 +178,8 @@ export const configSchema = z
     /** Special-use ranges or this host's addresses the relay may reach anyway (loopback demo and test kiosks). */
     REMOTE_ALLOW_TARGETS: cidrList.prefault(''),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** ROLE=worker touches this file every 10 s, for a liveness check of its age (a worker has no HTTP). */
+    WORKER_ALIVE_FILE: unsetIfEmpty(z.string().regex(/^\//, 'an absolute path, e.g. /tmp/wakeward-worker-alive').optional()),
     /** Test only: this process's clock runs this many seconds ahead (fault tests compress hours into seconds). */
     TEST_CLOCK_OFFSET_S: z.coerce.number().finite().default(0),
   })
@@ -323,6 +325,8 @@ export interface AppConfig {
   demo: boolean;
   webDist?: string;
   logLevel: string;
+  /** WORKER_ALIVE_FILE: the file a worker process keeps touching (null: none). */
+  workerAliveFile: string | null;
   /** TEST_CLOCK_OFFSET_S: how far ahead this process's clock runs (tests only; 0 elsewhere). */
   testClockOffsetMs: number;
 }
@@ -420,6 +424,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demo: c.DEMO,
     webDist: c.WEB_DIST,
     logLevel: c.LOG_LEVEL,
+    workerAliveFile: c.WORKER_ALIVE_FILE ?? null,
     testClockOffsetMs: Math.round(c.TEST_CLOCK_OFFSET_S * 1000),
   };
 }

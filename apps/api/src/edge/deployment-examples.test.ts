@@ -179,7 +179,20 @@ describe('deploy/kubernetes', () => {
     expect(kustomization.images.map((i: { name: string }) => i.name)).toEqual(['wakeward-api']);
   });
 
-  it('probes the API: liveness on /healthz, readiness on /readyz, on its HTTP port', () => {
+  it('probes every Deployment: the API on /healthz (liveness) and /readyz (readiness), the worker by the age of its alive file', () => {
+    for (const deployment of ofKind('Deployment')) {
+      for (const c of deployment.spec.template.spec.containers) expect(c.livenessProbe, deployment.metadata.name).toBeDefined();
+    }
+    // The worker's check reads the file the worker is told to touch (run for real in ops/worker-alive.e2e.test.ts),
+    // and docker-compose.yml checks its workers the same way.
+    const worker = byName('Deployment', 'wakeward-worker').spec.template.spec.containers[0];
+    const aliveFile = worker.env.find((e: { name: string }) => e.name === 'WORKER_ALIVE_FILE').value;
+    expect(worker.livenessProbe.exec.command.join(' ')).toContain(aliveFile);
+    expect(worker.startupProbe.exec.command).toEqual(worker.livenessProbe.exec.command);
+    const compose = parse(read('docker-compose.yml'), { merge: true }).services.worker;
+    expect(compose.environment.WORKER_ALIVE_FILE).toBe(aliveFile);
+    expect(compose.healthcheck.test).toEqual(['CMD', ...worker.livenessProbe.exec.command]);
+
     for (const deployment of ofKind('Deployment')) {
       for (const c of deployment.spec.template.spec.containers) {
         if (!c.ports?.length) continue;
@@ -190,6 +203,7 @@ describe('deploy/kubernetes', () => {
     }
     const api = byName('Deployment', 'wakeward-api').spec.template.spec.containers[0];
     expect(api.ports).toEqual([{ name: 'http', containerPort: 3000 }]);
+    expect(api.startupProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
     // The Service and the Ingress lead to that port.
     const service = byName('Service', 'wakeward-api');
     expect(service.spec.ports[0].targetPort).toBe('http');
