@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from './database.service';
+import { enrolAgent } from '../agent-protocol/agent-test-kit';
 import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
 import { LineCutProxy } from '../testing/line-cut-proxy';
 import { Client, startTestApi, TestApi } from '../testing/test-app';
@@ -131,5 +132,26 @@ describe('read replicas (DB_READ_HOSTS)', () => {
     } finally {
       await replicaLine.restore();
     }
+  });
+
+  it('dispatch and the agent protocol use the primary: enrolment, heartbeat, a wake now, its delivery and result', async () => {
+    const kiosk = (await primaryOnly.db.query(`SELECT id FROM kiosks WHERE code = 'MZ-1F-07'`))[0].id;
+    const { bytes } = await throughReplica(async () => {
+      const agent = await enrolAgent(ops, ids.siteA, 'pi-2');
+      expect((await agent.client.post('/heartbeat', { version: '1.2.0', uptimeS: 10, time: new Date().toISOString(), buffered: 0 })).status).toBe(200);
+      const wake = await ops.post('/api/power-commands', { action: 'wake', kioskIds: [kiosk] });
+      expect(wake.status).toBe(201);
+      expect(wake.body.counts).toMatchObject({ kiosks: 1, sent: 1 });
+      const commands = (await agent.client.get('/commands?wait=0')).body.commands;
+      expect(commands).toHaveLength(1);
+      const result = await agent.client.post(`/commands/${commands[0].id}/result`, {
+        status: 'done',
+        startedAt: new Date().toISOString(),
+        finishedAt: new Date().toISOString(),
+        targets: [{ kioskId: kiosk, ok: true, error: null }],
+      });
+      expect(result.status).toBe(204);
+    });
+    expect(bytes).toBe(0);
   });
 });
