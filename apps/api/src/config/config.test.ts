@@ -101,3 +101,15 @@ describe('read replicas in the configuration', () => {
     }
   });
 });
+
+describe('the session secret in production', () => {
+  it("refuses the deployment examples' placeholders, which are long enough to pass otherwise", () => {
+    const production = { NODE_ENV: 'production', PUBLIC_ORIGIN: 'https://wakeward.example' };
+    for (const placeholder of ['change-me-to-32-or-more-random-characters', 'replace-me-with-32-or-more-random-characters']) {
+      expect(() => loadConfig({ ...production, SESSION_SECRET: placeholder }), placeholder).toThrow(/SESSION_SECRET: still the example placeholder/);
+      // Outside production a placeholder is only a demo's secret.
+      expect(loadConfig({ SESSION_SECRET: placeholder }).session.secret).toBe(placeholder);
+    }
+    expect(loadConfig({ ...production, SESSION_SECRET: 'f'.repeat(64) }).session.secret).toBe('f'.repeat(64));
+  });
+});

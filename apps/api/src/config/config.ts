@@ -193,6 +193,10 @@ export const configSchema = z
     if (c.NODE_ENV === 'production' && !c.SESSION_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'required with NODE_ENV=production' });
     }
+    // The deployment examples' placeholders (.env.example, deploy/kubernetes/secret.yaml) are long enough to pass.
+    if (c.NODE_ENV === 'production' && c.SESSION_SECRET && /change-me|replace-me/i.test(c.SESSION_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'still the example placeholder: set 32+ random characters (e.g. openssl rand -hex 32)' });
+    }
     if (c.NODE_ENV === 'production' && c.REMOTE_ALLOW_TARGETS.length) {
       ctx.addIssue({
         code: 'custom',
