@@ -108,6 +108,34 @@ export function ensureFaultTools() {
   }
 }
 
+/**
+ * Debian's HAProxy: the tests check deploy/haproxy.cfg with `haproxy -c` and run the
+ * API replicas behind it. Installs it with apt when missing.
+ */
+export function ensureHaproxy() {
+  if (['/usr/sbin/haproxy', '/usr/bin/haproxy', '/usr/local/sbin/haproxy'].some((path) => existsSync(path))) return;
+  console.log('[setup] installing haproxy for the load-balancer tests (once)');
+  try {
+    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy', { stdio: 'inherit' });
+  } catch (err) {
+    throw new Error(`could not install haproxy (run "apt-get install haproxy" as root): ${err.message}`);
+  }
+}
+
+/**
+ * Debian's docker-compose (v1, no Docker engine needed for `config`): the tests load
+ * docker-compose.yml with Compose's own loader. Installs it with apt when missing.
+ */
+export function ensureComposeValidator() {
+  if (['/usr/bin/docker-compose', '/usr/local/bin/docker-compose'].some((path) => existsSync(path))) return;
+  console.log('[setup] installing docker-compose to check docker-compose.yml (once)');
+  try {
+    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose', { stdio: 'inherit' });
+  } catch (err) {
+    throw new Error(`could not install docker-compose (run "apt-get install docker-compose" as root): ${err.message}`);
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   ensureServices().catch((err) => {
     console.error(`[setup] ${err.message}`);

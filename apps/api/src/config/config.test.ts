@@ -83,3 +83,33 @@ describe('the test-only clock offset', () => {
     expect(() => loadConfig({ NODE_ENV: 'test', TEST_CLOCK_OFFSET_S: 'soon' })).toThrow(/TEST_CLOCK_OFFSET_S/);
   });
 });
+
+describe('read replicas in the configuration', () => {
+  it('DB_READ_HOSTS: none by default; host or host:port entries, with the primary account unless DB_READ_USER says otherwise', () => {
+    expect(loadConfig({}).db.readReplicas).toEqual([]);
+    expect(loadConfig({ DB_READ_HOSTS: '' }).db.readReplicas).toEqual([]);
+    expect(loadConfig({ DB_PORT: '3307', DB_USER: 'app', DB_PASSWORD: 'pw', DB_READ_HOSTS: 'db-replica-1, 10.0.0.7:3308,[fd00::7]:3309' }).db.readReplicas).toEqual([
+      { host: 'db-replica-1', port: 3307, user: 'app', password: 'pw' },
+      { host: '10.0.0.7', port: 3308, user: 'app', password: 'pw' },
+      { host: 'fd00::7', port: 3309, user: 'app', password: 'pw' },
+    ]);
+    expect(loadConfig({ DB_READ_HOSTS: 'r1', DB_READ_USER: 'reader', DB_READ_PASSWORD: 'secret' }).db.readReplicas).toEqual([
+      { host: 'r1', port: 3306, user: 'reader', password: 'secret' },
+    ]);
+    for (const bad of ['r1:', 'r1:70000', 'mysql://r1', 'r1;r2', 'r 1']) {
+      expect(() => loadConfig({ DB_READ_HOSTS: bad }), bad).toThrow(/DB_READ_HOSTS: host or host:port entries/);
+    }
+  });
+});
+
+describe('the session secret in production', () => {
+  it("refuses the deployment examples' placeholders, which are long enough to pass otherwise", () => {
+    const production = { NODE_ENV: 'production', PUBLIC_ORIGIN: 'https://wakeward.example' };
+    for (const placeholder of ['change-me-to-32-or-more-random-characters', 'replace-me-with-32-or-more-random-characters']) {
+      expect(() => loadConfig({ ...production, SESSION_SECRET: placeholder }), placeholder).toThrow(/SESSION_SECRET: still the example placeholder/);
+      // Outside production a placeholder is only a demo's secret.
+      expect(loadConfig({ SESSION_SECRET: placeholder }).session.secret).toBe(placeholder);
+    }
+    expect(loadConfig({ ...production, SESSION_SECRET: 'f'.repeat(64) }).session.secret).toBe('f'.repeat(64));
+  });
+});

@@ -55,6 +55,29 @@ function isAddressOrCidr(entry: string): boolean {
   if (!version || rest.length) return false;
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
 }
+/**
+ * DB_READ_HOSTS: "db-replica-1,db-replica-2:3307" (host or host:port, [IPv6]:port), or
+ * empty. Each read replica's port defaults to DB_PORT.
+ */
+const readHosts = z
+  .string()
+  .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((list) => list.every((h) => parseHostPort(h) !== null), 'host or host:port entries, comma-separated (e.g. db-replica-1,db-replica-2:3307)');
+
+function parseHostPort(entry: string): { host: string; port?: number } | null {
+  const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?$/.exec(entry);
+  if (bracketed) return isIP(bracketed[1]) === 6 ? withPort(bracketed[1], bracketed[2]) : null;
+  if (isIP(entry) === 6) return { host: entry };
+  const plain = /^([A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(entry);
+  return plain ? withPort(plain[1], plain[2]) : null;
+}
+
+function withPort(host: string, port: string | undefined): { host: string; port?: number } | null {
+  if (port === undefined) return { host };
+  const n = Number(port);
+  return n >= 1 && n <= 65535 ? { host, port: n } : null;
+}
+
 /** An empty value counts as unset (docker-compose passes `${NAME:-}` through as ""). */
 const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
 
@@ -74,6 +97,11 @@ export const configSchema = z
       .default('wakeward'),
     /** MySQL connections per process: requests queue for one when all are busy. */
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
+    /** Read replicas for reads that tolerate lag (lists, audit, charts); empty: the primary serves everything. */
+    DB_READ_HOSTS: readHosts.prefault(''),
+    /** The replicas' account, when it is not DB_USER / DB_PASSWORD (a read-only one, say). */
+    DB_READ_USER: unsetIfEmpty(z.string().min(1).optional()),
+    DB_READ_PASSWORD: unsetIfEmpty(z.string().optional()),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z.string().min(1).default('wk:'),
     SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
@@ -150,6 +178,8 @@ export const configSchema = z
     /** Special-use ranges or this host's addresses the relay may reach anyway (loopback demo and test kiosks). */
     REMOTE_ALLOW_TARGETS: cidrList.prefault(''),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** ROLE=worker touches this file every 10 s, for a liveness check of its age (a worker has no HTTP). */
+    WORKER_ALIVE_FILE: unsetIfEmpty(z.string().regex(/^\//, 'an absolute path, e.g. /tmp/wakeward-worker-alive').optional()),
     /** Test only: this process's clock runs this many seconds ahead (fault tests compress hours into seconds). */
     TEST_CLOCK_OFFSET_S: z.coerce.number().finite().default(0),
   })
@@ -162,6 +192,10 @@ export const configSchema = z
     }
     if (c.NODE_ENV === 'production' && !c.SESSION_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'required with NODE_ENV=production' });
+    }
+    // The deployment examples' placeholders (.env.example, deploy/kubernetes/secret.yaml) are long enough to pass.
+    if (c.NODE_ENV === 'production' && c.SESSION_SECRET && /change-me|replace-me/i.test(c.SESSION_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'still the example placeholder: set 32+ random characters (e.g. openssl rand -hex 32)' });
     }
     if (c.NODE_ENV === 'production' && c.REMOTE_ALLOW_TARGETS.length) {
       ctx.addIssue({
@@ -194,7 +228,16 @@ export interface AppConfig {
   port: number;
   host: string;
   role: 'api' | 'worker' | 'all';
-  db: { host: string; port: number; user: string; password: string; database: string; poolSize?: number };
+  db: {
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+    database: string;
+    poolSize?: number;
+    /** DB_READ_HOSTS: replicas for the reads that tolerate lag (Database.onReadReplica); none: all on the primary. */
+    readReplicas?: Array<{ host: string; port: number; user: string; password: string }>;
+  };
   redis: { url: string; prefix: string };
   session: { secret: string; idleMs: number; absoluteMs: number; cookieSecure: boolean | 'auto' };
   loginRateLimit: { attempts: number; windowS: number };
@@ -286,6 +329,8 @@ export interface AppConfig {
   demo: boolean;
   webDist?: string;
   logLevel: string;
+  /** WORKER_ALIVE_FILE: the file a worker process keeps touching (null: none). */
+  workerAliveFile: string | null;
   /** TEST_CLOCK_OFFSET_S: how far ahead this process's clock runs (tests only; 0 elsewhere). */
   testClockOffsetMs: number;
 }
@@ -307,7 +352,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: c.PORT,
     host: c.HOST,
     role: c.ROLE,
-    db: { host: c.DB_HOST, port: c.DB_PORT, user: c.DB_USER, password: c.DB_PASSWORD, database: c.DB_NAME, poolSize: c.DB_POOL_SIZE },
+    db: {
+      host: c.DB_HOST,
+      port: c.DB_PORT,
+      user: c.DB_USER,
+      password: c.DB_PASSWORD,
+      database: c.DB_NAME,
+      poolSize: c.DB_POOL_SIZE,
+      readReplicas: c.DB_READ_HOSTS.map((entry) => {
+        const { host, port } = parseHostPort(entry)!;
+        return { host, port: port ?? c.DB_PORT, user: c.DB_READ_USER ?? c.DB_USER, password: c.DB_READ_PASSWORD ?? c.DB_PASSWORD };
+      }),
+    },
     redis: { url: c.REDIS_URL, prefix: c.REDIS_PREFIX },
     session: {
       // Outside production a missing secret gets a random one: sessions then end with the process.
@@ -372,6 +428,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demo: c.DEMO,
     webDist: c.WEB_DIST,
     logLevel: c.LOG_LEVEL,
+    workerAliveFile: c.WORKER_ALIVE_FILE ?? null,
     testClockOffsetMs: Math.round(c.TEST_CLOCK_OFFSET_S * 1000),
   };
 }

@@ -104,16 +104,19 @@ export class KiosksRepository {
     }));
   }
 
-  async search(f: KioskFilter): Promise<Page<Kiosk>> {
-    const q = this.db.repo(Kiosk).createQueryBuilder('k');
-    if (f.hospitalIds !== 'all') {
-      if (!f.hospitalIds.length) return { items: [], total: 0, page: f.page, pageSize: f.pageSize };
-      q.andWhere('k.hospital_id IN (:...ids)', { ids: f.hospitalIds });
-    }
-    if (f.siteId) q.andWhere('k.site_id = :siteId', { siteId: f.siteId });
-    if (f.kind) q.andWhere('k.kind = :kind', { kind: f.kind });
-    if (f.q) q.andWhere('(k.code LIKE :q OR k.name LIKE :q)', { q: `%${escapeLike(f.q)}%` });
-    const [items, total] = await q.orderBy('k.code').skip((f.page - 1) * f.pageSize).take(f.pageSize).getManyAndCount();
-    return { items, total, page: f.page, pageSize: f.pageSize };
+  /** Lag tolerated: on a read replica where there is one. */
+  search(f: KioskFilter): Promise<Page<Kiosk>> {
+    return this.db.onReadReplica(async () => {
+      const q = this.db.repo(Kiosk).createQueryBuilder('k');
+      if (f.hospitalIds !== 'all') {
+        if (!f.hospitalIds.length) return { items: [], total: 0, page: f.page, pageSize: f.pageSize };
+        q.andWhere('k.hospital_id IN (:...ids)', { ids: f.hospitalIds });
+      }
+      if (f.siteId) q.andWhere('k.site_id = :siteId', { siteId: f.siteId });
+      if (f.kind) q.andWhere('k.kind = :kind', { kind: f.kind });
+      if (f.q) q.andWhere('(k.code LIKE :q OR k.name LIKE :q)', { q: `%${escapeLike(f.q)}%` });
+      const [items, total] = await q.orderBy('k.code').skip((f.page - 1) * f.pageSize).take(f.pageSize).getManyAndCount();
+      return { items, total, page: f.page, pageSize: f.pageSize };
+    });
   }
 }
