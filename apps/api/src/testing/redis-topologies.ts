@@ -1,0 +1,122 @@
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './service-processes';
+import { until } from './wait';
+
+/**
+ * Redis as operators run it, for the tests of how the API connects: a Sentinel
+ * watching a master, a 3-master Cluster, a server that refuses CONFIG as managed
+ * services do. All are the test's own `redis-server` processes on free loopback
+ * ports with their files in a temporary directory: the machine's Redis is never touched.
+ */
+export interface RedisProcesses {
+  /** Everything the processes wrote, for a failing test's message. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const run = promisify(execFile);
+
+function startProcess(args: string[], dir: string): { child: ChildProcess; output: () => string } {
+  const child = spawn('redis-server', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  return { child, output: () => output };
+}
+
+async function ready(proc: { child: ChildProcess; output: () => string }): Promise<void> {
+  await until(
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`redis-server exited: ${proc.output()}`);
+      return /Ready to accept connections|Sentinel ID is/.test(proc.output());
+    },
+    10_000,
+    50,
+  );
+}
+
+function stopAll(procs: Array<{ child: ChildProcess }>, dir: string): () => Promise<void> {
+  return async () => {
+    await Promise.all(
+      procs.map(({ child }) =>
+        child.exitCode !== null || child.signalCode !== null ? undefined : new Promise<void>((r) => (child.once('exit', () => r()), child.kill()))),
+    );
+    rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+const serverArgs = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'];
+
+/** A master and one Sentinel that watches it under `masterName` (quorum 1). */
+export async function startSentinel(masterName: string): Promise<RedisProcesses & { masterPort: number; sentinelPort: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-sentinel-'));
+  const masterPort = await freePort();
+  const sentinelPort = await freePort();
+  const master = startProcess(serverArgs(masterPort), dir);
+  await ready(master);
+  // Sentinel rewrites its configuration file: it must be a file of its own, writable.
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(conf, [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`, ''].join('\n'));
+  const sentinel = startProcess([conf, '--sentinel'], dir);
+  await ready(sentinel);
+  const procs = [master, sentinel];
+  return { masterPort, sentinelPort, output: () => procs.map((p) => p.output()).join('\n'), stop: stopAll(procs, dir) };
+}
+
+/** A port whose cluster bus port (port + 10000) is free as well. */
+async function freeClusterPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port + 10_000 <= 65_535 && (await portFree(port + 10_000))) return port;
+  }
+}
+
+async function portFree(port: number): Promise<boolean> {
+  const server = net.createServer();
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** Three masters, no replicas, every slot assigned (`redis-cli --cluster create`). */
+export async function startCluster(): Promise<RedisProcesses & { ports: number[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-cluster-'));
+  const ports: number[] = [];
+  while (ports.length < 3) {
+    const port = await freeClusterPort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  const procs = ports.map((port) =>
+    startProcess([...serverArgs(port), '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir], dir),
+  );
+  const stop = stopAll(procs, dir);
+  try {
+    await Promise.all(procs.map(ready));
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '0', '--cluster-yes']);
+    await until(async () => {
+      const infos = await Promise.all(ports.map((p) => run('redis-cli', ['-p', String(p), 'cluster', 'info'])));
+      return infos.every(({ stdout }) => stdout.includes('cluster_state:ok'));
+    }, 20_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { ports, output: () => procs.map((p) => p.output()).join('\n'), stop };
+}
+
+/** A server that refuses CONFIG, as ElastiCache and Memorystore do (`rename-command CONFIG ""`). */
+export async function startServerWithoutConfigCommand(): Promise<RedisProcesses & { port: number; url: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-noconfig-'));
+  const port = await freePort();
+  const conf = join(dir, 'redis.conf');
+  writeFileSync(conf, ['rename-command CONFIG ""', ''].join('\n'));
+  const server = startProcess([conf, ...serverArgs(port), '--dir', dir], dir);
+  await ready(server);
+  return { port, url: `redis://127.0.0.1:${port}`, output: server.output, stop: stopAll([server], dir) };
+}
