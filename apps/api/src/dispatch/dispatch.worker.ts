@@ -6,7 +6,7 @@ import { DISPATCH_QUEUE, DispatchJob } from './dispatch-jobs';
 import { DispatchQueue } from './dispatch-queue';
 import { bullConnection, bullPrefix } from '../redis/bull';
 import { bullErrorListener } from '../redis/outage-log';
-import { assertNoEviction } from '../redis/eviction-policy';
+import { checkNoEviction } from '../redis/eviction-policy';
 import { DispatcherService } from './dispatcher.service';
 import { PlannerService } from './planner.service';
 import { VerificationService } from './verification.service';
@@ -40,7 +40,7 @@ export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     if (!this.enabled) return;
     this.connection = bullConnection(this.config);
-    await assertNoEviction(this.connection);
+    await checkNoEviction(this.connection, this.logger);
     this.worker = new Worker<DispatchJob>(DISPATCH_QUEUE, (job) => this.process(job), {
       connection: this.connection,
       prefix: bullPrefix(this.config),
