@@ -16,8 +16,16 @@ export function connectRedis(config: AppConfig['redis'], options: RedisOptions, 
   return logRedisOutages(createClient(config, options), name);
 }
 
-function createClient(config: AppConfig['redis'], options: RedisOptions): Redis {
+/**
+ * A write that reaches a master just demoted by a failover (Sentinel's, or a managed
+ * service's behind one address) gets READONLY: reconnect, which finds the new master,
+ * and send the command again, as ioredis' README advises.
+ */
+const reconnectOnReadOnly = (err: Error) => (err.message.startsWith('READONLY') ? 2 : false);
+
+function createClient(config: AppConfig['redis'], givenOptions: RedisOptions): Redis {
   const { topology } = config;
+  const options = { reconnectOnError: reconnectOnReadOnly, ...givenOptions };
   if (topology.kind === 'server') return new Redis(config.url, options);
   const fromUrl = credentialsOf(config.url);
   if (topology.kind === 'sentinel') {
@@ -31,7 +39,8 @@ function createClient(config: AppConfig['redis'], options: RedisOptions): Redis 
       ...(fromUrl.tls && { enableTLSForSentinelMode: true, sentinelTLS: fromUrl.tls }),
     });
   }
-  const { keyPrefix, enableReadyCheck, ...perNode } = options;
+  // A Cluster follows its own failovers (MOVED replies).
+  const { keyPrefix, enableReadyCheck, reconnectOnError: _cluster, ...perNode } = options;
   const cluster = new Cluster(topology.nodes, {
     keyPrefix,
     enableReadyCheck,

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
+import { enrolAgent, type AgentClient } from '../agent-protocol/agent-test-kit';
 import { kioskBody, seedTwoHospitals } from './fixtures';
 import type { TestApi } from './test-app';
 
@@ -8,9 +8,9 @@ import type { TestApi } from './test-app';
  * with DISPATCH_LEAD_S=600: ops logs in (a session), adds a kiosk, enrols an agent
  * (which sends a heartbeat) and gives the kiosk a window starting in a few minutes; the worker plans the site
  * (a BullMQ job), runs the transition at once (inside the lead) and the agent's long
- * poll receives the wake. Returns the kiosk and the command the agent got.
+ * poll receives the wake. Returns the hospital, the kiosk, the agent and the command it got.
  */
-export async function wakeThroughQueue(api: TestApi): Promise<{ kioskId: string; command: { id: string; type: string; targets: { kioskId: string }[] } }> {
+export async function wakeThroughQueue(api: TestApi): Promise<{ hospitalId: string; kioskId: string; agent: AgentClient; command: { id: string; type: string; targets: { kioskId: string }[] } }> {
   const ids = await seedTwoHospitals(api.db);
   // A fixed-offset zone in which it is about 02:00, so the window fits one local date whatever the hour of the run.
   const utcHour = new Date().getUTCHours();
@@ -43,7 +43,7 @@ export async function wakeThroughQueue(api: TestApi): Promise<{ kioskId: string;
     const polled = await agent.client.get<{ commands: { id: string; type: string; targets: { kioskId: string }[] }[] }>('/commands?wait=5');
     if (polled.status !== 200) throw new Error(`poll: ${polled.status} ${polled.text}`);
     const wake = polled.body.commands.find((c) => c.type === 'wake' && c.targets.some((t) => t.kioskId === kiosk.body.id));
-    if (wake) return { kioskId: kiosk.body.id, command: wake };
+    if (wake) return { hospitalId: ids.hospitalA, kioskId: kiosk.body.id, agent: agent.client, command: wake };
   }
   throw new Error('the agent received no wake within 30 s');
 }

@@ -52,20 +52,49 @@ function stopAll(procs: Array<{ child: ChildProcess }>, dir: string): () => Prom
 
 const serverArgs = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'];
 
-/** A master and one Sentinel that watches it under `masterName` (quorum 1). */
-export async function startSentinel(masterName: string): Promise<RedisProcesses & { masterPort: number; sentinelPort: number }> {
+/**
+ * A master, a replica of it and one Sentinel that watches them under `masterName`
+ * (quorum 1). `failover()` makes the replica the master, as Sentinel does when the
+ * master fails, and resolves once the Sentinel names the new one and has made the
+ * old master its replica.
+ */
+export async function startSentinel(
+  masterName: string,
+): Promise<RedisProcesses & { masterPort: number; replicaPort: number; sentinelPort: number; failover(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'wk-sentinel-'));
-  const masterPort = await freePort();
-  const sentinelPort = await freePort();
+  const [masterPort, replicaPort, sentinelPort] = [await freePort(), await freePort(), await freePort()];
   const master = startProcess(serverArgs(masterPort), dir);
-  await ready(master);
-  // Sentinel rewrites its configuration file: it must be a file of its own, writable.
-  const conf = join(dir, 'sentinel.conf');
-  writeFileSync(conf, [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`, ''].join('\n'));
-  const sentinel = startProcess([conf, '--sentinel'], dir);
-  await ready(sentinel);
-  const procs = [master, sentinel];
-  return { masterPort, sentinelPort, output: () => procs.map((p) => p.output()).join('\n'), stop: stopAll(procs, dir) };
+  const replica = startProcess([...serverArgs(replicaPort), '--replicaof', '127.0.0.1', String(masterPort)], dir);
+  const procs = [master, replica];
+  const stop = stopAll(procs, dir);
+  const sentinelCli = (...args: string[]) => run('redis-cli', ['-p', String(sentinelPort), 'sentinel', ...args]).then((r) => r.stdout);
+  try {
+    await Promise.all(procs.map(ready));
+    // Sentinel rewrites its configuration file: it must be a file of its own, writable.
+    const conf = join(dir, 'sentinel.conf');
+    writeFileSync(conf, [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`, ''].join('\n'));
+    const sentinel = startProcess([conf, '--sentinel'], dir);
+    procs.push(sentinel);
+    await ready(sentinel);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    masterPort,
+    replicaPort,
+    sentinelPort,
+    output: () => procs.map((p) => p.output()).join('\n'),
+    stop,
+    async failover() {
+      // The Sentinel learns of the replica from the master's INFO (every 10 s) and of its link state after.
+      await until(async () => /flags\s+slave\s/.test(await sentinelCli('replicas', masterName)), 30_000, 250);
+      await until(async () => /OK/.test(await sentinelCli('failover', masterName)), 20_000, 500);
+      await until(async () => (await sentinelCli('get-master-addr-by-name', masterName)).includes(String(replicaPort)), 30_000, 250);
+      // The old master is made a replica of the new one (and its clients are disconnected) a moment later.
+      await until(async () => (await run('redis-cli', ['-p', String(masterPort), 'role'])).stdout.startsWith('slave'), 30_000, 250);
+    },
+  };
 }
 
 /** A port whose cluster bus port (port + 10000) is free as well. */
