@@ -8,8 +8,10 @@ import { startTestApi, type TestApi } from '../testing/test-app';
  * The API and its worker on a Redis found through Sentinel: REDIS_URL names a port
  * where nothing listens (it gives only password, db and TLS), so every connection
  * (keys, subscribers, BullMQ) must have asked the Sentinel for the master, and asks
- * again after a failover.
+ * again after a failover. Redis and the Sentinel each require a password, and the
+ * deployment uses database 5.
  */
+const passwords = { redis: 'master-pass', sentinel: 'sentinel-pass' };
 describe('Redis through Sentinel', () => {
   let redis: Awaited<ReturnType<typeof startSentinel>>;
   let api: TestApi;
@@ -17,14 +19,15 @@ describe('Redis through Sentinel', () => {
   let wake: Awaited<ReturnType<typeof wakeThroughQueue>>;
 
   beforeAll(async () => {
-    redis = await startSentinel('wk-master');
-    master = new Redis(redis.masterPort, '127.0.0.1');
+    redis = await startSentinel('wk-master', passwords);
+    master = new Redis({ port: redis.masterPort, host: '127.0.0.1', password: passwords.redis, db: 5 });
     api = await startTestApi({
       ROLE: 'all',
       DISPATCH_LEAD_S: '600',
-      REDIS_URL: 'redis://127.0.0.1:1/0',
+      REDIS_URL: `redis://:${passwords.redis}@127.0.0.1:1/5`,
       REDIS_SENTINELS: `127.0.0.1:${redis.sentinelPort}`,
       REDIS_SENTINEL_NAME: 'wk-master',
+      REDIS_SENTINEL_PASSWORD: passwords.sentinel,
     });
   }, 60_000);
 
@@ -51,7 +54,7 @@ describe('Redis through Sentinel', () => {
   it('follows a failover: sessions, long polls and queued jobs go on with the new master', async () => {
     const ops = await api.login('ops');
     await redis.failover();
-    const promoted = new Redis(redis.replicaPort, '127.0.0.1');
+    const promoted = new Redis({ port: redis.replicaPort, host: '127.0.0.1', password: passwords.redis, db: 5 });
     try {
       expect(await promoted.role().then((r) => r[0])).toBe('master');
       // The session made before the failover was replicated and is still good; a new one is written to the new master.

@@ -54,25 +54,32 @@ const serverArgs = (port: number) => ['--port', String(port), '--bind', '127.0.0
 
 /**
  * A master, a replica of it and one Sentinel that watches them under `masterName`
- * (quorum 1). `failover()` makes the replica the master, as Sentinel does when the
+ * (quorum 1); with `passwords`, Redis and the Sentinel each require theirs. `failover()` makes the replica the master, as Sentinel does when the
  * master fails, and resolves once the Sentinel names the new one and has made the
  * old master its replica.
  */
 export async function startSentinel(
   masterName: string,
+  passwords: { redis?: string; sentinel?: string } = {},
 ): Promise<RedisProcesses & { masterPort: number; replicaPort: number; sentinelPort: number; failover(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'wk-sentinel-'));
   const [masterPort, replicaPort, sentinelPort] = [await freePort(), await freePort(), await freePort()];
-  const master = startProcess(serverArgs(masterPort), dir);
-  const replica = startProcess([...serverArgs(replicaPort), '--replicaof', '127.0.0.1', String(masterPort)], dir);
+  const auth = passwords.redis ? ['--requirepass', passwords.redis, '--masterauth', passwords.redis] : [];
+  const master = startProcess([...serverArgs(masterPort), ...auth], dir);
+  const replica = startProcess([...serverArgs(replicaPort), ...auth, '--replicaof', '127.0.0.1', String(masterPort)], dir);
   const procs = [master, replica];
   const stop = stopAll(procs, dir);
-  const sentinelCli = (...args: string[]) => run('redis-cli', ['-p', String(sentinelPort), 'sentinel', ...args]).then((r) => r.stdout);
+  const cli = (port: number, password: string | undefined, ...args: string[]) =>
+    run('redis-cli', ['-p', String(port), ...(password ? ['--no-auth-warning', '-a', password] : []), ...args]).then((r) => r.stdout);
+  const sentinelCli = (...args: string[]) => cli(sentinelPort, passwords.sentinel, 'sentinel', ...args);
   try {
     await Promise.all(procs.map(ready));
     // Sentinel rewrites its configuration file: it must be a file of its own, writable.
     const conf = join(dir, 'sentinel.conf');
-    writeFileSync(conf, [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`, ''].join('\n'));
+    const lines = [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`];
+    if (passwords.redis) lines.push(`sentinel auth-pass ${masterName} ${passwords.redis}`);
+    if (passwords.sentinel) lines.push(`requirepass ${passwords.sentinel}`);
+    writeFileSync(conf, [...lines, ''].join('\n'));
     const sentinel = startProcess([conf, '--sentinel'], dir);
     procs.push(sentinel);
     await ready(sentinel);
@@ -92,7 +99,7 @@ export async function startSentinel(
       await until(async () => /OK/.test(await sentinelCli('failover', masterName)), 20_000, 500);
       await until(async () => (await sentinelCli('get-master-addr-by-name', masterName)).includes(String(replicaPort)), 30_000, 250);
       // The old master is made a replica of the new one (and its clients are disconnected) a moment later.
-      await until(async () => (await run('redis-cli', ['-p', String(masterPort), 'role'])).stdout.startsWith('slave'), 30_000, 250);
+      await until(async () => (await cli(masterPort, passwords.redis, 'role')).startsWith('slave'), 30_000, 250);
     },
   };
 }
