@@ -22,9 +22,13 @@ describe('Redis Cluster', () => {
     for (const port of cluster.ports) {
       const node = new Redis(port, '127.0.0.1');
       const monitor = await node.monitor();
-      node.disconnect();
-      monitor.on('monitor', (_time: string, args: string[]) => commands.push(args));
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        commands.push(args);
+      });
       monitors.push(monitor);
+      // MONITOR never shows CONFIG: the command counts tell who asked for it.
+      await node.config('RESETSTAT');
+      node.disconnect();
     }
     api = await startTestApi({
       ROLE: 'all',
@@ -38,6 +42,15 @@ describe('Redis Cluster', () => {
     await api?.close();
     for (const monitor of monitors) monitor.disconnect();
     await cluster?.stop();
+  });
+
+  it("the worker checked every master's eviction policy at start", async () => {
+    for (const port of cluster.ports) {
+      const node = new Redis(port, '127.0.0.1');
+      const stats = await node.info('commandstats');
+      node.disconnect();
+      expect(stats, `master on ${port}`).toMatch(/cmdstat_config\|get:calls=1,/);
+    }
   });
 
   it('logs in, plans and wakes through BullMQ, the agent polls the wake, logout ends every session: all in one slot', async () => {

@@ -67,7 +67,13 @@ export function isCluster(redis: Redis): boolean {
   return (redis as unknown as Cluster).isCluster === true;
 }
 
-/** The servers holding data: the one server, the master found by Sentinel, or each master of a Cluster. */
-export function dataServers(redis: Redis): Redis[] {
-  return isCluster(redis) ? (redis as unknown as Cluster).nodes('master') : [redis];
+/**
+ * The servers holding data: the one server, the master found by Sentinel, or each
+ * master of a Cluster (known once the client has read the Cluster's slots).
+ */
+export async function dataServers(redis: Redis): Promise<Redis[]> {
+  if (!isCluster(redis)) return [redis];
+  const cluster = redis as unknown as Cluster;
+  if (cluster.status !== 'ready') await new Promise((resolve) => cluster.once('ready', resolve));
+  return cluster.nodes('master');
 }

@@ -13,7 +13,7 @@ const HOW_TO_SET = 'set "maxmemory-policy noeviction" in redis.conf (or "redis-c
  * cannot be read, so the worker starts and says what to check by hand.
  */
 export async function checkNoEviction(redis: Redis, logger: Pick<Logger, 'warn'>): Promise<void> {
-  for (const server of dataServers(redis)) {
+  for (const server of await dataServers(redis)) {
     let policy: string;
     try {
       [, policy] = (await server.config('GET', 'maxmemory-policy')) as [string, string];

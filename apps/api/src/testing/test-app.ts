@@ -162,7 +162,7 @@ export async function startTestApi(
 
 /** Every key under the prefix, on each server holding data (each master of a Cluster). */
 export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  for (const server of dataServers(redis)) {
+  for (const server of await dataServers(redis)) {
     let cursor = '0';
     do {
       const [next, keys] = await server.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
