@@ -100,7 +100,8 @@ describe('how Redis is run, in the configuration', () => {
         sentinelPassword: null,
       },
     });
-    expect(loadConfig({ REDIS_SENTINELS: 'sentinel-1:26379', REDIS_SENTINEL_NAME: 'wk', REDIS_SENTINEL_PASSWORD: 's3cret' }).redis.topology).toMatchObject({
+    expect(loadConfig({ REDIS_SENTINELS: 'wakeward_sentinel_1:26379', REDIS_SENTINEL_NAME: 'wk', REDIS_SENTINEL_PASSWORD: 's3cret' }).redis.topology).toMatchObject({
+      sentinels: [{ host: 'wakeward_sentinel_1', port: 26379 }],
       sentinelPassword: 's3cret',
     });
     expect(() => loadConfig({ REDIS_SENTINELS: '10.0.0.5:26379' })).toThrow(/REDIS_SENTINEL_NAME: required with REDIS_SENTINELS/);

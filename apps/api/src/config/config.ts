@@ -57,7 +57,7 @@ function isAddressOrCidr(entry: string): boolean {
 }
 /** "host:port" or "[v6]:port"; null when it is neither. */
 function hostAndPort(entry: string): { host: string; port: number } | null {
-  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(entry);
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/.exec(entry);
   const port = Number(match?.[3]);
   return match && port >= 1 && port <= 65535 ? { host: match[1] ?? match[2], port } : null;
 }
