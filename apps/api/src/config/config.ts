@@ -78,6 +78,20 @@ function withPort(host: string, port: string | undefined): { host: string; port?
   return n >= 1 && n <= 65535 ? { host, port: n } : null;
 }
 
+/** "host:port" or "[v6]:port"; null when it is neither. */
+function hostAndPort(entry: string): { host: string; port: number } | null {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/.exec(entry);
+  const port = Number(match?.[3]);
+  return match && port >= 1 && port <= 65535 ? { host: match[1] ?? match[2], port } : null;
+}
+
+/** "host:port,host:port": Redis Sentinels or Cluster nodes. */
+const hostPortList = z
+  .string()
+  .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((list) => list.length > 0 && list.every((e) => hostAndPort(e)), 'host:port pairs, comma-separated (e.g. 10.0.0.5:26379,10.0.0.6:26379)')
+  .transform((list) => list.map((e) => hostAndPort(e)!));
+
 /** An empty value counts as unset (docker-compose passes `${NAME:-}` through as ""). */
 const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
 
@@ -104,6 +118,13 @@ export const configSchema = z
     DB_READ_PASSWORD: unsetIfEmpty(z.string().optional()),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z.string().min(1).default('wk:'),
+    /** Sentinel: where the Sentinels listen and the name of the master group they watch; REDIS_URL then gives only password, db and TLS. */
+    REDIS_SENTINELS: unsetIfEmpty(hostPortList.optional()),
+    REDIS_SENTINEL_NAME: unsetIfEmpty(z.string().regex(/^[^\s]+$/, 'one word, the name in "sentinel monitor <name> ..."').optional()),
+    /** Only when the Sentinels themselves ask for a password (requirepass in sentinel.conf). */
+    REDIS_SENTINEL_PASSWORD: unsetIfEmpty(z.string().optional()),
+    /** Redis Cluster: some of its nodes (the client learns the rest); REDIS_URL then gives only password and TLS. */
+    REDIS_CLUSTER_NODES: unsetIfEmpty(hostPortList.optional()),
     SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
     SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
     SESSION_ABSOLUTE_HOURS: z.coerce.number().positive().default(12),
@@ -214,6 +235,21 @@ export const configSchema = z
         message: `with NODE_ENV=production only private subnets (e.g. 10.20.0.0/16): ${inner.join(', ')} reach loopback, link-local or "this network"`,
       });
     }
+    if (c.REDIS_SENTINELS && !c.REDIS_SENTINEL_NAME) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINEL_NAME'], message: 'required with REDIS_SENTINELS: the master group name of "sentinel monitor <name> ..."' });
+    }
+    if (c.REDIS_SENTINEL_NAME && !c.REDIS_SENTINELS) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINELS'], message: 'required with REDIS_SENTINEL_NAME: the Sentinels\' host:port list' });
+    }
+    if (c.REDIS_SENTINEL_PASSWORD !== undefined && !c.REDIS_SENTINELS) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINEL_PASSWORD'], message: 'only with REDIS_SENTINELS and REDIS_SENTINEL_NAME' });
+    }
+    if (c.REDIS_CLUSTER_NODES && (c.REDIS_SENTINELS || c.REDIS_SENTINEL_NAME)) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'Sentinel or Cluster, not both: unset REDIS_SENTINELS/REDIS_SENTINEL_NAME or REDIS_CLUSTER_NODES' });
+    }
+    if (c.REDIS_CLUSTER_NODES && redisDatabase(c.REDIS_URL) !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'a Redis Cluster has only database 0: drop the /<db> from REDIS_URL' });
+    }
     // Hourly rollups are computed from 5-minute ones, which are computed from raw readings.
     if (c.TELEMETRY_5M_RETENTION_DAYS < c.TELEMETRY_RAW_RETENTION_DAYS) {
       ctx.addIssue({ code: 'custom', path: ['TELEMETRY_5M_RETENTION_DAYS'], message: 'must be at least TELEMETRY_RAW_RETENTION_DAYS' });
@@ -238,7 +274,16 @@ export interface AppConfig {
     /** DB_READ_HOSTS: replicas for the reads that tolerate lag (Database.onReadReplica); none: all on the primary. */
     readReplicas?: Array<{ host: string; port: number; user: string; password: string }>;
   };
-  redis: { url: string; prefix: string };
+  redis: {
+    url: string;
+    /**
+     * Before every key, channel and BullMQ queue of the deployment. With a Cluster it is
+     * a hash tag (`{wk:}`), so that each MULTI and script finds its keys in one slot.
+     */
+    prefix: string;
+    /** How to reach Redis: REDIS_URL's server, the master named by Sentinels, or a Cluster. */
+    topology: RedisTopology;
+  };
   session: { secret: string; idleMs: number; absoluteMs: number; cookieSecure: boolean | 'auto' };
   loginRateLimit: { attempts: number; windowS: number };
   /** Express's `trust proxy` (TRUST_PROXY): which proxies' X-Forwarded-For gives the client's address. */
@@ -335,6 +380,16 @@ export interface AppConfig {
   testClockOffsetMs: number;
 }
 
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+export type RedisTopology =
+  | { kind: 'server' }
+  | { kind: 'sentinel'; sentinels: RedisNode[]; masterName: string; sentinelPassword: string | null }
+  | { kind: 'cluster'; nodes: RedisNode[] };
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -364,7 +419,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         return { host, port: port ?? c.DB_PORT, user: c.DB_READ_USER ?? c.DB_USER, password: c.DB_READ_PASSWORD ?? c.DB_PASSWORD };
       }),
     },
-    redis: { url: c.REDIS_URL, prefix: c.REDIS_PREFIX },
+    redis: {
+      url: c.REDIS_URL,
+      prefix: c.REDIS_CLUSTER_NODES ? clusterPrefix(c.REDIS_PREFIX) : c.REDIS_PREFIX,
+      topology: c.REDIS_SENTINELS
+        ? { kind: 'sentinel', sentinels: c.REDIS_SENTINELS, masterName: c.REDIS_SENTINEL_NAME!, sentinelPassword: c.REDIS_SENTINEL_PASSWORD ?? null }
+        : c.REDIS_CLUSTER_NODES
+          ? { kind: 'cluster', nodes: c.REDIS_CLUSTER_NODES }
+          : { kind: 'server' },
+    },
     session: {
       // Outside production a missing secret gets a random one: sessions then end with the process.
       secret: c.SESSION_SECRET ?? randomBytes(32).toString('hex'),
@@ -448,6 +511,23 @@ export function configWarnings(config: AppConfig): string[] {
     );
   }
   return warnings;
+}
+
+/**
+ * The prefix as a hash tag, unless it has one already: every key of the deployment
+ * in one Cluster slot. Only a Cluster gets it, so the keys and queued jobs of a
+ * deployment on a plain Redis or Sentinel keep their names.
+ */
+function clusterPrefix(prefix: string): string {
+  return /\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`;
+}
+
+function redisDatabase(url: string): number {
+  try {
+    return Number(new URL(url).pathname.slice(1) || 0);
+  } catch {
+    return 0;
+  }
 }
 
 /** Whether two IPv4 CIDR blocks share an address. */
