@@ -1,5 +1,4 @@
 import { KioskRef, localToInstant, planTransitions, PowerRule } from '@wakeward/scheduler';
-import { DateTime } from 'luxon';
 import { kioskSchedule, ScheduleDay } from './kiosk-schedule';
 
 /** A kiosk as the calendar lists it. */
@@ -86,9 +85,11 @@ export function buildCalendar(
 
   const merged = new Map<string, { timeZone: string; kiosks: CalendarKiosk[]; days: CalendarDay[] }>();
   const names = new Map([...ruleInfo].map(([id, r]) => [id, r.name]));
+  const starts = new Map<string, Date>();
   for (const group of plan.groups) {
     const representative = group.kiosks[0];
-    const start = localToInstant(from, '00:00', group.timeZone);
+    let start = starts.get(group.timeZone);
+    if (!start) starts.set(group.timeZone, (start = localToInstant(from, '00:00', group.timeZone)));
     const schedule = kioskSchedule(group.rules, names, representative, start, dayCount);
     const days = schedule.days.map((d) => calendarDay(d, group.timeZone));
     const key = `${group.timeZone}|${JSON.stringify(days)}`;
@@ -133,8 +134,16 @@ function calendarDay(day: ScheduleDay, timeZone: string): CalendarDay {
   };
 }
 
+const clockFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** 'HH:mm' on the zone's wall clock; one formatter per zone (a luxon DateTime per bar cost more than the schedule). */
 function localClock(instant: string, timeZone: string): string {
-  return DateTime.fromISO(instant, { zone: timeZone }).toFormat('HH:mm');
+  let format = clockFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    clockFormats.set(timeZone, format);
+  }
+  return format.format(new Date(instant));
 }
 
 const SCOPE_ORDER = { hospital: 0, site: 1, kiosks: 2 } as const;
@@ -155,5 +164,5 @@ function legendOf(groups: CalendarGroup[], ruleInfo: Map<string, CalendarRuleInf
 
 /** Whole days from local date `a` to local date `b` (both 'YYYY-MM-DD'). */
 export function daysBetween(a: string, b: string): number {
-  return DateTime.fromISO(b, { zone: 'UTC' }).diff(DateTime.fromISO(a, { zone: 'UTC' }), 'days').days;
+  return (Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000;
 }
