@@ -64,8 +64,10 @@ export class CalendarService {
 
   async of(p: Principal, input: z.output<typeof calendarQuery>): Promise<CalendarView> {
     const { scope, sites } = input.siteId ? await this.siteScope(p, input.siteId) : await this.hospitalScope(p, input.hospitalId!);
-    const records = await this.rules.getByHospital(scope.hospitalId);
-    const kiosks = await this.kiosks.listedIn(scope.kind === 'site' ? { siteId: scope.id } : { hospitalId: scope.id });
+    const [records, kiosks] = await Promise.all([
+      this.rules.getByHospital(scope.hospitalId),
+      this.kiosks.listedIn(scope.kind === 'site' ? { siteId: scope.id } : { hospitalId: scope.id }),
+    ]);
     const siteById = new Map(sites.map((s) => [s.id, s]));
     const ruleInfo = new Map<string, CalendarRuleInfo>(
       records.map((r) => [r.id, { id: r.id, name: r.name, layer: r.layer, scopeKind: r.scopeKind }]),
