@@ -115,6 +115,20 @@ describe('schedule calendar', () => {
     await expect.poll(() => page.$$eval('[data-testid=calendar-day][aria-current=date]', (e) => e.length)).toBe(0);
     await page.click('[data-testid=calendar-today]');
     await page.waitForSelector('[data-testid=calendar-day][aria-current=date]');
+    // On a phone the calendar scrolls inside its own box; the page itself never gets wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const widths = await page.$eval('.calendar-page', (e) => ({
+      box: e.getBoundingClientRect().right,
+      scroll: e.scrollWidth,
+      client: e.clientWidth,
+      // What sticks out, should anything: named in the failure message.
+      wide: [...e.querySelectorAll('*')]
+        .filter((c) => c.getBoundingClientRect().right > e.getBoundingClientRect().right + 0.5 && !c.closest('.calendar-scroll'))
+        .map((c) => `${c.tagName}.${c.className}`)
+        .slice(0, 5),
+    }));
+    expect(widths.box).toBeLessThanOrEqual(390);
+    expect(widths.scroll, widths.wide.join(', ')).toBeLessThanOrEqual(widths.client);
     await close();
   });
 
