@@ -43,6 +43,15 @@ export class KiosksRepository {
     return this.db.repo(Kiosk).find({ where: { siteId }, order: { code: 'ASC' } });
   }
 
+  /** What the schedule calendar lists of each kiosk of a hospital or a site: a few columns of up to thousands of rows. */
+  listedIn(where: { hospitalId: string } | { siteId: string }): Promise<Pick<Kiosk, 'id' | 'code' | 'name' | 'siteId' | 'hospitalId'>[]> {
+    return this.db.repo(Kiosk).find({
+      where,
+      select: { id: true, code: true, name: true, siteId: true, hospitalId: true },
+      order: { code: 'ASC' },
+    });
+  }
+
   /** Codes and MACs already used in a hospital, for checking an import against the database. */
   async identifiersOfHospital(hospitalId: string): Promise<{ codes: Set<string>; macs: Set<string> }> {
     const rows = await this.db.repo(Kiosk).find({ where: { hospitalId }, select: { code: true, mac: true } });
