@@ -37,6 +37,7 @@ async function main() {
     // No HTTP: the application context runs the dispatch worker (DispatchWorker).
     const worker = await NestFactory.createApplicationContext(AppModule.forConfig(config), {
       logger: new NestPinoLogger(logger),
+      abortOnError: false,
     });
     worker.enableShutdownHooks();
     if (config.workerAliveFile) keepAliveFile(config.workerAliveFile);
@@ -45,6 +46,11 @@ async function main() {
 }
 
 main().catch((err) => {
+  // A setting checked against the other replicas' at start (a differing SESSION_SECRET).
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(78);
+  }
   console.error(err);
   process.exit(1);
 });

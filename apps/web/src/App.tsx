@@ -9,7 +9,15 @@ import { Alert, api, ApiRequestError, Me, setSessionEndedHandler } from './api/c
 import { Loading, NoAccess } from './components/common';
 import { ToastProvider, useToast } from './components/Toasts';
 import { LOCALES, useI18n, type MessageKey } from './i18n';
-import { connectLive, disconnectLive, setLiveSessionEndedHandler, useLiveConnected, useLiveEvent } from './live';
+import {
+  connectLive,
+  disconnectLive,
+  LIVE_POLL_EVERY_MS,
+  setLiveSessionEndedHandler,
+  useLiveEvent,
+  useLivePoll,
+  useLiveStatus,
+} from './live';
 import { Link, matchPath, navigate, useRoute } from './router';
 import { isOps, Session, SessionContext } from './session';
 
@@ -305,15 +313,22 @@ function NotFound() {
 
 function LiveDot() {
   const { t } = useI18n();
-  const live = useLiveConnected();
+  const status = useLiveStatus();
+  const live = status === 'connected';
+  const title = live
+    ? t('live.connected')
+    : status === 'unavailable'
+      ? t('live.unavailable', { seconds: LIVE_POLL_EVERY_MS / 1000 })
+      : t('live.disconnected');
   return (
     <span
-      className={`live-dot ${live ? 'on' : 'off'}`}
-      title={live ? t('live.connected') : t('live.disconnected')}
+      className={`live-dot ${live ? 'on' : status === 'unavailable' ? 'polling' : 'off'}`}
+      title={title}
       data-testid="live"
       data-connected={live}
+      data-status={status}
     >
-      {live ? t('live.short') : t('live.offShort')}
+      {live ? t('live.short') : status === 'unavailable' ? t('live.pollingShort') : t('live.offShort')}
     </span>
   );
 }
@@ -336,6 +351,7 @@ function AlertBadge() {
     toast(t('alerts.newToast', { text: summary(a) }), 'alert');
   });
   useLiveEvent('alert.updated', () => setVersion((v) => v + 1));
+  useLivePoll(() => setVersion((v) => v + 1));
   return count ? (
     <span className="badge" data-testid="alert-badge">
       {count}

@@ -1,24 +1,74 @@
 /**
  * Live updates over socket.io (same origin, session cookie). One connection per
  * signed-in session; pages subscribe to events with `useLiveEvent`.
+ *
+ * WebSocket transport only: socket.io's default start, HTTP long-polling, needs every
+ * request of a connection to reach the same API replica, which a balancer without
+ * stickiness does not do ("Session ID unknown"). A WebSocket is one connection, held
+ * by one replica, and events reach every replica through Redis.
+ *
+ * Where no WebSocket gets through (a proxy that strips Upgrade), the console says
+ * live updates are unavailable and falls back to polling, which needs no stickiness
+ * either: once the connection has been down for LIVE_UNAVAILABLE_AFTER_MS, every
+ * LIVE_POLL_EVERY_MS a poll tick asks every page to refetch (`useLivePoll`; pages
+ * built on `useRefresh` get it without asking). socket.io keeps trying meanwhile.
  */
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 import { io, Socket } from 'socket.io-client';
 
+/** How long the connection may be down before the console says so and starts polling. */
+export const LIVE_UNAVAILABLE_AFTER_MS = 15_000;
+/** How often pages refetch while live updates are unavailable. */
+export const LIVE_POLL_EVERY_MS = 15_000;
+
+/** `connecting` also covers a short outage; `unavailable` is one that lasted: pages poll. */
+export type LiveStatus = 'connected' | 'connecting' | 'unavailable';
+
 let socket: Socket | null = null;
-let connected = false;
+let status: LiveStatus = 'connecting';
 let onSessionEnded: ((reason: string) => void) | null = null;
+let unavailableTimer: ReturnType<typeof setTimeout> | null = null;
+let pollTimer: ReturnType<typeof setInterval> | null = null;
 const statusListeners = new Set<() => void>();
-const setConnected = (value: boolean) => {
-  connected = value;
+const pollListeners = new Set<() => void>();
+
+const setStatus = (value: LiveStatus) => {
+  if (status === value) return;
+  status = value;
   statusListeners.forEach((l) => l());
 };
 
+/** Down: after a while, say so and poll; up: stop both. */
+function watchOutage(down: boolean): void {
+  if (!down) {
+    if (unavailableTimer) clearTimeout(unavailableTimer);
+    if (pollTimer) clearInterval(pollTimer);
+    unavailableTimer = pollTimer = null;
+    return;
+  }
+  if (unavailableTimer || pollTimer) return;
+  unavailableTimer = setTimeout(() => {
+    unavailableTimer = null;
+    setStatus('unavailable');
+    pollTimer = setInterval(() => {
+      if (document.visibilityState === 'visible') pollListeners.forEach((l) => l());
+    }, LIVE_POLL_EVERY_MS);
+  }, LIVE_UNAVAILABLE_AFTER_MS);
+}
+
 export function connectLive(): void {
   if (socket) return;
-  socket = io({ path: '/socket.io', withCredentials: true, reconnectionDelayMax: 10_000 });
-  socket.on('connect', () => setConnected(true));
-  socket.on('disconnect', () => setConnected(false));
+  socket = io({ path: '/socket.io', transports: ['websocket'], withCredentials: true, reconnectionDelayMax: 10_000 });
+  setStatus('connecting');
+  watchOutage(true);
+  socket.on('connect', () => {
+    watchOutage(false);
+    setStatus('connected');
+  });
+  socket.on('disconnect', () => {
+    setStatus('connecting');
+    watchOutage(true);
+  });
   // Sent just before the server closes the socket: the session it was opened with ended (a logout, an account change).
   socket.on('session.ended', (ended: { reason?: string }) => onSessionEnded?.(ended?.reason ?? ''));
 }
@@ -31,17 +81,22 @@ export function setLiveSessionEndedHandler(handler: ((reason: string) => void) |
 export function disconnectLive(): void {
   socket?.disconnect();
   socket = null;
-  setConnected(false);
+  watchOutage(false);
+  setStatus('connecting');
 }
 
-export function useLiveConnected(): boolean {
+export function useLiveStatus(): LiveStatus {
   return useSyncExternalStore(
     (l) => {
       statusListeners.add(l);
       return () => statusListeners.delete(l);
     },
-    () => connected,
+    () => status,
   );
+}
+
+export function useLiveConnected(): boolean {
+  return useLiveStatus() === 'connected';
 }
 
 /** Calls the latest `handler` for every `event`; the subscription lives as long as the component. */
@@ -57,4 +112,17 @@ export function useLiveEvent<T>(event: string, handler: (payload: T) => void): v
       s.off(event, listener);
     };
   }, [event]);
+}
+
+/** Calls the latest `refetch` on every poll tick while live updates are unavailable (see above). */
+export function useLivePoll(refetch: () => void): void {
+  const latest = useRef(refetch);
+  latest.current = refetch;
+  useEffect(() => {
+    const listener = () => latest.current();
+    pollListeners.add(listener);
+    return () => {
+      pollListeners.delete(listener);
+    };
+  }, []);
 }

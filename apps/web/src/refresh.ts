@@ -2,10 +2,11 @@
  * Keeping a page's figures current without hammering the API: live events ask for
  * a refetch, which runs once per burst (debounced), and a slow timer refetches
  * anyway while the tab is visible (what no event announces: heartbeats, ageing
- * sightings), and once more when the live connection comes back.
+ * sightings), once more when the live connection comes back, and on every poll tick
+ * while live updates are unavailable (live.ts).
  */
 import { useCallback, useEffect, useRef } from 'react';
-import { useLiveConnected } from './live';
+import { useLiveConnected, useLivePoll } from './live';
 
 export function useRefresh(load: () => void, { debounceMs = 1000, everyMs }: { debounceMs?: number; everyMs: number }) {
   const latest = useRef(load);
@@ -33,6 +34,9 @@ export function useRefresh(load: () => void, { debounceMs = 1000, everyMs }: { d
       timer.current = null;
     };
   }, [everyMs, schedule]);
+
+  // No events reach a console whose WebSocket cannot get through: poll instead.
+  useLivePoll(schedule);
 
   // Events missed while disconnected are not replayed: catch up once reconnected.
   const connected = useLiveConnected();

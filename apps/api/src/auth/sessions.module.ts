@@ -1,4 +1,8 @@
 import { Module } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { REDIS } from '../redis/redis.module';
+import { resolveSessionKey, SESSION_KEY, SessionSecretKeeper } from './session-secret';
 import { SessionConnections } from './session-connections';
 import { SessionsService } from './sessions.service';
 
@@ -8,7 +12,12 @@ import { SessionsService } from './sessions.service';
  * both use it without importing each other.
  */
 @Module({
-  providers: [SessionsService, SessionConnections],
+  providers: [
+    SessionsService,
+    SessionConnections,
+    SessionSecretKeeper,
+    { provide: SESSION_KEY, inject: [REDIS, APP_CONFIG], useFactory: (redis: Redis, config: AppConfig) => resolveSessionKey(redis, config) },
+  ],
   exports: [SessionsService, SessionConnections],
 })
 export class SessionsModule {}

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { REDIS } from '../redis/redis.module';
+import { SESSION_KEY } from './session-secret';
 
 interface StoredSession {
   userId: string;
@@ -40,6 +41,8 @@ export class SessionsService {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    /** The same on every replica (session-secret.ts). */
+    @Inject(SESSION_KEY) private readonly secret: string,
   ) {}
 
   /** Pub/sub channels are not prefixed by ioredis' keyPrefix: the prefix is added here. */
@@ -114,7 +117,7 @@ export class SessionsService {
   }
 
   private idOf(token: string): string {
-    return createHmac('sha256', this.config.session.secret).update(token).digest('hex');
+    return createHmac('sha256', this.secret).update(token).digest('hex');
   }
 
   private key(sessionId: string): string {

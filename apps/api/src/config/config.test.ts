@@ -156,3 +156,22 @@ describe('how Redis is run, in the configuration', () => {
     );
   });
 });
+
+describe('several API replicas', () => {
+  it('SESSION_SECRET: none outside production (the replicas share one through Redis), required in production', () => {
+    expect(loadConfig({}).session.secret).toBeNull();
+    expect(loadConfig({ SESSION_SECRET: 's'.repeat(32) }).session.secret).toBe('s'.repeat(32));
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/SESSION_SECRET: required with NODE_ENV=production/);
+  });
+
+  it('REPLICA_URL is http(s)://host:port without a path; by default where the server listens; intervals for the relay registry', () => {
+    expect(loadConfig({}).replica).toEqual({ url: null, heartbeatMs: 10_000, rebalanceIntervalMs: 60_000 });
+    expect(loadConfig({ REPLICA_URL: 'http://10.20.0.5:3000/' }).replica.url).toBe('http://10.20.0.5:3000');
+    expect(loadConfig({ REPLICA_URL: '' }).replica.url).toBeNull();
+    for (const bad of ['10.20.0.5:3000', 'http://10.20.0.5:3000/api', 'ws://10.20.0.5:3000']) {
+      expect(() => loadConfig({ REPLICA_URL: bad }), bad).toThrow(/REPLICA_URL: http\(s\):\/\/host:port, no path/);
+    }
+    expect(loadConfig({ REPLICA_HEARTBEAT_S: '0.2', RELAY_REBALANCE_INTERVAL_S: '0.5' }).replica).toMatchObject({ heartbeatMs: 200, rebalanceIntervalMs: 500 });
+    expect(() => loadConfig({ REPLICA_HEARTBEAT_S: '0' })).toThrow(/REPLICA_HEARTBEAT_S/);
+  });
+});

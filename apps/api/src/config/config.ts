@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { isIP, isIPv4 } from 'node:net';
 import { z } from 'zod';
 
@@ -198,6 +197,17 @@ export const configSchema = z
     REMOTE_VNC_PORTS: portRanges.prefault('5900-5909'),
     /** Special-use ranges or this host's addresses the relay may reach anyway (loopback demo and test kiosks). */
     REMOTE_ALLOW_TARGETS: cidrList.prefault(''),
+    /** How other API replicas reach this one (the screen relay's hop); default: this host's first IPv4 and PORT. */
+    REPLICA_URL: unsetIfEmpty(
+      z
+        .string()
+        .regex(/^https?:\/\/[^/\s]+\/?$/, 'http(s)://host:port, no path (how the other replicas reach this one)')
+        .optional(),
+    ),
+    /** How often a replica announces itself in Redis and renews its relay channels there. */
+    REPLICA_HEARTBEAT_S: z.coerce.number().positive().max(300).default(10),
+    /** How often a replica compares its relay channels with its fair share and hands back the surplus. */
+    RELAY_REBALANCE_INTERVAL_S: z.coerce.number().positive().max(3600).default(60),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** ROLE=worker touches this file every 10 s, for a liveness check of its age (a worker has no HTTP). */
     WORKER_ALIVE_FILE: unsetIfEmpty(z.string().regex(/^\//, 'an absolute path, e.g. /tmp/wakeward-worker-alive').optional()),
@@ -284,7 +294,11 @@ export interface AppConfig {
     /** How to reach Redis: REDIS_URL's server, the master named by Sentinels, or a Cluster. */
     topology: RedisTopology;
   };
-  session: { secret: string; idleMs: number; absoluteMs: number; cookieSecure: boolean | 'auto' };
+  /**
+   * `secret`: SESSION_SECRET, or null outside production without it: the replicas then
+   * share one drawn once and kept in Redis (auth/session-secret.ts).
+   */
+  session: { secret: string | null; idleMs: number; absoluteMs: number; cookieSecure: boolean | 'auto' };
   loginRateLimit: { attempts: number; windowS: number };
   /** Express's `trust proxy` (TRUST_PROXY): which proxies' X-Forwarded-For gives the client's address. */
   trustProxy: false | number | string[];
@@ -350,6 +364,19 @@ export interface AppConfig {
     allowTargets: string[];
     smtpUrl: string | null;
     smtpFrom: string;
+  };
+  /** This process among several API replicas (README "Running several replicas"). */
+  replica: {
+    /**
+     * How the other replicas reach this one: the screen relay's hop between replicas.
+     * null: where the server listens once it does (its address, or the host's first
+     * non-internal IPv4 when it listens on every address, and the port it got).
+     */
+    url: string | null;
+    /** Period of the replica's announcement in Redis; it counts as gone after three missed. */
+    heartbeatMs: number;
+    /** Period of the check that hands surplus idle relay channels back to the balancer. */
+    rebalanceIntervalMs: number;
   };
   remote: {
     /** How long a screen ticket may wait before it is redeemed (once). */
@@ -429,8 +456,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           : { kind: 'server' },
     },
     session: {
-      // Outside production a missing secret gets a random one: sessions then end with the process.
-      secret: c.SESSION_SECRET ?? randomBytes(32).toString('hex'),
+      secret: c.SESSION_SECRET ?? null,
       idleMs: Math.round(c.SESSION_IDLE_MINUTES * 60_000),
       absoluteMs: Math.round(c.SESSION_ABSOLUTE_HOURS * 3_600_000),
       cookieSecure: c.COOKIE_SECURE,
@@ -477,6 +503,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       allowTargets: c.NOTIFY_ALLOW_TARGETS,
       smtpUrl: c.SMTP_URL ?? null,
       smtpFrom: c.SMTP_FROM,
+    },
+    replica: {
+      url: c.REPLICA_URL ? c.REPLICA_URL.replace(/\/$/, '') : null,
+      heartbeatMs: Math.round(c.REPLICA_HEARTBEAT_S * 1000),
+      rebalanceIntervalMs: Math.round(c.RELAY_REBALANCE_INTERVAL_S * 1000),
     },
     remote: {
       ticketTtlMs: c.REMOTE_TICKET_TTL_S * 1000,

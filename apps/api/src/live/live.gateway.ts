@@ -16,6 +16,13 @@ const ALL_HOSPITALS_ROOM = 'hospital:*';
  * socket.io for the console: a browser signs in with its session cookie and joins
  * the rooms of the hospitals it may see; events for a hospital reach that room and
  * the users who see every hospital.
+ *
+ * Several replicas: the console connects by WebSocket only (apps/web/src/live.ts), so
+ * each connection lives on one replica and no balancer stickiness is needed. Events
+ * come from Redis pub/sub (LiveEventsService), to which every replica subscribes, and
+ * sessions end on every replica through SessionConnections; no code emits from one
+ * replica to another's sockets, which is all `@socket.io/redis-adapter` would add
+ * (with a second publish per event), so it is not used.
  */
 @WebSocketGateway({ path: '/socket.io', serveClient: false })
 export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnModuleDestroy {

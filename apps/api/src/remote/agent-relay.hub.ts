@@ -10,6 +10,21 @@ export const HIGH_WATER = 1 << 20;
 export const LOW_WATER = 256 << 10;
 /** Streams one agent carries at once (several viewers, one connection). */
 const MAX_STREAMS_PER_AGENT = 64;
+/**
+ * Close codes of a relay channel, as the agent sees them (README "Relay channel").
+ * None is final for the agent: it reconnects after each, at once after a channel that
+ * was open (its backoff restarts at the first step).
+ */
+export const RelayClose = {
+  SERVER_STOPPING: { code: 1001, reason: 'server stopping' },
+  BAD_FRAME: { code: 4400, reason: 'relay frames are binary: type, stream id, payload' },
+  TOKEN_INVALID: { code: 4401, reason: 'AGENT_TOKEN_INVALID' },
+  REPLACED: { code: 4409, reason: 'replaced by a newer connection of the agent' },
+  /** This replica holds more than its fair share of channels: reconnect through the balancer. */
+  REBALANCING: { code: 4503, reason: 'rebalancing: reconnect' },
+} as const;
+
+export type RelayChannelEvent = 'opened' | 'closed';
 
 /**
  * The agents' relay channels held by this API process: one WebSocket per agent,
@@ -19,16 +34,25 @@ const MAX_STREAMS_PER_AGENT = 64;
 @Injectable()
 export class AgentRelayHub {
   private readonly channels = new Map<string, AgentChannel>();
+  private readonly observers: Array<(agentId: string, event: RelayChannelEvent) => void> = [];
   private readonly logger = new Logger('agent-relay');
+
+  /** Told of every channel opened and closed here (the registry in Redis: relay-replicas.ts). */
+  observe(observer: (agentId: string, event: RelayChannelEvent) => void): void {
+    this.observers.push(observer);
+  }
 
   attach(agent: Agent, ws: WebSocket): AgentChannel {
     const previous = this.channels.get(agent.id);
-    if (previous) previous.close(4409, 'replaced by a newer connection of the agent');
+    if (previous) previous.close(RelayClose.REPLACED.code, RelayClose.REPLACED.reason);
     const channel = new AgentChannel(agent, ws, this.logger);
     this.channels.set(agent.id, channel);
     ws.on('close', () => {
-      if (this.channels.get(agent.id) === channel) this.channels.delete(agent.id);
+      if (this.channels.get(agent.id) !== channel) return;
+      this.channels.delete(agent.id);
+      for (const observe of this.observers) observe(agent.id, 'closed');
     });
+    for (const observe of this.observers) observe(agent.id, 'opened');
     this.logger.log(`agent ${agent.name} (${agent.id}) opened its relay channel`);
     return channel;
   }
@@ -51,8 +75,12 @@ export class AgentRelayHub {
     return [...this.channels.values()];
   }
 
+  get count(): number {
+    return this.channels.size;
+  }
+
   closeAll(): void {
-    for (const c of this.channels.values()) c.close(1001, 'server stopping');
+    for (const c of this.channels.values()) c.close(RelayClose.SERVER_STOPPING.code, RelayClose.SERVER_STOPPING.reason);
     this.channels.clear();
   }
 }
@@ -69,7 +97,7 @@ export class AgentChannel {
   ) {
     ws.on('message', (data, isBinary) => {
       const frame = isBinary ? decodeFrame(data as Buffer) : null;
-      if (!frame) return this.close(4400, 'relay frames are binary: type, stream id, payload');
+      if (!frame) return this.close(RelayClose.BAD_FRAME.code, RelayClose.BAD_FRAME.reason);
       this.onFrame(frame);
     });
     ws.on('pong', () => (this.alive = true));

@@ -13,9 +13,12 @@ import { clientAddress } from '../common/client-address';
 import { Principal, requestContext, RequestContext } from '../common/request-context';
 import { OriginPolicy } from '../edge/origin.guard';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { AgentRelayHub } from './agent-relay.hub';
+import { AgentRelayHub, RelayClose } from './agent-relay.hub';
+import { HOP_AUTH_SCHEME, pipeHop, refuseHop, RELAY_HOP_PATH } from './relay-hop';
+import { RelayRegistryRepository } from './relay-registry.repository';
+import { RelayReplicas } from './relay-replicas';
 import { RemoteService, ScreenRefused } from './remote.service';
-import { ScreenClose } from './screen-errors';
+import { KioskConnectError, ScreenClose } from './screen-errors';
 import { ScreenSession } from './screen-session';
 import { SLOT_LEASE_MS } from './viewer-slots.repository';
 
@@ -35,6 +38,7 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('remote');
   private readonly viewers = new WebSocketServer({ noServer: true, maxPayload: 4 << 20, perMessageDeflate: false });
   private readonly agentsWs = new WebSocketServer({ noServer: true, maxPayload: 4 << 20, perMessageDeflate: false });
+  private readonly hopsWs = new WebSocketServer({ noServer: true, maxPayload: 4 << 20, perMessageDeflate: false });
   private readonly sessions = new Set<ScreenSession>();
   private server?: import('node:http').Server;
   private pingTimer?: NodeJS.Timeout;
@@ -48,6 +52,8 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly hub: AgentRelayHub,
     private readonly remote: RemoteService,
     private readonly origins: OriginPolicy,
+    private readonly replicas: RelayReplicas,
+    private readonly registry: RelayRegistryRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -56,20 +62,25 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.server) return;
     this.server.on('upgrade', this.onUpgrade);
     this.pingTimer = setInterval(() => void this.pingAgents(), AGENT_PING_MS);
+    this.replicas.start(this.server);
   }
 
   async onModuleDestroy(): Promise<void> {
     this.server?.off('upgrade', this.onUpgrade);
     clearInterval(this.pingTimer);
+    if (this.server) await this.replicas.stop();
     await Promise.all([...this.sessions].map((s) => s.end(ScreenClose.SERVER_STOPPING, 'server stopping')));
+    for (const hop of this.hopsWs.clients) hop.close(ScreenClose.SERVER_STOPPING.close, ScreenClose.SERVER_STOPPING.code);
     this.hub.closeAll();
     this.viewers.close();
     this.agentsWs.close();
+    this.hopsWs.close();
   }
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const path = (req.url ?? '').split('?')[0];
     if (path === AGENT_RELAY_PATH) return void this.upgradeAgent(req, socket, head).catch((err) => this.fail(socket, err));
+    if (path === RELAY_HOP_PATH) return void this.upgradeHop(req, socket, head).catch((err) => this.fail(socket, err));
     const screen = SCREEN_PATH.exec(path);
     if (screen) {
       // Another site's page must not reach a screen with the viewer's cookie.
@@ -88,6 +99,31 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
       return refuseUpgrade(socket, 401, 'AGENT_TOKEN_INVALID', 'unknown or revoked agent token; enrol the agent again');
     }
     this.agentsWs.handleUpgrade(req, socket, head, (ws) => this.hub.attach(agent, ws));
+  }
+
+  /**
+   * Another replica asks for a stream through an agent whose channel is here. Only a
+   * hop ticket issued for this replica opens it; cookies and anything else get 401.
+   */
+  private async upgradeHop(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const match = new RegExp(`^${HOP_AUTH_SCHEME}\\s+(\\S{1,128})$`).exec(req.headers.authorization ?? '');
+    const ticket = match ? await this.registry.redeemHopTicket(match[1]) : null;
+    if (!ticket || ticket.replicaId !== this.replicas.id) {
+      return refuseUpgrade(socket, 401, 'RELAY_HOP_TICKET_INVALID', 'the relay hop needs a one-time hop ticket issued for this replica');
+    }
+    this.hopsWs.handleUpgrade(req, socket, head, (ws) => {
+      // The viewer's bytes wait (ws buffers them while paused) until the agent has reached the kiosk.
+      ws.pause();
+      const channel = this.hub.pick([ticket.agentId]);
+      if (!channel) return refuseHop(ws, new KioskConnectError(ScreenClose.AGENT_LOST, 'the agent\'s relay channel closed on the replica that held it'));
+      channel.openStream(ticket.host, ticket.port, ticket.timeoutMs).then(
+        (upstream) => {
+          if (ws.readyState !== ws.OPEN) return upstream.close();
+          pipeHop(ws, upstream);
+        },
+        (err) => refuseHop(ws, err instanceof KioskConnectError ? err : new KioskConnectError(ScreenClose.INTERNAL, String(err))),
+      );
+    });
   }
 
   /** Accepted first: a browser learns why a screen did not open only from the close code. */
@@ -159,7 +195,7 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
       if (!channel.ping()) continue;
       const current = await this.agents.getById(channel.agent.id).catch(() => undefined);
       if (current === null || (current && (current.tokenRevokedAt || current.tokenHash !== channel.agent.tokenHash))) {
-        channel.close(4401, 'AGENT_TOKEN_INVALID');
+        channel.close(RelayClose.TOKEN_INVALID.code, RelayClose.TOKEN_INVALID.reason);
       }
     }
   }

@@ -4,6 +4,8 @@ import { AuthModule } from '../auth/auth.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
 import { SitesModule } from '../sites/sites.module';
 import { AgentRelayHub } from './agent-relay.hub';
+import { RelayRegistryRepository } from './relay-registry.repository';
+import { RelayReplicas } from './relay-replicas';
 import { RemoteSessionsRepository } from './remote-sessions.repository';
 import { RemoteController } from './remote.controller';
 import { RemoteGateway } from './remote.gateway';
@@ -19,6 +21,18 @@ import { ViewerSlotsRepository } from './viewer-slots.repository';
 @Module({
   imports: [AuthModule, AgentsModule, KiosksModule, SitesModule],
   controllers: [RemoteController],
-  providers: [RemoteService, RemoteTargets, RemoteGateway, AgentRelayHub, RemoteSessionsRepository, ScreenTicketsRepository, ViewerSlotsRepository],
+  providers: [
+    RemoteService,
+    RemoteTargets,
+    RemoteGateway,
+    AgentRelayHub,
+    RelayReplicas,
+    RelayRegistryRepository,
+    RemoteSessionsRepository,
+    ScreenTicketsRepository,
+    ViewerSlotsRepository,
+  ],
+  // Tests drive the rebalancing and read the replica's id.
+  exports: [RelayReplicas],
 })
 export class RemoteModule {}

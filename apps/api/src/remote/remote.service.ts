@@ -12,7 +12,9 @@ import type { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { KiosksService } from '../kiosks/kiosks.service';
 import { SitesService } from '../sites/sites.service';
-import { AgentChannel, AgentRelayHub } from './agent-relay.hub';
+import { connectThroughReplica } from './relay-hop';
+import { RelayRegistryRepository } from './relay-registry.repository';
+import { RelayHolder, RelayReplicas } from './relay-replicas';
 import { RemoteRoute, RemoteSessionEnd, RemoteSessionStart, RemoteSessionsRepository } from './remote-sessions.repository';
 import { RemoteTarget, RemoteTargets } from './remote-targets';
 import { ScreenTicketsRepository } from './screen-tickets.repository';
@@ -59,7 +61,8 @@ export class RemoteService {
     private readonly sessions: RemoteSessionsRepository,
     private readonly tickets: ScreenTicketsRepository,
     private readonly slots: ViewerSlotsRepository,
-    private readonly hub: AgentRelayHub,
+    private readonly relays: RelayReplicas,
+    private readonly registry: RelayRegistryRepository,
     private readonly targets: RemoteTargets,
     private readonly db: Database,
   ) {}
@@ -73,7 +76,7 @@ export class RemoteService {
       await this.recordRefusal(kiosk, route, 'ticket', ScreenClose.TARGET_REFUSED, target.refused);
       throw conflict(ScreenClose.TARGET_REFUSED.code, target.refused);
     }
-    if (route === 'agent' && !this.hub.pick(target.agentIds)) {
+    if (route === 'agent' && !(await this.relays.holderOf(target.agentIds))) {
       throw conflict(ScreenClose.NO_AGENT.code, `no online agent of the site reaches kiosk ${kiosk.code} (${kiosk.ip})`);
     }
     const canControl = canControlScreens(p);
@@ -123,7 +126,8 @@ export class RemoteService {
       await this.recordRefusal(kiosk, route, 'open', ScreenClose.TARGET_REFUSED, target.refused);
       throw new ScreenRefused(ScreenClose.TARGET_REFUSED, target.refused);
     }
-    const channel = route === 'agent' ? this.hub.pick(target.agentIds) : null;
+    // Whichever replica holds the channel: this one, or another reached by a hop.
+    const channel = route === 'agent' ? await this.relays.holderOf(target.agentIds) : null;
     if (route === 'agent' && !channel) {
       throw new ScreenRefused(ScreenClose.NO_AGENT, `no online agent of the site reaches kiosk ${kiosk.code} (${kiosk.ip})`);
     }
@@ -142,7 +146,7 @@ export class RemoteService {
       await this.slots.release(kiosk.siteId, slot);
       if (!(err instanceof KioskConnectError)) throw err;
       if (err.reason === ScreenClose.TARGET_REFUSED || err.reason === ScreenClose.NOT_VNC) {
-        await this.recordRefusal(kiosk, route, 'open', err.reason, err.message, channel?.agent.id);
+        await this.recordRefusal(kiosk, route, 'open', err.reason, err.message, channel && agentOf(channel));
       }
       throw new ScreenRefused(err.reason, err.message);
     }
@@ -235,7 +239,8 @@ export class RemoteService {
       route,
       maxViewers: this.config.remote.maxViewersPerSite,
       viewers: await this.slots.inUse(site.id),
-      relayAgents: agents.filter((a) => this.hub.isConnected(a.id)).map((a) => ({ id: a.id, name: a.name })),
+      // From the registry in Redis: the same on every replica, wherever each channel sits.
+      relayAgents: await this.relays.connected(agents.map((a) => a.id)).then((ids) => agents.filter((a) => ids.has(a.id)).map((a) => ({ id: a.id, name: a.name }))),
     };
   }
 
@@ -280,11 +285,31 @@ export class RemoteService {
     });
   }
 
-  /** Connects directly or through the agent's channel, and waits for the kiosk's RFB greeting. */
-  private async connect(kiosk: Kiosk, channel: AgentChannel | null): Promise<Upstream> {
+  /**
+   * Connects directly, through an agent's channel here, or through one held by another
+   * replica (a hop), and waits for the kiosk's RFB greeting.
+   */
+  private async connect(kiosk: Kiosk, holder: RelayHolder | null): Promise<Upstream> {
     const timeout = this.config.remote.connectTimeoutMs;
     const target = `${kiosk.ip}:${kiosk.vncPort}`;
-    if (!channel) return afterRfbGreeting(await connectDirect(kiosk.ip!, kiosk.vncPort, timeout), target, timeout);
-    return afterRfbGreeting(await channel.openStream(kiosk.ip!, kiosk.vncPort, timeout), `${target} (through agent ${channel.agent.name})`, timeout);
+    if (!holder) return afterRfbGreeting(await connectDirect(kiosk.ip!, kiosk.vncPort, timeout), target, timeout);
+    if ('local' in holder) {
+      const channel = holder.local;
+      return afterRfbGreeting(await channel.openStream(kiosk.ip!, kiosk.vncPort, timeout), `${target} (through agent ${channel.agent.name})`, timeout);
+    }
+    const { replica, agentId } = holder;
+    const ticket = await this.registry.issueHopTicket(
+      { replicaId: replica.id, agentId, host: kiosk.ip!, port: kiosk.vncPort, timeoutMs: timeout },
+      HOP_TICKET_TTL_MS,
+    );
+    const upstream = await connectThroughReplica(replica, agentId, ticket, timeout);
+    return afterRfbGreeting(upstream, `${target} (through agent ${agentId} on replica ${replica.url})`, timeout);
   }
+}
+
+/** A hop ticket is redeemed by the holding replica within milliseconds of its issue. */
+const HOP_TICKET_TTL_MS = 10_000;
+
+function agentOf(holder: RelayHolder): string {
+  return 'local' in holder ? holder.local.agent.id : holder.agentId;
 }

@@ -91,6 +91,10 @@ export class ScreenSession {
   /** Ends the session once: closes both sides and records the end. */
   end(reason: ScreenCloseReason, detail: string, closeViewer = true): Promise<void> {
     if (this.finished) return this.finished;
+    // Set before closing the upstream: an agent's stream reports its close at once, and
+    // that report must not end (and record) the session a second time.
+    let recorded!: () => void;
+    this.finished = new Promise<void>((resolve) => (recorded = resolve));
     this.hooks.onEnd?.(this.session, reason, detail);
     for (const t of this.timers) clearInterval(t);
     this.upstream.close();
@@ -102,7 +106,10 @@ export class ScreenSession {
       controlUsed: this.controlUsed,
       endReason: closeViewer ? reason.code : 'VIEWER_CLOSED',
     };
-    this.finished = this.controlRecorded.then(() => this.hooks.ended(this.session, end)).catch((err) => this.hooks.onError(err));
+    void this.controlRecorded
+      .then(() => this.hooks.ended(this.session, end))
+      .catch((err) => this.hooks.onError(err))
+      .finally(recorded);
     return this.finished;
   }
 

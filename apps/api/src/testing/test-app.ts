@@ -112,7 +112,7 @@ export async function migratedDatabase(config: AppConfig): Promise<DataSource> {
 
 /**
  * `replicaOf`: a second API process of the same deployment (its database, Redis
- * prefix and session secret), as behind a load balancer; closing it leaves the
+ * prefix and session secret, given or shared through Redis), as behind a load balancer; closing it leaves the
  * database and keys to the first.
  */
 export async function startTestApi(
@@ -124,7 +124,7 @@ export async function startTestApi(
     ? testConfig({
         DB_NAME: first.db.database,
         REDIS_PREFIX: first.redis.prefix,
-        SESSION_SECRET: first.session.secret,
+        ...(first.session.secret && { SESSION_SECRET: first.session.secret }),
         ...overrides,
       })
     : testConfig(overrides);

@@ -74,6 +74,8 @@ export const en = {
   'live.disconnected': 'Live updates disconnected: reconnecting…',
   'live.short': 'Live',
   'live.offShort': 'Offline',
+  'live.unavailable': 'Live updates unavailable (no WebSocket gets through): pages refresh every {seconds} s',
+  'live.pollingShort': 'Polling',
 
   'observed.up': 'Up',
   'observed.down': 'Down',

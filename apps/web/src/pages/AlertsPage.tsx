@@ -10,7 +10,7 @@ import { ErrorNote, Loading } from '../components/common';
 import { useToast } from '../components/Toasts';
 import { useI18n, type MessageKey } from '../i18n';
 import { useAlertText } from '../alert-text';
-import { useLiveEvent } from '../live';
+import { useLiveEvent, useLivePoll } from '../live';
 import { Link, setQueryParam, useRoute } from '../router';
 import { isOps, useSession } from '../session';
 
@@ -43,6 +43,7 @@ export default function AlertsPage() {
   const refresh = () => setVersion((v) => v + 1);
   useLiveEvent('alert.opened', refresh);
   useLiveEvent('alert.updated', refresh);
+  useLivePoll(refresh);
 
   const ops = isOps(me.role);
   const selectable = (alerts ?? []).filter((a) => a.status === 'open');

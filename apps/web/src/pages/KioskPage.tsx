@@ -20,7 +20,7 @@ import { ScheduleTimeline } from '../components/ScheduleTimeline';
 import { ScreenButton } from '../components/ScreenButton';
 import { useToast } from '../components/Toasts';
 import { useI18n, type MessageKey } from '../i18n';
-import { useLiveEvent } from '../live';
+import { useLiveEvent, useLivePoll } from '../live';
 import { Link } from '../router';
 import { canChangeKioskNetwork, canEditFleet, useSession } from '../session';
 
@@ -128,10 +128,13 @@ function Liveness({ kioskId, site }: { kioskId: string; site?: Site }) {
   const [now, setNow] = useState<KioskLiveness | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [changes, setChanges] = useState<{ observed: 'up' | 'down' | 'unknown'; observedAt: string }[]>([]);
+  const [version, setVersion] = useState(0);
   useEffect(() => {
     api.kioskLiveness(kioskId).then(setNow, setError);
-    api.kioskLivenessHistory(kioskId).then((h) => setChanges((live) => [...live, ...h.changes].slice(0, 50)), setError);
-  }, [kioskId]);
+    // First load: live changes heard meanwhile come first. A poll (no live updates) replaces the list.
+    api.kioskLivenessHistory(kioskId).then((h) => setChanges((live) => [...(version ? [] : live), ...h.changes].slice(0, 50)), setError);
+  }, [kioskId, version]);
+  useLivePoll(() => setVersion((v) => v + 1));
   useLiveEvent<KioskLivenessMessage>('kiosk.liveness', (m) => {
     if (m.kioskId === kioskId)
       setChanges((list) => [{ observed: m.observed, observedAt: m.observedAt }, ...list].slice(0, 50));

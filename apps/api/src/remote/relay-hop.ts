@@ -1,0 +1,206 @@
+import WebSocket from 'ws';
+import { HIGH_WATER, LOW_WATER } from './agent-relay.hub';
+import type { ReplicaEntry } from './relay-registry.repository';
+import { closeReasonOf, KioskConnectError, ScreenClose } from './screen-errors';
+import type { Upstream } from './upstream';
+
+/**
+ * The hop between API replicas: when the viewer's replica does not hold the chosen
+ * agent's relay channel, it opens a WebSocket to the replica that does, which opens
+ * the stream through the agent and pipes its bytes. Seen from the viewer's replica
+ * the hop is one more Upstream; the kiosk's bytes still pass the viewer side's RFB
+ * checks (afterRfbGreeting, RfbGuard) before anything of the viewer reaches it.
+ *
+ * On the wire: binary messages are the stream's bytes both ways; the holding replica
+ * sends one text message `{"opened":true}` once the agent reached the kiosk, and
+ * `{"error":{"code","message"}}` before closing with that reason's close code (the
+ * codes of ScreenClose, so the viewer is told what it would be told on the holding
+ * replica). Flow control: each side stops reading its WebSocket when the other
+ * direction is full (ws.pause: TCP back-pressure reaches the far side's
+ * bufferedAmount), with the local relay's HIGH_WATER/LOW_WATER marks.
+ *
+ * Authenticated by a one-time hop ticket (Redis, short TTL, GETDEL) in the
+ * Authorization header, which a browser can neither obtain nor send with a WebSocket.
+ */
+export const RELAY_HOP_PATH = '/api/internal/relay-hop';
+export const HOP_AUTH_SCHEME = 'WakewardHop';
+
+type HopMessage = { opened: true } | { error: { code: string; message: string } };
+
+/** Opens the stream on the holding replica; resolves once its agent has reached the kiosk. */
+export function connectThroughReplica(replica: ReplicaEntry, agentId: string, ticket: string, timeoutMs: number): Promise<Upstream> {
+  const url = `${replica.url.replace(/^http/, 'ws')}${RELAY_HOP_PATH}`;
+  const ws = new WebSocket(url, {
+    headers: { authorization: `${HOP_AUTH_SCHEME} ${ticket}` },
+    perMessageDeflate: false,
+    maxPayload: 4 << 20,
+    handshakeTimeout: timeoutMs,
+  });
+  return new HopUpstream(ws, agentId, replica).opened(timeoutMs + 5_000);
+}
+
+class HopUpstream implements Upstream {
+  readonly route = 'agent' as const;
+  private dataListener?: (chunk: Buffer) => void;
+  private drainListener?: () => void;
+  private closeListener?: (reason: KioskConnectError | null) => void;
+  private openWaiter?: { resolve: (u: Upstream) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
+  private isOpen = false;
+  private finished = false;
+  private finishReason: KioskConnectError | null = null;
+  private farError?: { code: string; message: string };
+  private wantDrain = false;
+  private readonly early: Buffer[] = [];
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly agentId: string,
+    private readonly replica: ReplicaEntry,
+  ) {
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) return this.data(data as Buffer);
+      let message: HopMessage;
+      try {
+        message = JSON.parse(String(data)) as HopMessage;
+      } catch {
+        return;
+      }
+      if ('opened' in message) return this.markOpened();
+      if (!message.error) return;
+      // Told before the close, which may wait for the closing handshake: the viewer hears at once.
+      this.farError = message.error;
+      this.ended(new KioskConnectError(closeReasonOf(message.error.code), message.error.message));
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      res.resume();
+      ws.terminate();
+      this.ended(new KioskConnectError(ScreenClose.INTERNAL, `replica ${replica.url} refused the relay hop: HTTP ${res.statusCode}`));
+    });
+    ws.on('error', (err) => {
+      this.ended(new KioskConnectError(ScreenClose.AGENT_LOST, `the replica holding the agent's relay channel (${replica.url}) cannot be reached: ${err.message}`));
+    });
+    ws.on('close', (code, reason) => {
+      if (code === ScreenClose.ENDED.close && !this.farError) return this.ended(null);
+      const far = this.farError ?? { code: reason.toString() || ScreenClose.AGENT_LOST.code, message: `the relay hop to ${replica.url} closed (${code})` };
+      this.ended(new KioskConnectError(closeReasonOf(far.code), far.message));
+    });
+  }
+
+  opened(timeoutMs: number): Promise<Upstream> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.close();
+        reject(new KioskConnectError(ScreenClose.KIOSK_OFF, `no answer through the replica ${this.replica.url} in time`));
+      }, timeoutMs);
+      this.openWaiter = { resolve, reject, timer };
+    });
+  }
+
+  write(chunk: Buffer): boolean {
+    if (this.finished || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(chunk, { binary: true }, () => this.maybeDrain());
+    if (this.ws.bufferedAmount > HIGH_WATER) {
+      this.wantDrain = true;
+      return false;
+    }
+    return true;
+  }
+
+  pause(): void {
+    this.ws.pause();
+  }
+
+  resume(): void {
+    this.ws.resume();
+  }
+
+  close(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(ScreenClose.ENDED.close, ScreenClose.ENDED.code);
+    else if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
+    this.ended(null);
+  }
+
+  onData(listener: (chunk: Buffer) => void): void {
+    this.dataListener = listener;
+    for (const chunk of this.early.splice(0)) listener(chunk);
+  }
+
+  onDrain(listener: () => void): void {
+    this.drainListener = listener;
+  }
+
+  onClose(listener: (reason: KioskConnectError | null) => void): void {
+    this.closeListener = listener;
+    if (this.finished && this.isOpen) listener(this.finishReason);
+  }
+
+  private markOpened(): void {
+    this.isOpen = true;
+    const w = this.openWaiter;
+    this.openWaiter = undefined;
+    if (w) {
+      clearTimeout(w.timer);
+      w.resolve(this);
+    }
+  }
+
+  private data(chunk: Buffer): void {
+    if (this.dataListener) this.dataListener(chunk);
+    else this.early.push(Buffer.from(chunk));
+  }
+
+  private ended(reason: KioskConnectError | null): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.finishReason = reason;
+    const w = this.openWaiter;
+    this.openWaiter = undefined;
+    if (w) {
+      clearTimeout(w.timer);
+      w.reject(reason ?? new KioskConnectError(ScreenClose.INTERNAL, `the relay hop to ${this.replica.url} closed before the stream opened`));
+      return;
+    }
+    this.closeListener?.(reason);
+  }
+
+  private maybeDrain(): void {
+    if (this.wantDrain && this.ws.bufferedAmount <= LOW_WATER) {
+      this.wantDrain = false;
+      this.drainListener?.();
+    }
+  }
+}
+
+/** Holding replica: tells the hop the stream could not open, with the viewer's close code. */
+export function refuseHop(ws: WebSocket, reason: KioskConnectError): void {
+  sendHop(ws, { error: { code: reason.reason.code, message: reason.message } });
+  // Reading again (the hop is paused until its stream opens): the closing handshake needs the far side's answer.
+  ws.resume();
+  if (ws.readyState === WebSocket.OPEN) ws.close(reason.reason.close, reason.reason.code);
+}
+
+/** Holding replica: pipes the agent's stream and the hop both ways, with the local relay's back-pressure. */
+export function pipeHop(ws: WebSocket, upstream: Upstream): void {
+  upstream.onData((chunk) => {
+    ws.send(chunk, { binary: true }, () => {
+      if (ws.bufferedAmount <= LOW_WATER) upstream.resume();
+    });
+    if (ws.bufferedAmount > HIGH_WATER) upstream.pause();
+  });
+  upstream.onDrain(() => ws.resume());
+  upstream.onClose((reason) => {
+    if (reason) return refuseHop(ws, reason);
+    if (ws.readyState === WebSocket.OPEN) ws.close(ScreenClose.ENDED.close, ScreenClose.ENDED.code);
+  });
+  ws.on('message', (data, isBinary) => {
+    if (isBinary && !upstream.write(data as Buffer)) ws.pause();
+  });
+  ws.on('close', () => upstream.close());
+  ws.on('error', () => upstream.close());
+  sendHop(ws, { opened: true });
+  ws.resume();
+}
+
+function sendHop(ws: WebSocket, message: HopMessage): void {
+  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+}

@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { REDIS } from '../redis/redis.module';
+
+/** An API replica as the others see it. */
+export interface ReplicaEntry {
+  id: string;
+  /** How the other replicas reach it (REPLICA_URL). */
+  url: string;
+  /** Epoch ms of its latest announcement. */
+  lastSeen: number;
+  /** Relay channels it held then. */
+  channels: number;
+}
+
+/** What a hop ticket lets the holding replica do, once: open one stream through one agent's channel. */
+export interface HopTicket {
+  /** The replica that must redeem it: a ticket is worth nothing elsewhere. */
+  replicaId: string;
+  agentId: string;
+  host: string;
+  port: number;
+  timeoutMs: number;
+}
+
+const REPLICAS_KEY = 'relay:replicas';
+const channelKey = (agentId: string) => `relay:channel:${agentId}`;
+const hopKey = (id: string) => `relay:hop:${id}`;
+
+// KEYS[1] = an agent's channel key; ARGV = replica id, TTL ms. Renews the key while this
+// replica holds it (or sets it if it lapsed), never taking it back from a replica the agent moved to.
+const RENEW_IF_MINE = `
+local holder = redis.call('GET', KEYS[1])
+if holder == false or holder == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0`;
+const DELETE_IF_MINE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/**
+ * Where the agents' relay channels are, shared by every API replica, and the replicas
+ * themselves. Every operation touches one key (Cluster-safe without hash tags):
+ *
+ * - `relay:replicas`: a hash, replica id -> JSON {url, lastSeen, channels}; an entry
+ *   not renewed for three heartbeats counts as gone and is pruned by whoever reads it;
+ * - `relay:channel:<agentId>`: the id of the replica holding the agent's channel, with
+ *   a TTL renewed while it is open, deleted when it closes;
+ * - `relay:hop:<id>`: a one-time hop ticket (JSON HopTicket), short TTL, GETDEL.
+ */
+@Injectable()
+export class RelayRegistryRepository {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async announce(entry: ReplicaEntry): Promise<void> {
+    const { id, ...rest } = entry;
+    await this.redis.hset(REPLICAS_KEY, id, JSON.stringify(rest));
+  }
+
+  async withdraw(replicaId: string): Promise<void> {
+    await this.redis.hdel(REPLICAS_KEY, replicaId);
+  }
+
+  /** Replicas announced since `since` (epoch ms); older entries are removed on the way. */
+  async liveReplicas(since: number): Promise<ReplicaEntry[]> {
+    const all = await this.redis.hgetall(REPLICAS_KEY);
+    const live: ReplicaEntry[] = [];
+    const stale: string[] = [];
+    for (const [id, raw] of Object.entries(all)) {
+      const entry = { id, ...(JSON.parse(raw) as Omit<ReplicaEntry, 'id'>) };
+      if (entry.lastSeen >= since) live.push(entry);
+      else stale.push(id);
+    }
+    if (stale.length) await this.redis.hdel(REPLICAS_KEY, ...stale);
+    return live.sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  async channelOpened(agentId: string, replicaId: string, ttlMs: number): Promise<void> {
+    await this.redis.set(channelKey(agentId), replicaId, 'PX', ttlMs);
+  }
+
+  async channelRenewed(agentId: string, replicaId: string, ttlMs: number): Promise<void> {
+    await this.redis.eval(RENEW_IF_MINE, 1, channelKey(agentId), replicaId, ttlMs);
+  }
+
+  async channelClosed(agentId: string, replicaId: string): Promise<void> {
+    await this.redis.eval(DELETE_IF_MINE, 1, channelKey(agentId), replicaId);
+  }
+
+  /** The replica holding each agent's channel, for those that have one (one GET per agent: their keys sit in different slots). */
+  async holdersOf(agentIds: string[]): Promise<Map<string, string>> {
+    const holders = await Promise.all(agentIds.map((id) => this.redis.get(channelKey(id))));
+    return new Map(agentIds.flatMap((id, i) => (holders[i] ? [[id, holders[i]] as [string, string]] : [])));
+  }
+
+  async issueHopTicket(ticket: HopTicket, ttlMs: number): Promise<string> {
+    const id = randomBytes(32).toString('base64url');
+    await this.redis.set(hopKey(id), JSON.stringify(ticket), 'PX', ttlMs);
+    return id;
+  }
+
+  /** The ticket, removed in the same step; null if unknown, used or expired. */
+  async redeemHopTicket(id: string): Promise<HopTicket | null> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
+    const raw = await this.redis.getdel(hopKey(id));
+    return raw ? (JSON.parse(raw) as HopTicket) : null;
+  }
+}
