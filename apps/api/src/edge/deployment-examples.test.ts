@@ -29,8 +29,6 @@ const settings = new Set(Object.keys(configSchema.shape));
 const NOT_SETTINGS = new Set([
   // Only a helper of the manifests: REPLICA_URL is built from it.
   'POD_IP',
-  // Issue 24's replica hop (its own branch): the address other API replicas reach this one at.
-  'REPLICA_URL',
 ]);
 const longestPollS = pollQuery.shape.wait.unwrap().maxValue!;
 
