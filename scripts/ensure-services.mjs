@@ -122,6 +122,20 @@ export function ensureHaproxy() {
   }
 }
 
+/**
+ * Debian's docker-compose (v1, no Docker engine needed for `config`): the tests load
+ * docker-compose.yml with Compose's own loader. Installs it with apt when missing.
+ */
+export function ensureComposeValidator() {
+  if (['/usr/bin/docker-compose', '/usr/local/bin/docker-compose'].some((path) => existsSync(path))) return;
+  console.log('[setup] installing docker-compose to check docker-compose.yml (once)');
+  try {
+    execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose', { stdio: 'inherit' });
+  } catch (err) {
+    throw new Error(`could not install docker-compose (run "apt-get install docker-compose" as root): ${err.message}`);
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   ensureServices().catch((err) => {
     console.error(`[setup] ${err.message}`);

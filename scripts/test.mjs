@@ -2,7 +2,7 @@
 // project's tests with vitest. Extra arguments go to vitest (e.g. `npm test -- api`).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ensureChromium, ensureFaultTools, ensureHaproxy, ensureServices, ensureVncTools } from './ensure-services.mjs';
+import { ensureChromium, ensureComposeValidator, ensureFaultTools, ensureHaproxy, ensureServices, ensureVncTools } from './ensure-services.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env }).status ?? 1;
@@ -13,6 +13,7 @@ ensureChromium();
 ensureVncTools();
 ensureFaultTools();
 ensureHaproxy();
+ensureComposeValidator();
 // Agent processes that tests start (node --import tsx) load the workspace libraries
 // through their package entry points, i.e. their compiled dist/; worker processes
 // run the compiled API.

@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { createLogger, NestPinoLogger } from './common/logger';
 import { createApiApp } from './app';
 import { shiftProcessClock } from './common/shifted-clock';
+import { keepAliveFile } from './ops/alive-file';
 
 /**
  * Starts Wakeward for the configured role: `api` (HTTP), `worker` (background jobs)
@@ -39,6 +40,7 @@ async function main() {
       abortOnError: false,
     });
     worker.enableShutdownHooks();
+    if (config.workerAliveFile) keepAliveFile(config.workerAliveFile);
     logger.info({ role: config.role }, 'worker started');
   }
 }

@@ -25,6 +25,24 @@ afterEach(() => {
 });
 
 describe('live updates when no WebSocket gets through', () => {
+  it('where WebSockets pass, the console connects by WebSocket alone and shows Live', async () => {
+    const { context, page } = await newPage(env);
+    try {
+      // HTTP requests to socket.io would be long-polling; WebSockets are events of their own.
+      const polls: string[] = [];
+      const sockets: string[] = [];
+      page.on('request', (r) => new URL(r.url()).pathname.startsWith('/socket.io') && polls.push(r.url()));
+      page.on('websocket', (ws) => sockets.push(new URL(ws.url()).searchParams.get('transport') ?? ''));
+      await signIn(page, 'ops');
+      await page.waitForSelector('[data-testid=live][data-status=connected]');
+      expect(await page.textContent('[data-testid=live]')).toBe('Live');
+      expect(sockets).toEqual(['websocket']);
+      expect(polls).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it('asks socket.io for a WebSocket only, says live updates are unavailable, and pages refetch on an interval', async () => {
     const { context, page } = await newPage(env);
     try {

@@ -2,7 +2,11 @@
  * Console performance, printed:
  *   - the initial JavaScript (index.html's entry script and its modulepreloads), gzipped;
  *   - time to interactive of the fleet page for a site of 1,000 kiosks: from the
- *     start of navigation until the tiles are on screen and a filter answers input.
+ *     start of navigation until the tiles are on screen and a filter answers input;
+ *   - the schedule calendar of a hospital of 1,000 kiosks over one month: the API's
+ *     answer time, the page's time to interactive (navigation start until the month's
+ *     groups are on screen and a group's kiosk list opens on a click) and the
+ *     JavaScript that page loads, gzipped.
  *
  *   npx tsx apps/web/scripts/perf.ts          (PERF_RUNS=5 by default)
  *
@@ -20,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import Redis from 'ioredis';
 import mysql from 'mysql2/promise';
-import { chromium } from 'playwright-core';
+import { Browser, chromium } from 'playwright-core';
 import { build } from 'vite';
 
 const root = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
@@ -153,8 +157,9 @@ async function main() {
       await page.waitForSelector('[data-testid=fleet-grid][data-count="1"]');
       times.push({ tiles, interactive: Date.now() - started });
     }
-    await browser.close();
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    await measureCalendar(url, call, browser, cookie, median);
+    await browser.close();
     console.log(`fleet page, site of ${KIOSKS} kiosks, ${RUNS} navigations (headless Chromium, cold page each time):`);
     console.log(
       `  tiles on screen:  median ${median(times.map((t) => t.tiles))} ms, runs ${times.map((t) => t.tiles).join(', ')}`,
@@ -180,6 +185,80 @@ async function main() {
     } while (cursor !== '0');
     redis.disconnect();
   }
+}
+
+type Call = (method: string, path: string, body?: string, type?: string) => Promise<any>;
+
+/**
+ * A hospital of 1,000 kiosks on two campuses with the rules a real one has (weekday and
+ * weekend hours, a festival override, 24/7 emergency kiosks, two festival duty kiosks,
+ * a campus with its own Saturday clinic), read as the calendar of February 2027.
+ */
+async function measureCalendar(url: string, call: Call, browser: Browser, cookie: string, median: (xs: number[]) => number) {
+  const hospital = await call('POST', '/api/hospitals', JSON.stringify({ code: 'PERF-CAL', name: 'Perf hospital (1,000 kiosks)' }));
+  const kioskIds: string[] = [];
+  for (const [n, campus] of [[600, 'West'], [400, 'East']] as const) {
+    const site = await call('POST', '/api/sites', JSON.stringify({ hospitalId: hospital.id, name: `Perf ${campus}`, timeZone: 'Asia/Shanghai' }));
+    const rows = ['code,name,kind,location,ip,mac,subnet,vncPort'];
+    for (let i = 0; i < n; i++) {
+      const k = kioskIds.length + i;
+      const hex = (v: number) => v.toString(16).padStart(2, '0');
+      rows.push(`CAL-${campus[0]}${String(i).padStart(4, '0')},Calendar kiosk ${k},registration,Hall ${i % 20},10.98.${k >> 8}.${k & 255 || 1},02:98:00:00:${hex(k >> 8)}:${hex(k & 255)},10.98.0.0/16,5900`);
+    }
+    await call('POST', `/api/sites/${site.id}/kiosks/import`, rows.join('\n'), 'text/csv');
+    for (let pageNo = 1; pageNo <= Math.ceil(n / 500); pageNo++) {
+      const listed = await call('GET', `/api/kiosks?siteId=${site.id}&pageSize=500&page=${pageNo}`);
+      kioskIds.push(...listed.items.map((k: { id: string }) => k.id));
+    }
+    if (campus === 'East') {
+      await call('POST', '/api/rules', JSON.stringify({ hospitalId: hospital.id, name: 'East Saturday clinic', scope: { kind: 'site', siteId: site.id }, layer: 'regular', days: [6], windows: [{ start: '09:00', end: '13:00' }] }));
+    }
+  }
+  const rule = (body: object) => call('POST', '/api/rules', JSON.stringify({ hospitalId: hospital.id, ...body }));
+  await rule({ name: 'Weekday hours', scope: { kind: 'hospital' }, layer: 'regular', days: [1, 2, 3, 4, 5], windows: [{ start: '07:00', end: '20:00' }] });
+  await rule({ name: 'Weekend hours', scope: { kind: 'hospital' }, layer: 'regular', days: [6, 7], windows: [{ start: '08:00', end: '17:00' }] });
+  await rule({ name: 'Spring Festival', scope: { kind: 'hospital' }, layer: 'override', from: '2027-02-06', until: '2027-02-12', windows: [] });
+  await rule({ name: 'Emergency 24/7', scope: { kind: 'kiosks', kioskIds: kioskIds.slice(0, 30) }, layer: 'regular', windows: [{ start: '00:00', end: '24:00' }] });
+  await rule({ name: 'Festival duty', scope: { kind: 'kiosks', kioskIds: kioskIds.slice(100, 102) }, layer: 'override', from: '2027-02-06', until: '2027-02-12', windows: [{ start: '08:00', end: '16:00' }] });
+  const query = `hospitalId=${hospital.id}&from=2027-02-01&to=2027-02-28`;
+
+  const apiTimes: number[] = [];
+  let groups = 0;
+  for (let run = 0; run < RUNS; run++) {
+    const started = performance.now();
+    groups = (await call('GET', `/api/schedule/calendar?${query}`)).groups.length;
+    apiTimes.push(Math.round(performance.now() - started));
+  }
+
+  const context = await browser.newContext({ baseURL: url, viewport: { width: 1400, height: 900 } });
+  await context.addCookies([{ name: cookie.split('=')[0], value: cookie.split('=').slice(1).join('='), url }]);
+  const page = await context.newPage();
+  const pagePath = `/calendar?hospital=${hospital.id}&view=month&date=2027-02-10`;
+  // The JavaScript of a first visit to the calendar: the entry, its preloads and the page's chunk.
+  const scripts = new Map<string, number>();
+  page.on('response', async (res) => {
+    if (res.request().resourceType() === 'script') scripts.set(new URL(res.url()).pathname, gzipSync(await res.body(), { level: 9 }).length);
+  });
+  const times: { shown: number; interactive: number }[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    await page.goto('about:blank');
+    const started = Date.now();
+    await page.goto(pagePath, { waitUntil: 'commit' });
+    await page.waitForSelector('[data-testid=calendar][data-from="2027-02-01"] [data-testid=calendar-group]');
+    const shown = Date.now() - started;
+    // Interactive: the largest group's kiosk list opens on a click.
+    await page.click('[data-testid=group-kiosks-toggle] >> nth=0');
+    await page.waitForSelector('[data-testid=group-kiosks] li');
+    times.push({ shown, interactive: Date.now() - started });
+  }
+  await context.close();
+  const kb = (n: number) => (n / 1024).toFixed(1);
+  console.log(`calendar, hospital of ${kioskIds.length} kiosks, February 2027 (${groups} groups), ${RUNS} runs:`);
+  console.log(`  API answer:       median ${median(apiTimes)} ms, runs ${apiTimes.join(', ')}`);
+  console.log(`  calendar shown:   median ${median(times.map((t) => t.shown))} ms, runs ${times.map((t) => t.shown).join(', ')}`);
+  console.log(`  interactive:      median ${median(times.map((t) => t.interactive))} ms, runs ${times.map((t) => t.interactive).join(', ')}`);
+  console.log(`  JavaScript loaded: ${kb([...scripts.values()].reduce((a, b) => a + b, 0))} KB gzipped`);
+  for (const [file, size] of scripts) console.log(`    ${file}  ${kb(size)} KB gzipped`);
 }
 
 main().catch((err) => {

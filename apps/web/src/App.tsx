@@ -25,6 +25,7 @@ const FleetPage = lazy(() => import('./pages/FleetPage'));
 const OverviewPage = lazy(() => import('./pages/OverviewPage'));
 const KioskPage = lazy(() => import('./pages/KioskPage'));
 const SchedulesPage = lazy(() => import('./pages/SchedulesPage'));
+const CalendarPage = lazy(() => import('./pages/CalendarPage'));
 const AuditPage = lazy(() => import('./pages/AuditPage'));
 const AgentsPage = lazy(() => import('./pages/AgentsPage'));
 const AlertsPage = lazy(() => import('./pages/AlertsPage'));
@@ -203,6 +204,7 @@ const NAV: NavItem[] = [
   { path: '/overview', label: 'nav.overview' },
   { path: '/fleet', label: 'nav.fleet' },
   { path: '/schedules', label: 'nav.schedules' },
+  { path: '/calendar', label: 'nav.calendar' },
   { path: '/agents', label: 'nav.agents', opsOnly: true },
   { path: '/environment', label: 'nav.environment', opsOnly: true },
   { path: '/alerts', label: 'nav.alerts', opsOnly: true },
@@ -294,6 +296,7 @@ function Page({ path, session }: { path: string; session: Session }): ReactNode 
   if (path.startsWith('/fleet')) return <FleetPage />;
   if (path.startsWith('/dispatches')) return <DispatchesPage />;
   if (path.startsWith('/schedules')) return <SchedulesPage />;
+  if (path.startsWith('/calendar')) return <CalendarPage />;
   if (path.startsWith('/audit')) return <AuditPage />;
   if (path.startsWith('/agents')) return ops ? <AgentsPage /> : <NoAccess />;
   if (path.startsWith('/environment')) return ops ? <EnvironmentPage /> : <NoAccess />;

@@ -85,14 +85,17 @@ export class AgentsRepository {
     await this.db.repo(Agent).delete({ id });
   }
 
-  async search(f: { hospitalIds: string[] | 'all'; siteId?: string; page: number; pageSize: number }): Promise<Page<Agent>> {
-    const q = this.db.repo(Agent).createQueryBuilder('a');
-    if (f.hospitalIds !== 'all') {
-      if (!f.hospitalIds.length) return { items: [], total: 0, page: f.page, pageSize: f.pageSize };
-      q.andWhere('a.site_id IN (SELECT s.id FROM sites s WHERE s.hospital_id IN (:...ids))', { ids: f.hospitalIds });
-    }
-    if (f.siteId) q.andWhere('a.site_id = :siteId', { siteId: f.siteId });
-    const [items, total] = await q.orderBy('a.name').skip((f.page - 1) * f.pageSize).take(f.pageSize).getManyAndCount();
-    return { items, total, page: f.page, pageSize: f.pageSize };
+  /** Lag tolerated: on a read replica where there is one. */
+  search(f: { hospitalIds: string[] | 'all'; siteId?: string; page: number; pageSize: number }): Promise<Page<Agent>> {
+    return this.db.onReadReplica(async () => {
+      const q = this.db.repo(Agent).createQueryBuilder('a');
+      if (f.hospitalIds !== 'all') {
+        if (!f.hospitalIds.length) return { items: [], total: 0, page: f.page, pageSize: f.pageSize };
+        q.andWhere('a.site_id IN (SELECT s.id FROM sites s WHERE s.hospital_id IN (:...ids))', { ids: f.hospitalIds });
+      }
+      if (f.siteId) q.andWhere('a.site_id = :siteId', { siteId: f.siteId });
+      const [items, total] = await q.orderBy('a.name').skip((f.page - 1) * f.pageSize).take(f.pageSize).getManyAndCount();
+      return { items, total, page: f.page, pageSize: f.pageSize };
+    });
   }
 }

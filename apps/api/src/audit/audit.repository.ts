@@ -40,33 +40,36 @@ export class AuditRepository {
     return this.db.repo(AuditEntry).findOneBy({ id });
   }
 
-  async search(f: AuditFilter): Promise<Page<AuditEntry>> {
-    const q = this.db.repo(AuditEntry).createQueryBuilder('a');
-    if (f.hospitalIds !== 'all') {
-      const ids = f.hospitalIds;
-      if (ids.length === 0) q.andWhere('1 = 0');
-      else q.andWhere('a.hospital_id IN (:...ids)', { ids });
-    } else if (!f.includeUnscoped) {
-      q.andWhere('a.hospital_id IS NOT NULL');
-    }
-    if (f.entityType) q.andWhere('a.entity_type = :entityType', { entityType: f.entityType });
-    if (f.entityId) q.andWhere('a.entity_id = :entityId', { entityId: f.entityId });
-    if (f.actorId) q.andWhere('a.actor_id = :actorId', { actorId: f.actorId });
-    if (f.action) q.andWhere('a.action = :action', { action: f.action });
-    if (f.from || f.to) {
-      q.andWhere(
-        new Brackets((b) => {
-          if (f.from) b.andWhere('a.at >= :from', { from: f.from });
-          if (f.to) b.andWhere('a.at < :to', { to: f.to });
-        }),
-      );
-    }
-    const [items, total] = await q
-      .orderBy('a.at', 'DESC')
-      .addOrderBy('a.id', 'DESC')
-      .skip((f.page - 1) * f.pageSize)
-      .take(f.pageSize)
-      .getManyAndCount();
-    return { items, total, page: f.page, pageSize: f.pageSize };
+  /** Lag tolerated: on a read replica where there is one. */
+  search(f: AuditFilter): Promise<Page<AuditEntry>> {
+    return this.db.onReadReplica(async () => {
+      const q = this.db.repo(AuditEntry).createQueryBuilder('a');
+      if (f.hospitalIds !== 'all') {
+        const ids = f.hospitalIds;
+        if (ids.length === 0) q.andWhere('1 = 0');
+        else q.andWhere('a.hospital_id IN (:...ids)', { ids });
+      } else if (!f.includeUnscoped) {
+        q.andWhere('a.hospital_id IS NOT NULL');
+      }
+      if (f.entityType) q.andWhere('a.entity_type = :entityType', { entityType: f.entityType });
+      if (f.entityId) q.andWhere('a.entity_id = :entityId', { entityId: f.entityId });
+      if (f.actorId) q.andWhere('a.actor_id = :actorId', { actorId: f.actorId });
+      if (f.action) q.andWhere('a.action = :action', { action: f.action });
+      if (f.from || f.to) {
+        q.andWhere(
+          new Brackets((b) => {
+            if (f.from) b.andWhere('a.at >= :from', { from: f.from });
+            if (f.to) b.andWhere('a.at < :to', { to: f.to });
+          }),
+        );
+      }
+      const [items, total] = await q
+        .orderBy('a.at', 'DESC')
+        .addOrderBy('a.id', 'DESC')
+        .skip((f.page - 1) * f.pageSize)
+        .take(f.pageSize)
+        .getManyAndCount();
+      return { items, total, page: f.page, pageSize: f.pageSize };
+    });
   }
 }

@@ -84,6 +84,79 @@ describe('the test-only clock offset', () => {
   });
 });
 
+describe('read replicas in the configuration', () => {
+  it('DB_READ_HOSTS: none by default; host or host:port entries, with the primary account unless DB_READ_USER says otherwise', () => {
+    expect(loadConfig({}).db.readReplicas).toEqual([]);
+    expect(loadConfig({ DB_READ_HOSTS: '' }).db.readReplicas).toEqual([]);
+    expect(loadConfig({ DB_PORT: '3307', DB_USER: 'app', DB_PASSWORD: 'pw', DB_READ_HOSTS: 'db-replica-1, 10.0.0.7:3308,[fd00::7]:3309' }).db.readReplicas).toEqual([
+      { host: 'db-replica-1', port: 3307, user: 'app', password: 'pw' },
+      { host: '10.0.0.7', port: 3308, user: 'app', password: 'pw' },
+      { host: 'fd00::7', port: 3309, user: 'app', password: 'pw' },
+    ]);
+    expect(loadConfig({ DB_READ_HOSTS: 'r1', DB_READ_USER: 'reader', DB_READ_PASSWORD: 'secret' }).db.readReplicas).toEqual([
+      { host: 'r1', port: 3306, user: 'reader', password: 'secret' },
+    ]);
+    for (const bad of ['r1:', 'r1:70000', 'mysql://r1', 'r1;r2', 'r 1']) {
+      expect(() => loadConfig({ DB_READ_HOSTS: bad }), bad).toThrow(/DB_READ_HOSTS: host or host:port entries/);
+    }
+  });
+});
+
+describe('the session secret in production', () => {
+  it("refuses the deployment examples' placeholders, which are long enough to pass otherwise", () => {
+    const production = { NODE_ENV: 'production', PUBLIC_ORIGIN: 'https://wakeward.example' };
+    for (const placeholder of ['change-me-to-32-or-more-random-characters', 'replace-me-with-32-or-more-random-characters']) {
+      expect(() => loadConfig({ ...production, SESSION_SECRET: placeholder }), placeholder).toThrow(/SESSION_SECRET: still the example placeholder/);
+      // Outside production a placeholder is only a demo's secret.
+      expect(loadConfig({ SESSION_SECRET: placeholder }).session.secret).toBe(placeholder);
+    }
+    expect(loadConfig({ ...production, SESSION_SECRET: 'f'.repeat(64) }).session.secret).toBe('f'.repeat(64));
+  });
+});
+
+describe('how Redis is run, in the configuration', () => {
+  it('REDIS_URL alone is one server, keys under REDIS_PREFIX as they always were', () => {
+    expect(loadConfig({}).redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'wk:', topology: { kind: 'server' } });
+  });
+
+  it('Sentinel: the Sentinels and the master group name come together, the Sentinel password only with them', () => {
+    expect(loadConfig({ REDIS_SENTINELS: '10.0.0.5:26379, [fd00::6]:26380', REDIS_SENTINEL_NAME: 'wakeward' }).redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      prefix: 'wk:',
+      topology: {
+        kind: 'sentinel',
+        sentinels: [{ host: '10.0.0.5', port: 26379 }, { host: 'fd00::6', port: 26380 }],
+        masterName: 'wakeward',
+        sentinelPassword: null,
+      },
+    });
+    expect(loadConfig({ REDIS_SENTINELS: 'wakeward_sentinel_1:26379', REDIS_SENTINEL_NAME: 'wk', REDIS_SENTINEL_PASSWORD: 's3cret' }).redis.topology).toMatchObject({
+      sentinels: [{ host: 'wakeward_sentinel_1', port: 26379 }],
+      sentinelPassword: 's3cret',
+    });
+    expect(() => loadConfig({ REDIS_SENTINELS: '10.0.0.5:26379' })).toThrow(/REDIS_SENTINEL_NAME: required with REDIS_SENTINELS/);
+    expect(() => loadConfig({ REDIS_SENTINEL_NAME: 'wk' })).toThrow(/REDIS_SENTINELS: required with REDIS_SENTINEL_NAME/);
+    expect(() => loadConfig({ REDIS_SENTINEL_PASSWORD: 'x' })).toThrow(/REDIS_SENTINEL_PASSWORD: only with REDIS_SENTINELS/);
+    for (const bad of ['10.0.0.5', '10.0.0.5:0', '10.0.0.5:70000', 'a b:1', ':26379']) {
+      expect(() => loadConfig({ REDIS_SENTINELS: bad, REDIS_SENTINEL_NAME: 'wk' }), bad).toThrow(/REDIS_SENTINELS: host:port pairs/);
+    }
+    // docker-compose passes unset variables as "": still one server.
+    expect(loadConfig({ REDIS_SENTINELS: '', REDIS_SENTINEL_NAME: '', REDIS_CLUSTER_NODES: '' }).redis.topology).toEqual({ kind: 'server' });
+  });
+
+  it('Cluster: every key under one hash tag, database 0 only, not with Sentinel', () => {
+    const cluster = loadConfig({ REDIS_CLUSTER_NODES: 'redis-0:6379,redis-1:6379' }).redis;
+    expect(cluster.topology).toEqual({ kind: 'cluster', nodes: [{ host: 'redis-0', port: 6379 }, { host: 'redis-1', port: 6379 }] });
+    expect(cluster.prefix).toBe('{wk:}');
+    // A prefix that has a hash tag already is kept as it is.
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'redis-0:6379', REDIS_PREFIX: 'wakeward:{prod}:' }).redis.prefix).toBe('wakeward:{prod}:');
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis-0:6379', REDIS_URL: 'redis://redis-0:6379/2' })).toThrow(/REDIS_URL: a Redis Cluster has only database 0/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis-0:6379', REDIS_SENTINELS: 's:26379', REDIS_SENTINEL_NAME: 'wk' })).toThrow(
+      /REDIS_CLUSTER_NODES: Sentinel or Cluster, not both/,
+    );
+  });
+});
+
 describe('several API replicas', () => {
   it('SESSION_SECRET: none outside production (the replicas share one through Redis), required in production', () => {
     expect(loadConfig({}).session.secret).toBeNull();

@@ -54,6 +54,43 @@ function isAddressOrCidr(entry: string): boolean {
   if (!version || rest.length) return false;
   return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
 }
+/**
+ * DB_READ_HOSTS: "db-replica-1,db-replica-2:3307" (host or host:port, [IPv6]:port), or
+ * empty. Each read replica's port defaults to DB_PORT.
+ */
+const readHosts = z
+  .string()
+  .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((list) => list.every((h) => parseHostPort(h) !== null), 'host or host:port entries, comma-separated (e.g. db-replica-1,db-replica-2:3307)');
+
+function parseHostPort(entry: string): { host: string; port?: number } | null {
+  const bracketed = /^\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?$/.exec(entry);
+  if (bracketed) return isIP(bracketed[1]) === 6 ? withPort(bracketed[1], bracketed[2]) : null;
+  if (isIP(entry) === 6) return { host: entry };
+  const plain = /^([A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(entry);
+  return plain ? withPort(plain[1], plain[2]) : null;
+}
+
+function withPort(host: string, port: string | undefined): { host: string; port?: number } | null {
+  if (port === undefined) return { host };
+  const n = Number(port);
+  return n >= 1 && n <= 65535 ? { host, port: n } : null;
+}
+
+/** "host:port" or "[v6]:port"; null when it is neither. */
+function hostAndPort(entry: string): { host: string; port: number } | null {
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9._-]+)):(\d{1,5})$/.exec(entry);
+  const port = Number(match?.[3]);
+  return match && port >= 1 && port <= 65535 ? { host: match[1] ?? match[2], port } : null;
+}
+
+/** "host:port,host:port": Redis Sentinels or Cluster nodes. */
+const hostPortList = z
+  .string()
+  .transform((text) => text.split(',').map((s) => s.trim()).filter(Boolean))
+  .refine((list) => list.length > 0 && list.every((e) => hostAndPort(e)), 'host:port pairs, comma-separated (e.g. 10.0.0.5:26379,10.0.0.6:26379)')
+  .transform((list) => list.map((e) => hostAndPort(e)!));
+
 /** An empty value counts as unset (docker-compose passes `${NAME:-}` through as ""). */
 const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema);
 
@@ -73,8 +110,20 @@ export const configSchema = z
       .default('wakeward'),
     /** MySQL connections per process: requests queue for one when all are busy. */
     DB_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(20),
+    /** Read replicas for reads that tolerate lag (lists, audit, charts); empty: the primary serves everything. */
+    DB_READ_HOSTS: readHosts.prefault(''),
+    /** The replicas' account, when it is not DB_USER / DB_PASSWORD (a read-only one, say). */
+    DB_READ_USER: unsetIfEmpty(z.string().min(1).optional()),
+    DB_READ_PASSWORD: unsetIfEmpty(z.string().optional()),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
     REDIS_PREFIX: z.string().min(1).default('wk:'),
+    /** Sentinel: where the Sentinels listen and the name of the master group they watch; REDIS_URL then gives only password, db and TLS. */
+    REDIS_SENTINELS: unsetIfEmpty(hostPortList.optional()),
+    REDIS_SENTINEL_NAME: unsetIfEmpty(z.string().regex(/^[^\s]+$/, 'one word, the name in "sentinel monitor <name> ..."').optional()),
+    /** Only when the Sentinels themselves ask for a password (requirepass in sentinel.conf). */
+    REDIS_SENTINEL_PASSWORD: unsetIfEmpty(z.string().optional()),
+    /** Redis Cluster: some of its nodes (the client learns the rest); REDIS_URL then gives only password and TLS. */
+    REDIS_CLUSTER_NODES: unsetIfEmpty(hostPortList.optional()),
     SESSION_SECRET: z.string().min(32, 'at least 32 characters').optional(),
     SESSION_IDLE_MINUTES: z.coerce.number().positive().default(30),
     SESSION_ABSOLUTE_HOURS: z.coerce.number().positive().default(12),
@@ -160,6 +209,8 @@ export const configSchema = z
     /** How often a replica compares its relay channels with its fair share and hands back the surplus. */
     RELAY_REBALANCE_INTERVAL_S: z.coerce.number().positive().max(3600).default(60),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** ROLE=worker touches this file every 10 s, for a liveness check of its age (a worker has no HTTP). */
+    WORKER_ALIVE_FILE: unsetIfEmpty(z.string().regex(/^\//, 'an absolute path, e.g. /tmp/wakeward-worker-alive').optional()),
     /** Test only: this process's clock runs this many seconds ahead (fault tests compress hours into seconds). */
     TEST_CLOCK_OFFSET_S: z.coerce.number().finite().default(0),
   })
@@ -172,6 +223,10 @@ export const configSchema = z
     }
     if (c.NODE_ENV === 'production' && !c.SESSION_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'required with NODE_ENV=production' });
+    }
+    // The deployment examples' placeholders (.env.example, deploy/kubernetes/secret.yaml) are long enough to pass.
+    if (c.NODE_ENV === 'production' && c.SESSION_SECRET && /change-me|replace-me/i.test(c.SESSION_SECRET)) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'still the example placeholder: set 32+ random characters (e.g. openssl rand -hex 32)' });
     }
     if (c.NODE_ENV === 'production' && c.REMOTE_ALLOW_TARGETS.length) {
       ctx.addIssue({
@@ -190,6 +245,21 @@ export const configSchema = z
         message: `with NODE_ENV=production only private subnets (e.g. 10.20.0.0/16): ${inner.join(', ')} reach loopback, link-local or "this network"`,
       });
     }
+    if (c.REDIS_SENTINELS && !c.REDIS_SENTINEL_NAME) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINEL_NAME'], message: 'required with REDIS_SENTINELS: the master group name of "sentinel monitor <name> ..."' });
+    }
+    if (c.REDIS_SENTINEL_NAME && !c.REDIS_SENTINELS) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINELS'], message: 'required with REDIS_SENTINEL_NAME: the Sentinels\' host:port list' });
+    }
+    if (c.REDIS_SENTINEL_PASSWORD !== undefined && !c.REDIS_SENTINELS) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_SENTINEL_PASSWORD'], message: 'only with REDIS_SENTINELS and REDIS_SENTINEL_NAME' });
+    }
+    if (c.REDIS_CLUSTER_NODES && (c.REDIS_SENTINELS || c.REDIS_SENTINEL_NAME)) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_CLUSTER_NODES'], message: 'Sentinel or Cluster, not both: unset REDIS_SENTINELS/REDIS_SENTINEL_NAME or REDIS_CLUSTER_NODES' });
+    }
+    if (c.REDIS_CLUSTER_NODES && redisDatabase(c.REDIS_URL) !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'a Redis Cluster has only database 0: drop the /<db> from REDIS_URL' });
+    }
     // Hourly rollups are computed from 5-minute ones, which are computed from raw readings.
     if (c.TELEMETRY_5M_RETENTION_DAYS < c.TELEMETRY_RAW_RETENTION_DAYS) {
       ctx.addIssue({ code: 'custom', path: ['TELEMETRY_5M_RETENTION_DAYS'], message: 'must be at least TELEMETRY_RAW_RETENTION_DAYS' });
@@ -204,8 +274,26 @@ export interface AppConfig {
   port: number;
   host: string;
   role: 'api' | 'worker' | 'all';
-  db: { host: string; port: number; user: string; password: string; database: string; poolSize?: number };
-  redis: { url: string; prefix: string };
+  db: {
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+    database: string;
+    poolSize?: number;
+    /** DB_READ_HOSTS: replicas for the reads that tolerate lag (Database.onReadReplica); none: all on the primary. */
+    readReplicas?: Array<{ host: string; port: number; user: string; password: string }>;
+  };
+  redis: {
+    url: string;
+    /**
+     * Before every key, channel and BullMQ queue of the deployment. With a Cluster it is
+     * a hash tag (`{wk:}`), so that each MULTI and script finds its keys in one slot.
+     */
+    prefix: string;
+    /** How to reach Redis: REDIS_URL's server, the master named by Sentinels, or a Cluster. */
+    topology: RedisTopology;
+  };
   /**
    * `secret`: SESSION_SECRET, or null outside production without it: the replicas then
    * share one drawn once and kept in Redis (auth/session-secret.ts).
@@ -313,9 +401,21 @@ export interface AppConfig {
   demo: boolean;
   webDist?: string;
   logLevel: string;
+  /** WORKER_ALIVE_FILE: the file a worker process keeps touching (null: none). */
+  workerAliveFile: string | null;
   /** TEST_CLOCK_OFFSET_S: how far ahead this process's clock runs (tests only; 0 elsewhere). */
   testClockOffsetMs: number;
 }
+
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+export type RedisTopology =
+  | { kind: 'server' }
+  | { kind: 'sentinel'; sentinels: RedisNode[]; masterName: string; sentinelPassword: string | null }
+  | { kind: 'cluster'; nodes: RedisNode[] };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -334,8 +434,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: c.PORT,
     host: c.HOST,
     role: c.ROLE,
-    db: { host: c.DB_HOST, port: c.DB_PORT, user: c.DB_USER, password: c.DB_PASSWORD, database: c.DB_NAME, poolSize: c.DB_POOL_SIZE },
-    redis: { url: c.REDIS_URL, prefix: c.REDIS_PREFIX },
+    db: {
+      host: c.DB_HOST,
+      port: c.DB_PORT,
+      user: c.DB_USER,
+      password: c.DB_PASSWORD,
+      database: c.DB_NAME,
+      poolSize: c.DB_POOL_SIZE,
+      readReplicas: c.DB_READ_HOSTS.map((entry) => {
+        const { host, port } = parseHostPort(entry)!;
+        return { host, port: port ?? c.DB_PORT, user: c.DB_READ_USER ?? c.DB_USER, password: c.DB_READ_PASSWORD ?? c.DB_PASSWORD };
+      }),
+    },
+    redis: {
+      url: c.REDIS_URL,
+      prefix: c.REDIS_CLUSTER_NODES ? clusterPrefix(c.REDIS_PREFIX) : c.REDIS_PREFIX,
+      topology: c.REDIS_SENTINELS
+        ? { kind: 'sentinel', sentinels: c.REDIS_SENTINELS, masterName: c.REDIS_SENTINEL_NAME!, sentinelPassword: c.REDIS_SENTINEL_PASSWORD ?? null }
+        : c.REDIS_CLUSTER_NODES
+          ? { kind: 'cluster', nodes: c.REDIS_CLUSTER_NODES }
+          : { kind: 'server' },
+    },
     session: {
       secret: c.SESSION_SECRET ?? null,
       idleMs: Math.round(c.SESSION_IDLE_MINUTES * 60_000),
@@ -403,6 +522,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demo: c.DEMO,
     webDist: c.WEB_DIST,
     logLevel: c.LOG_LEVEL,
+    workerAliveFile: c.WORKER_ALIVE_FILE ?? null,
     testClockOffsetMs: Math.round(c.TEST_CLOCK_OFFSET_S * 1000),
   };
 }
@@ -422,6 +542,23 @@ export function configWarnings(config: AppConfig): string[] {
     );
   }
   return warnings;
+}
+
+/**
+ * The prefix as a hash tag, unless it has one already: every key of the deployment
+ * in one Cluster slot. Only a Cluster gets it, so the keys and queued jobs of a
+ * deployment on a plain Redis or Sentinel keep their names.
+ */
+function clusterPrefix(prefix: string): string {
+  return /\{[^}]+\}/.test(prefix) ? prefix : `{${prefix}}`;
+}
+
+function redisDatabase(url: string): number {
+  try {
+    return Number(new URL(url).pathname.slice(1) || 0);
+  } catch {
+    return 0;
+  }
 }
 
 /** Whether two IPv4 CIDR blocks share an address. */

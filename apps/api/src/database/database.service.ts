@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository } from 'typeorm';
 
 /**
@@ -7,15 +7,23 @@ import { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository } fr
  * every repository call made inside it (however deep) uses that transaction, so a
  * service can put a change and its audit entry together without passing managers
  * around.
+ *
+ * Everything runs on the primary unless a repository method says otherwise with
+ * `onReadReplica(fn)`: only reads that tolerate replication lag (lists, the audit
+ * log, environment charts) may do so.
  */
 @Injectable()
 export class Database {
   private readonly current = new AsyncLocalStorage<EntityManager>();
+  private readonly replicaReads = new AsyncLocalStorage<EntityManager>();
+  private readonly logger = new Logger('database');
+  /** When a replica last refused a connection (logged once a minute, not per request). */
+  private replicaDownLoggedAt = 0;
 
   constructor(readonly dataSource: DataSource) {}
 
   get manager(): EntityManager {
-    return this.current.getStore() ?? this.dataSource.manager;
+    return this.current.getStore() ?? this.replicaReads.getStore() ?? this.dataSource.manager;
   }
 
   repo<T extends ObjectLiteral>(entity: EntityTarget<T>): Repository<T> {
@@ -25,6 +33,38 @@ export class Database {
   transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.current.getStore()) return fn();
     return this.dataSource.transaction((em) => this.current.run(em, fn));
+  }
+
+  /** Whether DB_READ_HOSTS names read replicas (TypeORM's `replication` setting). */
+  get hasReadReplicas(): boolean {
+    return 'replication' in this.dataSource.options && Boolean(this.dataSource.options.replication);
+  }
+
+  /**
+   * Runs `fn` with its queries on one connection to a read replica (DB_READ_HOSTS), or
+   * on the primary where there is none. Only for reads that tolerate lag: a replica
+   * may be seconds behind, so nothing read here may decide a write. Inside a
+   * transaction it stays in the transaction (its own writes must be visible). When no
+   * replica accepts a connection the primary answers: a list is better late than absent.
+   */
+  async onReadReplica<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.current.getStore() || !this.hasReadReplicas) return fn();
+    const runner = this.dataSource.createQueryRunner('slave');
+    try {
+      await runner.connect();
+    } catch (error) {
+      await runner.release();
+      if (Date.now() - this.replicaDownLoggedAt > 60_000) {
+        this.replicaDownLoggedAt = Date.now();
+        this.logger.warn(`no read replica (DB_READ_HOSTS) accepts a connection, the primary serves their reads: ${(error as Error).message}`);
+      }
+      return fn();
+    }
+    try {
+      return await this.replicaReads.run(runner.manager, fn);
+    } finally {
+      await runner.release();
+    }
   }
 
   async ping(): Promise<void> {

@@ -6,11 +6,10 @@ import { DISPATCH_QUEUE, DispatchJob } from './dispatch-jobs';
 import { DispatchQueue } from './dispatch-queue';
 import { bullConnection, bullPrefix } from '../redis/bull';
 import { bullErrorListener } from '../redis/outage-log';
+import { checkNoEviction } from '../redis/eviction-policy';
 import { DispatcherService } from './dispatcher.service';
 import { PlannerService } from './planner.service';
 import { VerificationService } from './verification.service';
-
-export class RedisPolicyError extends Error {}
 
 /**
  * The dispatch worker: runs in processes with ROLE=worker or ROLE=all. Checks
@@ -41,7 +40,7 @@ export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationBootstrap(): Promise<void> {
     if (!this.enabled) return;
     this.connection = bullConnection(this.config);
-    await assertNoEviction(this.connection);
+    await checkNoEviction(this.connection, this.logger);
     this.worker = new Worker<DispatchJob>(DISPATCH_QUEUE, (job) => this.process(job), {
       connection: this.connection,
       prefix: bullPrefix(this.config),
@@ -109,15 +108,5 @@ export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShut
     clearInterval(this.schedulerGuard);
     await this.worker?.close();
     this.connection?.disconnect();
-  }
-}
-
-async function assertNoEviction(redis: Redis): Promise<void> {
-  const [, policy] = (await redis.config('GET', 'maxmemory-policy')) as [string, string];
-  if (policy !== 'noeviction') {
-    throw new RedisPolicyError(
-      `Redis maxmemory-policy is "${policy}": BullMQ needs "noeviction" or scheduled wakes may silently vanish. ` +
-        `Run "redis-cli CONFIG SET maxmemory-policy noeviction" and set "maxmemory-policy noeviction" in redis.conf.`,
-    );
   }
 }

@@ -131,7 +131,7 @@ function firstLineColumns(text: string): string[] {
  * the importer takes the prefix off again.
  */
 const FORMULA_START = /^[=+\-@\t\r]/;
-const guardCell = (v: string) => (FORMULA_START.test(v) ? `'${v}` : v);
+export const guardCell = (v: string) => (FORMULA_START.test(v) ? `'${v}` : v);
 const unguardCell = (v: string) => (v.startsWith("'") && FORMULA_START.test(v.slice(1)) ? v.slice(1) : v);
 
 export function writeKioskCsv(kiosks: Kiosk[]): string {

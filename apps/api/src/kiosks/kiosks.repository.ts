@@ -43,6 +43,15 @@ export class KiosksRepository {
     return this.db.repo(Kiosk).find({ where: { siteId }, order: { code: 'ASC' } });
   }
 
+  /** What the schedule calendar lists of each kiosk of a hospital or a site: a few columns of up to thousands of rows. */
+  listedIn(where: { hospitalId: string } | { siteId: string }): Promise<Pick<Kiosk, 'id' | 'code' | 'name' | 'siteId' | 'hospitalId'>[]> {
+    return this.db.repo(Kiosk).find({
+      where,
+      select: { id: true, code: true, name: true, siteId: true, hospitalId: true },
+      order: { code: 'ASC' },
+    });
+  }
+
   /** Codes and MACs already used in a hospital, for checking an import against the database. */
   async identifiersOfHospital(hospitalId: string): Promise<{ codes: Set<string>; macs: Set<string> }> {
     const rows = await this.db.repo(Kiosk).find({ where: { hospitalId }, select: { code: true, mac: true } });
@@ -104,16 +113,19 @@ export class KiosksRepository {
     }));
   }
 
-  async search(f: KioskFilter): Promise<Page<Kiosk>> {
-    const q = this.db.repo(Kiosk).createQueryBuilder('k');
-    if (f.hospitalIds !== 'all') {
-      if (!f.hospitalIds.length) return { items: [], total: 0, page: f.page, pageSize: f.pageSize };
-      q.andWhere('k.hospital_id IN (:...ids)', { ids: f.hospitalIds });
-    }
-    if (f.siteId) q.andWhere('k.site_id = :siteId', { siteId: f.siteId });
-    if (f.kind) q.andWhere('k.kind = :kind', { kind: f.kind });
-    if (f.q) q.andWhere('(k.code LIKE :q OR k.name LIKE :q)', { q: `%${escapeLike(f.q)}%` });
-    const [items, total] = await q.orderBy('k.code').skip((f.page - 1) * f.pageSize).take(f.pageSize).getManyAndCount();
-    return { items, total, page: f.page, pageSize: f.pageSize };
+  /** Lag tolerated: on a read replica where there is one. */
+  search(f: KioskFilter): Promise<Page<Kiosk>> {
+    return this.db.onReadReplica(async () => {
+      const q = this.db.repo(Kiosk).createQueryBuilder('k');
+      if (f.hospitalIds !== 'all') {
+        if (!f.hospitalIds.length) return { items: [], total: 0, page: f.page, pageSize: f.pageSize };
+        q.andWhere('k.hospital_id IN (:...ids)', { ids: f.hospitalIds });
+      }
+      if (f.siteId) q.andWhere('k.site_id = :siteId', { siteId: f.siteId });
+      if (f.kind) q.andWhere('k.kind = :kind', { kind: f.kind });
+      if (f.q) q.andWhere('(k.code LIKE :q OR k.name LIKE :q)', { q: `%${escapeLike(f.q)}%` });
+      const [items, total] = await q.orderBy('k.code').skip((f.page - 1) * f.pageSize).take(f.pageSize).getManyAndCount();
+      return { items, total, page: f.page, pageSize: f.pageSize };
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { logRedisOutages } from './outage-log';
+import { connectRedis } from './connections';
 
 export const REDIS = Symbol('REDIS');
 
@@ -13,7 +13,7 @@ export const REDIS = Symbol('REDIS');
       provide: REDIS,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) =>
-        logRedisOutages(new Redis(config.redis.url, { keyPrefix: config.redis.prefix, maxRetriesPerRequest: 3, lazyConnect: false }), 'keys'),
+        connectRedis(config.redis, { keyPrefix: config.redis.prefix, maxRetriesPerRequest: 3, lazyConnect: false }, 'keys'),
     },
   ],
   exports: [REDIS],

@@ -1,14 +1,17 @@
 import { Module } from '@nestjs/common';
+import { HospitalsModule } from '../hospitals/hospitals.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
 import { RulesModule } from '../rules/rules.module';
 import { SitesModule } from '../sites/sites.module';
+import { CalendarController } from './calendar.controller';
+import { CalendarService } from './calendar.service';
 import { ScheduleController } from './schedule.controller';
 import { ScheduleService } from './schedule.service';
 
 @Module({
-  imports: [KiosksModule, SitesModule, RulesModule],
-  controllers: [ScheduleController],
-  providers: [ScheduleService],
+  imports: [KiosksModule, SitesModule, RulesModule, HospitalsModule],
+  controllers: [ScheduleController, CalendarController],
+  providers: [ScheduleService, CalendarService],
   exports: [ScheduleService],
 })
 export class ScheduleModule {}

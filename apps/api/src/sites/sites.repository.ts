@@ -28,14 +28,17 @@ export class SitesRepository {
     await this.db.repo(Site).delete({ id });
   }
 
-  async search(f: { hospitalIds: string[] | 'all'; q?: string; page: number; pageSize: number }): Promise<Page<Site>> {
-    const q = this.db.repo(Site).createQueryBuilder('s');
-    if (f.hospitalIds !== 'all') {
-      if (!f.hospitalIds.length) return { items: [], total: 0, page: f.page, pageSize: f.pageSize };
-      q.andWhere('s.hospital_id IN (:...ids)', { ids: f.hospitalIds });
-    }
-    if (f.q) q.andWhere('s.name LIKE :q', { q: `%${escapeLike(f.q)}%` });
-    const [items, total] = await q.orderBy('s.name').skip((f.page - 1) * f.pageSize).take(f.pageSize).getManyAndCount();
-    return { items, total, page: f.page, pageSize: f.pageSize };
+  /** Lag tolerated: on a read replica where there is one. */
+  search(f: { hospitalIds: string[] | 'all'; q?: string; page: number; pageSize: number }): Promise<Page<Site>> {
+    return this.db.onReadReplica(async () => {
+      const q = this.db.repo(Site).createQueryBuilder('s');
+      if (f.hospitalIds !== 'all') {
+        if (!f.hospitalIds.length) return { items: [], total: 0, page: f.page, pageSize: f.pageSize };
+        q.andWhere('s.hospital_id IN (:...ids)', { ids: f.hospitalIds });
+      }
+      if (f.q) q.andWhere('s.name LIKE :q', { q: `%${escapeLike(f.q)}%` });
+      const [items, total] = await q.orderBy('s.name').skip((f.page - 1) * f.pageSize).take(f.pageSize).getManyAndCount();
+      return { items, total, page: f.page, pageSize: f.pageSize };
+    });
   }
 }

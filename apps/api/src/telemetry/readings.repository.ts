@@ -80,22 +80,24 @@ export class ReadingsRepository {
     return result.affectedRows ?? 0;
   }
 
-  /** Every reading of these agents in [from, to), in time order (charts at raw resolution). */
-  async inRange(agentIds: string[], from: Date, to?: Date): Promise<RawReadingRow[]> {
-    if (!agentIds.length) return [];
-    const rows = await this.db.manager.query(
-      `SELECT agent_id AS agentId, at, temperature_c AS t, humidity_pct AS h, smoke_raw AS s, smoke_alarm AS a
-         FROM readings WHERE agent_id IN (?) AND at >= ? ${to ? 'AND at < ?' : ''} ORDER BY agent_id, at`,
-      to ? [agentIds, from, to] : [agentIds, from],
-    );
-    return rows.map((r: { agentId: string; at: Date; t: unknown; h: unknown; s: unknown; a: unknown }) => ({
-      agentId: r.agentId,
-      at: r.at,
-      temperatureC: num(r.t),
-      humidityPct: num(r.h),
-      smokeRaw: num(r.s),
-      smokeAlarm: r.a == null ? null : Number(r.a) === 1,
-    }));
+  /** Every reading of these agents in [from, to), in time order (charts at raw resolution). Lag tolerated: on a read replica where there is one. */
+  inRange(agentIds: string[], from: Date, to?: Date): Promise<RawReadingRow[]> {
+    return this.db.onReadReplica(async () => {
+      if (!agentIds.length) return [];
+      const rows = await this.db.manager.query(
+        `SELECT agent_id AS agentId, at, temperature_c AS t, humidity_pct AS h, smoke_raw AS s, smoke_alarm AS a
+           FROM readings WHERE agent_id IN (?) AND at >= ? ${to ? 'AND at < ?' : ''} ORDER BY agent_id, at`,
+        to ? [agentIds, from, to] : [agentIds, from],
+      );
+      return rows.map((r: { agentId: string; at: Date; t: unknown; h: unknown; s: unknown; a: unknown }) => ({
+        agentId: r.agentId,
+        at: r.at,
+        temperatureC: num(r.t),
+        humidityPct: num(r.h),
+        smokeRaw: num(r.s),
+        smokeAlarm: r.a == null ? null : Number(r.a) === 1,
+      }));
+    });
   }
 
   /** What the threshold rules look at: these agents' readings since `since`, grouped by agent. */

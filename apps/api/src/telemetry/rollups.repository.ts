@@ -121,45 +121,48 @@ export class RollupsRepository {
   /**
    * Rollups of these agents in [from, to), merged into buckets of `bucketSeconds`
    * (a multiple of the table's own width).
+   * Lag tolerated: on a read replica where there is one.
    */
-  async inRange(table: RollupTable, agentIds: string[], from: Date, to: Date, bucketSeconds: number): Promise<RollupRow[]> {
-    if (!agentIds.length) return [];
-    const merged = !(table === 'readings_5m' || bucketSeconds <= 3600);
-    // At the table's own width the rows are read as stored, in primary-key order;
-    // only wider buckets need GROUP BY (which costs a temporary table).
-    const rows = merged
-      ? await this.db.manager.query(
-          `SELECT agent_id, ${hourBucket('bucket', bucketSeconds / 3600)} AS bucket,
-                  MIN(temperature_min) AS temperature_min, MAX(temperature_max) AS temperature_max,
-                  SUM(temperature_sum) AS temperature_sum, SUM(temperature_count) AS temperature_count,
-                  MIN(humidity_min) AS humidity_min, MAX(humidity_max) AS humidity_max,
-                  SUM(humidity_sum) AS humidity_sum, SUM(humidity_count) AS humidity_count,
-                  MIN(smoke_min) AS smoke_min, MAX(smoke_max) AS smoke_max, SUM(smoke_sum) AS smoke_sum, SUM(smoke_count) AS smoke_count,
-                  SUM(smoke_alarm_count) AS smoke_alarm_count, SUM(reading_count) AS reading_count
-             FROM ${table}
-            WHERE agent_id IN (?) AND bucket >= ? AND bucket < ?
-            GROUP BY agent_id, 2
-            ORDER BY agent_id, 2`,
-          [agentIds, from, to],
-        )
-      : await this.db.manager.query(
-          `SELECT agent_id, bucket, temperature_min, temperature_max, temperature_sum, temperature_count,
-                  humidity_min, humidity_max, humidity_sum, humidity_count,
-                  smoke_min, smoke_max, smoke_sum, smoke_count, smoke_alarm_count, reading_count
-             FROM ${table}
-            WHERE agent_id IN (?) AND bucket >= ? AND bucket < ?
-            ORDER BY agent_id, bucket`,
-          [agentIds, from, to],
-        );
-    return rows.map((r: Record<string, unknown>) => ({
-      agentId: r.agent_id as string,
-      bucket: r.bucket as Date,
-      temperature: agg(r, 'temperature'),
-      humidity: agg(r, 'humidity'),
-      smoke: agg(r, 'smoke'),
-      smokeAlarmCount: Number(r.smoke_alarm_count ?? 0),
-      readingCount: Number(r.reading_count ?? 0),
-    }));
+  inRange(table: RollupTable, agentIds: string[], from: Date, to: Date, bucketSeconds: number): Promise<RollupRow[]> {
+    return this.db.onReadReplica(async () => {
+      if (!agentIds.length) return [];
+      const merged = !(table === 'readings_5m' || bucketSeconds <= 3600);
+      // At the table's own width the rows are read as stored, in primary-key order;
+      // only wider buckets need GROUP BY (which costs a temporary table).
+      const rows = merged
+        ? await this.db.manager.query(
+            `SELECT agent_id, ${hourBucket('bucket', bucketSeconds / 3600)} AS bucket,
+                    MIN(temperature_min) AS temperature_min, MAX(temperature_max) AS temperature_max,
+                    SUM(temperature_sum) AS temperature_sum, SUM(temperature_count) AS temperature_count,
+                    MIN(humidity_min) AS humidity_min, MAX(humidity_max) AS humidity_max,
+                    SUM(humidity_sum) AS humidity_sum, SUM(humidity_count) AS humidity_count,
+                    MIN(smoke_min) AS smoke_min, MAX(smoke_max) AS smoke_max, SUM(smoke_sum) AS smoke_sum, SUM(smoke_count) AS smoke_count,
+                    SUM(smoke_alarm_count) AS smoke_alarm_count, SUM(reading_count) AS reading_count
+               FROM ${table}
+              WHERE agent_id IN (?) AND bucket >= ? AND bucket < ?
+              GROUP BY agent_id, 2
+              ORDER BY agent_id, 2`,
+            [agentIds, from, to],
+          )
+        : await this.db.manager.query(
+            `SELECT agent_id, bucket, temperature_min, temperature_max, temperature_sum, temperature_count,
+                    humidity_min, humidity_max, humidity_sum, humidity_count,
+                    smoke_min, smoke_max, smoke_sum, smoke_count, smoke_alarm_count, reading_count
+               FROM ${table}
+              WHERE agent_id IN (?) AND bucket >= ? AND bucket < ?
+              ORDER BY agent_id, bucket`,
+            [agentIds, from, to],
+          );
+      return rows.map((r: Record<string, unknown>) => ({
+        agentId: r.agent_id as string,
+        bucket: r.bucket as Date,
+        temperature: agg(r, 'temperature'),
+        humidity: agg(r, 'humidity'),
+        smoke: agg(r, 'smoke'),
+        smokeAlarmCount: Number(r.smoke_alarm_count ?? 0),
+        readingCount: Number(r.reading_count ?? 0),
+      }));
+    });
   }
 
   /** When each agent's sensors last gave a value according to the 5-minute rollups since `since` (end of that bucket). */
@@ -177,19 +180,21 @@ export class RollupsRepository {
     return out;
   }
 
-  /** Site temperature per hour: min, max and mean over the site's agents. */
-  async siteTemperatureByHour(agentIds: string[], from: Date, to: Date): Promise<Array<{ hour: Date; min: number | null; max: number | null; mean: number | null }>> {
-    if (!agentIds.length) return [];
-    const rows = await this.db.manager.query(
-      `SELECT bucket AS hour, MIN(temperature_min) AS mn, MAX(temperature_max) AS mx, SUM(temperature_sum) AS s, SUM(temperature_count) AS c
-         FROM readings_1h WHERE agent_id IN (?) AND bucket >= ? AND bucket < ? GROUP BY bucket ORDER BY bucket`,
-      [agentIds, from, to],
-    );
-    return rows.map((r: { hour: Date; mn: unknown; mx: unknown; s: unknown; c: unknown }) => ({
-      hour: r.hour,
-      min: n(r.mn),
-      max: n(r.mx),
-      mean: Number(r.c) > 0 ? Math.round((Number(r.s) / Number(r.c)) * 100) / 100 : null,
-    }));
+  /** Site temperature per hour: min, max and mean over the site's agents. Lag tolerated: on a read replica where there is one. */
+  siteTemperatureByHour(agentIds: string[], from: Date, to: Date): Promise<Array<{ hour: Date; min: number | null; max: number | null; mean: number | null }>> {
+    return this.db.onReadReplica(async () => {
+      if (!agentIds.length) return [];
+      const rows = await this.db.manager.query(
+        `SELECT bucket AS hour, MIN(temperature_min) AS mn, MAX(temperature_max) AS mx, SUM(temperature_sum) AS s, SUM(temperature_count) AS c
+           FROM readings_1h WHERE agent_id IN (?) AND bucket >= ? AND bucket < ? GROUP BY bucket ORDER BY bucket`,
+        [agentIds, from, to],
+      );
+      return rows.map((r: { hour: Date; mn: unknown; mx: unknown; s: unknown; c: unknown }) => ({
+        hour: r.hour,
+        min: n(r.mn),
+        max: n(r.mx),
+        mean: Number(r.c) > 0 ? Math.round((Number(r.s) / Number(r.c)) * 100) / 100 : null,
+      }));
+    });
   }
 }

@@ -74,34 +74,38 @@ export class SiteEnvironmentRepository {
     return new Set(rows.map((r) => r.k));
   }
 
-  /** Environment alerts of the site that were open at some time in [from, to). */
-  async environmentAlerts(siteId: string, from: Date, to: Date): Promise<EnvironmentAlert[]> {
-    const rows = await this.db.manager.query(
-      `SELECT id, kind, status, agent_id AS agentId, message, opened_at AS openedAt, resolved_at AS resolvedAt
-         FROM alerts
-        WHERE site_id = ? AND kind IN ('temperature_high', 'humidity_high', 'smoke', 'sensor_silent')
-          AND opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)
-        ORDER BY opened_at LIMIT 1000`,
-      [siteId, to, from],
-    );
-    return rows.map((r: EnvironmentAlert) => ({ ...r, id: String(r.id) }));
+  /** Environment alerts of the site that were open at some time in [from, to). Lag tolerated: on a read replica where there is one. */
+  environmentAlerts(siteId: string, from: Date, to: Date): Promise<EnvironmentAlert[]> {
+    return this.db.onReadReplica(async () => {
+      const rows = await this.db.manager.query(
+        `SELECT id, kind, status, agent_id AS agentId, message, opened_at AS openedAt, resolved_at AS resolvedAt
+           FROM alerts
+          WHERE site_id = ? AND kind IN ('temperature_high', 'humidity_high', 'smoke', 'sensor_silent')
+            AND opened_at < ? AND (resolved_at IS NULL OR resolved_at >= ?)
+          ORDER BY opened_at LIMIT 1000`,
+        [siteId, to, from],
+      );
+      return rows.map((r: EnvironmentAlert) => ({ ...r, id: String(r.id) }));
+    });
   }
 
-  /** The site's dispatches per hour of their planned instant: all, and failed / missed / without agent. */
-  async dispatchOutcomesByHour(siteId: string, from: Date, to: Date) {
-    const rows = await this.db.manager.query(
-      `SELECT ${hourBucket('planned_at')} AS hour, COUNT(*) AS total,
-              SUM(status = 'failed') AS failed, SUM(status = 'missed') AS missed, SUM(status = 'no_agent') AS noAgent
-         FROM dispatches WHERE site_id = ? AND planned_at >= ? AND planned_at < ?
-        GROUP BY ${hourBucket('planned_at')} ORDER BY hour`,
-      [siteId, from, to],
-    );
-    return rows.map((r: Record<string, unknown>) => ({
-      hour: r.hour as Date,
-      total: Number(r.total),
-      failed: Number(r.failed ?? 0),
-      missed: Number(r.missed ?? 0),
-      noAgent: Number(r.noAgent ?? 0),
-    }));
+  /** The site's dispatches per hour of their planned instant: all, and failed / missed / without agent. Lag tolerated: on a read replica where there is one. */
+  dispatchOutcomesByHour(siteId: string, from: Date, to: Date) {
+    return this.db.onReadReplica(async () => {
+      const rows = await this.db.manager.query(
+        `SELECT ${hourBucket('planned_at')} AS hour, COUNT(*) AS total,
+                SUM(status = 'failed') AS failed, SUM(status = 'missed') AS missed, SUM(status = 'no_agent') AS noAgent
+           FROM dispatches WHERE site_id = ? AND planned_at >= ? AND planned_at < ?
+          GROUP BY ${hourBucket('planned_at')} ORDER BY hour`,
+        [siteId, from, to],
+      );
+      return rows.map((r: Record<string, unknown>) => ({
+        hour: r.hour as Date,
+        total: Number(r.total),
+        failed: Number(r.failed ?? 0),
+        missed: Number(r.missed ?? 0),
+        noAgent: Number(r.noAgent ?? 0),
+      }));
+    });
   }
 }

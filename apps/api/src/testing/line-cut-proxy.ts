@@ -9,6 +9,8 @@ export class LineCutProxy {
   private server?: net.Server;
   private readonly sockets = new Set<net.Socket>();
   port = 0;
+  /** Bytes clients have sent through it so far: who used the line, and when. */
+  bytesFromClients = 0;
 
   constructor(private readonly targetPort: number) {}
 
@@ -24,6 +26,7 @@ export class LineCutProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => s.destroy());
       }
+      client.on('data', (chunk: Buffer) => (this.bytesFromClients += chunk.length));
       client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { createApiApp } from '../app';
 import { createLogger } from '../common/logger';
 import { AppConfig, loadConfig } from '../config/config';
 import { createDataSource, dropDatabase, ensureDatabase } from '../database/data-source';
+import { connectRedis, dataServers } from '../redis/connections';
 
 /**
  * A real API on a real MySQL database and Redis key prefix of its own, listening on
@@ -131,7 +132,8 @@ export async function startTestApi(
   const app = await createApiApp(config, createLogger('silent'));
   await app.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
-  const redis = new Redis(config.redis.url);
+  // The deployment's Redis however it is run (server, Sentinel, Cluster), without the key prefix.
+  const redis = connectRedis(config.redis, {}, 'test');
   return {
     url,
     config,
@@ -158,11 +160,15 @@ export async function startTestApi(
   };
 }
 
+/** Every key under the prefix, on each server holding data (each master of a Cluster). */
 export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  for (const server of await dataServers(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await server.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      // One DEL per key: keys of different Cluster slots cannot share a command.
+      await Promise.all(keys.map((key) => server.del(key)));
+      cursor = next;
+    } while (cursor !== '0');
+  }
 }

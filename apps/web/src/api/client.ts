@@ -6,6 +6,8 @@
 import type {
   AgentView,
   AuditEntry,
+  CalendarQuery,
+  CalendarView,
   EnrolmentCode,
   Fleet,
   FleetOverview,
@@ -134,6 +136,9 @@ export const api = {
   powerCommand: (body: PowerCommandBody) => request<PowerCommandResult>('POST', '/api/power-commands', body),
   powerPreview: (body: PowerCommandBody) => request<PowerPreview>('POST', '/api/power-commands/preview', body),
 
+  scheduleCalendar: (q: CalendarQuery) => request<CalendarView>('GET', `/api/schedule/calendar${qs(q)}`),
+  /** The same calendar as a CSV file, for a download link. */
+  scheduleCalendarCsvUrl: (q: CalendarQuery) => `/api/schedule/calendar${qs({ ...q, format: 'csv' })}`,
   rules: (hospitalId: string) => request<Page<PowerRule>>('GET', `/api/rules${qs({ hospitalId, pageSize: 500 })}`),
   rule: (id: string) => request<PowerRule>('GET', `/api/rules/${seg(id)}`),
   createRule: (body: RuleInput & { hospitalId: string }) => request<PowerRule>('POST', '/api/rules', body),

@@ -411,3 +411,49 @@ export interface ChannelTestResult {
   statusCode: number | null;
   detail: string;
 }
+
+/** GET /api/schedule/calendar: the effective schedule of a site or a hospital, kiosks with the same hours grouped. */
+export interface CalendarBar {
+  start: string;
+  end: string;
+  startLocal: string;
+  endLocal: string;
+  ruleId: string;
+}
+
+export interface CalendarDay {
+  date: string;
+  start: string;
+  end: string;
+  state: 'managed' | 'unmanaged';
+  ruleId: string | null;
+  bars: CalendarBar[];
+}
+
+export interface CalendarGroup {
+  id: string;
+  timeZone: string;
+  kioskCount: number;
+  kiosks: { id: string; code: string; name: string; siteId: string }[];
+  siteIds: string[];
+  days: CalendarDay[];
+}
+
+export interface CalendarLegendEntry {
+  id: string;
+  name: string;
+  layer: 'regular' | 'override';
+  scopeKind: ScopeKind;
+  colorKey: number;
+}
+
+export interface CalendarView {
+  from: string;
+  to: string;
+  scope: { kind: 'site' | 'hospital'; id: string; name: string; hospitalId: string };
+  sites: { id: string; name: string; timeZone: string }[];
+  groups: CalendarGroup[];
+  legend: CalendarLegendEntry[];
+}
+
+export type CalendarQuery = ({ siteId: string } | { hospitalId: string }) & { from: string; to: string };
