@@ -12,7 +12,7 @@ import { RfbClient } from '../remote/testing/rfb-client';
 import { enrolAgent } from '../agent-protocol/agent-test-kit';
 import { AgentProcess, loopbackRelayAgentConfig, startAgentProcess } from '../testing/agent-processes';
 import { kioskBody, seedTwoHospitals, TEST_PASSWORD } from '../testing/fixtures';
-import { LoadBalancer, SERVED_BY_HEADER, startHaproxy } from '../testing/haproxy';
+import { LoopbackBalancer, startLoopbackBalancer } from '../testing/loopback-balancer';
 import { freePort, ServiceProcess, startServiceProcess } from '../testing/service-processes';
 import { Client, deleteKeys, migratedDatabase, Reply, testConfig } from '../testing/test-app';
 import { until } from '../testing/wait';
@@ -21,8 +21,8 @@ import { until } from '../testing/wait';
  * Issue 24, "what it must show": several replicas as they are deployed, for real
  * on this machine. Two API processes (ROLE=api) and two workers
  * (ROLE=worker) on one MySQL database and Redis prefix, no SESSION_SECRET anywhere
- * (the replicas must agree on sessions by themselves), Debian's HAProxy in front
- * (round robin, no stickiness), two sites of five simulated kiosks each on loopback
+ * (the replicas must agree on sessions by themselves), Debian's HAProxy with
+ * deploy/haproxy.cfg in front (round robin, no stickiness), two sites of five simulated kiosks each on loopback
  * and two real agent processes per site that talk to the balancer only. The staff
  * side goes through the balancer where the check is about it, and straight to one
  * replica where the check is about something else (a rule edit "through one
@@ -32,6 +32,8 @@ const ZONE = 'Asia/Shanghai';
 const KIOSKS_PER_SITE = 5;
 const AGENTS_PER_SITE = 2;
 const SCREEN_OPENS = 20;
+/** Set by the balancer on every answer: which replica (`api-1`, `api-2`) served it. */
+const SERVED_BY_HEADER = 'x-served-by';
 /** The simulated kiosks' screens answer on their own loopback address, port 5900 (inside REMOTE_VNC_PORTS). */
 const VNC_PORT = 5900;
 /** 127.<net>.<site>.<n>: a /16 of loopback of this run's own, away from the demo's 127.<site>.<vlan>.<n>. */
@@ -78,7 +80,7 @@ describe('two API replicas and two workers behind HAProxy', () => {
   let db: DataSource;
   const replicas: { name: string; port: number; process: ServiceProcess & { url: string } }[] = [];
   const workers: ServiceProcess[] = [];
-  let lb: LoadBalancer;
+  let lb: LoopbackBalancer;
   /** Signed in straight at each replica: control actions whose check is not about the balancer. */
   const opsAt: Client[] = [];
   const siteIds: string[] = [];
@@ -113,11 +115,17 @@ describe('two API replicas and two workers behind HAProxy', () => {
     siteIds.push(seeded.siteA, secondSite);
 
     // One after the other: on a busy machine, processes starting at once may each miss its start deadline.
+    // Named as the balancer names its servers.
     for (const name of ['api-1', 'api-2']) {
       const port = await freePort();
       replicas.push({ name, port, process: await startReplica(port) });
     }
-    lb = await startHaproxy(replicas.map((r) => ({ name: r.name, url: r.process.url })));
+    // deploy/haproxy.cfg as shipped (only its Docker lines swapped for these two), checks every 500 ms.
+    lb = await startLoopbackBalancer({
+      servers: replicas.map((r) => r.port),
+      checkInterval: '500ms',
+      servedByHeader: SERVED_BY_HEADER,
+    });
     for (const r of replicas) opsAt.push(await login(r.process.url, 'ops'));
 
     const specs = [];
