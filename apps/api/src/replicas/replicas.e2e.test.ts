@@ -18,11 +18,11 @@ import { Client, deleteKeys, migratedDatabase, Reply, testConfig } from '../test
 import { until } from '../testing/wait';
 
 /**
- * Issue 24, "what it must show": several replicas as they are deployed, for real
- * on this machine. Two API processes (ROLE=api) and two workers
- * (ROLE=worker) on one MySQL database and Redis prefix, no SESSION_SECRET anywhere
- * (the replicas must agree on sessions by themselves), Debian's HAProxy with
- * deploy/haproxy.cfg in front (round robin, no stickiness), two sites of five simulated kiosks each on loopback
+ * Issue 24, "what it must show": several replicas as they are deployed, for real on
+ * this machine. Two API processes (ROLE=api) and two workers (ROLE=worker) on one
+ * MySQL database and Redis prefix, no SESSION_SECRET anywhere (the replicas must
+ * agree on sessions by themselves), Debian's HAProxy with deploy/haproxy.cfg in front
+ * (round robin, no stickiness), two sites of five simulated kiosks each on loopback
  * and two real agent processes per site that talk to the balancer only. The staff
  * side goes through the balancer where the check is about it, and straight to one
  * replica where the check is about something else (a rule edit "through one
@@ -383,17 +383,12 @@ describe('two API replicas and two workers behind HAProxy', () => {
     const heartbeatsBackInMs = Date.now() - killedAt;
     console.info(`every agent's heartbeat accepted again ${heartbeatsBackInMs} ms after the kill`);
     // Screens through agents open again: the relay channels that were on the dead replica are back on the survivor.
+    const oneKioskPerSite = siteIds.map((siteId) => kiosks.find((k) => k.siteId === siteId)!);
     let lastScreens: string[] = [];
     await until(
       async () => {
         lastScreens = [];
-        for (const siteId of siteIds)
-          lastScreens.push(
-            await openScreenOf(
-              admin,
-              kiosks.find((k) => k.siteId === siteId)!,
-            ),
-          );
+        for (const kiosk of oneKioskPerSite) lastScreens.push(await openScreenOf(admin, kiosk));
         return lastScreens.every((o) => o.endsWith(': opened'));
       },
       10_000,
