@@ -249,7 +249,7 @@ function AuditRow({
         className={open ? 'selected' : ''}
       >
         <td className="nowrap">{when}</td>
-        <td>{e.actorName}</td>
+        <td className="nowrap">{e.actorName}</td>
         <td>
           <span className={`pill action-${e.action}`}>{actionLabel(t, e.action)}</span>
         </td>
@@ -312,7 +312,7 @@ function ChangeList({ changes, created, deleted }: { changes: FieldChange[]; cre
     <ul className="audit-changes" data-testid="audit-diff">
       {changes.map((c) => (
         <li key={c.field} data-testid="audit-change" data-field={c.field}>
-          <span className="field">{fieldLabel(t, c.field)}</span>:{' '}
+          <span className="change-field">{fieldLabel(t, c.field)}</span>:{' '}
           {created ? (
             <ins>{formatValue(c.field, c.after, f)}</ins>
           ) : deleted ? (
