@@ -189,6 +189,7 @@ describe('environment page', () => {
       expect(await page.locator('[data-testid=environment-chart-temperature] [data-testid=chart-title]').innerText()).toBe('温度（°C）');
       expect(await page.locator('[data-testid=threshold-temperature]').innerText()).toContain('高于 35 °C 持续 5 分钟即告警');
       expect(await page.locator('[data-testid=reading-tile][data-reported=no] [data-testid=tile-never]').first().innerText()).toBe('从未上报');
+      expect(await page.locator('[data-testid=environment-chart-temperature] .u-series').first().innerText()).toContain('时间');
     } finally {
       await close();
     }

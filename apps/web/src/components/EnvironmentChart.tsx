@@ -30,6 +30,18 @@ export interface EnvironmentChartLabels {
   alarms?: (n: number) => string;
   minMax: (min: string, max: string) => string;
   noData: string;
+  /** The legend's caption of the time under the cursor. */
+  time: string;
+  locale: string;
+}
+
+/** Time axis labels in the site's zone and the user's language, 24-hour: hours within a day, dates beyond. */
+function timeTicks(locale: string, timeZone: string, spanMs: number): (ts: number) => string {
+  const f = new Intl.DateTimeFormat(
+    locale,
+    spanMs <= 2 * 86_400_000 ? { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone } : { month: '2-digit', day: '2-digit', timeZone },
+  );
+  return (ts) => f.format(new Date(ts));
 }
 
 /** The points of a series that lie within [from, to]. */
@@ -94,6 +106,7 @@ export default function EnvironmentChart({ data, metric, timeZone, labels }: { d
     const step = (data.bucketSeconds || 30) * 1000;
     const alerts = data.alerts.filter((a) => ALERT_KINDS[metric].includes(a.kind));
     const alarmTimes = metric === 'smoke' ? [...new Set(series.flatMap((points) => points.filter((p) => (p[4] ?? 0) > 0).map((p) => p[0])))] : [];
+    const cursorTime = new Intl.DateTimeFormat(labels.locale, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone });
     const opts: uPlot.Options = {
       width: el.current.clientWidth || 600,
       height: HEIGHT,
@@ -113,9 +126,12 @@ export default function EnvironmentChart({ data, metric, timeZone, labels }: { d
           },
         },
       },
-      axes: [{}, { values: (_u, splits) => splits.map((v) => `${Math.round(v * 10) / 10}`), label: labels.axis, size: 56 }],
+      axes: [{ values: (u, splits) => splits.map(timeTicks(labels.locale, timeZone, u.scales.x.max! - u.scales.x.min!)) }, { values: (_u, splits) => splits.map((v) => `${Math.round(v * 10) / 10}`), label: labels.axis, size: 56 }],
       series: [
-        {},
+        {
+          label: labels.time,
+          value: (_u: uPlot, ts: number | null) => (ts == null ? '—' : cursorTime.format(new Date(ts))),
+        },
         ...data.agents.map((a, i) => ({
           label: a.name,
           stroke: COLOURS[i % COLOURS.length],
@@ -188,7 +204,7 @@ export default function EnvironmentChart({ data, metric, timeZone, labels }: { d
       plot.destroy();
     };
     // from/to/threshold derive from data; labels change with the language.
-  }, [data, metric, series, timeZone, labels.unit, labels.axis, labels.threshold, hasData]);
+  }, [data, metric, series, timeZone, labels.unit, labels.axis, labels.threshold, labels.time, labels.locale, hasData]);
 
   return (
     <figure className="environment-figure" data-testid={`environment-chart-${metric}`}>

@@ -18,7 +18,7 @@ const localInput = (ms: number) => new Date(ms - new Date(ms).getTimezoneOffset(
 const one = (v: number | null, unit: string) => (v === null ? '—' : `${Math.round(v * 10) / 10}${unit}`);
 
 export default function EnvironmentPage() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const { sites, hospitals } = useSession();
   const { query } = useRoute();
   const siteId = query.get('site') ?? sites[0]?.id ?? '';
@@ -43,23 +43,21 @@ export default function EnvironmentPage() {
   }, [siteId, period]);
 
   const labels = (m: EnvironmentMetric, c: Chart): EnvironmentChartLabels => {
-    const minMax = (min: string, max: string) => t('environment.minMax', { min, max });
-    const noData = t('environment.noDataMetric');
+    const common = { minMax: (min: string, max: string) => t('environment.minMax', { min, max }), noData: t('environment.noDataMetric'), time: t('environment.time'), locale };
     if (m === 'temperature') {
       const th = c.thresholds;
-      return { title: t('environment.chart.temperature'), unit: '°C', axis: '°C', threshold: t('environment.thresholdAbove', { value: `${th.temperatureMaxC} °C`, min: th.temperatureForMinutes }), minMax, noData };
+      return { title: t('environment.chart.temperature'), unit: '°C', axis: '°C', threshold: t('environment.thresholdAbove', { value: `${th.temperatureMaxC} °C`, min: th.temperatureForMinutes }), ...common };
     }
     if (m === 'humidity') {
       const th = c.thresholds;
-      return { title: t('environment.chart.humidity'), unit: '%', axis: '%', threshold: t('environment.thresholdAbove', { value: `${th.humidityMaxPct} %`, min: th.humidityForMinutes }), minMax, noData };
+      return { title: t('environment.chart.humidity'), unit: '%', axis: '%', threshold: t('environment.thresholdAbove', { value: `${th.humidityMaxPct} %`, min: th.humidityForMinutes }), ...common };
     }
     return {
       title: t('environment.chart.smoke'),
       unit: '',
       axis: t('environment.smokeLevel'),
       alarms: (n) => t('environment.alarmReadings', { n }),
-      minMax,
-      noData,
+      ...common,
     };
   };
 
