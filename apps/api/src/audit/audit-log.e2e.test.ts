@@ -83,6 +83,7 @@ describe('the audit log for people: names, filters, CSV, access', () => {
     expect((await staffA.get(`/api/audit?hospitalId=${ids.hospitalB}`)).body.total).toBe(0);
     const csv = await staffA.get('/api/audit.csv');
     expect(csv.text).not.toContain('Secret ward B');
+    expect((await api.anonymous().get('/api/audit.csv')).status).toBe(401);
   });
 
   it('exports the filtered list as CSV with names, local times and formulas made harmless', async () => {
