@@ -116,6 +116,12 @@ export default function EnvironmentPage() {
 /** One tile per agent of the site: its latest values and their age, or that it never reported. */
 function CurrentReadings({ data }: { data: Chart }) {
   const { t, ago } = useI18n();
+  // The readings' ages grow while the page stays open.
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => setTick((n) => n + 1), 30_000);
+    return () => clearInterval(timer);
+  }, []);
   if (data.latest.length === 0) return null;
   const over = (r: EnvironmentReading) => ({
     temperature: r.temperatureC !== null && r.temperatureC > data.thresholds.temperatureMaxC,
