@@ -151,14 +151,9 @@ export const api = {
     days?: number;
   }) => request<RulePreview>('POST', '/api/rules/preview', body),
 
-  audit: (q: {
-    page?: number;
-    pageSize?: number;
-    entityType?: string;
-    entityId?: string;
-    action?: string;
-    hospitalId?: string;
-  }) => request<Page<AuditEntry>>('GET', `/api/audit${qs(q)}`),
+  audit: (q: AuditQuery & { page?: number; pageSize?: number }) => request<Page<AuditEntry>>('GET', `/api/audit${qs(q)}`),
+  /** The export of the filtered list: a link the browser downloads (same origin, the session cookie goes along). */
+  auditCsvUrl: (q: AuditQuery & { timeZone: string }) => `/api/audit.csv${qs(q)}`,
   undo: (id: string) => request<{ undone: true; entry: AuditEntry }>('POST', `/api/audit/${seg(id)}/undo`),
 
   alerts: (q: { status?: AlertStatus; siteId?: string; kind?: AlertKind; page?: number; pageSize?: number }) =>
@@ -202,6 +197,29 @@ export interface ScreenTicket {
 }
 
 export type EnvironmentMetric = 'temperature' | 'humidity' | 'smoke';
+export interface EnvironmentReading {
+  at: string;
+  temperatureC: number | null;
+  humidityPct: number | null;
+  smokeRaw: number | null;
+  smokeAlarm: boolean | null;
+}
+
+/** Filters of the audit list and its CSV export (GET /api/audit, /api/audit.csv). */
+export type AuditQuery = {
+  entityType?: string;
+  entityId?: string;
+  /** Name or code of the entity, now or when the entry was made. */
+  entity?: string;
+  /** Part of the actor's username. */
+  actor?: string;
+  action?: string;
+  /** Free text. */
+  q?: string;
+  from?: string;
+  to?: string;
+  hospitalId?: string;
+};
 /** [time ms, mean, min, max] and, for smoke, the number of alarm readings. */
 export type EnvironmentPoint = [number, number | null, number | null, number | null, number?];
 
@@ -215,6 +233,8 @@ export interface EnvironmentChart {
   metrics: EnvironmentMetric[];
   agents: { agentId: string; name: string; series: Partial<Record<EnvironmentMetric, EnvironmentPoint[]>> }[];
   summary: { totals: Partial<Record<EnvironmentMetric, { min: number | null; max: number | null; mean: number | null; count: number; alarms?: number }>> };
-  thresholds: { temperatureMaxC: number; humidityMaxPct: number };
+  thresholds: { temperatureMaxC: number; temperatureForMinutes: number; humidityMaxPct: number; humidityForMinutes: number; smokeAlarm: boolean };
+  /** Every agent of the site with its latest reading, whatever the period; null: it never reported. */
+  latest: { agentId: string; name: string; reading: EnvironmentReading | null }[];
   alerts: { id: string; kind: string; status: string; agentId: string | null; message: string; openedAt: string; resolvedAt: string | null }[];
 }

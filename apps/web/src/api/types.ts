@@ -246,6 +246,10 @@ export interface AuditEntry {
   hospitalId: string | null;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
+  /** The entity's current name (where it still exists and is visible), else the name the entry recorded. */
+  entityName: string | null;
+  entityNameSource: 'current' | 'recorded' | null;
+  hospitalName: string | null;
 }
 
 export interface AgentView {
