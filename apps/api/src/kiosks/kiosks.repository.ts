@@ -55,7 +55,10 @@ export class KiosksRepository {
 
   async insertMany(kiosks: Kiosk[]): Promise<void> {
     for (let i = 0; i < kiosks.length; i += 500) {
-      await this.db.repo(Kiosk).insert(kiosks.slice(i, i + 500));
+      // updateEntity(false): after a multi-row insert TypeORM re-reads the rows and
+      // writes their ids back onto the objects in another order, so a caller (the
+      // import's audit entries) would then hold other kiosks' ids.
+      await this.db.repo(Kiosk).createQueryBuilder().insert().values(kiosks.slice(i, i + 500)).updateEntity(false).execute();
     }
   }
 
