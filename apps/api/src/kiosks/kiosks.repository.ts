@@ -39,6 +39,11 @@ export class KiosksRepository {
     return ids.length ? this.db.repo(Kiosk).findBy({ id: In(ids) }) : Promise.resolve([]);
   }
 
+  /** Every kiosk of a hospital (a rule's impact covers them all: ~1,000 for the largest). */
+  getByHospital(hospitalId: string): Promise<Kiosk[]> {
+    return this.db.repo(Kiosk).find({ where: { hospitalId }, order: { code: 'ASC' } });
+  }
+
   getBySite(siteId: string): Promise<Kiosk[]> {
     return this.db.repo(Kiosk).find({ where: { siteId }, order: { code: 'ASC' } });
   }
