@@ -50,6 +50,7 @@ export default function SchedulesPage() {
             reload();
             setQueryParam('rule', null);
           }}
+          onRulesChanged={reload}
         />
       )}
     </section>

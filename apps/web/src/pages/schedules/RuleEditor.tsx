@@ -6,13 +6,14 @@
 import { FormEvent, useEffect, useMemo, useState } from 'react';
 import { api, ApiRequestError, PowerRule, RulePreview } from '../../api/client';
 import { Loading } from '../../components/common';
-import type { KioskRef } from '../../components/KioskChooser';
+import { KioskRef, useKioskRef } from '../../components/KioskChooser';
 import { useToast } from '../../components/Toasts';
 import { useI18n, type MessageKey } from '../../i18n';
 import { Link } from '../../router';
 import { canEditFleet, useSession } from '../../session';
-import { draftFromRule, emptyDraft, fieldKey, ruleBody, RuleDraft } from '../schedule-draft';
+import { draftFromRule, emptyDraft, fieldKey, ruleBody, RuleDraft, timelineRange } from '../schedule-draft';
 import { FieldError, FieldProblem } from './field-problem';
+import { kioskIdsToInclude, RuleImpactPanel } from './RuleImpactPanel';
 import { RulePreviewPanel } from './RulePreviewPanel';
 import { ScopePicker } from './ScopePicker';
 import { WeekdaysField, WindowsField } from './WeeklyHoursEditor';
@@ -22,11 +23,14 @@ export function RuleEditor({
   rule,
   onSaved,
   onDeleted,
+  onRulesChanged,
 }: {
   hospitalId: string;
   rule: PowerRule | null;
   onSaved(r: PowerRule): void;
   onDeleted(): void;
+  /** Another rule was created from the editor (include): the list is out of date. */
+  onRulesChanged(): void;
 }) {
   const { t } = useI18n();
   const toast = useToast();
@@ -37,6 +41,7 @@ export function RuleEditor({
   const [problem, setProblem] = useState<FieldProblem | null>(null);
   const [previewKiosks, setPreviewKiosks] = useState<KioskRef[] | null>(null);
   const [saving, setSaving] = useState(false);
+  const toRef = useKioskRef();
 
   // An existing kiosk-scoped rule lists ids: fetch codes and names for the chips.
   useEffect(() => {
@@ -45,12 +50,13 @@ export function RuleEditor({
     Promise.all(
       ids.map((id) =>
         api.kiosk(id).then(
-          (k) => ({ id: k.id, code: k.code, name: k.name }),
+          (k) => toRef(k),
           () => ({ id, code: id.slice(0, 8), name: '' }),
         ),
       ),
     ).then((kiosks) => setDraft(draftFromRule(rule, kiosks, hospitalSites[0]?.id ?? '')));
-  }, [rule]);
+    // A refetched list gives a new object for the same rule: keep the edits then.
+  }, [rule?.id, rule?.updatedAt]);
 
   // Preview kiosks default to a few of the rule's scope; the user may change them.
   const scopeKey = draft ? `${draft.scopeKind}:${draft.siteId}:${draft.kiosks.map((k) => k.id).join(',')}` : '';
@@ -59,7 +65,7 @@ export function RuleEditor({
     if (draft.scopeKind === 'kiosks') return setPreviewKiosks(draft.kiosks.slice(0, 5));
     let current = true;
     api.kiosks({ hospitalId, siteId: draft.scopeKind === 'site' ? draft.siteId : undefined, pageSize: 3 }).then(
-      (p) => current && setPreviewKiosks(p.items.map((k) => ({ id: k.id, code: k.code, name: k.name }))),
+      (p) => current && setPreviewKiosks(p.items.map(toRef)),
       () => current && setPreviewKiosks([]),
     );
     return () => {
@@ -72,9 +78,10 @@ export function RuleEditor({
   const [preview, setPreview] = useState<RulePreview | null>(null);
   const [previewError, setPreviewError] = useState<unknown>(null);
   const [previewing, setPreviewing] = useState(false);
+  // Bumped when a rule beside this one is created (include): the impact changes.
+  const [rulesVersion, setRulesVersion] = useState(0);
   useEffect(() => {
     if (!body || !previewKiosks) return;
-    if (previewKiosks.length === 0) return setPreview({ kiosks: [] });
     let current = true;
     setPreviewing(true);
     const timer = setTimeout(() => {
@@ -83,7 +90,8 @@ export function RuleEditor({
           rule: rule ? body : { ...body, hospitalId },
           ruleId: rule?.id,
           kioskIds: previewKiosks.map((k) => k.id),
-          days: 7,
+          impact: true,
+          ...timelineRange(body),
         })
         .then(
           (p) => {
@@ -105,8 +113,38 @@ export function RuleEditor({
     return () => {
       current = false;
       clearTimeout(timer);
+      // A request given up must not leave "Loading…" behind (the next one sets it again).
+      setPreviewing(false);
     };
-  }, [bodyKey, previewKiosks, rule?.id, hospitalId]);
+  }, [bodyKey, previewKiosks, rule?.id, hospitalId, rulesVersion]);
+
+  const [including, setIncluding] = useState(false);
+  const [ticked, setTicked] = useState<Record<string, boolean>>({});
+  const include = async () => {
+    const inc = preview?.impact?.include;
+    if (!inc || !preview?.impact || !body || readOnly) return;
+    const kioskIds = kioskIdsToInclude(preview.impact, ticked);
+    if (!kioskIds.length) return;
+    const name = t('rules.includeName', { name: body.name || t('rules.untitled') }).slice(0, 200);
+    setIncluding(true);
+    try {
+      await api.createRule({
+        ...body,
+        hospitalId,
+        name,
+        scope: { kind: 'kiosks', kioskIds },
+        layer: inc.layer,
+        priority: inc.priority,
+      });
+      toast(t('rules.includeDone', { name, n: kioskIds.length }));
+      setRulesVersion((v) => v + 1);
+      onRulesChanged();
+    } catch (err) {
+      toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
+    } finally {
+      setIncluding(false);
+    }
+  };
 
   if (!draft) return <Loading />;
   const set = (patch: Partial<RuleDraft>) => setDraft({ ...draft, ...patch });
@@ -126,9 +164,23 @@ export function RuleEditor({
   const save = async (e: FormEvent) => {
     e.preventDefault();
     if (readOnly || !body) return;
+    // Said once more where it matters: the kiosks this rule will not reach.
+    const escaping = preview?.impact?.escapingTotal ?? 0;
+    if (escaping > 0 && !window.confirm(t('rules.confirmEscaping', { n: escaping }))) return;
     setSaving(true);
     try {
       const saved = rule ? await api.updateRule(rule.id, body) : await api.createRule({ ...body, hospitalId });
+      // The other parts of overnight hours (see overnightGroups): rules of their own.
+      for (const g of draft.companions) {
+        const days = g.days.map((d) => t(`weekday.${d}` as MessageKey)).join(' ');
+        await api.createRule({
+          ...body,
+          hospitalId,
+          name: t('rules.companionName', { name: body.name, days }).slice(0, 200),
+          days: g.days,
+          windows: g.windows,
+        });
+      }
       toast(t('common.savedAudited'));
       onSaved(saved);
     } catch (err) {
@@ -188,7 +240,13 @@ export function RuleEditor({
             <div className="radio-row">
               {(['regular', 'override'] as const).map((l) => (
                 <label key={l}>
-                  <input type="radio" name="layer" checked={draft.layer === l} onChange={() => set({ layer: l })} />
+                  <input
+                    type="radio"
+                    name="layer"
+                    checked={draft.layer === l}
+                    onChange={() => set({ layer: l })}
+                    data-testid={`layer-${l}`}
+                  />
                   {t(`layer.${l}` as MessageKey)}
                 </label>
               ))}
@@ -263,6 +321,19 @@ export function RuleEditor({
       </form>
 
       <RulePreviewPanel
+        impact={
+          preview?.impact && (
+            <RuleImpactPanel
+              impact={preview.impact}
+              ruleName={draft.name}
+              ticked={ticked}
+              onTick={(id, on) => setTicked({ ...ticked, [id]: on })}
+              onInclude={include}
+              including={including}
+              readOnly={readOnly}
+            />
+          )
+        }
         hospitalId={hospitalId}
         preview={preview}
         previewing={previewing}

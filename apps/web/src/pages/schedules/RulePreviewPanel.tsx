@@ -1,4 +1,5 @@
 /** What the rule being edited would do: the effective schedule of chosen kiosks, and which rule wins each day. */
+import type { ReactNode } from 'react';
 import type { RulePreview } from '../../api/client';
 import { ErrorNote } from '../../components/common';
 import { KioskChooser, KioskRef } from '../../components/KioskChooser';
@@ -7,6 +8,7 @@ import { useI18n } from '../../i18n';
 import type { FieldProblem } from './field-problem';
 
 export function RulePreviewPanel({
+  impact,
   hospitalId,
   preview,
   previewing,
@@ -15,6 +17,8 @@ export function RulePreviewPanel({
   setPreviewKiosks,
   problem,
 }: {
+  /** The impact on every kiosk of the scope, above the chosen kiosks' timelines. */
+  impact: ReactNode;
   hospitalId: string;
   preview: RulePreview | null;
   previewing: boolean;
@@ -31,6 +35,10 @@ export function RulePreviewPanel({
         {previewing && <span className="muted small">{t('common.loading')}</span>}
       </div>
       <p className="hint">{t('rules.previewHint')}</p>
+      <ErrorNote error={previewError} />
+      {problem && <p className="muted">{t('rules.previewBlocked')}</p>}
+      {!problem && impact}
+      <h3>{t('rules.timelines')}</h3>
       {previewKiosks && (
         <KioskChooser
           hospitalId={hospitalId}
@@ -40,8 +48,6 @@ export function RulePreviewPanel({
           testId="preview-kiosks"
         />
       )}
-      <ErrorNote error={previewError} />
-      {problem && <p className="muted">{t('rules.previewBlocked')}</p>}
       {preview?.kiosks
         .slice()
         .sort(
@@ -51,9 +57,9 @@ export function RulePreviewPanel({
         )
         .map((k) => (
           <div key={k.kioskId} className="preview-kiosk" data-testid="preview-kiosk" data-code={k.code}>
-            <h3>
-              {k.code} <span className="muted">{k.name}</span>
-            </h3>
+            <h4>
+              {k.code} <span className="muted">{k.name}</span> <span className="muted small">· {k.site.name}</span>
+            </h4>
             <ScheduleTimeline schedule={k.schedule} />
           </div>
         ))}

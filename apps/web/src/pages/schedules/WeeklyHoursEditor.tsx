@@ -1,7 +1,17 @@
 /** The days a rule is in force and its hours on: weekdays, windows (overnight hours split for the user). */
 import { useState } from 'react';
 import { useI18n, type MessageKey } from '../../i18n';
-import { isOvernight, RuleDraft, splitOvernight, WEEKDAYS } from '../schedule-draft';
+import type { PowerWindow } from '../../api/client';
+import {
+  DayGroup,
+  endFieldValue,
+  endFromField,
+  isOvernight,
+  overnightGroups,
+  PRESETS,
+  RuleDraft,
+  WEEKDAYS,
+} from '../schedule-draft';
 import { FieldError, FieldProblem } from './field-problem';
 
 /** The days of the week the rule is in force. */
@@ -20,7 +30,12 @@ export function WeekdaysField({
       {t('rules.days')}
       <div className="radio-row" data-testid="rule-days">
         <label>
-          <input type="checkbox" checked={draft.everyDay} onChange={(e) => set({ everyDay: e.target.checked })} />
+          <input
+            type="checkbox"
+            checked={draft.everyDay}
+            onChange={(e) => set({ everyDay: e.target.checked, companions: [] })}
+            data-testid="every-day"
+          />
           {t('rules.everyDay')}
         </label>
         {WEEKDAYS.map((d) => (
@@ -29,6 +44,7 @@ export function WeekdaysField({
               type="checkbox"
               disabled={draft.everyDay}
               checked={draft.everyDay || draft.days.includes(d)}
+              data-testid={`weekday-${d}`}
               onChange={(e) => set({ days: e.target.checked ? [...draft.days, d] : draft.days.filter((x) => x !== d) })}
             />
             {t(`weekday.${d}` as MessageKey)}
@@ -52,13 +68,30 @@ export function WindowsField({
 }) {
   const { t } = useI18n();
   const [overnightNote, setOvernightNote] = useState<string | null>(null);
+  const [night, setNight] = useState({ start: '22:00', end: '06:00' });
   const setWindow = (i: number, patch: Partial<{ start: string; end: string }>) =>
     set({ windows: draft.windows.map((w, j) => (i === j ? { ...w, ...patch } : w)) });
-  const splitIfOvernight = (i: number) => {
-    const w = draft.windows[i];
-    if (!isOvernight(w)) return;
-    set({ windows: splitOvernight(draft.windows) });
-    setOvernightNote(t('rules.overnightSplit', { start: w.start, end: w.end }));
+  const daysOf = (g: DayGroup) => g.days.map((d) => t(`weekday.${d}` as MessageKey)).join(' ');
+  const hoursOf = (g: DayGroup) => g.windows.map((w) => `${w.start}–${w.end}`).join(', ');
+  /** Turns overnight windows into the model's form: split in place, or several rules by days. */
+  const applyOvernight = (windows: PowerWindow[]) => {
+    const night = windows.find(isOvernight);
+    if (!night) return set({ windows });
+    const days = draft.everyDay ? [...WEEKDAYS] : draft.days;
+    const [own, ...companions] = overnightGroups(days, windows);
+    set(
+      draft.everyDay ? { windows: own.windows, companions: [] } : { days: own.days, windows: own.windows, companions },
+    );
+    setOvernightNote(
+      companions.length
+        ? t('rules.overnightRules', {
+            start: night.start,
+            end: night.end,
+            n: companions.length + 1,
+            parts: [own, ...companions].map((g) => `${daysOf(g)} ${hoursOf(g)}`).join('; '),
+          })
+        : t('rules.overnightSplit', { start: night.start, end: night.end }),
+    );
   };
 
   return (
@@ -69,22 +102,21 @@ export function WindowsField({
       {draft.windows.map((w, i) => (
         <div key={i} className="window-row" data-testid="window-row">
           <input
+            type="time"
             value={w.start}
             onChange={(e) => setWindow(i, { start: e.target.value })}
-            onBlur={() => splitIfOvernight(i)}
-            placeholder="08:00"
-            inputMode="numeric"
             aria-label={t('rules.windowStart', { n: i + 1 })}
             data-testid={`window-${i}-start`}
             aria-invalid={problem?.field === `windows.${i}.start`}
           />
           <span>–</span>
           <input
-            value={w.end}
-            onChange={(e) => setWindow(i, { end: e.target.value })}
-            onBlur={() => splitIfOvernight(i)}
-            placeholder="18:00"
-            inputMode="numeric"
+            type="time"
+            value={endFieldValue(w.end)}
+            onChange={(e) => setWindow(i, { end: endFromField(e.target.value) })}
+            // Only leaving the end field completes a window: changing the start of
+            // 08:00–18:00 to 22:00 must not split it before the end is typed.
+            onBlur={() => applyOvernight(draft.windows)}
             aria-label={t('rules.windowEnd', { n: i + 1 })}
             data-testid={`window-${i}-end`}
             aria-invalid={problem?.field === `windows.${i}.end`}
@@ -100,11 +132,27 @@ export function WindowsField({
           <FieldError problem={problem} field={`windows.${i}.end`} />
         </div>
       ))}
+      <span className="hint">{t('rules.midnightHint')}</span>
       <FieldError problem={problem} field="windows" />
       {overnightNote && (
         <p className="notice" data-testid="overnight-note">
-          {overnightNote} {!draft.everyDay && t('rules.overnightDaysHint')}
+          {overnightNote}
         </p>
+      )}
+      {draft.companions.length > 0 && (
+        <div className="notice" data-testid="overnight-companions">
+          {t('rules.companionsIntro')}
+          <ul>
+            {draft.companions.map((g) => (
+              <li key={g.days.join()} data-testid="overnight-companion">
+                {daysOf(g)}: {hoursOf(g)}
+              </li>
+            ))}
+          </ul>
+          <button type="button" onClick={() => set({ companions: [] })} data-testid="drop-companions">
+            {t('rules.dropCompanions')}
+          </button>
+        </div>
       )}
       <div className="actions">
         <button
@@ -114,10 +162,44 @@ export function WindowsField({
         >
           {t('rules.addWindow')}
         </button>
-        <button type="button" onClick={() => set({ windows: [] })}>
+        <span className="overnight-entry">
+          <input
+            type="time"
+            value={night.start}
+            onChange={(e) => setNight({ ...night, start: e.target.value })}
+            aria-label={t('rules.overnightStart')}
+            data-testid="overnight-start"
+          />
+          <span>–</span>
+          <input
+            type="time"
+            value={night.end}
+            onChange={(e) => setNight({ ...night, end: e.target.value })}
+            aria-label={t('rules.overnightEnd')}
+            data-testid="overnight-end"
+          />
+          <button
+            type="button"
+            disabled={!isOvernight(night)}
+            onClick={() => applyOvernight([...draft.windows.filter((w) => !isOvernight(w)), night])}
+            data-testid="add-overnight"
+          >
+            {t('rules.addOvernight')}
+          </button>
+        </span>
+      </div>
+      <div className="actions" data-testid="hour-presets">
+        <span className="muted small">{t('rules.presets')}</span>
+        <button type="button" onClick={() => set(PRESETS.weekdays())} data-testid="preset-weekdays">
+          {t('rules.presetWeekdays')}
+        </button>
+        <button type="button" onClick={() => set(PRESETS.everyDay())} data-testid="preset-every-day">
+          {t('rules.presetEveryDay')}
+        </button>
+        <button type="button" onClick={() => set(PRESETS.closedAllDay())} data-testid="preset-closed">
           {t('rules.offAllDayButton')}
         </button>
-        <button type="button" onClick={() => set({ windows: [{ start: '00:00', end: '24:00' }] })}>
+        <button type="button" onClick={() => set(PRESETS.allDay())} data-testid="preset-24h">
           {t('rules.onAllDayButton')}
         </button>
       </div>
