@@ -156,8 +156,10 @@ export function overnightGroups(days: number[], windows: PowerWindow[]): DayGrou
     if (same) same.days.push(d);
     else groups.push({ days: [d], windows: w });
   }
-  // The largest group stays the rule being edited; the others are saved beside it.
-  return groups.sort((a, b) => b.days.length - a.days.length || a.days[0] - b.days[0]);
+  // The rule being edited keeps the group with most of its chosen days; the others
+  // (a first evening, a last morning) are saved beside it.
+  const chosen = (g: DayGroup) => g.days.filter((d) => days.includes(d)).length;
+  return groups.sort((a, b) => chosen(b) - chosen(a) || b.days.length - a.days.length || a.days[0] - b.days[0]);
 }
 
 /** Quick presets of the hours editor. */
