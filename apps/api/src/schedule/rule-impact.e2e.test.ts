@@ -148,8 +148,8 @@ describe('rule impact preview', () => {
     expect(impact.escaping.filter((e: { winner: { name: string } }) => e.winner.name === 'Early birds')).toHaveLength(2);
     const day = impact.comparison[0];
     expect(day.after).toEqual({ windows: [{ start: '08:00', end: '18:00' }], hours: 10 });
-    // "Before" is the schedule without the edited rule: nothing else covers these kiosks.
-    expect(day.before).toEqual([{ rule: null, windows: null, hours: 0, kiosks: day.governed }]);
+    // "Before" is the schedule as stored: the rule as it was.
+    expect(day.before).toEqual([{ rule: { id: rules.weekdays, name: 'Weekdays' }, windows: [{ start: '07:00', end: '20:00' }], hours: 13, kiosks: day.governed }]);
   });
 
   it('a kiosk that a kiosk override holds cannot be included by a regular rule: it is listed, not offered', async () => {

@@ -5,7 +5,8 @@ import { rulesCovering } from './kiosk-schedule';
 /**
  * What a rule being edited does to every kiosk of its scope on its own dates: which
  * kiosks keep its hours, which escape it (another rule with other hours wins) and
- * why, and the hours on before and after. Pure: the service loads kiosks and rules, this only decides.
+ * why, and the hours on before (as stored) and after. Pure: the service loads
+ * kiosks and rules, this only decides.
  */
 
 /** An override's period is bounded by its dates; a regular rule shows its next occurrences. */
@@ -96,16 +97,19 @@ export function ruleDates(rule: PowerRule, today: string): { dates: string[]; tr
 
 export function ruleImpact(args: {
   draft: PowerRule;
-  /** The hospital's stored rules without the edited one: the schedule before. */
-  before: PowerRule[];
-  names: Map<string, string>;
+  /** The hospital's rules as stored (the edited one as it was, if it exists): the schedule before. */
+  stored: PowerRule[];
+  /** Rule names as stored, and the draft's name under its id. */
+  storedNames: Map<string, string>;
+  draftName: string;
   kiosks: ImpactKiosk[];
   dates: string[];
   datesTruncated: boolean;
 }): RuleImpact {
-  const { draft, before, names, kiosks, dates } = args;
-  const after = [...before, draft];
-  const nameOf = (id: string) => names.get(id) ?? id;
+  const { draft, stored, storedNames, kiosks, dates } = args;
+  const before = stored;
+  const after = [...stored.filter((r) => r.id !== draft.id), draft];
+  const nameOf = (id: string) => (id === draft.id ? args.draftName : (storedNames.get(id) ?? id));
   const refOf = (r: PowerRule): RuleRef => ({ id: r.id, name: nameOf(r.id), layer: r.layer, scopeKind: r.scope.kind, priority: r.priority });
   const comparison = new Map<string, { governed: number; before: Map<string, DateComparison['before'][number]> }>(
     dates.map((d) => [d, { governed: 0, before: new Map() }]),
@@ -128,7 +132,7 @@ export function ruleImpact(args: {
         const was = explain(beforeRules, k.ref, date).winner;
         const key = was?.id ?? '';
         const entry = day.before.get(key) ?? {
-          rule: was ? { id: was.id, name: nameOf(was.id) } : null,
+          rule: was ? { id: was.id, name: storedNames.get(was.id) ?? was.id } : null,
           ...hoursOn(was?.windows ?? null),
           kiosks: 0,
         };

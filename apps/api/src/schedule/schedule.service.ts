@@ -60,8 +60,8 @@ export class ScheduleService {
     if (own.length !== new Set(input.kioskIds).size) {
       throw badRequest('PREVIEW_KIOSKS_INVALID', 'kioskIds: every kiosk must belong to the rule\'s hospital', 'kioskIds');
     }
-    const others = (await this.rules.getByHospital(draft.hospitalId)).filter((r) => r.id !== draft.id);
-    const records = [...others, draft];
+    const stored = await this.rules.getByHospital(draft.hospitalId);
+    const records = [...stored.filter((r) => r.id !== draft.id), draft];
     const rules = records.map(toSchedulerRule);
     const names = namesOf(records);
     const sites = new Map((await this.siteRepo.getByHospital(draft.hospitalId)).map((s) => [s.id, s]));
@@ -77,18 +77,12 @@ export class ScheduleService {
         schedule: kioskSchedule(rules, names, kioskRef(kiosk, site), start, input.days),
       });
     }
-    const impact = input.impact ? await this.impact(draft, others, names, sites, from) : undefined;
+    const impact = input.impact ? await this.impact(draft, stored, sites, from) : undefined;
     return { draftRuleId: draft.id, kiosks: result, ...(impact && { impact }) };
   }
 
   /** Every kiosk of the draft's scope on the draft's own dates (see rule-impact.ts). */
-  private async impact(
-    draft: PowerRuleRecord,
-    others: PowerRuleRecord[],
-    names: Map<string, string>,
-    sites: Map<string, Site>,
-    now: Date,
-  ): Promise<RuleImpact> {
+  private async impact(draft: PowerRuleRecord, stored: PowerRuleRecord[], sites: Map<string, Site>, now: Date): Promise<RuleImpact> {
     const inScope =
       draft.scopeKind === 'hospital'
         ? await this.kioskRepo.getByHospital(draft.hospitalId)
@@ -103,7 +97,15 @@ export class ScheduleService {
     const today = DateTime.fromJSDate(now, { zone }).toISODate()!;
     const rule = toSchedulerRule(draft);
     const { dates, truncated } = ruleDates(rule, today);
-    return ruleImpact({ draft: rule, before: others.map(toSchedulerRule), names, kiosks, dates, datesTruncated: truncated });
+    return ruleImpact({
+      draft: rule,
+      stored: stored.map(toSchedulerRule),
+      storedNames: namesOf(stored),
+      draftName: draft.name,
+      kiosks,
+      dates,
+      datesTruncated: truncated,
+    });
   }
 }
 

@@ -45,7 +45,13 @@ export function WeekdaysField({
               disabled={draft.everyDay}
               checked={draft.everyDay || draft.days.includes(d)}
               data-testid={`weekday-${d}`}
-              onChange={(e) => set({ days: e.target.checked ? [...draft.days, d] : draft.days.filter((x) => x !== d) })}
+              // Other days make other nights: the parts computed for the old days go.
+              onChange={(e) =>
+                set({
+                  days: e.target.checked ? [...draft.days, d] : draft.days.filter((x) => x !== d),
+                  companions: [],
+                })
+              }
             />
             {t(`weekday.${d}` as MessageKey)}
           </label>
