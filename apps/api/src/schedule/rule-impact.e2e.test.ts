@@ -168,6 +168,21 @@ describe('rule impact preview', () => {
     expect(impact.include.kioskIds).toHaveLength(2);
   });
 
+  it('is bounded: a construction period of months over 1,000 kiosks shows its first 31 dates, quickly', async () => {
+    const started = Date.now();
+    const res = await staffA.post('/api/rules/preview', {
+      rule: { hospitalId: ids.hospitalA, ...festival, name: 'Construction', from: '2027-03-01', until: '2027-08-31', windows: [{ start: '10:00', end: '14:00' }] },
+      impact: true,
+    });
+    const elapsed = Date.now() - started;
+    expect(res.status, res.text).toBe(200);
+    expect(res.body.impact).toMatchObject({ datesTruncated: true, scopeKiosks: 1000 });
+    expect(res.body.impact.dates).toHaveLength(31);
+    expect(res.body.impact.comparison).toHaveLength(31);
+    console.log(`impact of a 31-date override over 1,000 kiosks: ${elapsed} ms`);
+    expect(elapsed).toBeLessThan(5000);
+  });
+
   it('bad input is refused with a stable code and stores nothing', async () => {
     const before = JSON.stringify(await api.db.query('SELECT * FROM power_rules ORDER BY id'));
     const badDate = await staffA.post('/api/rules/preview', { rule: { hospitalId: ids.hospitalA, ...festival }, impact: true, fromDate: '2027-02-30' });
