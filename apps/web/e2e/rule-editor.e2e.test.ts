@@ -57,7 +57,7 @@ describe('rule editor', () => {
     for (const e of escaping) {
       expect(e.code).toMatch(/JZ-/);
       expect(e.winner).toBe('Emergency department 24/7');
-      expect(e.text).toContain('narrower scope (kiosk over hospital)');
+      expect(e.text).toContain('“Emergency department 24/7” is a rule for single kiosks, more specific than this one');
       expect(e.text).toMatch(/Main campus|East campus/);
     }
     const summary = await page.textContent('[data-testid=impact-summary]');

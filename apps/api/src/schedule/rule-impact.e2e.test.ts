@@ -161,7 +161,7 @@ describe('rule impact preview', () => {
     const impact = res.body.impact;
     expect(impact.dates[0] >= '2027-02-01').toBe(true);
     const byCode = (code: string) => impact.escaping.filter((e: { code: string }) => e.code === code);
-    expect(byCode('K-007')).toMatchObject([{ includable: false, winner: { name: 'Pharmacy duty', layer: 'override', scopeKind: 'kiosks' } }]);
+    expect(byCode('K-007')).toMatchObject([{ includable: false, decidedBy: 'scope', winner: { name: 'Pharmacy duty', layer: 'override', scopeKind: 'kiosks' } }]);
     expect(byCode('K-001')).toMatchObject([{ includable: true, winner: { name: 'Early birds' } }]);
     expect(byCode('E-001')).toMatchObject([{ includable: true, winner: { name: 'Early birds' } }]);
     expect(impact.include).toEqual({ kioskIds: expect.arrayContaining([kiosks[1].id, kiosks[501].id]), layer: 'regular', priority: 1 });

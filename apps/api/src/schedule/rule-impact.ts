@@ -42,6 +42,8 @@ export interface EscapingKiosk {
   winner: RuleRef;
   /** Why the edited rule loses, in the scheduler's words (rule ids replaced by names). */
   reason: string;
+  /** The precedence step that decides (DESIGN.md), for the console to say in the user's language. */
+  decidedBy: 'scope' | 'layer' | 'priority' | 'updatedAt';
   /** False when no kiosk-level rule of the edited rule's kind could win (a kiosk override beats any regular rule). */
   includable: boolean;
 }
@@ -151,6 +153,7 @@ export function ruleImpact(args: {
           dates: [],
           winner: refOf(why.winner),
           reason: (mine?.reason ?? '').replace(/rule ([0-9a-f-]{36})/g, (_, id: string) => `"${nameOf(id)}"`),
+          decidedBy: decidingStep(why.winner, draft),
           includable: !(why.winner.scope.kind === 'kiosks' && why.winner.layer === 'override' && draft.layer === 'regular'),
         };
       }
@@ -192,6 +195,16 @@ function includeRule(draft: PowerRule, escaping: EscapingKiosk[]): RuleImpact['i
   const rivals = includable.filter((e) => e.winner.scopeKind === 'kiosks' && e.winner.layer === draft.layer);
   const priority = Math.max(draft.priority, ...rivals.map((e) => e.winner.priority + 1));
   return { kioskIds: includable.map((e) => e.kioskId), layer: draft.layer, priority };
+}
+
+const SCOPE_RANK = { hospital: 0, site: 1, kiosks: 2 } as const;
+
+/** The first precedence step on which `winner` beats `loser` (same order as libs/scheduler). */
+function decidingStep(winner: PowerRule, loser: PowerRule): EscapingKiosk['decidedBy'] {
+  if (SCOPE_RANK[winner.scope.kind] !== SCOPE_RANK[loser.scope.kind]) return 'scope';
+  if (winner.layer !== loser.layer) return 'layer';
+  if (winner.priority !== loser.priority) return 'priority';
+  return 'updatedAt';
 }
 
 function sameWindows(a: readonly PowerWindow[], b: readonly PowerWindow[]): boolean {

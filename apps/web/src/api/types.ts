@@ -258,6 +258,8 @@ export interface RuleImpact {
     dates: string[];
     winner: { id: string; name: string; layer: 'regular' | 'override'; scopeKind: ScopeKind; priority: number };
     reason: string;
+    /** The precedence step that decides: said in the user's language. */
+    decidedBy: 'scope' | 'layer' | 'priority' | 'updatedAt';
     includable: boolean;
   }[];
   include: { kioskIds: string[]; layer: 'regular' | 'override'; priority: number } | null;

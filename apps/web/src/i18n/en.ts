@@ -273,6 +273,12 @@ export const en = {
   'rules.includeExplain':
     'A rule for single kiosks beats any site or hospital rule. This click creates the {layer} rule “{name}” for these {n} kiosks with this rule’s days, dates and hours, priority {priority} (above their own kiosk rules). It is saved at once and audited, and appears in the list of rules: delete it there to undo.',
   'rules.includeName': '{name} (kiosks with their own rules)',
+  'rules.lossBy.scope.kiosks': '“{winner}” is a rule for single kiosks, more specific than this one',
+  'rules.lossBy.scope.site': '“{winner}” is a rule for its site, more specific than this one',
+  'rules.lossBy.scope.hospital': '“{winner}” wins by scope',
+  'rules.lossBy.layer': '“{winner}” is an override: an override beats regular hours of the same scope',
+  'rules.lossBy.priority': '“{winner}” has a higher priority ({priority})',
+  'rules.lossBy.updatedAt': '“{winner}” was changed more recently (same scope, kind and priority)',
   'rules.includeColumn': 'Include',
   'rules.includeKiosk': 'Include {code}',
   'rules.includeDefault':

@@ -270,6 +270,12 @@ export const zhCN: Record<MessageKey, string> = {
   'rules.includeExplain':
     '单机规则优先于任何院区或全院规则。点击后将为这 {n} 台自助机创建{layer}规则“{name}”，星期、日期和时段与本规则相同，优先级 {priority}（高于它们自己的单机规则）。立即保存并记入审计日志，并出现在规则列表中：在那里删除即可撤销。',
   'rules.includeName': '{name}（有单机规则的自助机）',
+  'rules.lossBy.scope.kiosks': '“{winner}”是单机规则，比本规则更具体',
+  'rules.lossBy.scope.site': '“{winner}”是院区规则，比本规则更具体',
+  'rules.lossBy.scope.hospital': '“{winner}”因范围优先',
+  'rules.lossBy.layer': '“{winner}”是例外规则：同一范围内例外优先于常规时间',
+  'rules.lossBy.priority': '“{winner}”优先级更高（{priority}）',
+  'rules.lossBy.updatedAt': '“{winner}”修改时间更晚（范围、类别和优先级相同）',
   'rules.includeColumn': '纳入',
   'rules.includeKiosk': '纳入 {code}',
   'rules.includeDefault': '默认勾选由其日常时段控制的自助机；由这些日期的其他例外规则控制的自助机（有意为之的例外，如值班自助机）不勾选。',

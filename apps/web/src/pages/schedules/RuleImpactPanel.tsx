@@ -113,8 +113,13 @@ export function RuleImpactPanel({
                         {t(`layer.${e.winner.layer}` as MessageKey)}
                       </span>
                     </td>
-                    <td className="small">
-                      {e.reason}
+                    <td className="small" title={e.reason}>
+                      {t(
+                        (e.decidedBy === 'scope'
+                          ? `rules.lossBy.scope.${e.winner.scopeKind}`
+                          : `rules.lossBy.${e.decidedBy}`) as MessageKey,
+                        { winner: e.winner.name, priority: e.winner.priority },
+                      )}
                       {!e.includable && <div className="muted">{t('rules.notIncludable')}</div>}
                     </td>
                     <td className="small">{e.dates.length === dates.length ? dates.length : e.dates.join(', ')}</td>
