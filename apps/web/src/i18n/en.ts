@@ -271,7 +271,7 @@ export const en = {
   'rules.impactLostDates': 'Dates lost',
   'rules.include': 'Include these {n} kiosks',
   'rules.includeExplain':
-    'A rule for single kiosks beats any site or hospital rule. This click creates the {layer} rule “{name}” for these {n} kiosks with this rule’s days, dates and hours, priority {priority} (above their own kiosk rules). It is saved at once and audited, and appears in the list of rules: delete it there to undo.',
+    'A rule for single kiosks beats any site or hospital rule. This click creates the {layer} rule “{name}” for these {n} kiosks with this rule’s days, dates and hours, priority {priority} (enough to win over their own kiosk rules). It is saved at once and audited, and appears in the list of rules: delete it there to undo.',
   'rules.includeName': '{name} (kiosks with their own rules)',
   'rules.lossBy.scope.kiosks': '“{winner}” is a rule for single kiosks, more specific than this one',
   'rules.lossBy.scope.site': '“{winner}” is a rule for its site, more specific than this one',

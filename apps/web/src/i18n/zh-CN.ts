@@ -268,7 +268,7 @@ export const zhCN: Record<MessageKey, string> = {
   'rules.impactLostDates': '受影响日期',
   'rules.include': '纳入这 {n} 台自助机',
   'rules.includeExplain':
-    '单机规则优先于任何院区或全院规则。点击后将为这 {n} 台自助机创建{layer}规则“{name}”，星期、日期和时段与本规则相同，优先级 {priority}（高于它们自己的单机规则）。立即保存并记入审计日志，并出现在规则列表中：在那里删除即可撤销。',
+    '单机规则优先于任何院区或全院规则。点击后将为这 {n} 台自助机创建{layer}规则“{name}”，星期、日期和时段与本规则相同，优先级 {priority}（足以胜过它们自己的单机规则）。立即保存并记入审计日志，并出现在规则列表中：在那里删除即可撤销。',
   'rules.includeName': '{name}（有单机规则的自助机）',
   'rules.lossBy.scope.kiosks': '“{winner}”是单机规则，比本规则更具体',
   'rules.lossBy.scope.site': '“{winner}”是院区规则，比本规则更具体',
