@@ -119,8 +119,8 @@ export const api = {
 
   fleet: (siteId: string) => request<Fleet>('GET', `/api/fleet${qs({ siteId })}`),
   fleetOverview: () => request<FleetOverview>('GET', '/api/fleet/overview'),
-  searchKiosks: (q: string, limit = 20) =>
-    request<{ items: KioskSearchHit[]; truncated: boolean }>('GET', `/api/kiosks/search${qs({ q, limit })}`),
+  searchKiosks: (q: string, limit = 20, hospitalId?: string) =>
+    request<{ items: KioskSearchHit[]; truncated: boolean }>('GET', `/api/kiosks/search${qs({ q, limit, hospitalId })}`),
   kiosks: (q: { hospitalId?: string; siteId?: string; q?: string; pageSize?: number; page?: number }) =>
     request<Page<Kiosk>>('GET', `/api/kiosks${qs(q)}`),
   kiosk: (id: string) => request<Kiosk>('GET', `/api/kiosks/${seg(id)}`),
@@ -147,8 +147,12 @@ export const api = {
   previewRule: (body: {
     rule: Partial<RuleInput> & { hospitalId?: string };
     ruleId?: string;
-    kioskIds: string[];
+    kioskIds?: string[];
     days?: number;
+    /** First local date of the kiosks' timelines (YYYY-MM-DD); today by default. */
+    fromDate?: string;
+    /** Also the rule's impact on every kiosk of its scope on its own dates. */
+    impact?: boolean;
   }) => request<RulePreview>('POST', '/api/rules/preview', body),
 
   audit: (q: AuditQuery & { page?: number; pageSize?: number }) => request<Page<AuditEntry>>('GET', `/api/audit${qs(q)}`),
