@@ -162,7 +162,7 @@ export class SimulatedAgent {
   }
 
   /** Environment readings, as the Pi's sensors would send them. */
-  async readings(readings: { seq: number; at: string; temperatureC?: number; humidityPct?: number; smokeAlarm?: boolean }[]): Promise<void> {
+  async readings(readings: { seq: number; at: string; temperatureC?: number; humidityPct?: number; smokeRaw?: number; smokeAlarm?: boolean }[]): Promise<void> {
     await this.call('/readings', { readings });
   }
 

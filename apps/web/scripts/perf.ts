@@ -7,6 +7,8 @@
  *     answer time, the page's time to interactive (navigation start until the month's
  *     groups are on screen and a group's kiosk list opens on a click) and the
  *     JavaScript that page loads, gzipped.
+ *   - the environment page of a site with an agent's day of readings: the JavaScript
+ *     a visit loads (gzipped) and the time until its tiles and three charts are drawn.
  *
  *   npx tsx apps/web/scripts/perf.ts          (PERF_RUNS=5 by default)
  *
@@ -65,6 +67,73 @@ function initialJs(): { files: { file: string; raw: number; gzip: number }[]; gz
   return { files, gzip: files.reduce((a, f) => a + f.gzip, 0), cssGzip: css.map(size).reduce((a, f) => a + f.gzip, 0) };
 }
 
+type Call = (method: string, path: string, body?: string, type?: string) => Promise<any>;
+
+/**
+ * The environment page of the demo's first site, with one more agent that sent a day
+ * of readings (one a minute): JavaScript loaded by a visit from a blank page, gzipped,
+ * and the time until the tiles and the three charts are drawn (median of RUNS).
+ */
+async function environmentPage(context: import('playwright-core').BrowserContext, url: string, call: Call) {
+  const site = (await call('GET', '/api/sites')).items[0];
+  const { code } = await call('POST', `/api/sites/${site.id}/enrolment-codes`);
+  const enrolled = await (
+    await fetch(`${url}/api/agent/v1/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code, name: 'pi-perf', hostname: 'pi-perf.sim', version: '1.0.0-sim', subnets: [] }),
+    })
+  ).json();
+  const now = Date.now();
+  const readings = Array.from({ length: 1440 }, (_, i) => ({
+    seq: i + 1,
+    at: new Date(now - (1440 - i) * 60_000).toISOString(),
+    temperatureC: 24 + 4 * Math.sin(i / 90),
+    humidityPct: 45 + 10 * Math.cos(i / 120),
+    smokeRaw: 300 + (i % 50),
+    smokeAlarm: false,
+  }));
+  const sent = await fetch(`${url}/api/agent/v1/readings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${enrolled.token}` },
+    body: JSON.stringify({ readings }),
+  });
+  if (!sent.ok) throw new Error(`readings: ${sent.status} ${await sent.text()}`);
+  const day = `from=${new Date(now - 86_400_000).toISOString()}&to=${new Date(now).toISOString()}`;
+  for (let i = 0; ; i++) {
+    const chart = await call('GET', `/api/sites/${site.id}/environment?${day}`);
+    const agent = chart.agents.find((a: { name: string }) => a.name === 'pi-perf');
+    if (agent?.series.temperature.length > 250) break;
+    if (i > 60) throw new Error('the worker made no rollups of the readings');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+
+  const page = await context.newPage();
+  const times: number[] = [];
+  let js: { file: string; gzip: number }[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    await page.goto('about:blank');
+    const loaded: Promise<{ file: string; gzip: number }>[] = [];
+    const onResponse = (res: import('playwright-core').Response) => {
+      if (res.url().endsWith('.js')) loaded.push(res.body().then((b) => ({ file: new URL(res.url()).pathname, gzip: gzipSync(b, { level: 9 }).length })));
+    };
+    page.on('response', onResponse);
+    const started = Date.now();
+    await page.goto(`/environment?site=${site.id}&range=day`, { waitUntil: 'commit' });
+    await page.waitForSelector('[data-testid=reading-tile][data-agent=pi-perf]');
+    for (const m of ['temperature', 'humidity', 'smoke']) await page.waitForSelector(`[data-testid=environment-chart-${m}] canvas`);
+    times.push(Date.now() - started);
+    page.off('response', onResponse);
+    js = await Promise.all(loaded);
+  }
+  await page.close();
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const own = js.filter((f) => /EnvironmentPage-/.test(f.file));
+  console.log(`environment page, ${RUNS} navigations (a day of one-a-minute readings, 5-minute rollups):`);
+  console.log(`  JavaScript loaded: ${(js.reduce((a, f) => a + f.gzip, 0) / 1024).toFixed(1)} KB gzipped in ${js.length} files; the page's own chunk ${(own.reduce((a, f) => a + f.gzip, 0) / 1024).toFixed(1)} KB (target < 100 KB)`);
+  console.log(`  tiles and charts drawn: median ${median(times)} ms, runs ${times.join(', ')}`);
+}
+
 const freePort = () =>
   new Promise<number>((ok) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
@@ -96,6 +165,8 @@ async function main() {
     HOST: '127.0.0.1',
     WEB_DIST: dist,
     LOG_LEVEL: 'warn',
+    // The environment page draws a day from 5-minute rollups: have the worker make them at once.
+    TELEMETRY_ROLLUP_INTERVAL_S: '2',
   };
   const cli = join(root, 'apps/api/dist/apps/api/src/cli.js');
   execSync(`node ${cli} migrate && node ${cli} seed-demo`, { cwd: root, env, stdio: 'ignore' });
@@ -167,6 +238,8 @@ async function main() {
     console.log(
       `  interactive:      median ${median(times.map((t) => t.interactive))} ms, runs ${times.map((t) => t.interactive).join(', ')} (target < 1500 ms)`,
     );
+    await environmentPage(context, url, call);
+    await browser.close();
   } finally {
     api.kill('SIGTERM');
     const db = await mysql.createConnection({

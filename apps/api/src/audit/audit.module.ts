@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
 import { AccessService } from '../common/access.service';
 import { AuditController } from './audit.controller';
+import { AuditLogService } from './audit-log.service';
+import { AuditNamesRepository } from './audit-names.repository';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
 
@@ -8,7 +10,7 @@ import { AuditService } from './audit.service';
 @Global()
 @Module({
   controllers: [AuditController],
-  providers: [AuditRepository, AuditService, AccessService],
+  providers: [AuditRepository, AuditService, AccessService, AuditLogService, AuditNamesRepository],
   exports: [AuditRepository, AuditService, AccessService],
 })
 export class AuditModule {}

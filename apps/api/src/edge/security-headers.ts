@@ -5,8 +5,8 @@ import helmet from 'helmet';
  * The console's Content-Security-Policy: the built console is files from its own
  * origin and talks only to its own origin (fetch, socket.io, the screen WebSocket),
  * so 'self' covers it. Keep deploy/console-headers.conf in step.
- * - style-src 'unsafe-inline': echarts writes `style` attributes into the markup of its
- *   tooltips and React and noVNC set element styles; no script can run from a style.
+ * - style-src 'unsafe-inline': React, uPlot (the environment charts) and noVNC set
+ *   element styles; no script can run from a style.
  * - img-src data: blob: noVNC draws cursors and JPEG rectangles from data and blob URLs.
  * - no 'unsafe-eval' and no inline script: Vite's build has neither.
  * - frame-ancestors 'none': no page may frame the console (clickjacking a Wake or a

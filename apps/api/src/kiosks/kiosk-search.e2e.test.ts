@@ -58,6 +58,17 @@ describe('kiosk search across sites', () => {
     expect((await search(viewerA, 'Lobby')).items.map((h) => h.site.id)).toEqual([ids.siteA]);
   });
 
+  it('keeps to one hospital when asked (the rule editor), and finds nothing in a hospital the user cannot see', async () => {
+    const res = await ops.get(`/api/kiosks/search?q=MZ-1F-07&hospitalId=${ids.hospitalB}`);
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((h: Hit) => h.id)).toEqual([kioskOf['b-lobby']]);
+    const staffA = await api.login('staff-a');
+    expect((await staffA.get(`/api/kiosks/search?q=MZ-1F-07&hospitalId=${ids.hospitalB}`)).body.items).toEqual([]);
+    const bad = await ops.get('/api/kiosks/search?q=MZ&hospitalId=nope');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.field).toBe('hospitalId');
+  });
+
   it('finds by name, IP and MAC in any notation; LIKE wildcards are text', async () => {
     expect((await search(ops, 'report PRINTER')).items.map((h) => h.id)).toEqual([kioskOf['a-other']]);
     expect((await search(ops, '127.0.2.')).items.map((h) => h.id)).toEqual([kioskOf['b-lobby']]);

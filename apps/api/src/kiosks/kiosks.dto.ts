@@ -95,4 +95,6 @@ export const listKiosksQuery = pageQuery.extend({
 export const searchKiosksQuery = z.object({
   q: lineText().min(1, 'type part of a code, name, IP or MAC').max(100),
   limit: z.coerce.number().int().min(1).max(50).default(20),
+  /** One hospital only (the rule editor picks kiosks of the rule's hospital). */
+  hospitalId: uuid.optional(),
 });

@@ -39,6 +39,11 @@ export class KiosksRepository {
     return ids.length ? this.db.repo(Kiosk).findBy({ id: In(ids) }) : Promise.resolve([]);
   }
 
+  /** Every kiosk of a hospital (a rule's impact covers them all: ~1,000 for the largest). */
+  getByHospital(hospitalId: string): Promise<Kiosk[]> {
+    return this.db.repo(Kiosk).find({ where: { hospitalId }, order: { code: 'ASC' } });
+  }
+
   getBySite(siteId: string): Promise<Kiosk[]> {
     return this.db.repo(Kiosk).find({ where: { siteId }, order: { code: 'ASC' } });
   }
@@ -64,7 +69,10 @@ export class KiosksRepository {
 
   async insertMany(kiosks: Kiosk[]): Promise<void> {
     for (let i = 0; i < kiosks.length; i += 500) {
-      await this.db.repo(Kiosk).insert(kiosks.slice(i, i + 500));
+      // updateEntity(false): after a multi-row insert TypeORM re-reads the rows and
+      // writes their ids back onto the objects in another order, so a caller (the
+      // import's audit entries) would then hold other kiosks' ids.
+      await this.db.repo(Kiosk).createQueryBuilder().insert().values(kiosks.slice(i, i + 500)).updateEntity(false).execute();
     }
   }
 

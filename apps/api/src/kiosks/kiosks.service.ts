@@ -35,7 +35,7 @@ export class KiosksService {
 
   /** Up to `limit` kiosks of the user's hospitals matching `q`, each with its site and hospital. */
   async searchAcrossSites(p: Principal, query: z.output<typeof searchKiosksQuery>) {
-    const hits = await this.kiosks.findAcrossSites({ hospitalIds: scopeHospitalFilter(p), text: query.q, macDigits: macDigitsOf(query.q), limit: query.limit });
+    const hits = await this.kiosks.findAcrossSites({ hospitalIds: scopeHospitalFilter(p, query.hospitalId), text: query.q, macDigits: macDigitsOf(query.q), limit: query.limit });
     return { items: hits.slice(0, query.limit), truncated: hits.length > query.limit };
   }
 

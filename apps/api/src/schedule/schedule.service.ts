@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { KioskRef } from '@wakeward/scheduler';
+import { localToInstant, type KioskRef } from '@wakeward/scheduler';
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { badRequest } from '../common/errors';
 import type { Principal } from '../common/request-context';
@@ -11,14 +12,21 @@ import { PowerRuleRecord } from '../rules/power-rule.entity';
 import { toSchedulerRule } from '../rules/rule-mapping';
 import { RulesService } from '../rules/rules.service';
 import { Site } from '../sites/site.entity';
+import { SitesRepository } from '../sites/sites.repository';
 import { SitesService } from '../sites/sites.service';
 import { kioskSchedule, KioskSchedule } from './kiosk-schedule';
+import { ruleDates, ruleImpact, RuleImpact } from './rule-impact';
 
 export const previewBody = z.object({
   rule: z.record(z.string(), z.unknown()),
   ruleId: uuid.optional(),
-  kioskIds: z.array(uuid).min(1, 'choose at least one kiosk').max(50),
+  /** Kiosks whose timelines to show; none is fine (the impact alone). */
+  kioskIds: z.array(uuid).max(50).default([]),
   days: z.number().int().min(1).max(31).default(7),
+  /** First local date of the timelines (the rule's own dates); today by default. */
+  fromDate: z.iso.date().optional(),
+  /** Also the rule's impact on every kiosk of its scope, on its own dates. */
+  impact: z.boolean().default(false),
 });
 
 export function kioskRef(kiosk: Kiosk, site: Site): KioskRef {
@@ -32,6 +40,7 @@ export class ScheduleService {
     private readonly kiosks: KiosksService,
     private readonly kioskRepo: KiosksRepository,
     private readonly sites: SitesService,
+    private readonly siteRepo: SitesRepository,
     private readonly rules: RulesService,
   ) {}
 
@@ -51,23 +60,52 @@ export class ScheduleService {
     if (own.length !== new Set(input.kioskIds).size) {
       throw badRequest('PREVIEW_KIOSKS_INVALID', 'kioskIds: every kiosk must belong to the rule\'s hospital', 'kioskIds');
     }
-    const records = (await this.rules.getByHospital(draft.hospitalId)).filter((r) => r.id !== draft.id);
-    records.push(draft);
+    const stored = await this.rules.getByHospital(draft.hospitalId);
+    const records = [...stored.filter((r) => r.id !== draft.id), draft];
     const rules = records.map(toSchedulerRule);
     const names = namesOf(records);
-    const siteCache = new Map<string, Site>();
+    const sites = new Map((await this.siteRepo.getByHospital(draft.hospitalId)).map((s) => [s.id, s]));
     const result = [];
     for (const kiosk of own) {
-      const site = siteCache.get(kiosk.siteId) ?? (await this.sites.get(p, kiosk.siteId));
-      siteCache.set(site.id, site);
+      const site = sites.get(kiosk.siteId)!;
+      const start = input.fromDate ? localToInstant(input.fromDate, '00:00', site.timeZone) : from;
       result.push({
         kioskId: kiosk.id,
         code: kiosk.code,
         name: kiosk.name,
-        schedule: kioskSchedule(rules, names, kioskRef(kiosk, site), from, input.days),
+        site: { id: site.id, name: site.name },
+        schedule: kioskSchedule(rules, names, kioskRef(kiosk, site), start, input.days),
       });
     }
-    return { draftRuleId: draft.id, kiosks: result };
+    const impact = input.impact ? await this.impact(draft, stored, sites, from) : undefined;
+    return { draftRuleId: draft.id, kiosks: result, ...(impact && { impact }) };
+  }
+
+  /** Every kiosk of the draft's scope on the draft's own dates (see rule-impact.ts). */
+  private async impact(draft: PowerRuleRecord, stored: PowerRuleRecord[], sites: Map<string, Site>, now: Date): Promise<RuleImpact> {
+    const inScope =
+      draft.scopeKind === 'hospital'
+        ? await this.kioskRepo.getByHospital(draft.hospitalId)
+        : draft.scopeKind === 'site'
+          ? await this.kioskRepo.getBySite(draft.siteId!)
+          : await this.kioskRepo.getByIds(draft.kioskIds ?? []);
+    const kiosks = inScope
+      .filter((k) => sites.has(k.siteId))
+      .map((k) => ({ ref: kioskRef(k, sites.get(k.siteId)!), code: k.code, name: k.name, siteName: sites.get(k.siteId)!.name }));
+    // The rule's dates are local dates; "today" is read in the zone of its first kiosk's site.
+    const zone = kiosks[0]?.ref.timeZone ?? [...sites.values()][0]?.timeZone ?? 'UTC';
+    const today = DateTime.fromJSDate(now, { zone }).toISODate()!;
+    const rule = toSchedulerRule(draft);
+    const { dates, truncated } = ruleDates(rule, today);
+    return ruleImpact({
+      draft: rule,
+      stored: stored.map(toSchedulerRule),
+      storedNames: namesOf(stored),
+      draftName: draft.name,
+      kiosks,
+      dates,
+      datesTruncated: truncated,
+    });
   }
 }
 

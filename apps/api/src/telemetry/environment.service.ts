@@ -99,6 +99,8 @@ export class EnvironmentService {
     }
 
     const thresholds = await this.thresholds.ofSite(siteId);
+    // The tiles show the latest reading whatever the chart's period: a sensor silent for a week shows its week-old value and age.
+    const latest = new Map((await this.readings.latestOf(all.map((a) => a.id))).map((r) => [r.agentId, r]));
     return {
       siteId,
       hospitalId: site.hospitalId,
@@ -123,7 +125,23 @@ export class EnvironmentService {
           }),
         ),
       },
-      thresholds: { temperatureMaxC: thresholds.temperatureMaxC, humidityMaxPct: thresholds.humidityMaxPct },
+      /** Every agent of the site, its latest reading or null if it never sent one. */
+      latest: all.map((a) => {
+        const r = latest.get(a.id);
+        return {
+          agentId: a.id,
+          name: a.name,
+          reading: r ? { at: r.at.toISOString(), temperatureC: r.temperatureC, humidityPct: r.humidityPct, smokeRaw: r.smokeRaw, smokeAlarm: r.smokeAlarm } : null,
+        };
+      }),
+      /** What the alert rules compare with (threshold-rules.ts): the temperature and humidity levels, and whether the MQ-2's alarm signal alerts (smoke has no level threshold). */
+      thresholds: {
+        temperatureMaxC: thresholds.temperatureMaxC,
+        temperatureForMinutes: thresholds.temperatureForMinutes,
+        humidityMaxPct: thresholds.humidityMaxPct,
+        humidityForMinutes: thresholds.humidityForMinutes,
+        smokeAlarm: thresholds.smokeAlarm,
+      },
       alerts: await this.env.environmentAlerts(siteId, q.from, q.to),
     };
   }

@@ -100,6 +100,30 @@ export class ReadingsRepository {
     });
   }
 
+  /**
+   * Each agent's latest reading (agents that never sent one are absent). The
+   * (agent_id, at) index gives each partition's newest instant without a scan.
+   */
+  async latestOf(agentIds: string[]): Promise<RawReadingRow[]> {
+    if (agentIds.length === 0) return [];
+    const rows = await this.db.manager.query(
+      `SELECT r.agent_id AS agentId, r.at, r.temperature_c AS t, r.humidity_pct AS h, r.smoke_raw AS s, r.smoke_alarm AS a
+         FROM readings r
+         JOIN (SELECT agent_id, MAX(at) AS at FROM readings WHERE agent_id IN (?) GROUP BY agent_id) latest
+           ON latest.agent_id = r.agent_id AND latest.at = r.at
+        ORDER BY r.agent_id, r.seq DESC`,
+      [agentIds],
+    );
+    const seen = new Set<string>();
+    const out: RawReadingRow[] = [];
+    for (const r of rows as Array<{ agentId: string; at: Date; t: unknown; h: unknown; s: unknown; a: unknown }>) {
+      if (seen.has(r.agentId)) continue;
+      seen.add(r.agentId);
+      out.push({ agentId: r.agentId, at: r.at, temperatureC: num(r.t), humidityPct: num(r.h), smokeRaw: num(r.s), smokeAlarm: r.a == null ? null : Boolean(r.a) });
+    }
+    return out;
+  }
+
   /** What the threshold rules look at: these agents' readings since `since`, grouped by agent. */
   async recentByAgent(agentIds: string[], since: Date): Promise<Map<string, RecentReading[]>> {
     const byAgent = new Map<string, RecentReading[]>();

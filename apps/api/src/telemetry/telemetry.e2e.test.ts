@@ -120,7 +120,26 @@ describe('telemetry: rollups, charts, correlation', () => {
         [new Date(now.getTime() - 6 * 3_600_000), now],
       );
       expect(res.body.summary.totals.temperature).toMatchObject({ min: Number(direct.mn), max: Number(direct.mx), count: Number(direct.c) });
-      expect(res.body.thresholds).toEqual({ temperatureMaxC: 35, humidityMaxPct: 80 });
+      expect(res.body.thresholds).toEqual({ temperatureMaxC: 35, temperatureForMinutes: 5, humidityMaxPct: 80, humidityForMinutes: 15, smokeAlarm: true });
+    });
+
+    it("gives every agent's latest reading whatever the period, and null for an agent that never reported", async () => {
+      const silent = await enrolAgent(ops, ids.siteA, 'pi-silent');
+      // A period a week ago, with no readings in it: the tiles still show now's values.
+      const res = await chart(ops, range(now.getTime() - 8 * 86_400_000, now.getTime() - 7 * 86_400_000));
+      expect(res.body.latest.map((a: { name: string }) => a.name)).toEqual(['pi-1', 'pi-2', 'pi-silent']);
+      for (const [i, a] of agents.entries()) {
+        const [row] = await api.db.query(
+          'SELECT at, temperature_c AS t, humidity_pct AS h, smoke_raw AS s FROM readings WHERE agent_id = ? ORDER BY at DESC, seq DESC LIMIT 1',
+          [a.agentId],
+        );
+        expect(res.body.latest[i]).toMatchObject({
+          agentId: a.agentId,
+          reading: { at: row.at.toISOString(), temperatureC: row.t == null ? null : Number(row.t), humidityPct: row.h == null ? null : Number(row.h), smokeRaw: row.s == null ? null : Number(row.s) },
+        });
+      }
+      expect(res.body.latest[2]).toEqual({ agentId: silent.agentId, name: 'pi-silent', reading: null });
+      await api.db.query('DELETE FROM agents WHERE id = ?', [silent.agentId]);
     });
 
     it('uses 5-minute rollups for days, hourly for a month, hourly groups beyond ~83 days; never more than 2,000 points', async () => {

@@ -119,8 +119,8 @@ export const api = {
 
   fleet: (siteId: string) => request<Fleet>('GET', `/api/fleet${qs({ siteId })}`),
   fleetOverview: () => request<FleetOverview>('GET', '/api/fleet/overview'),
-  searchKiosks: (q: string, limit = 20) =>
-    request<{ items: KioskSearchHit[]; truncated: boolean }>('GET', `/api/kiosks/search${qs({ q, limit })}`),
+  searchKiosks: (q: string, limit = 20, hospitalId?: string) =>
+    request<{ items: KioskSearchHit[]; truncated: boolean }>('GET', `/api/kiosks/search${qs({ q, limit, hospitalId })}`),
   kiosks: (q: { hospitalId?: string; siteId?: string; q?: string; pageSize?: number; page?: number }) =>
     request<Page<Kiosk>>('GET', `/api/kiosks${qs(q)}`),
   kiosk: (id: string) => request<Kiosk>('GET', `/api/kiosks/${seg(id)}`),
@@ -147,18 +147,17 @@ export const api = {
   previewRule: (body: {
     rule: Partial<RuleInput> & { hospitalId?: string };
     ruleId?: string;
-    kioskIds: string[];
+    kioskIds?: string[];
     days?: number;
+    /** First local date of the kiosks' timelines (YYYY-MM-DD); today by default. */
+    fromDate?: string;
+    /** Also the rule's impact on every kiosk of its scope on its own dates. */
+    impact?: boolean;
   }) => request<RulePreview>('POST', '/api/rules/preview', body),
 
-  audit: (q: {
-    page?: number;
-    pageSize?: number;
-    entityType?: string;
-    entityId?: string;
-    action?: string;
-    hospitalId?: string;
-  }) => request<Page<AuditEntry>>('GET', `/api/audit${qs(q)}`),
+  audit: (q: AuditQuery & { page?: number; pageSize?: number }) => request<Page<AuditEntry>>('GET', `/api/audit${qs(q)}`),
+  /** The export of the filtered list: a link the browser downloads (same origin, the session cookie goes along). */
+  auditCsvUrl: (q: AuditQuery & { timeZone: string }) => `/api/audit.csv${qs(q)}`,
   undo: (id: string) => request<{ undone: true; entry: AuditEntry }>('POST', `/api/audit/${seg(id)}/undo`),
 
   alerts: (q: { status?: AlertStatus; siteId?: string; kind?: AlertKind; page?: number; pageSize?: number }) =>
@@ -202,6 +201,29 @@ export interface ScreenTicket {
 }
 
 export type EnvironmentMetric = 'temperature' | 'humidity' | 'smoke';
+export interface EnvironmentReading {
+  at: string;
+  temperatureC: number | null;
+  humidityPct: number | null;
+  smokeRaw: number | null;
+  smokeAlarm: boolean | null;
+}
+
+/** Filters of the audit list and its CSV export (GET /api/audit, /api/audit.csv). */
+export type AuditQuery = {
+  entityType?: string;
+  entityId?: string;
+  /** Name or code of the entity, now or when the entry was made. */
+  entity?: string;
+  /** Part of the actor's username. */
+  actor?: string;
+  action?: string;
+  /** Free text. */
+  q?: string;
+  from?: string;
+  to?: string;
+  hospitalId?: string;
+};
 /** [time ms, mean, min, max] and, for smoke, the number of alarm readings. */
 export type EnvironmentPoint = [number, number | null, number | null, number | null, number?];
 
@@ -215,6 +237,8 @@ export interface EnvironmentChart {
   metrics: EnvironmentMetric[];
   agents: { agentId: string; name: string; series: Partial<Record<EnvironmentMetric, EnvironmentPoint[]>> }[];
   summary: { totals: Partial<Record<EnvironmentMetric, { min: number | null; max: number | null; mean: number | null; count: number; alarms?: number }>> };
-  thresholds: { temperatureMaxC: number; humidityMaxPct: number };
+  thresholds: { temperatureMaxC: number; temperatureForMinutes: number; humidityMaxPct: number; humidityForMinutes: number; smokeAlarm: boolean };
+  /** Every agent of the site with its latest reading, whatever the period; null: it never reported. */
+  latest: { agentId: string; name: string; reading: EnvironmentReading | null }[];
   alerts: { id: string; kind: string; status: string; agentId: string | null; message: string; openedAt: string; resolvedAt: string | null }[];
 }

@@ -232,7 +232,43 @@ export interface PowerRule extends RuleInput {
 }
 
 export interface RulePreview {
-  kiosks: { kioskId: string; code: string; name: string; schedule: KioskSchedule }[];
+  kiosks: { kioskId: string; code: string; name: string; site: { id: string; name: string }; schedule: KioskSchedule }[];
+  impact?: RuleImpact;
+}
+
+/** Hours on of a rule on a date, in the site's wall-clock time; `windows: null` = no rule (unmanaged). */
+export interface HoursOn {
+  windows: PowerWindow[] | null;
+  hours: number;
+}
+
+/** What a rule does to every kiosk of its scope on its own dates (POST /api/rules/preview with impact). */
+export interface RuleImpact {
+  dates: string[];
+  datesTruncated: boolean;
+  scopeKiosks: number;
+  governed: number;
+  governedByOtherRules: number;
+  escapingTotal: number;
+  escaping: {
+    kioskId: string;
+    code: string;
+    name: string;
+    site: { id: string; name: string };
+    dates: string[];
+    winner: { id: string; name: string; layer: 'regular' | 'override'; scopeKind: ScopeKind; priority: number };
+    reason: string;
+    /** The precedence step that decides: said in the user's language. */
+    decidedBy: 'scope' | 'layer' | 'priority' | 'updatedAt';
+    includable: boolean;
+  }[];
+  include: { kioskIds: string[]; layer: 'regular' | 'override'; priority: number } | null;
+  comparison: {
+    date: string;
+    governed: number;
+    after: HoursOn;
+    before: (HoursOn & { rule: { id: string; name: string } | null; kiosks: number })[];
+  }[];
 }
 
 export interface AuditEntry {
@@ -246,6 +282,10 @@ export interface AuditEntry {
   hospitalId: string | null;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;
+  /** The entity's current name (where it still exists and is visible), else the name the entry recorded. */
+  entityName: string | null;
+  entityNameSource: 'current' | 'recorded' | null;
+  hospitalName: string | null;
 }
 
 export interface AgentView {

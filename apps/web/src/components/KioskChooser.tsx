@@ -1,9 +1,20 @@
-/** Pick kiosks of a hospital by code or name: a search box, results, and chips of the chosen ones. */
+/**
+ * Pick kiosks of a hospital by code, name, IP or MAC: a search box, results, and
+ * chips of the chosen ones. Each shows its site: equal codes in two sites (or two
+ * hospitals, for ops) must be told apart.
+ */
 import { useEffect, useState } from 'react';
-import { api, Kiosk } from '../api/client';
+import { api, Kiosk, KioskSearchHit } from '../api/client';
 import { useI18n } from '../i18n';
+import { useSession } from '../session';
 
-export type KioskRef = Pick<Kiosk, 'id' | 'code' | 'name'>;
+export type KioskRef = Pick<Kiosk, 'id' | 'code' | 'name'> & { siteName?: string };
+
+/** A kiosk as a chip or a result names its site, from the session's sites. */
+export function useKioskRef(): (k: Pick<Kiosk, 'id' | 'code' | 'name' | 'siteId'>) => KioskRef {
+  const { sites } = useSession();
+  return (k) => ({ id: k.id, code: k.code, name: k.name, siteName: sites.find((s) => s.id === k.siteId)?.name });
+}
 
 export function KioskChooser({
   hospitalId,
@@ -24,13 +35,13 @@ export function KioskChooser({
 }) {
   const { t } = useI18n();
   const [q, setQ] = useState('');
-  const [results, setResults] = useState<Kiosk[]>([]);
+  const [results, setResults] = useState<KioskSearchHit[]>([]);
   useEffect(() => {
     if (!q.trim()) return setResults([]);
     let current = true;
     const timer = setTimeout(() => {
-      api.kiosks({ hospitalId, siteId, q: q.trim(), pageSize: 20 }).then(
-        (p) => current && setResults(p.items),
+      api.searchKiosks(q.trim(), 20, hospitalId).then(
+        (p) => current && setResults(siteId ? p.items.filter((k) => k.site.id === siteId) : p.items),
         () => current && setResults([]),
       );
     }, 200);
@@ -45,8 +56,9 @@ export function KioskChooser({
     <div className="chooser" data-testid={testId}>
       <div className="chips">
         {chosen.map((k) => (
-          <span key={k.id} className="chip" data-testid="chip">
+          <span key={k.id} className="chip" data-testid="chip" title={k.name}>
             {k.code}
+            {k.siteName && <span className="muted"> · {k.siteName}</span>}
             {!disabled && (
               <button
                 type="button"
@@ -77,12 +89,19 @@ export function KioskChooser({
                   <button
                     type="button"
                     disabled={ids.has(k.id) || full}
+                    data-testid="chooser-result"
+                    data-code={k.code}
+                    data-site={k.site.name}
                     onClick={() => {
-                      onChange([...chosen, { id: k.id, code: k.code, name: k.name }]);
+                      onChange([...chosen, { id: k.id, code: k.code, name: k.name, siteName: k.site.name }]);
                       setQ('');
                     }}
                   >
-                    {k.code} <span className="muted">{k.name}</span>
+                    {k.code} <span className="muted">{k.name}</span>{' '}
+                    <span className="muted small" data-testid="chooser-result-site">
+                      · {k.site.name}
+                      {k.hospital.id !== hospitalId ? ` · ${k.hospital.name}` : ''}
+                    </span>
                   </button>
                 </li>
               ))}

@@ -1,54 +1,111 @@
 /**
  * Who changed what and when: every audit entry the user may see, newest first,
- * with the fields that differ between before and after, and Undo for changes of
- * rules and kiosks (staff and up).
+ * named (the entity's name, not its id), with the changed fields labelled in the
+ * user's language and times in the user's zone; filters by type, entity, action,
+ * user, dates and free text; the filtered list as CSV; Undo for changes of rules
+ * and kiosks (staff and up).
  */
-import { useEffect, useState } from 'react';
-import { api, ApiRequestError, AuditEntry } from '../api/client';
+import { FormEvent, useEffect, useState } from 'react';
+import { api, ApiRequestError, AuditEntry, AuditQuery } from '../api/client';
 import { ErrorNote, Loading } from '../components/common';
 import { useToast } from '../components/Toasts';
 import { useI18n, type MessageKey } from '../i18n';
-import { Link, setQueryParam, useRoute } from '../router';
+import { Link, navigate, setQueryParam, useRoute } from '../router';
 import { canEditFleet, useSession } from '../session';
+import { changedFields, fieldLabel, formatValue, type FieldChange } from './audit-changes';
 
 const PAGE_SIZE = 50;
 const UNDOABLE_TYPES = new Set(['power_rule', 'kiosk']);
 const UNDOABLE_ACTIONS = new Set(['create', 'update', 'delete', 'undo']);
-const ENTITY_TYPES = ['power_rule', 'kiosk', 'site', 'hospital', 'agent', 'user', 'enrolment_code', 'session', 'route'];
-const ACTIONS = ['create', 'update', 'delete', 'undo', 'login', 'login_failed', 'login_throttled', 'access_denied'];
+const ENTITY_TYPES = [
+  'power_rule',
+  'kiosk',
+  'site',
+  'hospital',
+  'agent',
+  'agent_token',
+  'user',
+  'notification_channel',
+  'site_thresholds',
+  'alert',
+  'power_command',
+  'enrolment_code',
+  'remote_session',
+  'session',
+  'route',
+];
+const ACTIONS = ['create', 'update', 'delete', 'undo', 'import', 'login', 'login_failed', 'login_throttled', 'logout', 'access_denied'];
+/** Filters kept in the address, so a filtered list can be shared and reloaded. */
+const TEXT_FILTERS = ['entity', 'actor', 'q', 'from', 'to'] as const;
+/** Changes shown in the row itself; longer lists (creations, deletions) open on demand. */
+const INLINE_CHANGES = 4;
+
+/** The user's own zone: audit times are shown in it, and the export's local column too. */
+const userZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
+/** A date input (YYYY-MM-DD) as the instant its day starts in the user's zone; `nextDay` for an inclusive end. */
+function dayStart(date: string, nextDay = false): string | undefined {
+  if (!/^\d{4}-\d\d-\d\d$/.test(date)) return undefined;
+  const d = new Date(`${date}T00:00`);
+  if (nextDay) d.setDate(d.getDate() + 1);
+  return d.toISOString();
+}
 
 export default function AuditPage() {
   const { t, dateTime } = useI18n();
-  const { me, hospitals } = useSession();
+  const { me } = useSession();
   const { query } = useRoute();
   const page = Number(query.get('page') ?? 1);
   const entityType = query.get('entityType') ?? '';
   const entityId = query.get('entityId') ?? '';
   const action = query.get('action') ?? '';
+  const text = Object.fromEntries(TEXT_FILTERS.map((k) => [k, query.get(k) ?? ''])) as Record<(typeof TEXT_FILTERS)[number], string>;
+  const [draft, setDraft] = useState(text);
   const [result, setResult] = useState<{ items: AuditEntry[]; total: number } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [version, setVersion] = useState(0);
   const [open, setOpen] = useState<string | null>(null);
+  const zone = userZone();
+  const filters: AuditQuery = {
+    entityType,
+    entityId,
+    action,
+    entity: text.entity,
+    actor: text.actor,
+    q: text.q,
+    from: dayStart(text.from),
+    to: dayStart(text.to, true),
+  };
+  const filterKey = JSON.stringify(filters);
   useEffect(() => {
     setError(null);
-    api.audit({ page, pageSize: PAGE_SIZE, entityType, entityId, action }).then(setResult, setError);
-  }, [page, entityType, entityId, action, version]);
+    api.audit({ page, pageSize: PAGE_SIZE, ...filters }).then(setResult, setError);
+    // filterKey stands for the filters' values.
+  }, [page, filterKey, version]);
   const pages = result ? Math.max(1, Math.ceil(result.total / PAGE_SIZE)) : 1;
-  const hospitalName = (id: string | null) => hospitals.find((h) => h.id === id)?.name ?? '—';
+
+  const apply = (e: FormEvent) => {
+    e.preventDefault();
+    const params = new URLSearchParams(window.location.search);
+    for (const k of TEXT_FILTERS) {
+      if (draft[k].trim()) params.set(k, draft[k].trim());
+      else params.delete(k);
+    }
+    params.delete('page');
+    navigate(`${window.location.pathname}?${params}`, { replace: true });
+  };
 
   return (
-    <section>
+    <section data-testid="audit-page">
       <div className="page-head">
         <h1>{t('audit.title')}</h1>
+        <a className="button" href={api.auditCsvUrl({ ...filters, timeZone: zone })} download="audit.csv" data-testid="audit-export">
+          {t('auditx.export')}
+        </a>
       </div>
-      <div className="toolbar">
+      <form className="toolbar audit-filters" onSubmit={apply}>
         <label className="field-inline">
           {t('audit.entityType')}
-          <select
-            value={entityType}
-            onChange={(e) => setQueryParam('entityType', e.target.value)}
-            data-testid="audit-type"
-          >
+          <select value={entityType} onChange={(e) => setQueryParam('entityType', e.target.value)} data-testid="audit-type">
             <option value="">{t('common.all')}</option>
             {ENTITY_TYPES.map((type) => (
               <option key={type} value={type}>
@@ -58,8 +115,12 @@ export default function AuditPage() {
           </select>
         </label>
         <label className="field-inline">
+          {t('audit.entity')}
+          <input value={draft.entity} onChange={(e) => setDraft({ ...draft, entity: e.target.value })} placeholder={t('auditx.entityPlaceholder')} data-testid="audit-entity" />
+        </label>
+        <label className="field-inline">
           {t('audit.action')}
-          <select value={action} onChange={(e) => setQueryParam('action', e.target.value)}>
+          <select value={action} onChange={(e) => setQueryParam('action', e.target.value)} data-testid="audit-action">
             <option value="">{t('common.all')}</option>
             {ACTIONS.map((a) => (
               <option key={a} value={a}>
@@ -68,6 +129,25 @@ export default function AuditPage() {
             ))}
           </select>
         </label>
+        <label className="field-inline">
+          {t('audit.who')}
+          <input value={draft.actor} onChange={(e) => setDraft({ ...draft, actor: e.target.value })} placeholder={t('auditx.actorPlaceholder')} data-testid="audit-actor" />
+        </label>
+        <label className="field-inline">
+          {t('auditx.from')}
+          <input type="date" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} data-testid="audit-from" />
+        </label>
+        <label className="field-inline">
+          {t('auditx.to')}
+          <input type="date" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} data-testid="audit-to" />
+        </label>
+        <label className="field-inline">
+          {t('auditx.text')}
+          <input type="search" value={draft.q} onChange={(e) => setDraft({ ...draft, q: e.target.value })} placeholder={t('auditx.textPlaceholder')} data-testid="audit-q" />
+        </label>
+        <button type="submit" className="primary" data-testid="audit-apply">
+          {t('auditx.apply')}
+        </button>
         {entityId && (
           <span className="chip">
             {t('audit.entity')}: <code>{entityId.slice(0, 8)}</code>
@@ -76,7 +156,7 @@ export default function AuditPage() {
             </button>
           </span>
         )}
-      </div>
+      </form>
       <ErrorNote error={error} />
       {!result && !error && <Loading />}
       {result && (
@@ -84,10 +164,13 @@ export default function AuditPage() {
           <table className="table" data-testid="audit-table">
             <thead>
               <tr>
-                <th>{t('audit.when')}</th>
+                <th>
+                  {t('audit.when')} <span className="muted small" data-testid="audit-zone">({zone})</span>
+                </th>
                 <th>{t('audit.who')}</th>
                 <th>{t('audit.action')}</th>
                 <th>{t('audit.what')}</th>
+                <th>{t('auditx.changes')}</th>
                 <th>{t('common.hospital')}</th>
                 <th />
               </tr>
@@ -100,8 +183,7 @@ export default function AuditPage() {
                   open={open === e.id}
                   onToggle={() => setOpen(open === e.id ? null : e.id)}
                   canUndo={canEditFleet(me.role) && UNDOABLE_TYPES.has(e.entityType) && UNDOABLE_ACTIONS.has(e.action)}
-                  hospital={hospitalName(e.hospitalId)}
-                  when={dateTime(e.at)}
+                  when={dateTime(e.at, zone)}
                   onUndone={() => setVersion((v) => v + 1)}
                 />
               ))}
@@ -128,7 +210,6 @@ function AuditRow({
   open,
   onToggle,
   canUndo,
-  hospital,
   when,
   onUndone,
 }: {
@@ -136,15 +217,14 @@ function AuditRow({
   open: boolean;
   onToggle(): void;
   canUndo: boolean;
-  hospital: string;
   when: string;
   onUndone(): void;
 }) {
   const { t } = useI18n();
   const toast = useToast();
   const [busy, setBusy] = useState(false);
-  const changes = diff(e.before, e.after);
-  const name = (e.after?.name ?? e.before?.name ?? e.after?.code ?? e.before?.code) as string | undefined;
+  const changes = changedFields(e.before, e.after);
+  const inline = changes.length <= INLINE_CHANGES;
   const undo = async () => {
     if (!window.confirm(t('audit.confirmUndo'))) return;
     setBusy(true);
@@ -169,12 +249,22 @@ function AuditRow({
         className={open ? 'selected' : ''}
       >
         <td className="nowrap">{when}</td>
-        <td>{e.actorName}</td>
+        <td className="nowrap">{e.actorName}</td>
         <td>
           <span className={`pill action-${e.action}`}>{actionLabel(t, e.action)}</span>
         </td>
-        <td>
-          {entityLabel(t, e.entityType)} {name && <strong>{name}</strong>}{' '}
+        <td data-testid="audit-what">
+          {entityLabel(t, e.entityType)}{' '}
+          {e.entityName && (
+            <strong data-testid="audit-entity-name" title={e.entityNameSource === 'recorded' ? t('auditx.recordedName') : undefined}>
+              {e.entityName}
+            </strong>
+          )}{' '}
+          {e.entityId && (
+            <code className="muted small entity-id" title={e.entityId} data-testid="audit-entity-id">
+              {e.entityId.slice(0, 8)}
+            </code>
+          )}{' '}
           {e.entityType === 'power_rule' && e.action !== 'delete' && e.hospitalId && e.entityId && (
             <Link to={`/schedules?hospital=${e.hospitalId}&rule=${e.entityId}`} className="small">
               {t('common.open')}
@@ -186,9 +276,10 @@ function AuditRow({
             </Link>
           )}
         </td>
-        <td>{hospital}</td>
+        <td>{inline ? <ChangeList changes={changes} created={!e.before} deleted={!e.after} /> : null}</td>
+        <td>{e.hospitalName ?? '—'}</td>
         <td className="nowrap">
-          {changes.length > 0 && (
+          {!inline && (
             <button onClick={onToggle} aria-expanded={open} data-testid="audit-diff-toggle">
               {t('audit.changes', { n: changes.length })}
             </button>
@@ -200,29 +291,10 @@ function AuditRow({
           )}
         </td>
       </tr>
-      {open && (
+      {open && !inline && (
         <tr className="diff-row">
-          <td colSpan={6}>
-            <table className="diff" data-testid="audit-diff">
-              <thead>
-                <tr>
-                  <th>{t('audit.field')}</th>
-                  <th>{t('audit.before')}</th>
-                  <th>{t('audit.after')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {changes.map((c) => (
-                  <tr key={c.path}>
-                    <td>
-                      <code>{c.path}</code>
-                    </td>
-                    <td className="before">{c.before}</td>
-                    <td className="after">{c.after}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+          <td colSpan={7}>
+            <ChangeList changes={changes} created={!e.before} deleted={!e.after} />
           </td>
         </tr>
       )}
@@ -230,36 +302,30 @@ function AuditRow({
   );
 }
 
-const IGNORED = new Set(['updatedAt', 'createdAt']);
-
-/** Fields whose value differs between before and after, flattened to paths (`windows.0.end`). */
-export function diff(before: unknown, after: unknown): { path: string; before: string; after: string }[] {
-  const out: { path: string; before: string; after: string }[] = [];
-  const show = (v: unknown) => (v === undefined ? '—' : JSON.stringify(v));
-  const walk = (a: unknown, b: unknown, path: string) => {
-    const bothObjects =
-      a && b && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b);
-    if (bothObjects) {
-      const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
-      for (const k of keys) {
-        if (!path && IGNORED.has(k)) continue;
-        walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
-      }
-    } else if (JSON.stringify(a) !== JSON.stringify(b)) {
-      out.push({ path: path || '·', before: show(a), after: show(b) });
-    }
-  };
-  walk(before ?? undefined, after ?? undefined, '');
-  if (!before || !after) {
-    // A creation or deletion: list the fields of the one side there is.
-    out.length = 0;
-    const side = (before ?? after ?? {}) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(side)) {
-      if (IGNORED.has(k)) continue;
-      out.push({ path: k, before: before ? show(v) : '—', after: after ? show(v) : '—' });
-    }
-  }
-  return out;
+/** "Name: old → new" per changed field; a creation shows what was set, a deletion what was there. */
+function ChangeList({ changes, created, deleted }: { changes: FieldChange[]; created: boolean; deleted: boolean }) {
+  const { t, locale, dateTime } = useI18n();
+  const zone = userZone();
+  const f = { t, locale, dateTime: (iso: string) => dateTime(iso, zone) };
+  if (changes.length === 0) return null;
+  return (
+    <ul className="audit-changes" data-testid="audit-diff">
+      {changes.map((c) => (
+        <li key={c.field} data-testid="audit-change" data-field={c.field}>
+          <span className="change-field">{fieldLabel(t, c.field)}</span>:{' '}
+          {created ? (
+            <ins>{formatValue(c.field, c.after, f)}</ins>
+          ) : deleted ? (
+            <del>{formatValue(c.field, c.before, f)}</del>
+          ) : (
+            <>
+              <del>{formatValue(c.field, c.before, f)}</del> → <ins>{formatValue(c.field, c.after, f)}</ins>
+            </>
+          )}
+        </li>
+      ))}
+    </ul>
+  );
 }
 
 type T = ReturnType<typeof useI18n>['t'];
