@@ -5,6 +5,7 @@ import type { Page } from '../common/validation';
 import type { AuditEntry } from './audit-entry.entity';
 import { auditCsvRows } from './audit-csv';
 import { AuditNamesRepository, isNamedType, NamedEntityType } from './audit-names.repository';
+import { secretFieldOf } from './audit-secrets';
 import { AuditFilter, AuditRepository } from './audit.repository';
 import type { AuditQuery } from './audit.dto';
 
@@ -38,7 +39,7 @@ function recordedName(e: AuditEntry): string | null {
 
 /** A site's thresholds name their webhook, a channel its target: others than ops see only whether one was set. */
 function hideSecrets(e: AuditEntry, state: Record<string, unknown> | null): Record<string, unknown> | null {
-  const field = e.entityType === 'notification_channel' ? 'target' : 'webhookUrl';
+  const field = secretFieldOf(e.entityType);
   if (!state || typeof state[field] !== 'string') return state;
   return { ...state, [field]: HIDDEN_WEBHOOK_URL };
 }
@@ -84,6 +85,7 @@ export class AuditLogService {
       action: q.action,
       actor: q.actor,
       text: q.q,
+      textSeesSecrets: canSeeWebhookUrls(p),
       from: q.from,
       to: q.to,
       entity: q.entity ? { ids: type ? await this.names.idsNamedLike(type, q.entity, hospitalIds) : [], text: q.entity } : undefined,

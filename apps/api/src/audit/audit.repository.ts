@@ -5,6 +5,7 @@ import { Database } from '../database/database.service';
 import { escapeLike } from '../common/sql';
 import type { Page } from '../common/validation';
 import { AuditEntry } from './audit-entry.entity';
+import { withoutSecretSql } from './audit-secrets';
 
 export interface AuditFilter {
   hospitalIds: string[] | 'all';
@@ -20,6 +21,8 @@ export interface AuditFilter {
   entity?: { ids: string[]; text: string };
   /** Free text: actor, action, entity type or id, or anything in the state before or after. */
   text?: string;
+  /** False: `text` does not match the state's secret field (audit-secrets.ts), which the reader sees hidden. */
+  textSeesSecrets?: boolean;
   from?: Date;
   to?: Date;
 }
@@ -118,7 +121,10 @@ export class AuditRepository {
       q.andWhere(
         new Brackets((b) => {
           for (const column of ['a.actor_name', 'a.action', 'a.entity_type', 'a.entity_id']) b.orWhere(`LOWER(${column}) LIKE :text`, like);
-          b.orWhere('LOWER(a.before) LIKE :text', like).orWhere('LOWER(a.after) LIKE :text', like);
+          for (const side of ['a.before', 'a.after']) {
+            const state = f.textSeesSecrets ? side : withoutSecretSql(side);
+            b.orWhere(`LOWER(${state}) LIKE :text`, like);
+          }
         }),
       );
     }
