@@ -69,15 +69,21 @@ export class AuditRepository {
   /**
    * The filtered entries newest first, `batchSize` at a time and at most `limit` in
    * all, each batch one indexed query from where the last one stopped (no OFFSET:
-   * the 50,000th row costs what the first does).
+   * the 50,000th row costs what the first does). Lag tolerated: each batch on a read
+   * replica where there is one, its connection held only for that query (a generator
+   * paused by a slow client must not hold one).
    */
   async *inBatches(f: AuditFilter, limit: number, batchSize = 1000): AsyncGenerator<AuditEntry[]> {
     let after: { at: Date; id: string } | null = null;
     let left = limit;
     while (left > 0) {
-      const q = this.filtered(f);
-      if (after) q.andWhere('(a.at < :lastAt OR (a.at = :lastAt AND a.id < :lastId))', { lastAt: after.at, lastId: after.id });
-      const batch = await q.orderBy('a.at', 'DESC').addOrderBy('a.id', 'DESC').limit(Math.min(batchSize, left)).getMany();
+      const from = after;
+      const size = Math.min(batchSize, left);
+      const batch = await this.db.onReadReplica(() => {
+        const q = this.filtered(f);
+        if (from) q.andWhere('(a.at < :lastAt OR (a.at = :lastAt AND a.id < :lastId))', { lastAt: from.at, lastId: from.id });
+        return q.orderBy('a.at', 'DESC').addOrderBy('a.id', 'DESC').limit(size).getMany();
+      });
       if (batch.length === 0) return;
       yield batch;
       left -= batch.length;
