@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { REDIS } from './redis.module';
 
+const WAIT_STEP_MS = 100;
 const RELEASE_IF_HELD = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 /**
@@ -14,11 +15,20 @@ const RELEASE_IF_HELD = `if redis.call('GET', KEYS[1]) == ARGV[1] then return re
 export class UserLocksRepository {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
-  /** A token to release with, or null while another request of this kind by the user runs. */
-  async take(kind: string, userId: string, ttlMs: number): Promise<string | null> {
+  /**
+   * A token to release with, or null while another request of this kind by the user
+   * runs; with `waitMs`, waits that long for it to end first (a quick request queued
+   * behind another, e.g. a page's next week clicked while this week loads).
+   */
+  async take(kind: string, userId: string, ttlMs: number, waitMs = 0): Promise<string | null> {
     const token = randomBytes(12).toString('base64url');
-    const ok = await this.redis.set(`${kind}:${userId}`, token, 'PX', ttlMs, 'NX');
-    return ok === 'OK' ? token : null;
+    const giveUpAt = Date.now() + waitMs;
+    for (;;) {
+      const ok = await this.redis.set(`${kind}:${userId}`, token, 'PX', ttlMs, 'NX');
+      if (ok === 'OK') return token;
+      if (Date.now() >= giveUpAt) return null;
+      await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
+    }
   }
 
   /** Releases only the caller's own lock: one that expired and was taken again stays. */

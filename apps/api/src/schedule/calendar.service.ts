@@ -19,6 +19,12 @@ export const MAX_CALENDAR_DAYS = 62;
 /** Longer than the costliest accepted calendar (~1 s): the lock outlives the request only if its process died. */
 const CALENDAR_LOCK_TTL_MS = 30_000;
 const CALENDAR_LOCK = 'calendar';
+/**
+ * How long a calendar waits for the same user's previous one before 409: longer than
+ * the costliest accepted one, so that the console's quick navigation (and React's
+ * double effect in development) queue up instead of failing.
+ */
+const CALENDAR_LOCK_WAIT_MS = 2_000;
 
 const localDate = z
   .string()
@@ -45,7 +51,8 @@ export interface CalendarView extends Calendar {
  * The effective schedule of a site or a whole hospital over chosen local dates.
  * Bounded: a calendar whose estimated work or group count is beyond the limits of
  * calendar.ts is refused before computing (400 CALENDAR_TOO_DETAILED), and a user
- * gets one calendar at a time (409 CALENDAR_IN_PROGRESS), since the computation
+ * gets one calendar at a time (a second waits up to 2 s for the first, then 409
+ * CALENDAR_IN_PROGRESS), since the computation
  * holds the event loop.
  */
 @Injectable()
@@ -74,7 +81,7 @@ export class CalendarService {
   }
 
   async of(p: Principal, input: z.output<typeof calendarQuery>): Promise<CalendarView> {
-    const lock = await this.locks.take(CALENDAR_LOCK, p.userId, CALENDAR_LOCK_TTL_MS);
+    const lock = await this.locks.take(CALENDAR_LOCK, p.userId, CALENDAR_LOCK_TTL_MS, CALENDAR_LOCK_WAIT_MS);
     if (!lock) throw conflict('CALENDAR_IN_PROGRESS', 'your previous calendar is still being computed; try again in a moment');
     try {
       return await this.compute(p, input);
