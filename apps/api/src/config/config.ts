@@ -228,6 +228,10 @@ export const configSchema = z
     if (c.NODE_ENV === 'production' && c.SESSION_SECRET && /change-me|replace-me/i.test(c.SESSION_SECRET)) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'still the example placeholder: set 32+ random characters (e.g. openssl rand -hex 32)' });
     }
+    // The Kubernetes example's METRICS_TOKEN is a placeholder too: anyone reading the repository would know it.
+    if (c.NODE_ENV === 'production' && c.METRICS_TOKEN && /change-me|replace-me/i.test(c.METRICS_TOKEN)) {
+      ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'still the example placeholder: set 16+ random characters (e.g. openssl rand -hex 16), or leave it unset' });
+    }
     if (c.NODE_ENV === 'production' && c.REMOTE_ALLOW_TARGETS.length) {
       ctx.addIssue({
         code: 'custom',
