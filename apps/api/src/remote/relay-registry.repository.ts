@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { z } from 'zod';
 import { REDIS } from '../redis/redis.module';
 
 /** An API replica as the others see it. */
@@ -23,6 +24,16 @@ export interface HopTicket {
   port: number;
   timeoutMs: number;
 }
+
+/**
+ * A registry entry as announced: anything else (another version's shape, a hand-edited
+ * key, garbage) is skipped, so that one bad entry cannot break every replica's holderOf.
+ */
+const replicaEntrySchema = z.object({
+  url: z.string().regex(/^https?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'http(s)://host:port'),
+  lastSeen: z.number().finite(),
+  channels: z.number().int().min(0),
+});
 
 const REPLICAS_KEY = 'relay:replicas';
 const channelKey = (agentId: string) => `relay:channel:${agentId}`;
@@ -51,6 +62,9 @@ const DELETE_IF_MINE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return red
  */
 @Injectable()
 export class RelayRegistryRepository {
+  private readonly logger = new Logger('relay-registry');
+  private readonly warned = new Set<string>();
+
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async announce(entry: ReplicaEntry): Promise<void> {
@@ -68,7 +82,17 @@ export class RelayRegistryRepository {
     const live: ReplicaEntry[] = [];
     const stale: string[] = [];
     for (const [id, raw] of Object.entries(all)) {
-      const entry = { id, ...(JSON.parse(raw) as Omit<ReplicaEntry, 'id'>) };
+      const parsed = parseEntry(raw);
+      if (!parsed.success) {
+        // Once per entry and content: every replica reads the registry every heartbeat.
+        const warning = `${id}\n${raw}`;
+        if (!this.warned.has(warning) && this.warned.size < 100) {
+          this.warned.add(warning);
+          this.logger.warn(`replica registry entry ${JSON.stringify(id.slice(0, 64))} skipped: ${parsed.error}`);
+        }
+        continue;
+      }
+      const entry = { id, ...parsed.data };
       if (entry.lastSeen >= since) live.push(entry);
       else stale.push(id);
     }
@@ -106,4 +130,15 @@ export class RelayRegistryRepository {
     const raw = await this.redis.getdel(hopKey(id));
     return raw ? (JSON.parse(raw) as HopTicket) : null;
   }
+}
+
+function parseEntry(raw: string): { success: true; data: Omit<ReplicaEntry, 'id'> } | { success: false; error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { success: false, error: 'not JSON' };
+  }
+  const parsed = replicaEntrySchema.safeParse(json);
+  return parsed.success ? parsed : { success: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'entry'}: ${i.message}`).join('; ') };
 }

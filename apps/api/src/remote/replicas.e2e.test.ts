@@ -1,9 +1,11 @@
+import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AgentConfigSchema } from '../../../pi-agent/src/config';
 import { RelayChannel } from '../../../pi-agent/src/relay/relay-channel';
 import { memoryLogger } from '../../../pi-agent/src/testing/silent-log';
 import { enrolAgent } from '../agent-protocol/agent-test-kit';
+import { REDIS } from '../redis/redis.module';
 import { loopbackRelayAgentConfig, startAgentProcess } from '../testing/agent-processes';
 import { seedTwoHospitals } from '../testing/fixtures';
 import { RoundRobinProxy } from '../testing/round-robin-proxy';
@@ -141,6 +143,30 @@ describe('remote screens across API replicas', () => {
       handshake: false,
     });
     expect(await asViewer.closed).toMatchObject({ code: 4403, reason: 'REMOTE_TICKET_INVALID' });
+  }, 30_000);
+
+  it('a malformed replica entry in Redis is skipped: the others still answer who holds which channel, and hops still open', async () => {
+    const redis = a.app.get(REDIS) as Redis;
+    await redis.hset('relay:replicas', {
+      'not-json': '{"url":',
+      'not-an-object': '[]',
+      'file-url': JSON.stringify({ url: 'file:///etc/passwd', lastSeen: Date.now(), channels: 0 }),
+      'url-with-path': JSON.stringify({ url: 'http://10.0.0.9:3000/evil', lastSeen: Date.now(), channels: 0 }),
+      'no-last-seen': JSON.stringify({ url: 'http://10.0.0.9:3000', channels: 1 }),
+    });
+    try {
+      const live = await a.app.get(RelayRegistryRepository).liveReplicas(0);
+      expect(live.map((r) => r.id).sort()).toEqual([a.app.get(RelayReplicas).id, b.app.get(RelayReplicas).id].sort());
+      expect((await routeOn(b)).relayAgents).toHaveLength(1);
+      const ticket = await new Client(b.url, ops.cookie).post(`/api/kiosks/${kioskId}/screen-tickets`);
+      expect(ticket.status, ticket.text).toBe(201);
+      const rfb = await RfbClient.open(wsUrl(b, ticket.body.path), { headers: { cookie: ops.cookie! } });
+      expect(rfb.width).toBe(vnc.width);
+      rfb.close();
+      await rfb.closed;
+    } finally {
+      await redis.hdel('relay:replicas', 'not-json', 'not-an-object', 'file-url', 'url-with-path', 'no-last-seen');
+    }
   }, 30_000);
 
   it('relay channels piled up on one replica move to a new one (close code 4503, agents reconnect through the balancer)', async () => {
