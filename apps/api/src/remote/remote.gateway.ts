@@ -115,7 +115,7 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
       // The viewer's bytes wait (ws buffers them while paused) until the agent has reached the kiosk.
       ws.pause();
       const channel = this.hub.pick([ticket.agentId]);
-      if (!channel) return refuseHop(ws, new KioskConnectError(ScreenClose.AGENT_LOST, 'the agent\'s relay channel closed on the replica that held it'));
+      if (!channel) return refuseHop(ws, new KioskConnectError(ScreenClose.AGENT_LOST, 'the agent lost its relay channel'));
       channel.openStream(ticket.host, ticket.port, ticket.timeoutMs).then(
         (upstream) => {
           if (ws.readyState !== ws.OPEN) return upstream.close();

@@ -302,8 +302,10 @@ export class RemoteService {
       { replicaId: replica.id, agentId, host: kiosk.ip!, port: kiosk.vncPort, timeoutMs: timeout },
       HOP_TICKET_TTL_MS,
     );
-    const upstream = await connectThroughReplica(replica, agentId, ticket, timeout);
-    return afterRfbGreeting(upstream, `${target} (through agent ${agentId} on replica ${replica.url})`, timeout);
+    // The viewer (and the audit log) hear of the agent by its name, as through a channel here; the replica's address stays in the server log.
+    const agent = { id: agentId, name: (await this.agents.getById(agentId))?.name ?? agentId };
+    const upstream = await connectThroughReplica(replica, agent, ticket, timeout);
+    return afterRfbGreeting(upstream, `${target} (through agent ${agent.name})`, timeout);
   }
 }
 
