@@ -15,15 +15,23 @@ export interface ReplicaEntry {
   channels: number;
 }
 
-/** What a hop ticket lets the holding replica do, once: open one stream through one agent's channel. */
+/**
+ * What a hop ticket asks of the holding replica, once: a stream to one kiosk through one
+ * agent's channel, for one user. No address: the holding replica reads the kiosk from
+ * MySQL and checks it again (RemoteService.hopTarget), so that whoever can write to
+ * Redis cannot point an agent at an address of their choosing.
+ */
 export interface HopTicket {
   /** The replica that must redeem it: a ticket is worth nothing elsewhere. */
   replicaId: string;
   agentId: string;
-  host: string;
-  port: number;
-  timeoutMs: number;
+  kioskId: string;
+  /** The viewer, whose rights are checked again on the holding replica. */
+  userId: string;
 }
+
+const rowId = z.string().regex(/^[0-9a-f-]{36}$/i);
+const hopTicketSchema = z.object({ replicaId: z.string().min(1).max(64), agentId: rowId, kioskId: rowId, userId: rowId });
 
 /**
  * A registry entry as announced: anything else (another version's shape, a hand-edited
@@ -128,7 +136,15 @@ export class RelayRegistryRepository {
   async redeemHopTicket(id: string): Promise<HopTicket | null> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
     const raw = await this.redis.getdel(hopKey(id));
-    return raw ? (JSON.parse(raw) as HopTicket) : null;
+    if (!raw) return null;
+    try {
+      const parsed = hopTicketSchema.safeParse(JSON.parse(raw));
+      if (parsed.success) return parsed.data;
+      this.logger.warn(`hop ticket of another shape refused: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+    } catch {
+      this.logger.warn('hop ticket that is not JSON refused');
+    }
+    return null;
   }
 }
 

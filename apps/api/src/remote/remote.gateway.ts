@@ -114,15 +114,22 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
     this.hopsWs.handleUpgrade(req, socket, head, (ws) => {
       // The viewer's bytes wait (ws buffers them while paused) until the agent has reached the kiosk.
       ws.pause();
-      const channel = this.hub.pick([ticket.agentId]);
-      if (!channel) return refuseHop(ws, new KioskConnectError(ScreenClose.AGENT_LOST, 'the agent lost its relay channel'));
-      channel.openStream(ticket.host, ticket.port, ticket.timeoutMs).then(
-        (upstream) => {
+      const refuse = (err: unknown) => {
+        if (!(err instanceof KioskConnectError)) this.logger.error(`relay hop failed: ${(err as Error).stack ?? err}`);
+        refuseHop(ws, err instanceof KioskConnectError ? err : new KioskConnectError(ScreenClose.INTERNAL, 'the relay could not open the stream'));
+      };
+      // The kiosk and the agent checked again here, from MySQL: the ticket names ids, never an address.
+      this.remote.hopTarget(ticket).then((target) => {
+        const channel = this.hub.pick([ticket.agentId]);
+        if (!channel) return refuseHop(ws, new KioskConnectError(ScreenClose.AGENT_LOST, 'the agent lost its relay channel'));
+        return channel.openStream(target.host, target.port, this.config.remote.connectTimeoutMs).then((upstream) => {
           if (ws.readyState !== ws.OPEN) return upstream.close();
           pipeHop(ws, upstream);
-        },
-        (err) => refuseHop(ws, err instanceof KioskConnectError ? err : new KioskConnectError(ScreenClose.INTERNAL, String(err))),
-      );
+        });
+      }, (err) => {
+        if (err instanceof KioskConnectError) this.logger.warn(`relay hop for kiosk ${ticket.kioskId} through agent ${ticket.agentId} refused: ${err.message}`);
+        throw err;
+      }).catch(refuse);
     });
   }
 
