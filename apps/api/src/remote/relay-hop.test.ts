@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { until } from '../testing/wait';
 import { HIGH_WATER } from './agent-relay.hub';
 import { connectThroughReplica, pipeHop, refuseHop } from './relay-hop';
@@ -83,7 +83,7 @@ describe('the relay hop between replicas', () => {
 
   it('bytes both ways; a viewer that stops reading pauses the agent stream past HIGH_WATER, and resumes it', async () => {
     const agent = new AgentStreamStandIn();
-    const replica = await holdingReplica((ws) => pipeHop(ws, agent));
+    const replica = await holdingReplica((ws) => pipeHop(ws, agent, 30_000));
     const hop = await connectThroughReplica(replica, agent1, 'ticket', 2000);
     cleanups.push(() => hop.close());
     let received = 0;
@@ -112,7 +112,7 @@ describe('the relay hop between replicas', () => {
   it("a kiosk side that is full stops the viewer's bytes at the hop: write() says false, then drain", async () => {
     const agent = new AgentStreamStandIn();
     agent.accepting = false;
-    const replica = await holdingReplica((ws) => pipeHop(ws, agent));
+    const replica = await holdingReplica((ws) => pipeHop(ws, agent, 30_000));
     const hop = await connectThroughReplica(replica, agent1, 'ticket', 2000);
     cleanups.push(() => hop.close());
     let drained = false;
@@ -143,7 +143,7 @@ describe('the relay hop between replicas', () => {
     });
 
     const agent = new AgentStreamStandIn();
-    const replica = await holdingReplica((ws) => pipeHop(ws, agent));
+    const replica = await holdingReplica((ws) => pipeHop(ws, agent, 30_000));
     const hop = await connectThroughReplica(replica, agent1, 'ticket', 2000);
     const ended = new Promise<KioskConnectError | null>((resolve) => hop.onClose(resolve));
     agent.end(new KioskConnectError(ScreenClose.AGENT_LOST, 'agent pi-3 lost its relay channel'));
@@ -151,7 +151,7 @@ describe('the relay hop between replicas', () => {
 
     // An ordinary end is no error; the viewer closing ends the agent's stream.
     const agent2 = new AgentStreamStandIn();
-    const replica2 = await holdingReplica((ws) => pipeHop(ws, agent2));
+    const replica2 = await holdingReplica((ws) => pipeHop(ws, agent2, 30_000));
     const hop2 = await connectThroughReplica(replica2, agent1, 'ticket', 2000);
     const ended2 = new Promise<KioskConnectError | null>((resolve) => hop2.onClose(resolve));
     agent2.end(null);
@@ -159,6 +159,33 @@ describe('the relay hop between replicas', () => {
     const hop3 = await connectThroughReplica(replica2, agent1, 'ticket', 2000);
     hop3.close();
     await until(async () => agent2.closed, 2000, 10);
+  });
+
+  it('pings the hop: a viewer replica that stops answering is dropped and the agent stream closed; one that answers stays', async () => {
+    const silentAgent = new AgentStreamStandIn();
+    const replica = await holdingReplica((ws) => pipeHop(ws, silentAgent, 100));
+    const hopPath = `${replica.url.replace(/^http/, 'ws')}/api/internal/relay-hop`;
+    // A peer whose process hangs: its TCP connection stays, no pong comes back.
+    const silent = new WebSocket(hopPath, { autoPong: false });
+    cleanups.push(() => silent.terminate());
+    let pings = 0;
+    silent.on('ping', () => pings++);
+    const closed = new Promise<number>((resolve) => silent.once('close', (code) => resolve(code)));
+    await until(async () => silentAgent.closed, 3000, 10);
+    expect(pings).toBeGreaterThanOrEqual(1);
+    // Terminated, not closed politely: no closing handshake with a dead peer.
+    expect(await closed).toBe(1006);
+
+    const answeringAgent = new AgentStreamStandIn();
+    const live = await holdingReplica((ws) => pipeHop(ws, answeringAgent, 100));
+    const hop = await connectThroughReplica(live, agent1, 'ticket', 2000);
+    cleanups.push(() => hop.close());
+    await new Promise((r) => setTimeout(r, 600));
+    expect(answeringAgent.closed).toBe(false);
+    let received = 0;
+    hop.onData((chunk) => (received += chunk.length));
+    answeringAgent.emit(Buffer.from('RFB 003.008\n'));
+    await until(async () => received === 12, 2000, 10);
   });
 
   it("a replica that refuses the hop or cannot be reached: the viewer is told in the local relay's words, never the replica's address", async () => {

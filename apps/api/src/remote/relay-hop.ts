@@ -204,8 +204,24 @@ export function refuseHop(ws: WebSocket, reason: KioskConnectError): void {
   if (ws.readyState === WebSocket.OPEN) ws.close(reason.reason.close, reason.reason.code);
 }
 
-/** Holding replica: pipes the agent's stream and the hop both ways, with the local relay's back-pressure. */
-export function pipeHop(ws: WebSocket, upstream: Upstream): void {
+/**
+ * Holding replica: pipes the agent's stream and the hop both ways, with the local
+ * relay's back-pressure, and pings the hop every `pingIntervalMs`: a viewer replica
+ * that died or was cut off (no close ever arrives) is dropped when it misses a pong,
+ * which frees the agent's stream slot.
+ */
+export function pipeHop(ws: WebSocket, upstream: Upstream, pingIntervalMs: number): void {
+  let alive = true;
+  ws.on('pong', () => (alive = true));
+  const heartbeat = setInterval(() => {
+    if (!alive) {
+      logger.warn(`relay hop for agent ${upstream.agentId} missed a pong in ${pingIntervalMs} ms: dropped`);
+      return ws.terminate();
+    }
+    alive = false;
+    ws.ping();
+  }, pingIntervalMs);
+  ws.once('close', () => clearInterval(heartbeat));
   upstream.onData((chunk) => {
     ws.send(chunk, { binary: true }, () => {
       if (ws.bufferedAmount <= LOW_WATER) upstream.resume();

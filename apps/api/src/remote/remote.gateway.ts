@@ -24,8 +24,6 @@ import { SLOT_LEASE_MS } from './viewer-slots.repository';
 
 export const AGENT_RELAY_PATH = '/api/agent/v1/relay';
 const SCREEN_PATH = /^\/api\/remote\/kiosks\/([0-9a-f-]{36})\/screen$/;
-/** Agents answer pings; one that misses a whole interval is dropped. */
-const AGENT_PING_MS = 30_000;
 
 /**
  * The two WebSocket endpoints of remote screens, on the API's HTTP server beside
@@ -61,7 +59,8 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
     this.server = this.adapterHost.httpAdapter?.getHttpServer?.();
     if (!this.server) return;
     this.server.on('upgrade', this.onUpgrade);
-    this.pingTimer = setInterval(() => void this.pingAgents(), AGENT_PING_MS);
+    // Agents answer pings; one that misses a whole interval is dropped.
+    this.pingTimer = setInterval(() => void this.pingAgents(), this.config.remote.pingIntervalMs);
     this.replicas.start(this.server);
   }
 
@@ -124,7 +123,7 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
         if (!channel) return refuseHop(ws, new KioskConnectError(ScreenClose.AGENT_LOST, 'the agent lost its relay channel'));
         return channel.openStream(target.host, target.port, this.config.remote.connectTimeoutMs).then((upstream) => {
           if (ws.readyState !== ws.OPEN) return upstream.close();
-          pipeHop(ws, upstream);
+          pipeHop(ws, upstream, this.config.remote.pingIntervalMs);
         });
       }, (err) => {
         if (err instanceof KioskConnectError) this.logger.warn(`relay hop for kiosk ${ticket.kioskId} through agent ${ticket.agentId} refused: ${err.message}`);
