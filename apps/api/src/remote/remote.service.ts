@@ -189,26 +189,26 @@ export class RemoteService {
    * Throws KioskConnectError with a message that names no address.
    */
   async hopTarget(ticket: HopTicket): Promise<{ host: string; port: number }> {
-    const refuse = (reason: ScreenCloseReason, why: string, kiosk?: Kiosk) => {
+    const refuse = async (reason: ScreenCloseReason, why: string, kiosk?: Kiosk) => {
       const message = `the relay refused the stream: ${why}`;
-      if (kiosk) void this.recordRefusal(kiosk, 'agent', 'open', reason, `${message} (relay hop for agent ${ticket.agentId}, user ${ticket.userId})`, ticket.agentId);
+      if (kiosk) await this.recordRefusal(kiosk, 'agent', 'open', reason, `${message} (relay hop for agent ${ticket.agentId}, user ${ticket.userId})`, ticket.agentId);
       return new KioskConnectError(reason, message);
     };
     const [user, kiosk] = await Promise.all([this.users.getById(ticket.userId), this.kioskRows.getById(ticket.kioskId)]);
-    if (!kiosk) throw refuse(ScreenClose.KIOSK_NOT_FOUND, 'the kiosk no longer exists');
-    if (!user || user.disabled) throw refuse(ScreenClose.SESSION_ENDED, 'the viewer\'s account is gone or disabled', kiosk);
+    if (!kiosk) throw await refuse(ScreenClose.KIOSK_NOT_FOUND, 'the kiosk no longer exists');
+    if (!user || user.disabled) throw await refuse(ScreenClose.SESSION_ENDED, 'the viewer\'s account is gone or disabled', kiosk);
     const hospitals = user.role === 'admin' || user.role === 'ops' ? 'all' : await this.users.hospitalIdsOf(user.id);
-    if (hospitals !== 'all' && !hospitals.includes(kiosk.hospitalId)) throw refuse(ScreenClose.KIOSK_NOT_FOUND, 'the viewer may not see this kiosk', kiosk);
-    if (!kiosk.ip) throw refuse(ScreenClose.KIOSK_IP_MISSING, `kiosk ${kiosk.code} has no IP address`, kiosk);
+    if (hospitals !== 'all' && !hospitals.includes(kiosk.hospitalId)) throw await refuse(ScreenClose.KIOSK_NOT_FOUND, 'the viewer may not see this kiosk', kiosk);
+    if (!kiosk.ip) throw await refuse(ScreenClose.KIOSK_IP_MISSING, `kiosk ${kiosk.code} has no IP address`, kiosk);
     if (((await this.sessions.routeOfSite(kiosk.siteId)) ?? 'direct') !== 'agent') {
-      throw refuse(ScreenClose.TARGET_REFUSED, `the site of kiosk ${kiosk.code} is not reached through agents`, kiosk);
+      throw await refuse(ScreenClose.TARGET_REFUSED, `the site of kiosk ${kiosk.code} is not reached through agents`, kiosk);
     }
     const [site, agents] = await Promise.all([this.siteRows.getById(kiosk.siteId), this.agents.getEnrolledBySite(kiosk.siteId)]);
-    if (!site) throw refuse(ScreenClose.KIOSK_NOT_FOUND, 'the kiosk\'s site no longer exists', kiosk);
+    if (!site) throw await refuse(ScreenClose.KIOSK_NOT_FOUND, 'the kiosk\'s site no longer exists', kiosk);
     const target = this.targets.resolve(kiosk, 'agent', site, agents);
-    if ('refused' in target) throw refuse(ScreenClose.TARGET_REFUSED, target.refused, kiosk);
+    if ('refused' in target) throw await refuse(ScreenClose.TARGET_REFUSED, target.refused, kiosk);
     if (!target.agentIds.includes(ticket.agentId)) {
-      throw refuse(ScreenClose.TARGET_REFUSED, `the agent is not one of those of kiosk ${kiosk.code}'s site that reach it`, kiosk);
+      throw await refuse(ScreenClose.TARGET_REFUSED, `the agent is not one of those of kiosk ${kiosk.code}'s site that reach it`, kiosk);
     }
     return { host: kiosk.ip, port: kiosk.vncPort };
   }
