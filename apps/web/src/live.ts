@@ -9,17 +9,28 @@
  *
  * Where no WebSocket gets through (a proxy that strips Upgrade), the console says
  * live updates are unavailable and falls back to polling, which needs no stickiness
- * either: once the connection has been down for LIVE_UNAVAILABLE_AFTER_MS, every
- * LIVE_POLL_EVERY_MS a poll tick asks every page to refetch (`useLivePoll`; pages
+ * either: once the connection has been down for LIVE_UNAVAILABLE_AFTER_MS, about
+ * every LIVE_POLL_EVERY_MS a poll tick asks every page to refetch (`useLivePoll`; pages
  * built on `useRefresh` get it without asking). socket.io keeps trying meanwhile.
+ *
+ * Many consoles fall back together when a proxy or the API has trouble, so the ticks
+ * must not make it worse: each waits ±LIVE_POLL_JITTER of its interval at random (the
+ * consoles drift apart instead of asking in step), the interval doubles up to
+ * LIVE_POLL_MAX_MS while the API's answers fail (5xx, network errors; reported by the
+ * API client through `apiRequestStarted`), and a tick is skipped while a request of
+ * the console is still unanswered.
  */
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 import { io, Socket } from 'socket.io-client';
 
 /** How long the connection may be down before the console says so and starts polling. */
 export const LIVE_UNAVAILABLE_AFTER_MS = 15_000;
-/** How often pages refetch while live updates are unavailable. */
+/** How often pages refetch while live updates are unavailable (and the API answers). */
 export const LIVE_POLL_EVERY_MS = 15_000;
+/** The longest interval between poll ticks while the API's answers fail. */
+export const LIVE_POLL_MAX_MS = 120_000;
+/** Each tick comes this fraction of its interval early or late, at random. */
+export const LIVE_POLL_JITTER = 0.2;
 
 /** `connecting` also covers a short outage; `unavailable` is one that lasted: pages poll. */
 export type LiveStatus = 'connected' | 'connecting' | 'unavailable';
@@ -28,7 +39,12 @@ let socket: Socket | null = null;
 let status: LiveStatus = 'connecting';
 let onSessionEnded: ((reason: string) => void) | null = null;
 let unavailableTimer: ReturnType<typeof setTimeout> | null = null;
-let pollTimer: ReturnType<typeof setInterval> | null = null;
+let pollTimer: ReturnType<typeof setTimeout> | null = null;
+let pollIntervalMs = LIVE_POLL_EVERY_MS;
+/** API requests under way, and how those finished since the last tick went. */
+let requestsInFlight = 0;
+let failedSinceTick = false;
+let answeredSinceTick = false;
 const statusListeners = new Set<() => void>();
 const pollListeners = new Set<() => void>();
 
@@ -42,7 +58,7 @@ const setStatus = (value: LiveStatus) => {
 function watchOutage(down: boolean): void {
   if (!down) {
     if (unavailableTimer) clearTimeout(unavailableTimer);
-    if (pollTimer) clearInterval(pollTimer);
+    if (pollTimer) clearTimeout(pollTimer);
     unavailableTimer = pollTimer = null;
     return;
   }
@@ -50,10 +66,39 @@ function watchOutage(down: boolean): void {
   unavailableTimer = setTimeout(() => {
     unavailableTimer = null;
     setStatus('unavailable');
-    pollTimer = setInterval(() => {
-      if (document.visibilityState === 'visible') pollListeners.forEach((l) => l());
-    }, LIVE_POLL_EVERY_MS);
+    pollIntervalMs = LIVE_POLL_EVERY_MS;
+    failedSinceTick = answeredSinceTick = false;
+    schedulePollTick();
   }, LIVE_UNAVAILABLE_AFTER_MS);
+}
+
+function schedulePollTick(): void {
+  const jitter = 1 + (Math.random() * 2 - 1) * LIVE_POLL_JITTER;
+  pollTimer = setTimeout(() => {
+    // Any failure since the last tick: the API (or the way to it) is in trouble, ask half as often.
+    if (failedSinceTick) pollIntervalMs = Math.min(pollIntervalMs * 2, LIVE_POLL_MAX_MS);
+    else if (answeredSinceTick) pollIntervalMs = LIVE_POLL_EVERY_MS;
+    failedSinceTick = answeredSinceTick = false;
+    // A slow API: the last tick's requests are still waiting; another round would only queue behind them.
+    if (document.visibilityState === 'visible' && requestsInFlight === 0) pollListeners.forEach((l) => l());
+    schedulePollTick();
+  }, pollIntervalMs * jitter);
+}
+
+/**
+ * The API client calls this as a request starts, and what it returns when it ends:
+ * `failed` for a network error or a 5xx answer (4xx are answers: the API is fine).
+ */
+export function apiRequestStarted(): (failed: boolean) => void {
+  requestsInFlight++;
+  let ended = false;
+  return (failed) => {
+    if (ended) return;
+    ended = true;
+    requestsInFlight--;
+    if (failed) failedSinceTick = true;
+    else answeredSinceTick = true;
+  };
 }
 
 export function connectLive(): void {

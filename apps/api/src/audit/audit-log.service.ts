@@ -1,15 +1,22 @@
 import { Injectable } from '@nestjs/common';
+import { Readable } from 'node:stream';
 import { canSeeWebhookUrls, HIDDEN_WEBHOOK_URL, scopeHospitalFilter } from '../common/access';
+import { conflict } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import type { Page } from '../common/validation';
+import { UserLocksRepository } from '../redis/user-locks.repository';
 import type { AuditEntry } from './audit-entry.entity';
 import { auditCsvRows } from './audit-csv';
 import { AuditNamesRepository, isNamedType, NamedEntityType } from './audit-names.repository';
+import { secretFieldOf } from './audit-secrets';
 import { AuditFilter, AuditRepository } from './audit.repository';
 import type { AuditQuery } from './audit.dto';
 
 /** The most rows one CSV export holds: beyond it, narrow the filters. */
 export const AUDIT_CSV_MAX_ROWS = 50_000;
+/** An export's lock outlives it only if its process died (released at its end or when the client leaves). */
+const EXPORT_LOCK_TTL_MS = 5 * 60_000;
+const EXPORT_LOCK = 'audit-export';
 
 /** An entry as the console and the export show it: with the names of what it is about. */
 export interface ReadableAuditEntry extends AuditEntry {
@@ -38,7 +45,7 @@ function recordedName(e: AuditEntry): string | null {
 
 /** A site's thresholds name their webhook, a channel its target: others than ops see only whether one was set. */
 function hideSecrets(e: AuditEntry, state: Record<string, unknown> | null): Record<string, unknown> | null {
-  const field = e.entityType === 'notification_channel' ? 'target' : 'webhookUrl';
+  const field = secretFieldOf(e.entityType);
   if (!state || typeof state[field] !== 'string') return state;
   return { ...state, [field]: HIDDEN_WEBHOOK_URL };
 }
@@ -49,11 +56,33 @@ export class AuditLogService {
   constructor(
     private readonly audit: AuditRepository,
     private readonly names: AuditNamesRepository,
+    private readonly locks: UserLocksRepository,
   ) {}
 
   async list(p: Principal, q: AuditQuery): Promise<Page<ReadableAuditEntry>> {
     const page = await this.audit.search({ ...(await this.filter(p, q)), page: q.page, pageSize: q.pageSize });
     return { ...page, items: await this.readable(p, page.items) };
+  }
+
+  /**
+   * The CSV export with its sizes, one at a time per user (409 AUDIT_EXPORT_IN_PROGRESS):
+   * the lock is released when the stream closes, at its end or when the client leaves
+   * (the HTTP layer destroys the stream then).
+   */
+  async export(p: Principal, q: AuditQuery, timeZone: string): Promise<{ total: number; exported: number; csv: Readable }> {
+    const lock = await this.locks.take(EXPORT_LOCK, p.userId, EXPORT_LOCK_TTL_MS);
+    if (!lock) throw conflict('AUDIT_EXPORT_IN_PROGRESS', 'your previous audit export is still running; try again when it has finished');
+    const release = () => this.locks.release(EXPORT_LOCK, p.userId, lock);
+    try {
+      const size = await this.exportSize(p, q);
+      const csv = Readable.from(this.csv(p, q, timeZone));
+      // Nothing awaits this: a failed release leaves the lock to expire.
+      csv.once('close', () => void release().catch(() => undefined));
+      return { ...size, csv };
+    } catch (error) {
+      await release();
+      throw error;
+    }
   }
 
   /** How many entries match, and how many an export will hold. */
@@ -84,6 +113,7 @@ export class AuditLogService {
       action: q.action,
       actor: q.actor,
       text: q.q,
+      textSeesSecrets: canSeeWebhookUrls(p),
       from: q.from,
       to: q.to,
       entity: q.entity ? { ids: type ? await this.names.idsNamedLike(type, q.entity, hospitalIds) : [], text: q.entity } : undefined,

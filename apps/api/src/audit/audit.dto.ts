@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { pageQuery, uuid } from '../common/validation';
 
+/** The deepest entry a page may reach (page x pageSize). */
+export const AUDIT_MAX_PAGE_DEPTH = 100_000;
+
 const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
 const search = z.string().trim().min(1).max(100);
 
@@ -20,7 +23,12 @@ export const auditQuery = pageQuery
     from: instant.optional(),
     to: instant.optional(),
   })
-  .refine((q) => !q.from || !q.to || q.from.getTime() < q.to.getTime(), { message: 'from must be before to', path: ['from'] });
+  .refine((q) => !q.from || !q.to || q.from.getTime() < q.to.getTime(), { message: 'from must be before to', path: ['from'] })
+  // OFFSET paging reads and drops every row before the page: bounded, deeper is for filters or the export.
+  .refine((q) => q.page * q.pageSize <= AUDIT_MAX_PAGE_DEPTH, {
+    message: `page x pageSize at most ${AUDIT_MAX_PAGE_DEPTH.toLocaleString('en')}: narrow the filters or export CSV`,
+    path: ['page'],
+  });
 export type AuditQuery = z.output<typeof auditQuery>;
 
 /** The zone of the export's local time column: an IANA name the runtime knows. */

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { AccessService } from '../common/access.service';
+import { UserLocksRepository } from '../redis/user-locks.repository';
 import { AuditController } from './audit.controller';
 import { AuditLogService } from './audit-log.service';
 import { AuditNamesRepository } from './audit-names.repository';
@@ -10,7 +11,7 @@ import { AuditService } from './audit.service';
 @Global()
 @Module({
   controllers: [AuditController],
-  providers: [AuditRepository, AuditService, AccessService, AuditLogService, AuditNamesRepository],
+  providers: [AuditRepository, AuditService, AccessService, AuditLogService, AuditNamesRepository, UserLocksRepository],
   exports: [AuditRepository, AuditService, AccessService],
 })
 export class AuditModule {}

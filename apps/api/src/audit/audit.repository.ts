@@ -5,6 +5,7 @@ import { Database } from '../database/database.service';
 import { escapeLike } from '../common/sql';
 import type { Page } from '../common/validation';
 import { AuditEntry } from './audit-entry.entity';
+import { withoutSecretSql } from './audit-secrets';
 
 export interface AuditFilter {
   hospitalIds: string[] | 'all';
@@ -20,6 +21,8 @@ export interface AuditFilter {
   entity?: { ids: string[]; text: string };
   /** Free text: actor, action, entity type or id, or anything in the state before or after. */
   text?: string;
+  /** False: `text` does not match the state's secret field (audit-secrets.ts), which the reader sees hidden. */
+  textSeesSecrets?: boolean;
   from?: Date;
   to?: Date;
 }
@@ -66,15 +69,21 @@ export class AuditRepository {
   /**
    * The filtered entries newest first, `batchSize` at a time and at most `limit` in
    * all, each batch one indexed query from where the last one stopped (no OFFSET:
-   * the 50,000th row costs what the first does).
+   * the 50,000th row costs what the first does). Lag tolerated: each batch on a read
+   * replica where there is one, its connection held only for that query (a generator
+   * paused by a slow client must not hold one).
    */
   async *inBatches(f: AuditFilter, limit: number, batchSize = 1000): AsyncGenerator<AuditEntry[]> {
     let after: { at: Date; id: string } | null = null;
     let left = limit;
     while (left > 0) {
-      const q = this.filtered(f);
-      if (after) q.andWhere('(a.at < :lastAt OR (a.at = :lastAt AND a.id < :lastId))', { lastAt: after.at, lastId: after.id });
-      const batch = await q.orderBy('a.at', 'DESC').addOrderBy('a.id', 'DESC').limit(Math.min(batchSize, left)).getMany();
+      const from = after;
+      const size = Math.min(batchSize, left);
+      const batch = await this.db.onReadReplica(() => {
+        const q = this.filtered(f);
+        if (from) q.andWhere('(a.at < :lastAt OR (a.at = :lastAt AND a.id < :lastId))', { lastAt: from.at, lastId: from.id });
+        return q.orderBy('a.at', 'DESC').addOrderBy('a.id', 'DESC').limit(size).getMany();
+      });
       if (batch.length === 0) return;
       yield batch;
       left -= batch.length;
@@ -118,7 +127,10 @@ export class AuditRepository {
       q.andWhere(
         new Brackets((b) => {
           for (const column of ['a.actor_name', 'a.action', 'a.entity_type', 'a.entity_id']) b.orWhere(`LOWER(${column}) LIKE :text`, like);
-          b.orWhere('LOWER(a.before) LIKE :text', like).orWhere('LOWER(a.after) LIKE :text', like);
+          for (const side of ['a.before', 'a.after']) {
+            const state = f.textSeesSecrets ? side : withoutSecretSql(side);
+            b.orWhere(`LOWER(${state}) LIKE :text`, like);
+          }
         }),
       );
     }

@@ -114,6 +114,17 @@ describe('the session secret in production', () => {
   });
 });
 
+describe('the metrics token in production', () => {
+  it("refuses the Kubernetes example's placeholder as the session secret's", () => {
+    const production = { NODE_ENV: 'production', PUBLIC_ORIGIN: 'https://wakeward.example', SESSION_SECRET: 'f'.repeat(64) };
+    for (const placeholder of ['replace-me-with-16-or-more-characters', 'change-me-change-me-please']) {
+      expect(() => loadConfig({ ...production, METRICS_TOKEN: placeholder }), placeholder).toThrow(/METRICS_TOKEN: still the example placeholder/);
+      expect(loadConfig({ METRICS_TOKEN: placeholder }).http.metricsToken).toBe(placeholder);
+    }
+    expect(loadConfig({ ...production, METRICS_TOKEN: 'a'.repeat(32) }).http.metricsToken).toBe('a'.repeat(32));
+  });
+});
+
 describe('how Redis is run, in the configuration', () => {
   it('REDIS_URL alone is one server, keys under REDIS_PREFIX as they always were', () => {
     expect(loadConfig({}).redis).toEqual({ url: 'redis://127.0.0.1:6379', prefix: 'wk:', topology: { kind: 'server' } });

@@ -191,6 +191,8 @@ export const configSchema = z
     REMOTE_MAX_VIEWERS_PER_SITE: z.coerce.number().int().min(1).max(1000).default(4),
     REMOTE_IDLE_TIMEOUT_S: z.coerce.number().positive().default(600),
     REMOTE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+    /** Pings on agents' relay channels and on relay hops between replicas; a peer silent for a whole interval is dropped. */
+    REMOTE_PING_INTERVAL_S: z.coerce.number().min(0.05).max(3600).default(30),
     REMOTE_COMPRESSION_LEVEL: z.coerce.number().int().min(0).max(9).default(6),
     REMOTE_QUALITY_LEVEL: z.coerce.number().int().min(0).max(9).default(4),
     /** The only ports the screen relay connects to: kiosks' VNC servers. */
@@ -227,6 +229,10 @@ export const configSchema = z
     // The deployment examples' placeholders (.env.example, deploy/kubernetes/secret.yaml) are long enough to pass.
     if (c.NODE_ENV === 'production' && c.SESSION_SECRET && /change-me|replace-me/i.test(c.SESSION_SECRET)) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'still the example placeholder: set 32+ random characters (e.g. openssl rand -hex 32)' });
+    }
+    // The Kubernetes example's METRICS_TOKEN is a placeholder too: anyone reading the repository would know it.
+    if (c.NODE_ENV === 'production' && c.METRICS_TOKEN && /change-me|replace-me/i.test(c.METRICS_TOKEN)) {
+      ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'still the example placeholder: set 16+ random characters (e.g. openssl rand -hex 16), or leave it unset' });
     }
     if (c.NODE_ENV === 'production' && c.REMOTE_ALLOW_TARGETS.length) {
       ctx.addIssue({
@@ -387,6 +393,8 @@ export interface AppConfig {
     idleTimeoutMs: number;
     /** TCP connect to a kiosk's VNC port, directly or by an agent. */
     connectTimeoutMs: number;
+    /** Agents' relay channels and relay hops are pinged this often; one that does not answer by the next ping is cut. */
+    pingIntervalMs: number;
     /** noVNC defaults sent with each ticket: Tight compression 0-9, JPEG quality 0-9 (lower = fewer colours, fewer bytes). */
     compressionLevel: number;
     qualityLevel: number;
@@ -514,6 +522,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxViewersPerSite: c.REMOTE_MAX_VIEWERS_PER_SITE,
       idleTimeoutMs: Math.round(c.REMOTE_IDLE_TIMEOUT_S * 1000),
       connectTimeoutMs: c.REMOTE_CONNECT_TIMEOUT_MS,
+      pingIntervalMs: Math.round(c.REMOTE_PING_INTERVAL_S * 1000),
       compressionLevel: c.REMOTE_COMPRESSION_LEVEL,
       qualityLevel: c.REMOTE_QUALITY_LEVEL,
       vncPorts: c.REMOTE_VNC_PORTS,

@@ -115,6 +115,19 @@ describe('read replicas (DB_READ_HOSTS)', () => {
     expect(without.reply.body).toEqual(reply.body);
   });
 
+  it("the audit export's batches are read from the replica too, not only its count", async () => {
+    replicaLine.recentFromClients = '';
+    const exported = await throughReplica(() => ops.get('/api/audit.csv?entityType=kiosk'));
+    expect(exported.reply.status).toBe(200);
+    expect(exported.reply.text).toMatch(/^at_utc,/);
+    // The count asks for one entry; a batch for up to 1,000.
+    expect(replicaLine.recentFromClients).toMatch(/SELECT .*FROM `audit_entries`.* LIMIT 1\b/s);
+    expect(replicaLine.recentFromClients).toMatch(/SELECT .*FROM `audit_entries`.* LIMIT 1000\b/s);
+    const without = await throughReplica(() => opsWithout.get('/api/audit.csv?entityType=kiosk'));
+    expect(without.bytes).toBe(0);
+    expect(without.reply.text).toBe(exported.reply.text);
+  });
+
   it('reads stay on the primary by default: TypeORM sends SELECTs to the replicas only when asked', () => {
     expect(withReplica.app.get(DataSource).defaultReplicationModeForReads()).toBe('master');
     expect(withReplica.app.get(Database).hasReadReplicas).toBe(true);

@@ -149,6 +149,24 @@ describe('deploy/haproxy.cfg', () => {
     expect(nginx).toMatch(new RegExp(`proxy_pass http://balancer:${port};`));
     expect(nginx).not.toMatch(/proxy_pass http:\/\/api:/);
   });
+
+  it('refuses /api/internal/ (relay hops between replicas) to clients: replicas reach each other at REPLICA_URL, not here', () => {
+    expect(cfg).toMatch(/^\s*http-request deny deny_status 404 if \{ path_beg \/api\/internal\/ \}$/m);
+    // No replica is told to reach the others through the balancer.
+    const { api } = parse(read('docker-compose.yml'), { merge: true }).services;
+    expect(api.environment.REPLICA_URL ?? '').not.toMatch(/balancer|web|:8000|:80\b/);
+  });
+});
+
+describe('deploy/nginx.conf', () => {
+  const nginx = read('deploy/nginx.conf');
+
+  it('answers 404 for /api/internal/ before, and whatever the order, instead of the proxy location', () => {
+    const denied = /location \^~ \/api\/internal\/ \{\s*return 404;\s*\}/.exec(nginx);
+    expect(denied).not.toBeNull();
+    // ^~ beats every regex location; first in the file as well, for the reader.
+    expect(denied!.index).toBeLessThan(nginx.indexOf('proxy_pass'));
+  });
 });
 
 describe('deploy/kubernetes', () => {
@@ -258,6 +276,11 @@ describe('deploy/kubernetes', () => {
     for (const name of Object.keys(secret)) expect(config[name], name).toBeUndefined();
     expect(config.NODE_ENV).toBe('production');
     expect(config.TRUST_PROXY).not.toBe('true');
+    // Only the ingress controller's addresses: never the pod network, which any pod could speak from.
+    for (const entry of String(config.TRUST_PROXY).split(',')) {
+      expect(entry).not.toBe('10.244.0.0/16');
+      expect(Number(/\/(\d+)$/.exec(entry)?.[1] ?? 32), entry).toBeGreaterThanOrEqual(24);
+    }
     // With the placeholders replaced, what the ConfigMap and the Secret say starts the API;
     // left as they are, the API refuses to start in production and says what to set.
     expect(() => loadConfig({ ...config, ...secret, ROLE: 'api' })).toThrow(/SESSION_SECRET: still the example placeholder/);
@@ -271,6 +294,24 @@ describe('deploy/kubernetes', () => {
         expect(c.resources?.requests?.cpu && c.resources?.requests?.memory, name).toBeTruthy();
       }
       expect(spec.securityContext.runAsNonRoot, name).toBe(true);
+    }
+  });
+
+  it('keeps /api/internal and /metrics off the public side: a second Ingress on the same host denies them to every address', () => {
+    const publicPaths = byName('Ingress', 'wakeward').spec.rules.flatMap((r: any) => r.http.paths.map((p: any) => p.path));
+    expect(publicPaths).toEqual(['/']);
+    const denied = byName('Ingress', 'wakeward-internal-denied');
+    expect(denied.metadata.annotations['nginx.ingress.kubernetes.io/denylist-source-range']).toBe('0.0.0.0/0,::/0');
+    expect(denied.spec.ingressClassName).toBe(byName('Ingress', 'wakeward').spec.ingressClassName);
+    expect(denied.spec.rules.map((r: any) => r.host)).toEqual(byName('Ingress', 'wakeward').spec.rules.map((r: any) => r.host));
+    const paths = denied.spec.rules[0].http.paths;
+    expect(paths.map((p: any) => [p.path, p.pathType])).toEqual([
+      ['/api/internal', 'Prefix'],
+      ['/metrics', 'Prefix'],
+    ]);
+    // Snippet annotations are often disabled (allow-snippet-annotations): not relied on.
+    for (const ingress of ofKind('Ingress')) {
+      expect(Object.keys(ingress.metadata.annotations ?? {}).filter((k) => /snippet/.test(k))).toEqual([]);
     }
   });
 

@@ -96,6 +96,21 @@ describe('deploy/haproxy.cfg in front of two replicas', () => {
     ws.close();
   });
 
+  it('refuses /api/internal/ (relay hops between replicas) with 404, WebSocket upgrade or not, never reaching a replica', async () => {
+    const plain = await fetch(`${balancer.url}/api/internal/relay-hop`);
+    expect(plain.status).toBe(404);
+    const ws = new WebSocket(`${balancer.url.replace('http', 'ws')}/api/internal/relay-hop`);
+    const status = await new Promise<number>((resolve, reject) => {
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once('open', () => reject(new Error('the hop path was passed through')));
+      ws.once('error', reject);
+    });
+    expect(status).toBe(404);
+    ws.terminate();
+    // The rest of /api still passes.
+    expect((await ask('/api/internals-are-not-this')).replica).toMatch(/^[ab]$/);
+  });
+
   it('takes a replica whose /readyz fails out of the rotation, and puts it back when it recovers', async () => {
     a.ready = false;
     try {

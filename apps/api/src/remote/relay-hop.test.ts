@@ -1,6 +1,7 @@
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { until } from '../testing/wait';
 import { HIGH_WATER } from './agent-relay.hub';
 import { connectThroughReplica, pipeHop, refuseHop } from './relay-hop';
@@ -58,6 +59,8 @@ class AgentStreamStandIn implements Upstream {
   }
 }
 
+const agent1 = { id: 'agent-1', name: 'pi-1' };
+
 describe('the relay hop between replicas', () => {
   const cleanups: Array<() => void> = [];
   afterEach(() => cleanups.splice(0).forEach((c) => c()));
@@ -80,8 +83,8 @@ describe('the relay hop between replicas', () => {
 
   it('bytes both ways; a viewer that stops reading pauses the agent stream past HIGH_WATER, and resumes it', async () => {
     const agent = new AgentStreamStandIn();
-    const replica = await holdingReplica((ws) => pipeHop(ws, agent));
-    const hop = await connectThroughReplica(replica, 'agent-1', 'ticket', 2000);
+    const replica = await holdingReplica((ws) => pipeHop(ws, agent, 30_000));
+    const hop = await connectThroughReplica(replica, agent1, 'ticket', 2000);
     cleanups.push(() => hop.close());
     let received = 0;
     hop.onData((chunk) => (received += chunk.length));
@@ -109,8 +112,8 @@ describe('the relay hop between replicas', () => {
   it("a kiosk side that is full stops the viewer's bytes at the hop: write() says false, then drain", async () => {
     const agent = new AgentStreamStandIn();
     agent.accepting = false;
-    const replica = await holdingReplica((ws) => pipeHop(ws, agent));
-    const hop = await connectThroughReplica(replica, 'agent-1', 'ticket', 2000);
+    const replica = await holdingReplica((ws) => pipeHop(ws, agent, 30_000));
+    const hop = await connectThroughReplica(replica, agent1, 'ticket', 2000);
     cleanups.push(() => hop.close());
     let drained = false;
     hop.onDrain(() => (drained = true));
@@ -134,33 +137,74 @@ describe('the relay hop between replicas', () => {
     const refused = await holdingReplica((ws) =>
       refuseHop(ws, new KioskConnectError(ScreenClose.VNC_PORT_CLOSED, 'the kiosk answers but its VNC port is closed (10.1.2.17:5900)')),
     );
-    await expect(connectThroughReplica(refused, 'agent-1', 'ticket', 2000)).rejects.toMatchObject({
+    await expect(connectThroughReplica(refused, agent1, 'ticket', 2000)).rejects.toMatchObject({
       reason: ScreenClose.VNC_PORT_CLOSED,
       message: 'the kiosk answers but its VNC port is closed (10.1.2.17:5900)',
     });
 
     const agent = new AgentStreamStandIn();
-    const replica = await holdingReplica((ws) => pipeHop(ws, agent));
-    const hop = await connectThroughReplica(replica, 'agent-1', 'ticket', 2000);
+    const replica = await holdingReplica((ws) => pipeHop(ws, agent, 30_000));
+    const hop = await connectThroughReplica(replica, agent1, 'ticket', 2000);
     const ended = new Promise<KioskConnectError | null>((resolve) => hop.onClose(resolve));
     agent.end(new KioskConnectError(ScreenClose.AGENT_LOST, 'agent pi-3 lost its relay channel'));
     expect(await ended).toMatchObject({ reason: ScreenClose.AGENT_LOST, message: 'agent pi-3 lost its relay channel' });
 
     // An ordinary end is no error; the viewer closing ends the agent's stream.
     const agent2 = new AgentStreamStandIn();
-    const replica2 = await holdingReplica((ws) => pipeHop(ws, agent2));
-    const hop2 = await connectThroughReplica(replica2, 'agent-1', 'ticket', 2000);
+    const replica2 = await holdingReplica((ws) => pipeHop(ws, agent2, 30_000));
+    const hop2 = await connectThroughReplica(replica2, agent1, 'ticket', 2000);
     const ended2 = new Promise<KioskConnectError | null>((resolve) => hop2.onClose(resolve));
     agent2.end(null);
     expect(await ended2).toBeNull();
-    const hop3 = await connectThroughReplica(replica2, 'agent-1', 'ticket', 2000);
+    const hop3 = await connectThroughReplica(replica2, agent1, 'ticket', 2000);
     hop3.close();
     await until(async () => agent2.closed, 2000, 10);
   });
 
-  it('a replica that refuses the hop or cannot be reached: the viewer is told which', async () => {
+  it('pings the hop: a viewer replica that stops answering is dropped and the agent stream closed; one that answers stays', async () => {
+    const silentAgent = new AgentStreamStandIn();
+    const replica = await holdingReplica((ws) => pipeHop(ws, silentAgent, 100));
+    const hopPath = `${replica.url.replace(/^http/, 'ws')}/api/internal/relay-hop`;
+    // A peer whose process hangs: its TCP connection stays, no pong comes back.
+    const silent = new WebSocket(hopPath, { autoPong: false });
+    cleanups.push(() => silent.terminate());
+    let pings = 0;
+    silent.on('ping', () => pings++);
+    const closed = new Promise<number>((resolve) => silent.once('close', (code) => resolve(code)));
+    await until(async () => silentAgent.closed, 3000, 10);
+    expect(pings).toBeGreaterThanOrEqual(1);
+    // Terminated, not closed politely: no closing handshake with a dead peer.
+    expect(await closed).toBe(1006);
+
+    const answeringAgent = new AgentStreamStandIn();
+    const live = await holdingReplica((ws) => pipeHop(ws, answeringAgent, 100));
+    const hop = await connectThroughReplica(live, agent1, 'ticket', 2000);
+    cleanups.push(() => hop.close());
+    await new Promise((r) => setTimeout(r, 600));
+    expect(answeringAgent.closed).toBe(false);
+    let received = 0;
+    hop.onData((chunk) => (received += chunk.length));
+    answeringAgent.emit(Buffer.from('RFB 003.008\n'));
+    await until(async () => received === 12, 2000, 10);
+  });
+
+  it("a replica that refuses the hop or cannot be reached: the viewer is told in the local relay's words, never the replica's address", async () => {
     const replica = await holdingReplica(() => undefined);
     const gone = { ...replica, url: 'http://127.0.0.1:9' };
-    await expect(connectThroughReplica(gone, 'agent-1', 'ticket', 2000)).rejects.toMatchObject({ reason: ScreenClose.AGENT_LOST });
-  });
+    await expect(connectThroughReplica(gone, agent1, 'ticket', 2000)).rejects.toMatchObject({
+      reason: ScreenClose.AGENT_LOST,
+      message: 'agent pi-1 lost its relay channel',
+    });
+    // A replica that answers the upgrade with an HTTP error (a ticket it does not know).
+    const refusing = createServer((_req, res) => res.writeHead(401).end());
+    await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+    cleanups.push(() => refusing.close());
+    const refusingUrl = `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`;
+    const refusal = await connectThroughReplica({ ...replica, url: refusingUrl }, agent1, 'ticket', 2000).catch((e: KioskConnectError) => e);
+    expect(refusal).toMatchObject({ reason: ScreenClose.INTERNAL, message: 'the agent closed the stream before it opened' });
+    // A replica that says nothing in time.
+    const silent = await connectThroughReplica(replica, agent1, 'ticket', 200).catch((e: KioskConnectError) => e);
+    expect(silent).toMatchObject({ reason: ScreenClose.KIOSK_OFF, message: 'agent pi-1 got no answer from the kiosk in time' });
+    for (const error of [refusal, silent]) expect(String((error as Error).message)).not.toMatch(/127\.0\.0\.1|replica/);
+  }, 15_000);
 });

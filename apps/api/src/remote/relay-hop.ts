@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import WebSocket from 'ws';
 import { HIGH_WATER, LOW_WATER } from './agent-relay.hub';
 import type { ReplicaEntry } from './relay-registry.repository';
@@ -21,14 +22,25 @@ import type { Upstream } from './upstream';
  *
  * Authenticated by a one-time hop ticket (Redis, short TTL, GETDEL) in the
  * Authorization header, which a browser can neither obtain nor send with a WebSocket.
+ *
+ * Replica addresses stay in this server's log: what the viewer is told (and what may
+ * reach audit entries) is worded as the local relay words it, by the agent's name.
  */
 export const RELAY_HOP_PATH = '/api/internal/relay-hop';
 export const HOP_AUTH_SCHEME = 'WakewardHop';
 
 type HopMessage = { opened: true } | { error: { code: string; message: string } };
 
+/** The agent whose channel the hop uses, as the viewer is told about it. */
+export interface HopAgent {
+  id: string;
+  name: string;
+}
+
+const logger = new Logger('relay-hop');
+
 /** Opens the stream on the holding replica; resolves once its agent has reached the kiosk. */
-export function connectThroughReplica(replica: ReplicaEntry, agentId: string, ticket: string, timeoutMs: number): Promise<Upstream> {
+export function connectThroughReplica(replica: ReplicaEntry, agent: HopAgent, ticket: string, timeoutMs: number): Promise<Upstream> {
   const url = `${replica.url.replace(/^http/, 'ws')}${RELAY_HOP_PATH}`;
   const ws = new WebSocket(url, {
     headers: { authorization: `${HOP_AUTH_SCHEME} ${ticket}` },
@@ -36,7 +48,7 @@ export function connectThroughReplica(replica: ReplicaEntry, agentId: string, ti
     maxPayload: 4 << 20,
     handshakeTimeout: timeoutMs,
   });
-  return new HopUpstream(ws, agentId, replica).opened(timeoutMs + 5_000);
+  return new HopUpstream(ws, agent, replica).opened(timeoutMs + 5_000);
 }
 
 class HopUpstream implements Upstream {
@@ -51,12 +63,14 @@ class HopUpstream implements Upstream {
   private farError?: { code: string; message: string };
   private wantDrain = false;
   private readonly early: Buffer[] = [];
+  readonly agentId: string;
 
   constructor(
     private readonly ws: WebSocket,
-    readonly agentId: string,
+    private readonly agent: HopAgent,
     private readonly replica: ReplicaEntry,
   ) {
+    this.agentId = agent.id;
     ws.on('message', (data, isBinary) => {
       if (isBinary) return this.data(data as Buffer);
       let message: HopMessage;
@@ -74,23 +88,29 @@ class HopUpstream implements Upstream {
     ws.on('unexpected-response', (_req, res) => {
       res.resume();
       ws.terminate();
-      this.ended(new KioskConnectError(ScreenClose.INTERNAL, `replica ${replica.url} refused the relay hop: HTTP ${res.statusCode}`));
+      logger.warn(`replica ${replica.id} at ${replica.url} refused the relay hop for agent ${agent.id}: HTTP ${res.statusCode}`);
+      this.ended(new KioskConnectError(ScreenClose.INTERNAL, 'the agent closed the stream before it opened'));
     });
     ws.on('error', (err) => {
-      this.ended(new KioskConnectError(ScreenClose.AGENT_LOST, `the replica holding the agent's relay channel (${replica.url}) cannot be reached: ${err.message}`));
+      logger.warn(`replica ${replica.id} at ${replica.url}, holding agent ${agent.id}'s relay channel, cannot be reached: ${err.message}`);
+      this.ended(this.channelLost());
     });
     ws.on('close', (code, reason) => {
       if (code === ScreenClose.ENDED.close && !this.farError) return this.ended(null);
-      const far = this.farError ?? { code: reason.toString() || ScreenClose.AGENT_LOST.code, message: `the relay hop to ${replica.url} closed (${code})` };
-      this.ended(new KioskConnectError(closeReasonOf(far.code), far.message));
+      if (this.farError) return this.ended(new KioskConnectError(closeReasonOf(this.farError.code), this.farError.message));
+      logger.warn(`the relay hop to replica ${replica.id} at ${replica.url} closed (${code} ${reason.toString()})`);
+      this.ended(new KioskConnectError(closeReasonOf(reason.toString() || ScreenClose.AGENT_LOST.code), this.channelLost().message));
     });
   }
 
   opened(timeoutMs: number): Promise<Upstream> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
+        // Told first, then closed: the close must not answer the waiter with its own reason.
+        this.openWaiter = undefined;
         this.close();
-        reject(new KioskConnectError(ScreenClose.KIOSK_OFF, `no answer through the replica ${this.replica.url} in time`));
+        logger.warn(`no answer through replica ${this.replica.id} at ${this.replica.url} in ${timeoutMs} ms`);
+        reject(new KioskConnectError(ScreenClose.KIOSK_OFF, `agent ${this.agent.name} got no answer from the kiosk in time`));
       }, timeoutMs);
       this.openWaiter = { resolve, reject, timer };
     });
@@ -157,10 +177,15 @@ class HopUpstream implements Upstream {
     this.openWaiter = undefined;
     if (w) {
       clearTimeout(w.timer);
-      w.reject(reason ?? new KioskConnectError(ScreenClose.INTERNAL, `the relay hop to ${this.replica.url} closed before the stream opened`));
+      w.reject(reason ?? new KioskConnectError(ScreenClose.INTERNAL, 'the agent closed the stream before it opened'));
       return;
     }
     this.closeListener?.(reason);
+  }
+
+  /** The local relay's words when an agent's channel goes. */
+  private channelLost(): KioskConnectError {
+    return new KioskConnectError(ScreenClose.AGENT_LOST, `agent ${this.agent.name} lost its relay channel`);
   }
 
   private maybeDrain(): void {
@@ -179,8 +204,24 @@ export function refuseHop(ws: WebSocket, reason: KioskConnectError): void {
   if (ws.readyState === WebSocket.OPEN) ws.close(reason.reason.close, reason.reason.code);
 }
 
-/** Holding replica: pipes the agent's stream and the hop both ways, with the local relay's back-pressure. */
-export function pipeHop(ws: WebSocket, upstream: Upstream): void {
+/**
+ * Holding replica: pipes the agent's stream and the hop both ways, with the local
+ * relay's back-pressure, and pings the hop every `pingIntervalMs`: a viewer replica
+ * that died or was cut off (no close ever arrives) is dropped when it misses a pong,
+ * which frees the agent's stream slot.
+ */
+export function pipeHop(ws: WebSocket, upstream: Upstream, pingIntervalMs: number): void {
+  let alive = true;
+  ws.on('pong', () => (alive = true));
+  const heartbeat = setInterval(() => {
+    if (!alive) {
+      logger.warn(`relay hop for agent ${upstream.agentId} missed a pong in ${pingIntervalMs} ms: dropped`);
+      return ws.terminate();
+    }
+    alive = false;
+    ws.ping();
+  }, pingIntervalMs);
+  ws.once('close', () => clearInterval(heartbeat));
   upstream.onData((chunk) => {
     ws.send(chunk, { binary: true }, () => {
       if (ws.bufferedAmount <= LOW_WATER) upstream.resume();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { z } from 'zod';
 import { REDIS } from '../redis/redis.module';
 
 /** An API replica as the others see it. */
@@ -14,15 +15,33 @@ export interface ReplicaEntry {
   channels: number;
 }
 
-/** What a hop ticket lets the holding replica do, once: open one stream through one agent's channel. */
+/**
+ * What a hop ticket asks of the holding replica, once: a stream to one kiosk through one
+ * agent's channel, for one user. No address: the holding replica reads the kiosk from
+ * MySQL and checks it again (RemoteService.hopTarget), so that whoever can write to
+ * Redis cannot point an agent at an address of their choosing.
+ */
 export interface HopTicket {
   /** The replica that must redeem it: a ticket is worth nothing elsewhere. */
   replicaId: string;
   agentId: string;
-  host: string;
-  port: number;
-  timeoutMs: number;
+  kioskId: string;
+  /** The viewer, whose rights are checked again on the holding replica. */
+  userId: string;
 }
+
+const rowId = z.string().regex(/^[0-9a-f-]{36}$/i);
+const hopTicketSchema = z.object({ replicaId: z.string().min(1).max(64), agentId: rowId, kioskId: rowId, userId: rowId });
+
+/**
+ * A registry entry as announced: anything else (another version's shape, a hand-edited
+ * key, garbage) is skipped, so that one bad entry cannot break every replica's holderOf.
+ */
+const replicaEntrySchema = z.object({
+  url: z.string().regex(/^https?:\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'http(s)://host:port'),
+  lastSeen: z.number().finite(),
+  channels: z.number().int().min(0),
+});
 
 const REPLICAS_KEY = 'relay:replicas';
 const channelKey = (agentId: string) => `relay:channel:${agentId}`;
@@ -51,6 +70,9 @@ const DELETE_IF_MINE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return red
  */
 @Injectable()
 export class RelayRegistryRepository {
+  private readonly logger = new Logger('relay-registry');
+  private readonly warned = new Set<string>();
+
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async announce(entry: ReplicaEntry): Promise<void> {
@@ -68,7 +90,17 @@ export class RelayRegistryRepository {
     const live: ReplicaEntry[] = [];
     const stale: string[] = [];
     for (const [id, raw] of Object.entries(all)) {
-      const entry = { id, ...(JSON.parse(raw) as Omit<ReplicaEntry, 'id'>) };
+      const parsed = parseEntry(raw);
+      if (!parsed.success) {
+        // Once per entry and content: every replica reads the registry every heartbeat.
+        const warning = `${id}\n${raw}`;
+        if (!this.warned.has(warning) && this.warned.size < 100) {
+          this.warned.add(warning);
+          this.logger.warn(`replica registry entry ${JSON.stringify(id.slice(0, 64))} skipped: ${parsed.error}`);
+        }
+        continue;
+      }
+      const entry = { id, ...parsed.data };
       if (entry.lastSeen >= since) live.push(entry);
       else stale.push(id);
     }
@@ -104,6 +136,25 @@ export class RelayRegistryRepository {
   async redeemHopTicket(id: string): Promise<HopTicket | null> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
     const raw = await this.redis.getdel(hopKey(id));
-    return raw ? (JSON.parse(raw) as HopTicket) : null;
+    if (!raw) return null;
+    try {
+      const parsed = hopTicketSchema.safeParse(JSON.parse(raw));
+      if (parsed.success) return parsed.data;
+      this.logger.warn(`hop ticket of another shape refused: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+    } catch {
+      this.logger.warn('hop ticket that is not JSON refused');
+    }
+    return null;
   }
+}
+
+function parseEntry(raw: string): { success: true; data: Omit<ReplicaEntry, 'id'> } | { success: false; error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { success: false, error: 'not JSON' };
+  }
+  const parsed = replicaEntrySchema.safeParse(json);
+  return parsed.success ? parsed : { success: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || 'entry'}: ${i.message}`).join('; ') };
 }

@@ -24,8 +24,6 @@ import { SLOT_LEASE_MS } from './viewer-slots.repository';
 
 export const AGENT_RELAY_PATH = '/api/agent/v1/relay';
 const SCREEN_PATH = /^\/api\/remote\/kiosks\/([0-9a-f-]{36})\/screen$/;
-/** Agents answer pings; one that misses a whole interval is dropped. */
-const AGENT_PING_MS = 30_000;
 
 /**
  * The two WebSocket endpoints of remote screens, on the API's HTTP server beside
@@ -61,7 +59,8 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
     this.server = this.adapterHost.httpAdapter?.getHttpServer?.();
     if (!this.server) return;
     this.server.on('upgrade', this.onUpgrade);
-    this.pingTimer = setInterval(() => void this.pingAgents(), AGENT_PING_MS);
+    // Agents answer pings; one that misses a whole interval is dropped.
+    this.pingTimer = setInterval(() => void this.pingAgents(), this.config.remote.pingIntervalMs);
     this.replicas.start(this.server);
   }
 
@@ -114,15 +113,22 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
     this.hopsWs.handleUpgrade(req, socket, head, (ws) => {
       // The viewer's bytes wait (ws buffers them while paused) until the agent has reached the kiosk.
       ws.pause();
-      const channel = this.hub.pick([ticket.agentId]);
-      if (!channel) return refuseHop(ws, new KioskConnectError(ScreenClose.AGENT_LOST, 'the agent\'s relay channel closed on the replica that held it'));
-      channel.openStream(ticket.host, ticket.port, ticket.timeoutMs).then(
-        (upstream) => {
+      const refuse = (err: unknown) => {
+        if (!(err instanceof KioskConnectError)) this.logger.error(`relay hop failed: ${(err as Error).stack ?? err}`);
+        refuseHop(ws, err instanceof KioskConnectError ? err : new KioskConnectError(ScreenClose.INTERNAL, 'the relay could not open the stream'));
+      };
+      // The kiosk and the agent checked again here, from MySQL: the ticket names ids, never an address.
+      this.remote.hopTarget(ticket).then((target) => {
+        const channel = this.hub.pick([ticket.agentId]);
+        if (!channel) return refuseHop(ws, new KioskConnectError(ScreenClose.AGENT_LOST, 'the agent lost its relay channel'));
+        return channel.openStream(target.host, target.port, this.config.remote.connectTimeoutMs).then((upstream) => {
           if (ws.readyState !== ws.OPEN) return upstream.close();
-          pipeHop(ws, upstream);
-        },
-        (err) => refuseHop(ws, err instanceof KioskConnectError ? err : new KioskConnectError(ScreenClose.INTERNAL, String(err))),
-      );
+          pipeHop(ws, upstream, this.config.remote.pingIntervalMs);
+        });
+      }, (err) => {
+        if (err instanceof KioskConnectError) this.logger.warn(`relay hop for kiosk ${ticket.kioskId} through agent ${ticket.agentId} refused: ${err.message}`);
+        throw err;
+      }).catch(refuse);
     });
   }
 

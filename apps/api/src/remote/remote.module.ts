@@ -3,6 +3,7 @@ import { AgentsModule } from '../agents/agents.module';
 import { AuthModule } from '../auth/auth.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
 import { SitesModule } from '../sites/sites.module';
+import { UsersModule } from '../users/users.module';
 import { AgentRelayHub } from './agent-relay.hub';
 import { RelayRegistryRepository } from './relay-registry.repository';
 import { RelayReplicas } from './relay-replicas';
@@ -19,7 +20,7 @@ import { ViewerSlotsRepository } from './viewer-slots.repository';
  * VNC port directly or through an agent's outbound relay channel.
  */
 @Module({
-  imports: [AuthModule, AgentsModule, KiosksModule, SitesModule],
+  imports: [AuthModule, AgentsModule, KiosksModule, SitesModule, UsersModule],
   controllers: [RemoteController],
   providers: [
     RemoteService,

@@ -11,9 +11,11 @@ import { Database } from '../database/database.service';
 import type { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { KiosksService } from '../kiosks/kiosks.service';
+import { SitesRepository } from '../sites/sites.repository';
 import { SitesService } from '../sites/sites.service';
+import { UsersRepository } from '../users/users.repository';
 import { connectThroughReplica } from './relay-hop';
-import { RelayRegistryRepository } from './relay-registry.repository';
+import { HopTicket, RelayRegistryRepository } from './relay-registry.repository';
 import { RelayHolder, RelayReplicas } from './relay-replicas';
 import { RemoteRoute, RemoteSessionEnd, RemoteSessionStart, RemoteSessionsRepository } from './remote-sessions.repository';
 import { RemoteTarget, RemoteTargets } from './remote-targets';
@@ -55,6 +57,8 @@ export class RemoteService {
     private readonly kiosks: KiosksService,
     private readonly kioskRows: KiosksRepository,
     private readonly sites: SitesService,
+    private readonly siteRows: SitesRepository,
+    private readonly users: UsersRepository,
     private readonly agents: AgentsRepository,
     private readonly access: AccessService,
     private readonly audit: AuditService,
@@ -141,7 +145,7 @@ export class RemoteService {
     if (refusal) throw new ScreenRefused(ScreenClose.VIEWER_LIMIT, 'the site has reached its limit of concurrent screen sessions');
     let upstream: Upstream;
     try {
-      upstream = await this.connect(kiosk, channel);
+      upstream = await this.connect(kiosk, channel, p.userId);
     } catch (err) {
       await this.slots.release(kiosk.siteId, slot);
       if (!(err instanceof KioskConnectError)) throw err;
@@ -174,6 +178,39 @@ export class RemoteService {
       throw err;
     }
     return { session, upstream };
+  }
+
+  /**
+   * On the replica holding an agent's channel, for a hop ticket another replica issued:
+   * where the stream may go, read again from MySQL and checked as the viewer's replica
+   * checked it (the user may still see the kiosk, the site's route is the agent's, the
+   * address and port pass RemoteTargets, and this agent is one of the site's that reach
+   * it). Nothing of the ticket but ids is trusted: Redis is no authority on addresses.
+   * Throws KioskConnectError with a message that names no address.
+   */
+  async hopTarget(ticket: HopTicket): Promise<{ host: string; port: number }> {
+    const refuse = async (reason: ScreenCloseReason, why: string, kiosk?: Kiosk) => {
+      const message = `the relay refused the stream: ${why}`;
+      if (kiosk) await this.recordRefusal(kiosk, 'agent', 'open', reason, `${message} (relay hop for agent ${ticket.agentId}, user ${ticket.userId})`, ticket.agentId);
+      return new KioskConnectError(reason, message);
+    };
+    const [user, kiosk] = await Promise.all([this.users.getById(ticket.userId), this.kioskRows.getById(ticket.kioskId)]);
+    if (!kiosk) throw await refuse(ScreenClose.KIOSK_NOT_FOUND, 'the kiosk no longer exists');
+    if (!user || user.disabled) throw await refuse(ScreenClose.SESSION_ENDED, 'the viewer\'s account is gone or disabled', kiosk);
+    const hospitals = user.role === 'admin' || user.role === 'ops' ? 'all' : await this.users.hospitalIdsOf(user.id);
+    if (hospitals !== 'all' && !hospitals.includes(kiosk.hospitalId)) throw await refuse(ScreenClose.KIOSK_NOT_FOUND, 'the viewer may not see this kiosk', kiosk);
+    if (!kiosk.ip) throw await refuse(ScreenClose.KIOSK_IP_MISSING, `kiosk ${kiosk.code} has no IP address`, kiosk);
+    if (((await this.sessions.routeOfSite(kiosk.siteId)) ?? 'direct') !== 'agent') {
+      throw await refuse(ScreenClose.TARGET_REFUSED, `the site of kiosk ${kiosk.code} is not reached through agents`, kiosk);
+    }
+    const [site, agents] = await Promise.all([this.siteRows.getById(kiosk.siteId), this.agents.getEnrolledBySite(kiosk.siteId)]);
+    if (!site) throw await refuse(ScreenClose.KIOSK_NOT_FOUND, 'the kiosk\'s site no longer exists', kiosk);
+    const target = this.targets.resolve(kiosk, 'agent', site, agents);
+    if ('refused' in target) throw await refuse(ScreenClose.TARGET_REFUSED, target.refused, kiosk);
+    if (!target.agentIds.includes(ticket.agentId)) {
+      throw await refuse(ScreenClose.TARGET_REFUSED, `the agent is not one of those of kiosk ${kiosk.code}'s site that reach it`, kiosk);
+    }
+    return { host: kiosk.ip, port: kiosk.vncPort };
   }
 
   async controlTaken(session: RemoteSessionStart): Promise<void> {
@@ -289,7 +326,7 @@ export class RemoteService {
    * Connects directly, through an agent's channel here, or through one held by another
    * replica (a hop), and waits for the kiosk's RFB greeting.
    */
-  private async connect(kiosk: Kiosk, holder: RelayHolder | null): Promise<Upstream> {
+  private async connect(kiosk: Kiosk, holder: RelayHolder | null, userId: string): Promise<Upstream> {
     const timeout = this.config.remote.connectTimeoutMs;
     const target = `${kiosk.ip}:${kiosk.vncPort}`;
     if (!holder) return afterRfbGreeting(await connectDirect(kiosk.ip!, kiosk.vncPort, timeout), target, timeout);
@@ -298,12 +335,11 @@ export class RemoteService {
       return afterRfbGreeting(await channel.openStream(kiosk.ip!, kiosk.vncPort, timeout), `${target} (through agent ${channel.agent.name})`, timeout);
     }
     const { replica, agentId } = holder;
-    const ticket = await this.registry.issueHopTicket(
-      { replicaId: replica.id, agentId, host: kiosk.ip!, port: kiosk.vncPort, timeoutMs: timeout },
-      HOP_TICKET_TTL_MS,
-    );
-    const upstream = await connectThroughReplica(replica, agentId, ticket, timeout);
-    return afterRfbGreeting(upstream, `${target} (through agent ${agentId} on replica ${replica.url})`, timeout);
+    const ticket = await this.registry.issueHopTicket({ replicaId: replica.id, agentId, kioskId: kiosk.id, userId }, HOP_TICKET_TTL_MS);
+    // The viewer (and the audit log) hear of the agent by its name, as through a channel here; the replica's address stays in the server log.
+    const agent = { id: agentId, name: (await this.agents.getById(agentId))?.name ?? agentId };
+    const upstream = await connectThroughReplica(replica, agent, ticket, timeout);
+    return afterRfbGreeting(upstream, `${target} (through agent ${agent.name})`, timeout);
   }
 }
 

@@ -1,9 +1,11 @@
+import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AgentConfigSchema } from '../../../pi-agent/src/config';
 import { RelayChannel } from '../../../pi-agent/src/relay/relay-channel';
 import { memoryLogger } from '../../../pi-agent/src/testing/silent-log';
 import { enrolAgent } from '../agent-protocol/agent-test-kit';
+import { REDIS } from '../redis/redis.module';
 import { loopbackRelayAgentConfig, startAgentProcess } from '../testing/agent-processes';
 import { seedTwoHospitals } from '../testing/fixtures';
 import { RoundRobinProxy } from '../testing/round-robin-proxy';
@@ -125,7 +127,7 @@ describe('remote screens across API replicas', () => {
         });
         ws.once('error', () => undefined);
       });
-    const ticketFor = (replicaId: string) => registry.issueHopTicket({ replicaId, agentId, host: '127.0.0.1', port: vnc.port, timeoutMs: 2000 }, 10_000);
+    const ticketFor = (replicaId: string) => registry.issueHopTicket({ replicaId, agentId, kioskId, userId: ids.users.ops }, 10_000);
 
     expect(await hop({})).toEqual({ status: 401 });
     expect(await hop({ cookie: ops.cookie! })).toEqual({ status: 401 });
@@ -141,6 +143,89 @@ describe('remote screens across API replicas', () => {
       handshake: false,
     });
     expect(await asViewer.closed).toMatchObject({ code: 4403, reason: 'REMOTE_TICKET_INVALID' });
+  }, 30_000);
+
+  it('the holding replica reads the kiosk from MySQL and checks it again: a ticket for a kiosk, port, site or user the viewer replica would refuse opens nothing', async () => {
+    const agentId = hubOf(a).all()[0].agent.id;
+    const registry = a.app.get(RelayRegistryRepository);
+    const replicaA = a.app.get(RelayReplicas).id;
+    const redis = a.app.get(REDIS) as Redis;
+    /** The hop's first message (opened, or the error) and how it closed. */
+    const hop = (ticket: string) =>
+      new Promise<{ status: number; first?: string; close?: { code: number; reason: string } }>((resolve) => {
+        const ws = new WebSocket(wsUrl(a, RELAY_HOP_PATH), { headers: { authorization: `WakewardHop ${ticket}` } });
+        let first: string | undefined;
+        ws.once('unexpected-response', (_req, res) => {
+          res.resume();
+          resolve({ status: res.statusCode! });
+        });
+        ws.on('message', (data) => {
+          first ??= String(data);
+          if (first === '{"opened":true}') ws.close();
+        });
+        ws.once('close', (code, reason) => resolve({ status: 101, first, close: { code, reason: String(reason) } }));
+        ws.once('error', () => undefined);
+      });
+    const ticket = (over: Partial<{ kioskId: string; userId: string; agentId: string }>) =>
+      registry.issueHopTicket({ replicaId: replicaA, agentId, kioskId, userId: ids.users.ops, ...over }, 10_000);
+
+    // A port outside REMOTE_VNC_PORTS: refused on A, whatever B asked.
+    const odd = await ops.post('/api/kiosks', { siteId: ids.siteA, name: 'Odd port', kind: 'registration', ip: '127.0.0.1', code: 'HOP-03', mac: '02:00:00:00:24:03', vncPort: 22 });
+    expect(odd.status, odd.text).toBe(201);
+    const oddPort = await hop(await ticket({ kioskId: odd.body.id }));
+    expect(oddPort.close).toEqual({ code: 4406, reason: 'REMOTE_TARGET_REFUSED' });
+    expect(JSON.parse(oddPort.first!).error.message).toMatch(/^the relay refused the stream: .*port 22 is not a VNC port/);
+    // A kiosk of another site (reached through agents too), which this agent does not serve.
+    expect((await ops.patch(`/api/sites/${ids.siteB}`, { subnets: ['127.0.0.0/8'] })).status).toBe(200);
+    expect((await ops.request('PUT', `/api/sites/${ids.siteB}/remote-route`, { route: 'agent' })).status).toBe(200);
+    const foreign = await ops.post('/api/kiosks', { siteId: ids.siteB, name: 'Elsewhere', kind: 'registration', ip: '127.0.0.1', code: 'HOP-B1', mac: '02:00:00:00:24:b1', vncPort: vnc.port });
+    expect(foreign.status, foreign.text).toBe(201);
+    const otherSite = await hop(await ticket({ kioskId: foreign.body.id }));
+    expect(otherSite.close).toEqual({ code: 4406, reason: 'REMOTE_TARGET_REFUSED' });
+    expect(JSON.parse(otherSite.first!).error.message).toMatch(/the agent is not one of those of kiosk HOP-B1's site/);
+    // A viewer who may not see the kiosk's hospital.
+    expect((await hop(await ticket({ userId: ids.users['staff-b'] }))).close).toEqual({ code: 4404, reason: 'KIOSK_NOT_FOUND' });
+    // The shape the tickets had: an address of the writer's choosing is no ticket at all.
+    await redis.set(`relay:hop:${'h'.repeat(43)}`, JSON.stringify({ replicaId: replicaA, agentId, host: '127.0.0.1', port: vnc.port, timeoutMs: 2000 }), 'PX', 10_000);
+    expect(await hop('h'.repeat(43))).toEqual({ status: 401 });
+    // What the refusals say names no replica's address.
+    for (const answer of [oddPort, otherSite]) {
+      for (const url of [a.url, b.url]) expect(answer.first).not.toContain(new URL(url).host);
+    }
+    // Each refusal is in the audit log, kept apart from the request (recordDetached).
+    const denied = async () =>
+      (await a.db.query(`SELECT entity_id FROM audit_entries WHERE action = 'access_denied' AND entity_type = 'remote_target' AND entity_id IN (?, ?, ?)`, [
+        odd.body.id,
+        foreign.body.id,
+        kioskId,
+      ])) as Array<{ entity_id: string }>;
+    await until(async () => (await denied()).length === 3, 5000, 50);
+    // The real one still opens.
+    expect(await hop(await ticket({}))).toMatchObject({ status: 101, first: '{"opened":true}' });
+  }, 30_000);
+
+  it('a malformed replica entry in Redis is skipped: the others still answer who holds which channel, and hops still open', async () => {
+    const redis = a.app.get(REDIS) as Redis;
+    await redis.hset('relay:replicas', {
+      'not-json': '{"url":',
+      'not-an-object': '[]',
+      'file-url': JSON.stringify({ url: 'file:///etc/passwd', lastSeen: Date.now(), channels: 0 }),
+      'url-with-path': JSON.stringify({ url: 'http://10.0.0.9:3000/evil', lastSeen: Date.now(), channels: 0 }),
+      'no-last-seen': JSON.stringify({ url: 'http://10.0.0.9:3000', channels: 1 }),
+    });
+    try {
+      const live = await a.app.get(RelayRegistryRepository).liveReplicas(0);
+      expect(live.map((r) => r.id).sort()).toEqual([a.app.get(RelayReplicas).id, b.app.get(RelayReplicas).id].sort());
+      expect((await routeOn(b)).relayAgents).toHaveLength(1);
+      const ticket = await new Client(b.url, ops.cookie).post(`/api/kiosks/${kioskId}/screen-tickets`);
+      expect(ticket.status, ticket.text).toBe(201);
+      const rfb = await RfbClient.open(wsUrl(b, ticket.body.path), { headers: { cookie: ops.cookie! } });
+      expect(rfb.width).toBe(vnc.width);
+      rfb.close();
+      await rfb.closed;
+    } finally {
+      await redis.hdel('relay:replicas', 'not-json', 'not-an-object', 'file-url', 'url-with-path', 'no-last-seen');
+    }
   }, 30_000);
 
   it('relay channels piled up on one replica move to a new one (close code 4503, agents reconnect through the balancer)', async () => {

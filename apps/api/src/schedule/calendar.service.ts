@@ -1,20 +1,30 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { AccessService, notFoundError } from '../common/access.service';
-import { badRequest } from '../common/errors';
+import { badRequest, conflict } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { parseInput, uuid } from '../common/validation';
 import { HospitalsRepository } from '../hospitals/hospitals.repository';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
+import { UserLocksRepository } from '../redis/user-locks.repository';
 import { toSchedulerRule } from '../rules/rule-mapping';
 import { RulesService } from '../rules/rules.service';
 import { Site } from '../sites/site.entity';
 import { SitesRepository } from '../sites/sites.repository';
 import { SitesService } from '../sites/sites.service';
-import { buildCalendar, Calendar, CalendarRuleInfo, daysBetween } from './calendar';
+import { buildCalendar, Calendar, CalendarRuleInfo, CalendarTooDetailedError, daysBetween } from './calendar';
 
 /** Two months: a month view with its neighbouring weeks fits, a year of bars does not. */
 export const MAX_CALENDAR_DAYS = 62;
+/** Longer than the costliest accepted calendar (~1 s): the lock outlives the request only if its process died. */
+const CALENDAR_LOCK_TTL_MS = 30_000;
+const CALENDAR_LOCK = 'calendar';
+/**
+ * How long a calendar waits for the same user's previous one before 409: longer than
+ * the costliest accepted one, so that the console's quick navigation (and React's
+ * double effect in development) queue up instead of failing.
+ */
+const CALENDAR_LOCK_WAIT_MS = 2_000;
 
 const localDate = z
   .string()
@@ -37,7 +47,14 @@ export interface CalendarView extends Calendar {
   sites: { id: string; name: string; timeZone: string }[];
 }
 
-/** The effective schedule of a site or a whole hospital over chosen local dates. */
+/**
+ * The effective schedule of a site or a whole hospital over chosen local dates.
+ * Bounded: a calendar whose estimated work or group count is beyond the limits of
+ * calendar.ts is refused before computing (400 CALENDAR_TOO_DETAILED), and a user
+ * gets one calendar at a time (a second waits up to 2 s for the first, then 409
+ * CALENDAR_IN_PROGRESS), since the computation
+ * holds the event loop.
+ */
 @Injectable()
 export class CalendarService {
   constructor(
@@ -47,6 +64,7 @@ export class CalendarService {
     private readonly hospitals: HospitalsRepository,
     private readonly rules: RulesService,
     private readonly access: AccessService,
+    private readonly locks: UserLocksRepository,
   ) {}
 
   parseQuery(query: unknown): z.output<typeof calendarQuery> {
@@ -63,6 +81,16 @@ export class CalendarService {
   }
 
   async of(p: Principal, input: z.output<typeof calendarQuery>): Promise<CalendarView> {
+    const lock = await this.locks.take(CALENDAR_LOCK, p.userId, CALENDAR_LOCK_TTL_MS, CALENDAR_LOCK_WAIT_MS);
+    if (!lock) throw conflict('CALENDAR_IN_PROGRESS', 'your previous calendar is still being computed; try again in a moment');
+    try {
+      return await this.compute(p, input);
+    } finally {
+      await this.locks.release(CALENDAR_LOCK, p.userId, lock);
+    }
+  }
+
+  private async compute(p: Principal, input: z.output<typeof calendarQuery>): Promise<CalendarView> {
     const { scope, sites } = input.siteId ? await this.siteScope(p, input.siteId) : await this.hospitalScope(p, input.hospitalId!);
     const [records, kiosks] = await Promise.all([
       this.rules.getByHospital(scope.hospitalId),
@@ -72,16 +100,26 @@ export class CalendarService {
     const ruleInfo = new Map<string, CalendarRuleInfo>(
       records.map((r) => [r.id, { id: r.id, name: r.name, layer: r.layer, scopeKind: r.scopeKind }]),
     );
-    const calendar = buildCalendar(
-      records.map(toSchedulerRule),
-      ruleInfo,
-      kiosks.map((k) => ({
-        ref: { id: k.id, siteId: k.siteId, hospitalId: k.hospitalId, timeZone: siteById.get(k.siteId)!.timeZone },
-        listed: { id: k.id, code: k.code, name: k.name, siteId: k.siteId },
-      })),
-      input.from,
-      input.to,
-    );
+    let calendar: Calendar;
+    try {
+      calendar = buildCalendar(
+        records.map(toSchedulerRule),
+        ruleInfo,
+        kiosks.map((k) => ({
+          ref: { id: k.id, siteId: k.siteId, hospitalId: k.hospitalId, timeZone: siteById.get(k.siteId)!.timeZone },
+          listed: { id: k.id, code: k.code, name: k.name, siteId: k.siteId },
+        })),
+        input.from,
+        input.to,
+      );
+    } catch (error) {
+      if (!(error instanceof CalendarTooDetailedError)) throw error;
+      throw badRequest(
+        'CALENDAR_TOO_DETAILED',
+        `too many different schedules for one calendar (${error.groups} kiosk groups over ${daysBetween(input.from, input.to) + 1} dates): narrow it to a site or to fewer dates`,
+        scope.kind === 'hospital' ? 'hospitalId' : 'to',
+      );
+    }
     return { scope, sites: sites.map((s) => ({ id: s.id, name: s.name, timeZone: s.timeZone })), ...calendar };
   }
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { HospitalsModule } from '../hospitals/hospitals.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
+import { UserLocksRepository } from '../redis/user-locks.repository';
 import { RulesModule } from '../rules/rules.module';
 import { SitesModule } from '../sites/sites.module';
 import { CalendarController } from './calendar.controller';
@@ -11,7 +12,7 @@ import { ScheduleService } from './schedule.service';
 @Module({
   imports: [KiosksModule, SitesModule, RulesModule, HospitalsModule],
   controllers: [ScheduleController, CalendarController],
-  providers: [ScheduleService, CalendarService],
+  providers: [ScheduleService, CalendarService, UserLocksRepository],
   exports: [ScheduleService],
 })
 export class ScheduleModule {}

@@ -11,6 +11,8 @@ export class LineCutProxy {
   port = 0;
   /** Bytes clients have sent through it so far: who used the line, and when. */
   bytesFromClients = 0;
+  /** The last bytes clients sent, as latin1 text: which queries crossed the line (SQL is readable in MySQL's protocol). */
+  recentFromClients = '';
 
   constructor(private readonly targetPort: number) {}
 
@@ -26,7 +28,10 @@ export class LineCutProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => s.destroy());
       }
-      client.on('data', (chunk: Buffer) => (this.bytesFromClients += chunk.length));
+      client.on('data', (chunk: Buffer) => {
+        this.bytesFromClients += chunk.length;
+        this.recentFromClients = (this.recentFromClients + chunk.toString('latin1')).slice(-65_536);
+      });
       client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));

@@ -3,6 +3,7 @@
  * errors `{"error":{"code","message","field"}}`. A 401 on any call but login and
  * me means the session ended: the shell is told once and shows the sign-in form.
  */
+import { apiRequestStarted } from '../live';
 import type {
   AgentView,
   AuditEntry,
@@ -66,15 +67,24 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   if (!pathname || new URL(pathname, 'http://console.invalid').pathname !== pathname) {
     throw new Error(`refused to request ${JSON.stringify(path.slice(0, 120))}: not a plain path`);
   }
-  const res = await fetch(path, {
-    method,
-    credentials: 'same-origin',
-    headers:
-      body === undefined
-        ? { accept: 'application/json' }
-        : { 'content-type': 'application/json', accept: 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  // Told to the live connection's poll fallback, which backs off while the API fails.
+  const ended = apiRequestStarted();
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers:
+        body === undefined
+          ? { accept: 'application/json' }
+          : { 'content-type': 'application/json', accept: 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    ended(true);
+    throw err;
+  }
+  ended(res.status >= 500);
   if (res.status === 204) return undefined as T;
   const json = await res.json().catch(() => ({}));
   if (!res.ok) {

@@ -69,7 +69,7 @@ export const en = {
   'live.disconnected': 'Live updates disconnected: reconnecting…',
   'live.short': 'Live',
   'live.offShort': 'Offline',
-  'live.unavailable': 'Live updates unavailable (no WebSocket gets through): pages refresh every {seconds} s',
+  'live.unavailable': 'Live updates unavailable (no WebSocket gets through): pages refresh about every {seconds} s (less often while the server fails)',
   'live.pollingShort': 'Polling',
 
   'observed.up': 'Up',

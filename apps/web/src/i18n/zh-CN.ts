@@ -69,7 +69,7 @@ export const zhCN: Record<MessageKey, string> = {
   'live.disconnected': '实时更新已断开，正在重连…',
   'live.short': '实时',
   'live.offShort': '离线',
-  'live.unavailable': '实时更新不可用（WebSocket 无法连通）：页面每 {seconds} 秒刷新一次',
+  'live.unavailable': '实时更新不可用（WebSocket 无法连通）：页面约每 {seconds} 秒刷新一次（服务器出错时更少）',
   'live.pollingShort': '轮询',
 
   'observed.up': '在线',
