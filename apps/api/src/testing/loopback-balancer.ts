@@ -12,9 +12,11 @@ const shippedConfig = resolve(__dirname, '../../../../deploy/haproxy.cfg');
  * deploy/haproxy.cfg as shipped, with only its Docker-specific lines swapped for
  * loopback ones: the same balancing, checks, headers and timeouts in front of API
  * processes on this machine. `checkInterval` (e.g. '1s') shortens the health checks'
- * period so a test need not wait 10 s for a replica to be taken out.
+ * period so a test need not wait 10 s for a replica to be taken out. `servedByHeader`
+ * adds a response header naming the server that answered (`api-1`, `api-2`...), so a
+ * test can see which replica each request reached.
  */
-export function loopbackBalancerConfig(options: { port: number; servers: number[]; checkInterval?: string }): string {
+export function loopbackBalancerConfig(options: { port: number; servers: number[]; checkInterval?: string; servedByHeader?: string }): string {
   const lines = readFileSync(shippedConfig, 'utf8').split('\n');
   const out: string[] = [];
   let inResolvers = false;
@@ -25,6 +27,7 @@ export function loopbackBalancerConfig(options: { port: number; servers: number[
     if (/^\s*bind :\d+$/.test(line)) out.push(`  bind 127.0.0.1:${options.port}`);
     else if (/^\s*server-template /.test(line)) out.push(...options.servers.map((p, i) => `  server api-${i + 1} 127.0.0.1:${p} check`));
     else if (/^\s*default-server /.test(line)) {
+      if (options.servedByHeader) out.push(`  http-response set-header ${options.servedByHeader} %[srv_name]`);
       const server = line.replace(/ resolvers \S+/, '').replace(/ init-addr \S+/, '');
       out.push(options.checkInterval ? server.replace(/ inter \S+/, ` inter ${options.checkInterval}`) : server);
     } else out.push(line);
@@ -43,7 +46,7 @@ export interface LoopbackBalancer {
 }
 
 /** Debian's HAProxy (scripts/ensure-services.mjs ensureHaproxy) with loopbackBalancerConfig, in the foreground. */
-export async function startLoopbackBalancer(options: { servers: number[]; checkInterval?: string }): Promise<LoopbackBalancer> {
+export async function startLoopbackBalancer(options: { servers: number[]; checkInterval?: string; servedByHeader?: string }): Promise<LoopbackBalancer> {
   const port = await freePort();
   const config = loopbackBalancerConfig({ port, ...options });
   const dir = mkdtempSync(join(tmpdir(), 'wk-haproxy-'));

@@ -66,11 +66,13 @@ export async function startRedisServer(port?: number): Promise<ServiceProcess & 
 /**
  * The compiled API (npx tsc -b apps/api) in a process of its own, with the test's
  * database, Redis, prefix and session secret, plus `env` (ROLE, dispatch settings,
- * TEST_CLOCK_OFFSET_S...). ROLE=api or all listens on a free loopback port (`url`).
+ * TEST_CLOCK_OFFSET_S...). ROLE=api or all listens on `env.PORT`, else on a free
+ * loopback port (`url`). A variable set to undefined in `env` is left out (e.g.
+ * SESSION_SECRET, for replicas that must agree on sessions by themselves).
  */
-export async function startServiceProcess(config: AppConfig, env: Record<string, string>): Promise<ServiceProcess & { url: string }> {
+export async function startServiceProcess(config: AppConfig, env: Record<string, string | undefined>): Promise<ServiceProcess & { url: string }> {
   if (!existsSync(apiMain)) throw new Error(`build the API first (npx tsc -b apps/api): ${apiMain} is missing`);
-  const port = await freePort();
+  const port = env.PORT ? Number(env.PORT) : await freePort();
   const child = spawn(process.execPath, [apiMain], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],

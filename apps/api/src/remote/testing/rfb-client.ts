@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import WebSocket from 'ws';
 
 /**
@@ -9,6 +10,8 @@ export class RfbClient {
   width = 0;
   height = 0;
   name = '';
+  /** The headers of the server's 101 answer (e.g. which replica a balancer chose). */
+  upgradeHeaders: IncomingHttpHeaders = {};
   private chunks: Buffer[] = [];
   private buffered = 0;
   private waiter?: { n: number; resolve: (b: Buffer) => void; reject: (e: Error) => void };
@@ -35,12 +38,15 @@ export class RfbClient {
   /** Opens the WebSocket; with `handshake` (default) also completes the RFB handshake. */
   static async open(url: string, options: { headers?: Record<string, string>; handshake?: boolean } = {}): Promise<RfbClient> {
     const ws = new WebSocket(url, ['binary'], { headers: options.headers, perMessageDeflate: false });
+    let upgradeHeaders: IncomingHttpHeaders = {};
+    ws.once('upgrade', (res) => (upgradeHeaders = res.headers));
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
       ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     });
     const client = new RfbClient(ws);
+    client.upgradeHeaders = upgradeHeaders;
     if (options.handshake !== false) await client.handshake();
     return client;
   }
