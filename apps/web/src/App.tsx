@@ -227,6 +227,9 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
   }, [me]);
   const route = useRoute();
   usePageTitle(pageTitleKey(route.path));
+  // On a phone the navigation folds behind a menu button; choosing a page folds it again.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [route.path]);
   // Ops look after every site: they land on the overview; staff and viewers on their fleet.
   const landing = isOps(me.role) ? '/overview' : '/fleet';
   useEffect(() => {
@@ -244,11 +247,21 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
 
   return (
     <div className="shell">
-      <header className="topbar">
+      <header className={`topbar${menuOpen ? ' menu-open' : ''}`}>
         <Link to={landing} className="brand">
           Wakeward
         </Link>
-        <nav aria-label={t('nav.main')}>
+        <button
+          type="button"
+          className="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="topbar-menu"
+          onClick={() => setMenuOpen((open) => !open)}
+          data-testid="menu"
+        >
+          {t('nav.menu')}
+        </button>
+        <nav aria-label={t('nav.main')} id="topbar-menu">
           {nav.map((n) => (
             <Link
               key={n.path}
