@@ -123,3 +123,39 @@ for (const locale of ['en-US', 'zh-CN'] as const) {
     });
   }
 }
+
+describe('dark mode', () => {
+  it('follows the system setting: a dark page background and dark cards with light text', async () => {
+    const colours = async (colorScheme: 'dark' | 'light') => {
+      const { page, close } = await signedInPage(env, 'ops');
+      try {
+        await page.emulateMedia({ colorScheme });
+        await page.goto('/fleet');
+        await settled(page);
+        if (colorScheme === 'dark') await screenshot(page, 'fleet-dark');
+        return await page.evaluate(() => {
+          // Relative luminance-ish brightness of a computed rgb() colour, 0 (black) to 255 (white).
+          const brightness = (css: string) => {
+            const [r, g, b] = css.match(/\d+(\.\d+)?/g)!.map(Number);
+            return 0.299 * r + 0.587 * g + 0.114 * b;
+          };
+          const style = (selector: string) => getComputedStyle(document.querySelector(selector)!);
+          return {
+            body: brightness(style('body').backgroundColor),
+            toolbar: brightness(style('.toolbar').backgroundColor),
+            text: brightness(style('main.content h1').color),
+          };
+        });
+      } finally {
+        await close();
+      }
+    };
+    const dark = await colours('dark');
+    expect(dark.body).toBeLessThan(60);
+    expect(dark.toolbar).toBeLessThan(60);
+    expect(dark.text).toBeGreaterThan(180);
+    const light = await colours('light');
+    expect(light.toolbar).toBeGreaterThan(200);
+    expect(light.text).toBeLessThan(80);
+  }, 60_000);
+});
