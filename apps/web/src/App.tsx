@@ -18,6 +18,7 @@ import {
   useLivePoll,
   useLiveStatus,
 } from './live';
+import { pageTitleKey, usePageTitle } from './page-title';
 import { Link, matchPath, navigate, useRoute } from './router';
 import { isOps, Session, SessionContext } from './session';
 
@@ -133,6 +134,7 @@ function Login({ onLogin, notice }: { onLogin: (me: Me) => void; notice: Message
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  usePageTitle('login.title');
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     setError(null);
@@ -224,6 +226,10 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
     );
   }, [me]);
   const route = useRoute();
+  usePageTitle(pageTitleKey(route.path));
+  // On a phone the navigation folds behind a menu button; choosing a page folds it again.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [route.path]);
   // Ops look after every site: they land on the overview; staff and viewers on their fleet.
   const landing = isOps(me.role) ? '/overview' : '/fleet';
   useEffect(() => {
@@ -241,11 +247,21 @@ function Shell({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
 
   return (
     <div className="shell">
-      <header className="topbar">
+      <header className={`topbar${menuOpen ? ' menu-open' : ''}`}>
         <Link to={landing} className="brand">
           Wakeward
         </Link>
-        <nav aria-label={t('nav.main')}>
+        <button
+          type="button"
+          className="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="topbar-menu"
+          onClick={() => setMenuOpen((open) => !open)}
+          data-testid="menu"
+        >
+          {t('nav.menu')}
+        </button>
+        <nav aria-label={t('nav.main')} id="topbar-menu">
           {nav.map((n) => (
             <Link
               key={n.path}

@@ -648,6 +648,10 @@ export const en = {
   'environment.tile.alarm': 'ALARM',
   'environment.time': 'Time',
   'environment.tile.age': 'Read {ago}',
+  'title.kiosk': 'Kiosk',
+  'title.dispatches': 'Wakes and shutdowns',
+  'title.notFound': 'Page not found',
+  'nav.menu': 'Menu',
 } as const;
 
 export type MessageKey = keyof typeof en;

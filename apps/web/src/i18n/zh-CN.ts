@@ -642,4 +642,8 @@ export const zhCN: Record<MessageKey, string> = {
   'environment.tile.alarm': '报警',
   'environment.time': '时间',
   'environment.tile.age': '读取于{ago}',
+  'title.kiosk': '设备详情',
+  'title.dispatches': '开关机记录',
+  'title.notFound': '页面不存在',
+  'nav.menu': '菜单',
 };
