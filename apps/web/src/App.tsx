@@ -44,16 +44,16 @@ export function App() {
     );
   }, []);
   useEffect(() => {
-    setSessionEndedHandler(() => {
-      disconnectLive();
-      setNotice('login.expired');
-      setMe(null);
-    });
     // The server ended the session (signed out everywhere, or the account changed), unless a new sign-in in
     // this browser replaced it: then the cookie holds a session that works, and only the live connection is renewed.
-    setLiveSessionEndedHandler((reason) => {
+    // Told by the live connection or by a request's 401 SESSION_ENDED, whichever arrives first; told once.
+    let ending = false;
+    const endedByServer = (reason: string) => {
+      if (ending) return;
+      ending = true;
       disconnectLive();
       void signedInAfterEnd(reason).then((user) => {
+        ending = false;
         if (user) {
           connectLive();
           setMe(user);
@@ -62,7 +62,15 @@ export function App() {
           setMe(null);
         }
       });
+    };
+    setSessionEndedHandler((code, reason) => {
+      if (code === 'SESSION_ENDED') return endedByServer(reason);
+      if (ending) return;
+      disconnectLive();
+      setNotice('login.expired');
+      setMe(null);
     });
+    setLiveSessionEndedHandler(endedByServer);
     return () => {
       setSessionEndedHandler(null);
       setLiveSessionEndedHandler(null);

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { forbidden, unauthorized } from '../common/errors';
+import { DomainError, forbidden, unauthorized } from '../common/errors';
 import { requestContext } from '../common/request-context';
 import { AuditService } from '../audit/audit.service';
 import type { Role } from '../users/user.entity';
@@ -25,7 +25,11 @@ export class AuthGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<Request & { principal?: unknown }>();
     const token = req.cookies?.[SESSION_COOKIE] as string | undefined;
     const principal = token ? await this.auth.authenticate(token) : null;
-    if (!principal) throw unauthorized('UNAUTHENTICATED', 'sign in first (no session, or the session expired)');
+    if (!principal) {
+      const ended = token ? await this.auth.endedReason(token) : null;
+      if (ended) throw new DomainError(401, 'SESSION_ENDED', 'the session was ended (a sign-out elsewhere, or a change to the account): sign in again', undefined, { reason: ended });
+      throw unauthorized('UNAUTHENTICATED', 'sign in first (no session, or the session expired)');
+    }
     req.principal = principal;
     const store = requestContext.get();
     if (store) store.principal = principal;

@@ -67,6 +67,11 @@ export class AuthService {
     await this.audit.recordDetached({ action: 'logout', entityType: 'session', entityId: principal.userId });
   }
 
+  /** Why the token's session was ended (a logout elsewhere, an account change), or null if it was not. */
+  endedReason(token: string) {
+    return this.sessions.endedReason(token);
+  }
+
   /** The principal behind a session cookie, or null if the session is gone. */
   async authenticate(token: string): Promise<Principal | null> {
     const session = await this.sessions.touch(token);

@@ -138,8 +138,12 @@ describe('sessions that really end', () => {
     expect(secondLive.events).toEqual(['ready', 'session.ended']);
     expect(bystanderLive.socket.connected).toBe(true);
 
-    // Neither session works any more, over HTTP or for a new socket.
-    expect((await second.get('/api/auth/me')).status).toBe(401);
+    // Neither session works any more, over HTTP or for a new socket; a request with one
+    // is told it was ended, not that it expired (the console words the two differently).
+    const refused = await second.get('/api/auth/me');
+    expect(refused.status).toBe(401);
+    expect(refused.body.error).toMatchObject({ code: 'SESSION_ENDED', details: { reason: 'logout' } });
+    expect((await api.anonymous().get('/api/auth/me')).body.error.code).toBe('UNAUTHENTICATED');
     await expect(live(api, second)).rejects.toThrow('session refused');
     expect((await bystander.get('/api/auth/me')).status).toBe(200);
     expect(await api.redis.zcard(`${api.config.redis.prefix}user-sessions:${ids.users['staff-a']}`)).toBe(0);

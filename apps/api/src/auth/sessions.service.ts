@@ -5,6 +5,9 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { REDIS } from '../redis/redis.module';
 import { SESSION_KEY } from './session-secret';
 
+/** How long an ended session's reason is kept for the requests that come after it. */
+const ENDED_MEMORY_S = 15 * 60;
+
 interface StoredSession {
   userId: string;
   createdAt: number;
@@ -34,7 +37,8 @@ export interface SessionsEnded {
  * sockets and screen sessions that belong to them (SessionConnections).
  *
  * Keys (under the prefix): `session:<id>` (JSON, TTL = idle), `user-sessions:<userId>`
- * (sorted set of ids, TTL = absolute); channel `<prefix>sessions-ended`.
+ * (sorted set of ids, TTL = absolute), `session-ended:<id>` (the reason, 15 min);
+ * channel `<prefix>sessions-ended`.
  */
 @Injectable()
 export class SessionsService {
@@ -95,7 +99,17 @@ export class SessionsService {
     if (!raw) return;
     const { userId } = JSON.parse(raw) as StoredSession;
     await this.redis.zrem(this.indexKey(userId), sessionId);
+    if (reason !== 'expired') await this.redis.set(this.endedKey(sessionId), reason, 'EX', ENDED_MEMORY_S);
     await this.publish({ userId, sessionIds: [sessionId], reason });
+  }
+
+  /**
+   * Why the session of this token was ended, if it was ended here (not simply expired)
+   * in the last ENDED_MEMORY_S: a page's next request is then told "ended", as its live
+   * connection is, whichever of the two reaches the browser first.
+   */
+  async endedReason(token: string): Promise<SessionEndReason | null> {
+    return (await this.redis.get(this.endedKey(this.idOf(token)))) as SessionEndReason | null;
   }
 
   async destroyToken(token: string, reason: SessionEndReason = 'replaced'): Promise<void> {
@@ -107,6 +121,7 @@ export class SessionsService {
     const ids = await this.redis.zrange(this.indexKey(userId), 0, -1);
     const ending = this.redis.multi();
     if (ids.length) ending.del(...ids.map((id) => this.key(id))).zrem(this.indexKey(userId), ...ids);
+    for (const id of ids) ending.set(this.endedKey(id), reason, 'EX', ENDED_MEMORY_S);
     await ending.exec();
     // Published even when none was indexed: a socket may outlive its session's key.
     await this.publish({ userId, sessionIds: null, reason });
@@ -122,6 +137,10 @@ export class SessionsService {
 
   private key(sessionId: string): string {
     return `session:${sessionId}`;
+  }
+
+  private endedKey(sessionId: string): string {
+    return `session-ended:${sessionId}`;
   }
 
   private indexKey(userId: string): string {

@@ -54,11 +54,12 @@ export class ApiRequestError extends Error {
   }
 }
 
-let onSessionEnded: (() => void) | null = null;
+/** Told the refusal's code: SESSION_ENDED (ended by a sign-out elsewhere or an account change) or another (expired). */
+let onSessionEnded: ((code: string, reason: string) => void) | null = null;
 /** Set by a sign-out here: requests still in flight then get 401, which is no news. */
 let signingOut = false;
 /** The shell registers here to be told when the server says the session is gone. */
-export function setSessionEndedHandler(handler: (() => void) | null) {
+export function setSessionEndedHandler(handler: ((code: string, reason: string) => void) | null) {
   onSessionEnded = handler;
 }
 
@@ -89,7 +90,8 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   const json = await res.json().catch(() => ({}));
   if (!res.ok) {
     const error: ApiError = json.error ?? { code: `HTTP_${res.status}`, message: res.statusText };
-    if (res.status === 401 && !path.startsWith('/api/auth/') && !signingOut) onSessionEnded?.();
+    if (res.status === 401 && !path.startsWith('/api/auth/') && !signingOut)
+      onSessionEnded?.(error.code, String((error.details as { reason?: unknown } | undefined)?.reason ?? ''));
     throw new ApiRequestError(res.status, error);
   }
   return json as T;
