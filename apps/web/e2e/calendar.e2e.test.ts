@@ -140,4 +140,24 @@ describe('schedule calendar', () => {
     expect(await page.$$('[data-testid=calendar]')).toHaveLength(0);
     await close();
   });
+
+  it("a refusal the console knows is said in the user's language: a calendar still being computed, in zh-CN", async () => {
+    const staff = await env.api.login('staff-a', DEMO_PASSWORD);
+    const me = (await staff.get('/api/auth/me')).body.user as { id: string };
+    // The user's previous calendar holds the lock (one at a time per user): the real API refuses this one.
+    const lock = `${env.api.config.redis.prefix}calendar:${me.id}`;
+    await env.api.redis.set(lock, 'held-by-the-test', 'PX', 15_000);
+    const { page, close } = await signedInPage(env, 'staff-a', 'zh-CN');
+    try {
+      await page.goto(`/calendar?hospital=${ids.hospitalA}`);
+      await page.waitForSelector('[role=alert]', { timeout: 10_000 });
+      const text = await page.textContent('[role=alert]');
+      expect(text).toContain('上一次的日历仍在计算中');
+      expect(text).toContain('CALENDAR_IN_PROGRESS');
+      expect(text).not.toContain('still being computed');
+    } finally {
+      await env.api.redis.del(lock);
+      await close();
+    }
+  });
 });

@@ -1,7 +1,7 @@
 /** Small pieces every page uses: loading and error states, the site picker. */
 import { ReactNode } from 'react';
 import { ApiRequestError, Hospital, Site } from '../api/client';
-import { useI18n } from '../i18n';
+import { MessageKey, useI18n } from '../i18n';
 
 export function Loading() {
   const { t } = useI18n();
@@ -23,9 +23,12 @@ export function ErrorNote({ error }: { error: unknown }) {
           {t('common.notFound')}
         </p>
       );
+    // A refusal the console knows is said in the user's language; others in the API's words.
+    const known = `apiError.${error.error.code}` as MessageKey;
+    const text = t(known);
     return (
       <p className="error" role="alert">
-        {error.message} <code>{error.error.code}</code>
+        {text !== known ? text : error.message} <code>{error.error.code}</code>
       </p>
     );
   }

@@ -652,6 +652,12 @@ export const en = {
   'title.dispatches': 'Wakes and shutdowns',
   'title.notFound': 'Page not found',
   'nav.menu': 'Menu',
+  // Refusals the API words in English: the console says them in the user's language, by code.
+  'apiError.CALENDAR_TOO_DETAILED': 'This calendar would be too detailed to compute at once: choose a site, or fewer dates.',
+  'apiError.CALENDAR_IN_PROGRESS': 'Your previous calendar is still being computed; try again in a moment.',
+  'apiError.CALENDAR_RANGE_TOO_LONG': 'At most 62 dates at a time: choose fewer dates.',
+  'apiError.AUDIT_EXPORT_IN_PROGRESS': 'Your previous audit export is still running; try again when it has finished.',
+  'apiError.POWER_COMMAND_IN_PROGRESS': 'Your previous wake or shutdown request is still being sent; try again in a moment.',
 } as const;
 
 export type MessageKey = keyof typeof en;

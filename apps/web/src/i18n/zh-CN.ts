@@ -646,4 +646,10 @@ export const zhCN: Record<MessageKey, string> = {
   'title.dispatches': '开关机记录',
   'title.notFound': '页面不存在',
   'nav.menu': '菜单',
+  // Refusals the API words in English: the console says them in the user's language, by code.
+  'apiError.CALENDAR_TOO_DETAILED': '该日历过于复杂，无法一次算出：请选择单个院区，或缩短日期范围。',
+  'apiError.CALENDAR_IN_PROGRESS': '上一次的日历仍在计算中，请稍后再试。',
+  'apiError.CALENDAR_RANGE_TOO_LONG': '一次最多 62 天：请缩短日期范围。',
+  'apiError.AUDIT_EXPORT_IN_PROGRESS': '上一次的审计日志导出仍在进行中，请在完成后再试。',
+  'apiError.POWER_COMMAND_IN_PROGRESS': '上一次的开关机请求仍在发送中，请稍后再试。',
 };
