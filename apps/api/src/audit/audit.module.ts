@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { AccessService } from '../common/access.service';
+import { ACCESS_REFUSAL_LOG, AccessService } from '../common/access.service';
 import { UserLocksRepository } from '../redis/user-locks.repository';
 import { AuditController } from './audit.controller';
 import { AuditLogService } from './audit-log.service';
@@ -11,7 +11,15 @@ import { AuditService } from './audit.service';
 @Global()
 @Module({
   controllers: [AuditController],
-  providers: [AuditRepository, AuditService, AccessService, AuditLogService, AuditNamesRepository, UserLocksRepository],
+  providers: [
+    AuditRepository,
+    AuditService,
+    { provide: ACCESS_REFUSAL_LOG, useExisting: AuditService },
+    AccessService,
+    AuditLogService,
+    AuditNamesRepository,
+    UserLocksRepository,
+  ],
   exports: [AuditRepository, AuditService, AccessService],
 })
 export class AuditModule {}

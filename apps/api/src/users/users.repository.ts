@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { Database } from '../database/database.service';
 import type { Page } from '../common/validation';
+import type { Role } from '../common/roles';
 import { escapeLike } from '../common/sql';
-import { Role, User, UserHospital } from './user.entity';
+import { User, UserHospital } from './user.entity';
 import { normaliseUsername } from './usernames';
 
 export interface UserWithHospitals {
