@@ -3,9 +3,9 @@ import { ACCESS_REFUSAL_LOG, AccessService } from '../common/access.service';
 import { UserLocksRepository } from '../redis/user-locks.repository';
 import { AuditController } from './audit.controller';
 import { AuditLogService } from './audit-log.service';
-import { AuditNamesRepository } from './audit-names.repository';
 import { AuditRepository } from './audit.repository';
 import { AuditService } from './audit.service';
+import { EntityNamesService } from './entity-names.service';
 
 /** Global: every domain writes audit entries and checks hospital access. */
 @Global()
@@ -17,9 +17,9 @@ import { AuditService } from './audit.service';
     { provide: ACCESS_REFUSAL_LOG, useExisting: AuditService },
     AccessService,
     AuditLogService,
-    AuditNamesRepository,
+    EntityNamesService,
     UserLocksRepository,
   ],
-  exports: [AuditRepository, AuditService, AccessService],
+  exports: [AuditRepository, AuditService, AccessService, EntityNamesService],
 })
 export class AuditModule {}
