@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import cookieParser from 'cookie-parser';
 import express from 'express';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
@@ -29,7 +28,6 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
   app.set('trust proxy', config.trustProxy);
   app.use(requestLogging(logger, app.get(ApiMetrics)));
   app.use(securityHeaders());
-  app.use(cookieParser());
   // Agents send up to 5,000 readings a request (about 1 MB of JSON); nothing else comes
   // near 256 KB, and every body is held in memory and parsed whole.
   app.use('/api/agent/v1', express.json({ limit: '5mb' }));

@@ -1,9 +1,52 @@
 /**
  * Agent protocol v1 (see /PROTOCOL.md): the contract with agents already installed
  * in hospitals. Only add optional fields here. Everything the API sends is parsed
- * with these schemas at the edge (client.ts); the rest of the agent trusts the types.
+ * with these schemas at the edge (client.ts); the rest of the agent trusts the types,
+ * which are the ones the API shares (libs/agent-protocol). protocol-types.test.ts
+ * checks that these schemas accept every message of those types and yield them.
  */
+import type {
+  AgentCommand,
+  CancelCommand,
+  CommandResult,
+  EnrollRequest,
+  EnrollResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  KioskTarget,
+  OfflineAction,
+  Plan,
+  PlanItem,
+  PowerCommand,
+  PowerCommandType,
+  ProbeReport,
+  ProbeResult,
+  Reading,
+  ShutdownSpec,
+  TargetOutcome,
+} from '@wakeward/agent-protocol';
 import { z } from 'zod';
+
+export type {
+  AgentCommand,
+  CancelCommand,
+  CommandResult,
+  EnrollRequest,
+  EnrollResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  KioskTarget,
+  OfflineAction,
+  Plan,
+  PlanItem,
+  PowerCommand,
+  PowerCommandType,
+  ProbeReport,
+  ProbeResult,
+  Reading,
+  ShutdownSpec,
+  TargetOutcome,
+};
 
 export const PROTOCOL_PREFIX = '/api/agent/v1';
 
@@ -11,7 +54,6 @@ const isoInstant = z.iso.datetime({ offset: true });
 
 /** How a kiosk is shut down. `method` names a method in the agent's own config. */
 export const ShutdownSpecSchema = z.looseObject({ method: z.string().min(1) });
-export type ShutdownSpec = z.infer<typeof ShutdownSpecSchema>;
 
 /**
  * One kiosk a command acts on. `mac`, `ip` and `broadcast` are checked per kiosk when
@@ -30,7 +72,6 @@ export const KioskTargetSchema = z.looseObject({
   wolPort: z.number().int().min(1).max(65535).optional(),
   shutdown: ShutdownSpecSchema.optional(),
 });
-export type KioskTarget = z.infer<typeof KioskTargetSchema>;
 
 export const PowerCommandSchema = z.looseObject({
   id: z.string().min(1),
@@ -39,37 +80,14 @@ export const PowerCommandSchema = z.looseObject({
   expiresAt: isoInstant,
   targets: z.array(KioskTargetSchema),
 });
-export type PowerCommand = z.infer<typeof PowerCommandSchema>;
-export type PowerCommandType = PowerCommand['type'];
 
 export const CancelCommandSchema = z.looseObject({
   id: z.string().min(1),
   type: z.literal('cancel'),
   cancels: z.string().min(1),
 });
-export type CancelCommand = z.infer<typeof CancelCommandSchema>;
-
-export type AgentCommand = PowerCommand | CancelCommand;
 
 export const EnrollResponseSchema = z.looseObject({ agentId: z.string().min(1), token: z.string().min(1) });
-export type EnrollResponse = z.infer<typeof EnrollResponseSchema>;
-
-export interface EnrollRequest {
-  code: string;
-  name: string;
-  hostname: string;
-  version: string;
-  subnets: string[];
-}
-
-export interface HeartbeatRequest {
-  version: string;
-  uptimeS: number;
-  time: string;
-  buffered: number;
-  /** Optional extension: readings/results dropped because the disk buffer was full. */
-  dropped?: number;
-}
 
 export const HeartbeatResponseSchema = z.looseObject({
   serverTime: isoInstant,
@@ -81,59 +99,14 @@ export const HeartbeatResponseSchema = z.looseObject({
     })
     .optional(),
 });
-export type HeartbeatResponse = z.infer<typeof HeartbeatResponseSchema>;
-
-export interface TargetOutcome {
-  kioskId: string;
-  ok: boolean;
-  error: string | null;
-}
-
-export interface CommandResult {
-  status: 'done' | 'failed';
-  startedAt: string;
-  finishedAt: string;
-  targets: TargetOutcome[];
-}
 
 export const PlanItemSchema = z.looseObject({
   at: isoInstant,
   type: z.enum(['wake', 'shutdown']),
   targets: z.array(KioskTargetSchema),
 });
-export type PlanItem = z.infer<typeof PlanItemSchema>;
 
 export const PlanSchema = z.looseObject({ generatedAt: isoInstant, items: z.array(PlanItemSchema) });
-export type Plan = z.infer<typeof PlanSchema>;
-
-export interface OfflineAction {
-  at: string;
-  type: 'wake' | 'shutdown';
-  kioskIds: string[];
-  executedAt: string;
-}
-
-export interface ProbeResult {
-  kioskId: string;
-  up: boolean;
-  method: string;
-  latencyMs?: number;
-}
-
-export interface ProbeReport {
-  observedAt: string;
-  results: ProbeResult[];
-}
-
-/** One environment reading; any field but `seq` and `at` is absent when a sensor failed. */
-export interface Reading {
-  seq: number;
-  at: string;
-  temperatureC?: number;
-  humidityPct?: number;
-  smokeRaw?: number;
-  smokeAlarm?: boolean;
-}
 
 export const ReadingsAckSchema = z.looseObject({ ackSeq: z.number().int() });
 

@@ -1,33 +1,7 @@
-/** Commands as PROTOCOL.md puts them on the wire. */
-export interface KioskTarget {
-  kioskId: string;
-  code?: string;
-  name?: string;
-  mac: string;
-  ip?: string;
-  broadcast?: string;
-  vncPort?: number;
-  /** Names a method of the agent's own configuration; never a program or URL. */
-  shutdown?: { method: string };
-}
+import type { KioskTarget, PowerCommandType } from '@wakeward/agent-protocol';
 
-export type PowerCommandType = 'wake' | 'shutdown' | 'probe';
-
-export interface PowerCommand {
-  id: string;
-  type: PowerCommandType;
-  dueAt: string;
-  expiresAt: string;
-  targets: KioskTarget[];
-}
-
-export interface CancelCommand {
-  id: string;
-  type: 'cancel';
-  cancels: string;
-}
-
-export type AgentCommand = PowerCommand | CancelCommand;
+/** Commands as PROTOCOL.md puts them on the wire: the types the agent shares (libs/agent-protocol). */
+export type { AgentCommand, CancelCommand, KioskTarget, PowerCommand, PowerCommandType } from '@wakeward/agent-protocol';
 
 /** What a caller (console, dispatch) asks to send; the id is made by the API. */
 export interface NewPowerCommand {

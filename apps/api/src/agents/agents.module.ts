@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EntityNamesService } from '../audit/entity-names.service';
 import { SitesModule } from '../sites/sites.module';
 import { AgentAuthCache } from './agent-auth-cache';
 import { AgentCredentialsController } from './agent-credentials.controller';
@@ -15,4 +16,9 @@ import { HeartbeatRecorder } from './heartbeat-recorder';
   providers: [AgentsRepository, AgentsService, EnrolmentCodesRepository, AgentCredentialsService, HeartbeatRecorder, AgentAuthCache],
   exports: [AgentsRepository, AgentsService, AgentCredentialsService, HeartbeatRecorder, AgentAuthCache],
 })
-export class AgentsModule {}
+export class AgentsModule {
+  /** The audit log names agents through their repository, never their table. */
+  constructor(names: EntityNamesService, agents: AgentsRepository) {
+    names.provide('agent', agents);
+  }
+}

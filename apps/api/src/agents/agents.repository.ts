@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { In, IsNull, LessThan, Not } from 'typeorm';
+import { idsOfRowsNamedLike, namesOfRows, type RowNaming } from '../common/sql';
 import { Database } from '../database/database.service';
 import type { Page } from '../common/validation';
 import { Agent } from './agent.entity';
@@ -14,9 +15,22 @@ export interface HeartbeatRecord {
   bufferedCount: number;
 }
 
+/** How people know an agent: by its name, in the hospital of its site. */
+const AGENT_NAMING: RowNaming = { from: 'agents e JOIN sites s ON s.id = e.site_id', name: 'e.name', hospital: 's.hospital_id' };
+
 @Injectable()
 export class AgentsRepository {
   constructor(private readonly db: Database) {}
+
+  /** Current names of these agents within the hospitals, for the audit log. */
+  namesByIds(ids: string[], hospitalIds: string[] | 'all'): Promise<Array<{ id: string; name: string }>> {
+    return namesOfRows(this.db.manager, AGENT_NAMING, ids, hospitalIds);
+  }
+
+  /** Ids of the agents within the hospitals whose name contains the text, for the audit log's search. */
+  idsNamedLike(text: string, hospitalIds: string[] | 'all', limit: number): Promise<string[]> {
+    return idsOfRowsNamedLike(this.db.manager, AGENT_NAMING, text, hospitalIds, limit);
+  }
 
   getById(id: string): Promise<Agent | null> {
     return this.db.repo(Agent).findOneBy({ id });

@@ -7,10 +7,10 @@ import type { Page } from '../common/validation';
 import { UserLocksRepository } from '../redis/user-locks.repository';
 import type { AuditEntry } from './audit-entry.entity';
 import { auditCsvRows } from './audit-csv';
-import { AuditNamesRepository, isNamedType, NamedEntityType } from './audit-names.repository';
 import { secretFieldOf } from './audit-secrets';
 import { AuditFilter, AuditRepository } from './audit.repository';
 import type { AuditQuery } from './audit.dto';
+import { EntityNamesService, isNamedType, NamedEntityType } from './entity-names.service';
 
 /** The most rows one CSV export holds: beyond it, narrow the filters. */
 export const AUDIT_CSV_MAX_ROWS = 50_000;
@@ -55,7 +55,7 @@ function hideSecrets(e: AuditEntry, state: Record<string, unknown> | null): Reco
 export class AuditLogService {
   constructor(
     private readonly audit: AuditRepository,
-    private readonly names: AuditNamesRepository,
+    private readonly names: EntityNamesService,
     private readonly locks: UserLocksRepository,
   ) {}
 

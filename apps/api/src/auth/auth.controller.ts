@@ -7,8 +7,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import type { Principal } from '../common/request-context';
 import { parseInput } from '../common/validation';
 import { AuthService } from './auth.service';
-import { SESSION_COOKIE } from './auth.guard';
-import { sessionCookieOptions } from './session-cookie';
+import { SESSION_COOKIE, sessionCookieOptions, sessionTokenOf } from './session-cookie';
 import { CurrentUser, Public } from './decorators';
 
 const loginBody = z.object({
@@ -29,7 +28,7 @@ export class AuthController {
   @HttpCode(200)
   async login(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const { username, password } = parseInput(loginBody, body);
-    const { token, principal } = await this.auth.login(username, password, req.ip ?? 'unknown', req.cookies?.[SESSION_COOKIE]);
+    const { token, principal } = await this.auth.login(username, password, req.ip ?? 'unknown', sessionTokenOf(req.headers.cookie));
     res.cookie(SESSION_COOKIE, token, {
       ...sessionCookieOptions(this.config, req),
       maxAge: this.config.session.absoluteMs,

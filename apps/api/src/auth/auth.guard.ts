@@ -3,12 +3,11 @@ import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { DomainError, forbidden, unauthorized } from '../common/errors';
 import { requestContext } from '../common/request-context';
+import type { Role } from '../common/roles';
 import { AuditService } from '../audit/audit.service';
-import type { Role } from '../users/user.entity';
 import { AuthService } from './auth.service';
 import { IS_PUBLIC, ROLES_KEY } from './decorators';
-
-export const SESSION_COOKIE = 'wk_session';
+import { sessionTokenOf } from './session-cookie';
 
 /** Every route needs a session unless marked @Public; @Roles narrows who may call it. */
 @Injectable()
@@ -23,7 +22,7 @@ export class AuthGuard implements CanActivate {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const req = ctx.switchToHttp().getRequest<Request & { principal?: unknown }>();
-    const token = req.cookies?.[SESSION_COOKIE] as string | undefined;
+    const token = sessionTokenOf(req.headers.cookie);
     const principal = token ? await this.auth.authenticate(token) : null;
     if (!principal) {
       const ended = token ? await this.auth.endedReason(token) : null;

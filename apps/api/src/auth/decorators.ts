@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { Role } from '../users/user.entity';
 import type { Principal } from '../common/request-context';
+import type { Role } from '../common/roles';
 
 export const IS_PUBLIC = 'wakeward:public';
 export const ROLES_KEY = 'wakeward:roles';

@@ -1,8 +1,23 @@
-import { Injectable } from '@nestjs/common';
-import { AuditService } from '../audit/audit.service';
+import { Inject, Injectable } from '@nestjs/common';
 import { forbidden, notFound } from './errors';
 import { canChangeKioskNetwork, canEditFleet, canRead, KIOSK_DESCRIPTION_FIELDS } from './access';
 import type { Principal } from './request-context';
+
+/**
+ * What AccessService needs of the audit log: a refusal written outside the request's
+ * transaction, so that a rolled-back request still leaves its trace. The audit module
+ * provides it under ACCESS_REFUSAL_LOG; common/ knows no domain.
+ */
+export interface AccessRefusalLog {
+  recordDetached(refusal: {
+    action: 'access_denied';
+    entityType: string;
+    entityId: string | null;
+    hospitalId: string | null;
+    after?: Record<string, unknown>;
+  }): Promise<void>;
+}
+export const ACCESS_REFUSAL_LOG = Symbol('ACCESS_REFUSAL_LOG');
 
 /**
  * Enforces hospital scoping for one entity. Something of another hospital is
@@ -11,7 +26,7 @@ import type { Principal } from './request-context';
  */
 @Injectable()
 export class AccessService {
-  constructor(private readonly audit: AuditService) {}
+  constructor(@Inject(ACCESS_REFUSAL_LOG) private readonly refusals: AccessRefusalLog) {}
 
   async assertReadable(p: Principal, entityType: string, entityId: string, hospitalId: string): Promise<void> {
     if (canRead(p, hospitalId)) return;
@@ -61,7 +76,7 @@ export class AccessService {
     hospitalId: string | null,
     asked?: Record<string, unknown>,
   ): Promise<void> {
-    await this.audit.recordDetached({
+    await this.refusals.recordDetached({
       action: 'access_denied',
       entityType,
       entityId,

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Role } from '../users/user.entity';
+import type { Role } from './roles';
 
 /** The signed-in user of a request, as the access rules see them. */
 export interface Principal {

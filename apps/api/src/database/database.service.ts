@@ -15,6 +15,8 @@ import { DataSource, EntityManager, EntityTarget, ObjectLiteral, Repository } fr
 @Injectable()
 export class Database {
   private readonly current = new AsyncLocalStorage<EntityManager>();
+  /** What waits for the current transaction to commit (see afterCommit). */
+  private readonly committed = new AsyncLocalStorage<Array<() => Promise<void>>>();
   private readonly replicaReads = new AsyncLocalStorage<EntityManager>();
   private readonly logger = new Logger('database');
   /** When a replica last refused a connection (logged once a minute, not per request). */
@@ -30,9 +32,24 @@ export class Database {
     return this.manager.getRepository(entity);
   }
 
-  transaction<T>(fn: () => Promise<T>): Promise<T> {
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
     if (this.current.getStore()) return fn();
-    return this.dataSource.transaction((em) => this.current.run(em, fn));
+    const afterwards: Array<() => Promise<void>> = [];
+    const result = await this.dataSource.transaction((em) => this.committed.run(afterwards, () => this.current.run(em, fn)));
+    for (const step of afterwards) await step();
+    return result;
+  }
+
+  /**
+   * Runs `step` once the transaction it is called in has committed, before that
+   * transaction's caller resumes (at once outside a transaction); never if it rolls back.
+   * For what must see the change from elsewhere, such as a re-plan in the worker: a
+   * service's write can then run inside another service's transaction.
+   */
+  async afterCommit(step: () => Promise<void>): Promise<void> {
+    const afterwards = this.committed.getStore();
+    if (afterwards && this.current.getStore()) afterwards.push(step);
+    else await step();
   }
 
   /** Whether DB_READ_HOSTS names read replicas (TypeORM's `replication` setting). */

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { DataSource, EntityTarget, In, Like, ObjectLiteral } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { Agent } from '../agents/agent.entity';
+import type { Role } from '../common/roles';
 import { Hospital } from '../hospitals/hospital.entity';
 import { Kiosk, KioskKind } from '../kiosks/kiosk.entity';
 import { PowerRuleRecord } from '../rules/power-rule.entity';
 import { Site } from '../sites/site.entity';
 import { hashPassword } from '../users/passwords';
-import { Role, User, UserHospital } from '../users/user.entity';
+import { User, UserHospital } from '../users/user.entity';
 
 export const DEMO_PASSWORD = 'demo-password';
 

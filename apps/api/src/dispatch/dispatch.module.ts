@@ -4,6 +4,7 @@ import { AgentsModule } from '../agents/agents.module';
 import { AlertsModule } from '../alerts/alerts.module';
 import { FleetModule } from '../fleet/fleet.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
+import { UserLocksRepository } from '../redis/user-locks.repository';
 import { RulesModule } from '../rules/rules.module';
 import { SitesModule } from '../sites/sites.module';
 import { DispatchQueue } from './dispatch-queue';
@@ -13,7 +14,6 @@ import { DispatchRecordsModule } from './dispatch-records.module';
 import { DispatchWorker } from './dispatch.worker';
 import { DispatcherService } from './dispatcher.service';
 import { PlannerService } from './planner.service';
-import { PowerCommandLocksRepository } from './power-command-locks.repository';
 import { PowerCommandsController } from './power-commands.controller';
 import { PowerCommandsService } from './power-commands.service';
 import { ReplanService } from './replan.service';
@@ -24,7 +24,7 @@ import { VerificationService } from './verification.service';
 @Module({
   imports: [SitesModule, KiosksModule, RulesModule, AgentsModule, AgentProtocolModule, AlertsModule, FleetModule, DispatchRecordsModule],
   controllers: [DispatchController, PowerCommandsController],
-  providers: [DispatchQueue, PlannerService, DispatcherService, VerificationService, DispatchWorker, ReplanService, DispatchHistoryService, PowerCommandsService, PowerCommandLocksRepository],
+  providers: [DispatchQueue, PlannerService, DispatcherService, VerificationService, DispatchWorker, ReplanService, DispatchHistoryService, PowerCommandsService, UserLocksRepository],
   exports: [ReplanService, PlannerService, DispatchQueue],
 })
 export class DispatchModule {}

@@ -19,16 +19,18 @@ import { RulesRepository } from '../rules/rules.repository';
 import { expectedState, ExpectedState } from '../schedule/expected-state';
 import { kioskRef } from '../schedule/schedule.service';
 import type { Site } from '../sites/site.entity';
+import { UserLocksRepository } from '../redis/user-locks.repository';
 import { SitesRepository } from '../sites/sites.repository';
 import { SitesService } from '../sites/sites.service';
 import { DispatcherService, ManualOccurrence } from './dispatcher.service';
 import type { DispatchAction } from './dispatch.entity';
 import { DispatchRepository } from './dispatch.repository';
 import { MAX_KIOSKS_PER_POWER_COMMAND, PowerCommandInput } from './power-commands.dto';
-import { PowerCommandLocksRepository } from './power-command-locks.repository';
 
 /** Longer than any request takes; a crashed one frees the user after this. */
 const LOCK_TTL_MS = 30_000;
+/** The lock's key is `power-command:<userId>`, as it was before user locks were shared: held locks survive an upgrade. */
+const LOCK_KIND = 'power-command';
 
 export interface Selection {
   action: DispatchAction;
@@ -74,7 +76,7 @@ export class PowerCommandsService {
     private readonly dispatcher: DispatcherService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
-    private readonly locks: PowerCommandLocksRepository,
+    private readonly locks: UserLocksRepository,
   ) {}
 
   /** What a request would do, per kiosk, with its counts. Writes nothing. */
@@ -85,7 +87,7 @@ export class PowerCommandsService {
   }
 
   async request(p: Principal, input: PowerCommandInput) {
-    const lock = await this.locks.take(p.userId, LOCK_TTL_MS);
+    const lock = await this.locks.take(LOCK_KIND, p.userId, LOCK_TTL_MS);
     if (!lock)
       throw conflict(
         'POWER_COMMAND_IN_PROGRESS',
@@ -94,7 +96,7 @@ export class PowerCommandsService {
     try {
       return await this.requestOnce(p, input, new Date());
     } finally {
-      await this.locks.release(p.userId, lock);
+      await this.locks.release(LOCK_KIND, p.userId, lock);
     }
   }
 

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditService } from '../audit/audit.service';
-import { SESSION_COOKIE } from '../auth/auth.guard';
+import { sessionTokenOf } from '../auth/session-cookie';
 import { compileTrust, ProxyTrust } from '../common/client-address';
 import { forbidden } from '../common/errors';
 import { Principal, requestContext } from '../common/request-context';
@@ -66,7 +66,7 @@ export class OriginGuard implements CanActivate {
     if (ctx.getType() !== 'http') return true;
     const req = ctx.switchToHttp().getRequest<Request>();
     if (!isStateChanging(req.method) || AGENT_PROTOCOL.test(req.path)) return true;
-    const withCookie = Boolean(req.cookies?.[SESSION_COOKIE]);
+    const withCookie = Boolean(sessionTokenOf(req.headers.cookie));
     const reason = await this.origins.refusal(req, `${req.method} ${req.route?.path ?? req.path}`, withCookie);
     if (reason) {
       throw forbidden(

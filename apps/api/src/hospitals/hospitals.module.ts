@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EntityNamesService } from '../audit/entity-names.service';
 import { HospitalsController } from './hospitals.controller';
 import { HospitalsRepository } from './hospitals.repository';
 import { HospitalsService } from './hospitals.service';
@@ -8,4 +9,9 @@ import { HospitalsService } from './hospitals.service';
   providers: [HospitalsRepository, HospitalsService],
   exports: [HospitalsRepository],
 })
-export class HospitalsModule {}
+export class HospitalsModule {
+  /** The audit log names hospitals through their repository, never their table. */
+  constructor(names: EntityNamesService, hospitals: HospitalsRepository) {
+    names.provide('hospital', hospitals);
+  }
+}

@@ -1,13 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { Database } from '../database/database.service';
-import { escapeLike } from '../common/sql';
+import { escapeLike, idsOfRowsNamedLike, namesOfRows, type RowNaming } from '../common/sql';
 import type { Page } from '../common/validation';
 import { Hospital } from './hospital.entity';
+
+/** How people know a hospital: by its name. */
+const HOSPITAL_NAMING: RowNaming = { from: 'hospitals e', name: 'e.name', hospital: 'e.id' };
 
 @Injectable()
 export class HospitalsRepository {
   constructor(private readonly db: Database) {}
+
+  /** Current names of these hospitals within the hospitals, for the audit log. */
+  namesByIds(ids: string[], hospitalIds: string[] | 'all'): Promise<Array<{ id: string; name: string }>> {
+    return namesOfRows(this.db.manager, HOSPITAL_NAMING, ids, hospitalIds);
+  }
+
+  /** Ids of the hospitals within the hospitals whose name contains the text, for the audit log's search. */
+  idsNamedLike(text: string, hospitalIds: string[] | 'all', limit: number): Promise<string[]> {
+    return idsOfRowsNamedLike(this.db.manager, HOSPITAL_NAMING, text, hospitalIds, limit);
+  }
 
   getById(id: string): Promise<Hospital | null> {
     return this.db.repo(Hospital).findOneBy({ id });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EntityNamesService } from '../audit/entity-names.service';
 import { SitesModule } from '../sites/sites.module';
 import { KioskImportsRepository } from './kiosk-imports.repository';
 import { KiosksController } from './kiosks.controller';
@@ -11,4 +12,9 @@ import { KiosksService } from './kiosks.service';
   providers: [KiosksRepository, KiosksService, KioskImportsRepository],
   exports: [KiosksRepository, KiosksService],
 })
-export class KiosksModule {}
+export class KiosksModule {
+  /** The audit log names kiosks through their repository, never their table. */
+  constructor(names: EntityNamesService, kiosks: KiosksRepository) {
+    names.provide('kiosk', kiosks);
+  }
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { Database } from '../database/database.service';
-import { escapeLike } from '../common/sql';
+import { escapeLike, idsOfRowsNamedLike, namesOfRows, type RowNaming } from '../common/sql';
 import type { Page } from '../common/validation';
 import { Kiosk } from './kiosk.entity';
 
@@ -27,9 +27,22 @@ export interface KioskFilter {
   pageSize: number;
 }
 
+/** How people know a kiosk: `name (code)`, so a search by code finds it too. */
+const KIOSK_NAMING: RowNaming = { from: 'kiosks e', name: "CONCAT(e.name, ' (', e.code, ')')", hospital: 'e.hospital_id' };
+
 @Injectable()
 export class KiosksRepository {
   constructor(private readonly db: Database) {}
+
+  /** Current names of these kiosks within the hospitals, for the audit log. */
+  namesByIds(ids: string[], hospitalIds: string[] | 'all'): Promise<Array<{ id: string; name: string }>> {
+    return namesOfRows(this.db.manager, KIOSK_NAMING, ids, hospitalIds);
+  }
+
+  /** Ids of the kiosks within the hospitals whose name contains the text, for the audit log's search. */
+  idsNamedLike(text: string, hospitalIds: string[] | 'all', limit: number): Promise<string[]> {
+    return idsOfRowsNamedLike(this.db.manager, KIOSK_NAMING, text, hospitalIds, limit);
+  }
 
   getById(id: string): Promise<Kiosk | null> {
     return this.db.repo(Kiosk).findOneBy({ id });

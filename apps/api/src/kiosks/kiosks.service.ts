@@ -142,6 +142,47 @@ export class KiosksService {
     const site = await this.sites.get(p, siteId);
     return writeKioskCsv(await this.kiosks.getBySite(site.id));
   }
+
+  /** The kiosk as its audit entries record it (plain JSON), or null if there is none. */
+  async snapshot(id: string): Promise<KioskSnapshot | null> {
+    const kiosk = await this.kiosks.getById(id);
+    return kiosk ? (JSON.parse(JSON.stringify(kiosk)) as KioskSnapshot) : null;
+  }
+
+  /**
+   * Puts a kiosk back as an audit snapshot shows it, or removes it (null): an undo.
+   * It is a change like any other: staff may put back only a kiosk's description, and
+   * the snapshot must pass today's checks (an old one may hold what is no longer
+   * accepted, such as an inline shutdown method). Runs in the caller's transaction,
+   * which audits it as the undo it is; re-plans the hospital once that commits.
+   */
+  async restore(p: Principal, id: string, hospitalId: string, current: KioskSnapshot | null, restored: KioskSnapshot | null): Promise<KioskSnapshot | null> {
+    if (restored === null) {
+      await this.access.assertKioskRemovable(p, id, hospitalId);
+      await this.kiosks.delete(id);
+    } else {
+      const fields = kioskFieldsOf(restored);
+      const changed = Object.keys(fields).filter((f) => current === null || JSON.stringify(current[f] ?? null) !== JSON.stringify(restored[f] ?? null));
+      await this.access.assertKioskFieldsEditable(p, id, hospitalId, changed);
+      const check = updateKioskBody.safeParse(fields);
+      if (!check.success) {
+        const issue = check.error.issues[0]!;
+        throw conflict('UNDO_CONFLICT', `the kiosk cannot be put back: its earlier ${issue.path.join('.')} is no longer accepted (${issue.message})`);
+      }
+      await this.kiosks.save(Object.assign(new Kiosk(), restored, { createdAt: new Date(String(restored.createdAt)) }));
+    }
+    await this.db.afterCommit(() => this.replan.hospital(hospitalId));
+    return restored === null ? null : this.snapshot(id);
+  }
+}
+
+/** A kiosk as audit entries record it: its JSON, timestamps as ISO strings. */
+export type KioskSnapshot = Record<string, unknown> & { updatedAt?: string };
+
+/** The fields of a kiosk snapshot that people set (not ids and timestamps). */
+function kioskFieldsOf(s: KioskSnapshot): Record<string, unknown> {
+  const fields = Object.keys(updateKioskBody.shape) as string[];
+  return Object.fromEntries(fields.filter((f) => f in s).map((f) => [f, s[f]]));
 }
 
 /** The fields an update would really change: sending a field with its current value changes nothing. */

@@ -3,7 +3,7 @@ import { OnGatewayConnection, OnGatewayInit, WebSocketGateway, WebSocketServer }
 import type Redis from 'ioredis';
 import type { Server, Socket } from 'socket.io';
 import { AuthService } from '../auth/auth.service';
-import { SESSION_COOKIE } from '../auth/auth.guard';
+import { sessionTokenOf } from '../auth/session-cookie';
 import { SessionConnections } from '../auth/session-connections';
 import { OriginPolicy } from '../edge/origin.guard';
 import { REDIS } from '../redis/redis.module';
@@ -52,7 +52,7 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnModule
   }
 
   async handleConnection(socket: Socket): Promise<void> {
-    const token = parseCookies(socket.handshake.headers.cookie ?? '')[SESSION_COOKIE];
+    const token = sessionTokenOf(socket.handshake.headers.cookie);
     const principal = token ? await this.auth.authenticate(token).catch(() => null) : null;
     if (!principal) {
       socket.emit('session.invalid', { code: 'UNAUTHENTICATED', message: 'sign in first' });
@@ -83,13 +83,4 @@ export class LiveGateway implements OnGatewayInit, OnGatewayConnection, OnModule
   async onModuleDestroy(): Promise<void> {
     this.subscriber?.disconnect();
   }
-}
-
-function parseCookies(header: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return out;
 }

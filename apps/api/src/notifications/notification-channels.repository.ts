@@ -1,12 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { In, IsNull } from 'typeorm';
+import { idsOfRowsNamedLike, namesOfRows, type RowNaming } from '../common/sql';
 import { Database } from '../database/database.service';
 import { NotificationChannel } from './notification-channel.entity';
 import { DeliveryEvent, DeliveryStatus, NotificationDelivery } from './notification-delivery.entity';
 
+/** How people know a notification channel: by its name (one of no hospital only to readers of every hospital). */
+const NOTIFICATION_CHANNEL_NAMING: RowNaming = { from: 'notification_channels e', name: 'e.name', hospital: 'e.hospital_id' };
+
 @Injectable()
 export class NotificationChannelsRepository {
   constructor(private readonly db: Database) {}
+
+  /** Current names of these notification channels within the hospitals, for the audit log. */
+  namesByIds(ids: string[], hospitalIds: string[] | 'all'): Promise<Array<{ id: string; name: string }>> {
+    return namesOfRows(this.db.manager, NOTIFICATION_CHANNEL_NAMING, ids, hospitalIds);
+  }
+
+  /** Ids of the notification channels within the hospitals whose name contains the text, for the audit log's search. */
+  idsNamedLike(text: string, hospitalIds: string[] | 'all', limit: number): Promise<string[]> {
+    return idsOfRowsNamedLike(this.db.manager, NOTIFICATION_CHANNEL_NAMING, text, hospitalIds, limit);
+  }
 
   getById(id: string): Promise<NotificationChannel | null> {
     return this.db.repo(NotificationChannel).findOneBy({ id });

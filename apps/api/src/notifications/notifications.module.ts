@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EntityNamesService } from '../audit/entity-names.service';
 import { AlertsModule } from '../alerts/alerts.module';
 import { HospitalsModule } from '../hospitals/hospitals.module';
 import { OpsModule } from '../ops/ops.module';
@@ -26,4 +27,9 @@ import { NotificationsWorker } from './notifications.worker';
   ],
   exports: [AlertNotifier],
 })
-export class NotificationsModule {}
+export class NotificationsModule {
+  /** The audit log names notification channels through their repository, never their table. */
+  constructor(names: EntityNamesService, channels: NotificationChannelsRepository) {
+    names.provide('notification_channel', channels);
+  }
+}

@@ -6,7 +6,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { hashSecret } from '../agents/agent-credentials';
 import { AgentsRepository } from '../agents/agents.repository';
-import { SESSION_COOKIE } from '../auth/auth.guard';
+import { sessionTokenOf } from '../auth/session-cookie';
 import { AuthService } from '../auth/auth.service';
 import { SessionConnections } from '../auth/session-connections';
 import { clientAddress } from '../common/client-address';
@@ -144,7 +144,7 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async startScreen(req: IncomingMessage, ws: WebSocket, kioskId: string): Promise<void> {
     const ticket = new URL(req.url ?? '', 'http://x').searchParams.get('ticket') ?? '';
-    const token = parseCookies(req.headers.cookie ?? '')[SESSION_COOKIE];
+    const token = sessionTokenOf(req.headers.cookie);
     const principal = token ? await this.auth.authenticate(token) : null;
     if (!principal) return ws.close(ScreenClose.UNAUTHENTICATED.close, ScreenClose.UNAUTHENTICATED.code);
     // The address behind the proxies TRUST_PROXY trusts, as for every HTTP request's audit entries.
@@ -218,13 +218,4 @@ function refuseUpgrade(socket: Duplex, status: number, code: string, message: st
   socket.end(
     `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
-}
-
-function parseCookies(header: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of header.split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return out;
 }

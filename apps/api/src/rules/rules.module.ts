@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EntityNamesService } from '../audit/entity-names.service';
 import { HospitalsModule } from '../hospitals/hospitals.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
 import { SitesModule } from '../sites/sites.module';
@@ -12,4 +13,9 @@ import { RulesService } from './rules.service';
   providers: [RulesRepository, RulesService],
   exports: [RulesRepository, RulesService],
 })
-export class RulesModule {}
+export class RulesModule {
+  /** The audit log names power rules through their repository, never their table. */
+  constructor(names: EntityNamesService, rules: RulesRepository) {
+    names.provide('power_rule', rules);
+  }
+}

@@ -1,12 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
+import { idsOfRowsNamedLike, namesOfRows, type RowNaming } from '../common/sql';
 import { Database } from '../database/database.service';
 import type { Page } from '../common/validation';
 import { PowerRuleRecord } from './power-rule.entity';
 
+/** How people know a power rule: by its name. */
+const POWER_RULE_NAMING: RowNaming = { from: 'power_rules e', name: 'e.name', hospital: 'e.hospital_id' };
+
 @Injectable()
 export class RulesRepository {
   constructor(private readonly db: Database) {}
+
+  /** Current names of these power rules within the hospitals, for the audit log. */
+  namesByIds(ids: string[], hospitalIds: string[] | 'all'): Promise<Array<{ id: string; name: string }>> {
+    return namesOfRows(this.db.manager, POWER_RULE_NAMING, ids, hospitalIds);
+  }
+
+  /** Ids of the power rules within the hospitals whose name contains the text, for the audit log's search. */
+  idsNamedLike(text: string, hospitalIds: string[] | 'all', limit: number): Promise<string[]> {
+    return idsOfRowsNamedLike(this.db.manager, POWER_RULE_NAMING, text, hospitalIds, limit);
+  }
 
   getById(id: string): Promise<PowerRuleRecord | null> {
     return this.db.repo(PowerRuleRecord).findOneBy({ id });

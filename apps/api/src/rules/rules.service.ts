@@ -168,4 +168,50 @@ export class RulesService {
       }
     }
   }
+
+  /** The rule as its audit entries record it (publicRule's JSON), or null if there is none. */
+  async snapshot(id: string): Promise<RuleSnapshot | null> {
+    const rule = await this.rules.getById(id);
+    return rule ? (JSON.parse(JSON.stringify(publicRule(rule))) as RuleSnapshot) : null;
+  }
+
+  /**
+   * Puts a rule back as an audit snapshot shows it, or removes it (null): an undo. The
+   * snapshot must still be a valid rule. Runs in the caller's transaction, which audits
+   * it as the undo it is; re-plans the hospital once that commits.
+   */
+  async restore(id: string, hospitalId: string, restored: RuleSnapshot | null): Promise<RuleSnapshot | null> {
+    if (restored === null) {
+      await this.rules.delete(id);
+    } else {
+      const rule = ruleFromSnapshot(restored);
+      assertValidRule(rule);
+      await this.rules.save(rule);
+    }
+    await this.db.afterCommit(() => this.replan.hospital(hospitalId));
+    return restored === null ? null : this.snapshot(id);
+  }
+}
+
+/** A rule as audit entries record it: publicRule's JSON, timestamps as ISO strings. */
+export type RuleSnapshot = Record<string, unknown> & { updatedAt?: string };
+
+/** The inverse of publicRule, for a snapshot read back from the audit log. */
+function ruleFromSnapshot(s: RuleSnapshot): PowerRuleRecord {
+  const scope = s.scope as { kind: 'hospital' | 'site' | 'kiosks'; siteId?: string; kioskIds?: string[] };
+  return Object.assign(new PowerRuleRecord(), {
+    id: s.id,
+    hospitalId: s.hospitalId,
+    name: s.name,
+    scopeKind: scope.kind,
+    siteId: scope.siteId ?? null,
+    kioskIds: scope.kioskIds ?? null,
+    layer: s.layer,
+    days: s.days ?? null,
+    fromDate: s.from ?? null,
+    untilDate: s.until ?? null,
+    windows: s.windows,
+    priority: s.priority,
+    createdAt: new Date(String(s.createdAt)),
+  });
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EntityNamesService } from '../audit/entity-names.service';
 import { HospitalsModule } from '../hospitals/hospitals.module';
 import { SitesController } from './sites.controller';
 import { SitesRepository } from './sites.repository';
@@ -10,4 +11,9 @@ import { SitesService } from './sites.service';
   providers: [SitesRepository, SitesService],
   exports: [SitesRepository, SitesService],
 })
-export class SitesModule {}
+export class SitesModule {
+  /** The audit log names sites through their repository, never their table. */
+  constructor(names: EntityNamesService, sites: SitesRepository) {
+    names.provide('site', sites);
+  }
+}

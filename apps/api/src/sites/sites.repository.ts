@@ -1,12 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database.service';
-import { escapeLike } from '../common/sql';
+import { escapeLike, idsOfRowsNamedLike, namesOfRows, type RowNaming } from '../common/sql';
 import type { Page } from '../common/validation';
 import { Site } from './site.entity';
+
+/** How people know a site: by its name. */
+const SITE_NAMING: RowNaming = { from: 'sites e', name: 'e.name', hospital: 'e.hospital_id' };
 
 @Injectable()
 export class SitesRepository {
   constructor(private readonly db: Database) {}
+
+  /** Current names of these sites within the hospitals, for the audit log. */
+  namesByIds(ids: string[], hospitalIds: string[] | 'all'): Promise<Array<{ id: string; name: string }>> {
+    return namesOfRows(this.db.manager, SITE_NAMING, ids, hospitalIds);
+  }
+
+  /** Ids of the sites within the hospitals whose name contains the text, for the audit log's search. */
+  idsNamedLike(text: string, hospitalIds: string[] | 'all', limit: number): Promise<string[]> {
+    return idsOfRowsNamedLike(this.db.manager, SITE_NAMING, text, hospitalIds, limit);
+  }
 
   getById(id: string): Promise<Site | null> {
     return this.db.repo(Site).findOneBy({ id });

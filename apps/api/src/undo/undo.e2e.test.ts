@@ -1,4 +1,6 @@
+import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LiveEventsService } from '../live/live-events.service';
 import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
 import { Client, startTestApi, TestApi } from '../testing/test-app';
 
@@ -104,5 +106,33 @@ describe('undo from the audit log', () => {
     expect(res.status).toBe(409);
     expect(res.body.error.message).toContain('shutdownMethod');
     expect((await ops.get(`/api/kiosks/${kiosk.id}`)).body).toMatchObject({ name: 'Renamed', shutdownMethod: null });
+  });
+
+  it('an undo re-plans the hospital once it has committed; a refused undo announces nothing', async () => {
+    const subscriber: Redis = api.redis.duplicate();
+    const heard: Array<{ type: string; hospitalId: string }> = [];
+    await subscriber.subscribe(api.app.get(LiveEventsService).channel);
+    subscriber.on('message', (_: string, m: string) => heard.push(JSON.parse(m)));
+    try {
+      const { body: created } = await staffA.post('/api/rules', rule());
+      await staffA.patch(`/api/rules/${created.id}`, { priority: 3 });
+      const update = await lastEntry(created.id);
+      await expect.poll(() => heard.filter((e) => e.type === 'schedule.changed').length).toBe(2);
+      expect(heard.every((e) => e.type !== 'schedule.changed' || e.hospitalId === ids.hospitalA)).toBe(true);
+
+      expect((await staffA.post(`/api/audit/${update.id}/undo`)).status).toBe(200);
+      await expect.poll(() => heard.filter((e) => e.type === 'schedule.changed').length).toBe(3);
+      expect(heard.filter((e) => e.type === 'schedule.changed').at(-1)).toMatchObject({ hospitalId: ids.hospitalA });
+
+      // Undone already: refused, rolled back, and no re-plan. Events arrive in order, so once a
+      // later change of hospital B is heard, one of A from the refused undo would have been too.
+      expect((await staffA.post(`/api/audit/${update.id}/undo`)).body.error.code).toBe('UNDO_CONFLICT');
+      const staffB = await api.login('staff-b');
+      expect((await staffB.post('/api/rules', { ...rule(), hospitalId: ids.hospitalB })).status).toBe(201);
+      await expect.poll(() => heard.some((e) => e.type === 'schedule.changed' && e.hospitalId === ids.hospitalB)).toBe(true);
+      expect(heard.filter((e) => e.type === 'schedule.changed' && e.hospitalId === ids.hospitalA).length).toBe(3);
+    } finally {
+      subscriber.disconnect();
+    }
   });
 });

@@ -1,8 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Role } from '../common/roles';
 import { Timestamped } from '../database/timestamps';
-
-export const ROLES = ['admin', 'ops', 'staff', 'viewer'] as const;
-export type Role = (typeof ROLES)[number];
 
 @Entity('users')
 export class User extends Timestamped {

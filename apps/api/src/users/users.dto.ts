@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { ROLES } from '../common/roles';
 import { lineText } from '../common/text';
 import { pageQuery, uuid } from '../common/validation';
-import { ROLES } from './user.entity';
 import { normaliseUsername } from './usernames';
 
 const password = z.string().min(12, 'at least 12 characters').max(1024);

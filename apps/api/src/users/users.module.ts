@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EntityNamesService } from '../audit/entity-names.service';
 import { SessionsModule } from '../auth/sessions.module';
 import { HospitalsModule } from '../hospitals/hospitals.module';
 import { UsersController } from './users.controller';
@@ -11,4 +12,9 @@ import { UsersService } from './users.service';
   providers: [UsersRepository, UsersService],
   exports: [UsersRepository, UsersService],
 })
-export class UsersModule {}
+export class UsersModule {
+  /** The audit log names users through their repository, never their table. */
+  constructor(names: EntityNamesService, users: UsersRepository) {
+    names.provide('user', users);
+  }
+}

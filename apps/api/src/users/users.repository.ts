@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { In } from 'typeorm';
 import { Database } from '../database/database.service';
 import type { Page } from '../common/validation';
-import { escapeLike } from '../common/sql';
-import { Role, User, UserHospital } from './user.entity';
+import type { Role } from '../common/roles';
+import { escapeLike, idsOfRowsNamedLike, namesOfRows, type RowNaming } from '../common/sql';
+import { User, UserHospital } from './user.entity';
 import { normaliseUsername } from './usernames';
 
 export interface UserWithHospitals {
@@ -11,9 +12,29 @@ export interface UserWithHospitals {
   hospitalIds: string[];
 }
 
+/**
+ * How people know a user: `display name (username)`, or the username. Accounts belong to
+ * no one hospital, so only readers of every hospital see them named.
+ */
+const USER_NAMING: RowNaming = {
+  from: 'users e',
+  name: "IF(e.display_name = '', e.username, CONCAT(e.display_name, ' (', e.username, ')'))",
+  hospital: null,
+};
+
 @Injectable()
 export class UsersRepository {
   constructor(private readonly db: Database) {}
+
+  /** Current names of these users within the hospitals, for the audit log. */
+  namesByIds(ids: string[], hospitalIds: string[] | 'all'): Promise<Array<{ id: string; name: string }>> {
+    return namesOfRows(this.db.manager, USER_NAMING, ids, hospitalIds);
+  }
+
+  /** Ids of the users within the hospitals whose name contains the text, for the audit log's search. */
+  idsNamedLike(text: string, hospitalIds: string[] | 'all', limit: number): Promise<string[]> {
+    return idsOfRowsNamedLike(this.db.manager, USER_NAMING, text, hospitalIds, limit);
+  }
 
   getById(id: string): Promise<User | null> {
     return this.db.repo(User).findOneBy({ id });
