@@ -1,4 +1,5 @@
-// `npm test`: install what is missing, make sure MySQL and Redis run, then run every
+// `npm test`: install what is missing, lint the whole tree (the import boundaries of
+// eslint.config.mjs fail the run), make sure MySQL and Redis run, then run every
 // project's tests with vitest. Extra arguments go to vitest (e.g. `npm test -- api`).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: process.env }).status ?? 1;
 
 if (run('node', ['scripts/ensure-install.mjs']) !== 0) process.exit(1);
+// Before anything slow: a boundary crossed is found in seconds.
+if (run('npm', ['run', '--silent', 'lint']) !== 0) process.exit(1);
 await ensureServices();
 ensureChromium();
 ensureVncTools();

@@ -5,14 +5,15 @@
  * 127.0.0.0/8.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KioskSimulator } from '../../pi-agent/src/sim/kiosks';
 import { freePortRange } from '../../pi-agent/src/sim/ports';
 import { AgentProcess, startAgentProcess, until } from '../../api/src/testing/agent-processes';
 import type { Client } from '../../api/src/testing/test-app';
-import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshot, signedInPage, signIn, startConsole } from './harness';
+import { DEMO_PASSWORD, ids, newPage, screenshot, signedInPage, signIn, useConsole } from './harness';
 
-let env: ConsoleEnv;
+// Agents take their probe interval from the heartbeat's answer: every second here.
+const env = useConsole({ AGENT_PROBE_INTERVAL_S: '1' });
 let ops: Client;
 let sim: KioskSimulator;
 let agent: AgentProcess;
@@ -20,8 +21,6 @@ let agent: AgentProcess;
 let kiosks: { id: string; code: string; mac: string; subnet: string }[];
 
 beforeAll(async () => {
-  // Agents take their probe interval from the heartbeat's answer: every second here.
-  env = await startConsole({ AGENT_PROBE_INTERVAL_S: '1' });
   ops = await env.api.login('ops', DEMO_PASSWORD);
   const list = (await ops.get(`/api/kiosks?siteId=${ids.siteAMain}&pageSize=500`)).body.items as typeof kiosks;
   kiosks = [...list].sort((a, b) => a.code.localeCompare(b.code)).slice(0, 3);
@@ -71,11 +70,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await agent?.stop();
   await sim?.stop();
-  await env?.close();
-});
-
-afterEach(() => {
-  expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
 });
 
 const tile = (code: string, observed?: string) =>

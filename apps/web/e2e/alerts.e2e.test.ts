@@ -7,31 +7,26 @@
  */
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertsService } from '../../api/src/alerts/alerts.service';
 import { VerificationService } from '../../api/src/dispatch/verification.service';
 import { startMailbox, startWebhookReceiver } from '../../api/src/testing/local-receivers';
-import { ConsoleEnv, ids, screenshot, signedInPage, startConsole } from './harness';
+import { ids, screenshot, signedInPage, useConsole } from './harness';
 
-let env: ConsoleEnv;
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 let mailbox: Awaited<ReturnType<typeof startMailbox>>;
 
 beforeAll(async () => {
   receiver = await startWebhookReceiver();
   mailbox = await startMailbox();
-  env = await startConsole({ SMTP_URL: mailbox.url });
-}, 180_000);
+});
 
 afterAll(async () => {
-  await env?.close();
   await receiver?.close();
   await mailbox?.close();
 });
 
-afterEach(() => {
-  expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
-});
+const env = useConsole(() => ({ SMTP_URL: mailbox.url }));
 
 
 describe('alerts and notifications in the console', () => {

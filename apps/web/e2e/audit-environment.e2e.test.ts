@@ -8,23 +8,11 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { RollupService } from '../../api/src/telemetry/rollup.service';
-import { ConsoleEnv, DEMO_PASSWORD, ids, screenshot, signedInPage, SimulatedAgent, startConsole, webDist } from './harness';
+import { DEMO_PASSWORD, ids, screenshot, signedInPage, SimulatedAgent, useConsole, webDist } from './harness';
 
-let env: ConsoleEnv;
-
-beforeAll(async () => {
-  env = await startConsole();
-}, 180_000);
-
-afterAll(async () => {
-  await env?.close();
-});
-
-afterEach(() => {
-  expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
-});
+const env = useConsole();
 
 describe('audit log', () => {
   let kiosk: { id: string; code: string; name: string };

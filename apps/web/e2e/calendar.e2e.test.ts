@@ -2,22 +2,10 @@
  * The schedule calendar in a real browser against the real API and the demo data:
  * the Spring Festival done the staff's way, then read on the calendar.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleEnv, DEMO_PASSWORD, ids, screenshot, signedInPage, startConsole } from './harness';
+import { describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD, ids, screenshot, signedInPage, useConsole } from './harness';
 
-let env: ConsoleEnv;
-
-beforeAll(async () => {
-  env = await startConsole();
-}, 180_000);
-
-afterAll(async () => {
-  await env?.close();
-});
-
-afterEach(() => {
-  expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
-});
+const env = useConsole();
 
 const FESTIVAL = ['2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12'];
 

@@ -4,25 +4,13 @@
  * docs/screenshots/ (linked from the README).
  */
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteKeys } from '../../api/src/testing/test-app';
 import { AlertsService } from '../../api/src/alerts/alerts.service';
 import { RollupService } from '../../api/src/telemetry/rollup.service';
-import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshot, signedInPage, signIn, SimulatedAgent, startConsole } from './harness';
+import { DEMO_PASSWORD, ids, newPage, screenshot, signedInPage, signIn, SimulatedAgent, useConsole } from './harness';
 
-let env: ConsoleEnv;
-
-beforeAll(async () => {
-  env = await startConsole();
-}, 180_000);
-
-afterAll(async () => {
-  await env?.close();
-});
-
-afterEach(() => {
-  expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
-});
+const env = useConsole();
 
 
 describe('console', () => {

@@ -9,22 +9,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoId } from '../../api/src/demo/demo-data';
 import type { Client } from '../../api/src/testing/test-app';
 import { until } from '../../api/src/testing/wait';
-import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshots, signIn, startConsole } from './harness';
+import { DEMO_PASSWORD, ids, newPage, screenshots, signIn, useConsole } from './harness';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
 describe("the demo's screens in the console", () => {
-  let env: ConsoleEnv;
+  const env = useConsole();
   let ops: Client;
   let fleet: ChildProcess | undefined;
   let stateDir: string;
 
   beforeAll(async () => {
-    env = await startConsole();
     ops = await env.api.login('ops', DEMO_PASSWORD);
     stateDir = mkdtempSync(join(tmpdir(), 'wk-demo-screen-'));
     fleet = spawn(
@@ -45,11 +44,6 @@ describe("the demo's screens in the console", () => {
       await exited;
     }
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
-    await env?.close();
-  });
-
-  afterEach(() => {
-    expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
   });
 
   it("shows a demo kiosk's picture through a simulated agent", async () => {

@@ -6,30 +6,21 @@
  */
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { enrolAgent } from '../../api/src/agent-protocol/agent-test-kit';
 import { demoId } from '../../api/src/demo/demo-data';
 import type { Client } from '../../api/src/testing/test-app';
-import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshot, signIn, SimulatedAgent, startConsole } from './harness';
+import { DEMO_PASSWORD, ids, newPage, screenshot, signIn, SimulatedAgent, useConsole } from './harness';
 
 const ZONE = 'Asia/Shanghai';
 const siteBJRSEast = demoId('site:BJRS-EAST');
 const kioskOf = (site: string, code: string) => demoId(`kiosk:${site}:${code}`);
 
-let env: ConsoleEnv;
+const env = useConsole();
 let ops: Client;
 
 beforeAll(async () => {
-  env = await startConsole();
   ops = await env.api.login('ops', DEMO_PASSWORD);
-}, 180_000);
-
-afterAll(async () => {
-  await env?.close();
-});
-
-afterEach(() => {
-  expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
 });
 
 const tile = (code: string) => `[data-testid=kiosk-tile][data-code="${code}"]`;

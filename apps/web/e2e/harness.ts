@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { build } from 'vite';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { loadDemoData, demoId } from '../../api/src/demo/demo-data';
 import { startTestApi, TestApi } from '../../api/src/testing/test-app';
 
@@ -52,7 +53,7 @@ export interface ConsoleEnv {
   browser: Browser;
   /**
    * Content-Security-Policy violations reported by any page of newPage(): the console
-   * must run under its CSP untouched, so a test file fails on any (see afterEach).
+   * must run under its CSP untouched, so a test fails on any (useConsole checks after each).
    */
   cspViolations: string[];
   close(): Promise<void>;
@@ -79,6 +80,50 @@ export async function startConsole(overrides: Record<string, string> = {}): Prom
       await browser.close();
       await api.close();
     },
+  };
+}
+
+/** API settings for a test file, or how to get them once the hooks registered before run (a mailbox's URL...). */
+export type ConsoleSettings = Record<string, string> | (() => Record<string, string> | Promise<Record<string, string>>);
+
+/**
+ * The console for the tests of this file (or of the describe block it is called in):
+ * started before them (after the beforeAll hooks registered earlier, so `settings` may
+ * use what those started), checked after each test for Content-Security-Policy
+ * violations, closed after them (after the afterAll hooks registered later, so what
+ * the file started on top of it stops first). The returned env is usable in the tests
+ * and in the hooks registered after this call.
+ */
+export function useConsole(settings: ConsoleSettings = {}, startTimeoutMs = 180_000): ConsoleEnv {
+  let started: ConsoleEnv | undefined;
+  const current = () => {
+    if (!started) throw new Error('the console is not started yet: use it from a test or a hook registered after useConsole()');
+    return started;
+  };
+  beforeAll(async () => {
+    started = await startConsole(typeof settings === 'function' ? await settings() : settings);
+  }, startTimeoutMs);
+  afterEach(() => {
+    // Not started: its beforeAll failed, which fails the file already.
+    if (started) expect(started.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
+  });
+  const close = async () => {
+    const env = started;
+    started = undefined;
+    await env?.close();
+  };
+  afterAll(close);
+  return {
+    get api() {
+      return current().api;
+    },
+    get browser() {
+      return current().browser;
+    },
+    get cspViolations() {
+      return current().cspViolations;
+    },
+    close,
   };
 }
 

@@ -10,24 +10,12 @@
 
 /** The longest a tick may wait at an interval, with its jitter and the refetch's debounce (1 s). */
 const latestTick = (intervalMs: number) => intervalMs * (1 + LIVE_POLL_JITTER) + 1_500;
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { LIVE_POLL_EVERY_MS, LIVE_POLL_JITTER, LIVE_POLL_MAX_MS, LIVE_UNAVAILABLE_AFTER_MS } from '../src/live';
-import { ConsoleEnv, newPage, signIn, startConsole } from './harness';
+import { newPage, signIn, useConsole } from './harness';
 
-let env: ConsoleEnv;
-
-beforeAll(async () => {
-  env = await startConsole();
-}, 180_000);
-
-afterAll(async () => {
-  await env?.close();
-});
-
-afterEach(() => {
-  expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
-});
+const env = useConsole();
 
 describe('live updates when no WebSocket gets through', () => {
   it('where WebSockets pass, the console connects by WebSocket alone and shows Live', async () => {

@@ -4,24 +4,15 @@
  * Sign out, and every page names itself in the browser tab.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleEnv, DEMO_PASSWORD, ids, screenshot, signedInPage, startConsole } from './harness';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD, ids, screenshot, signedInPage, useConsole } from './harness';
 
-let env: ConsoleEnv;
+const env = useConsole();
 let kioskId: string;
 
 beforeAll(async () => {
-  env = await startConsole();
   const ops = await env.api.login('ops', DEMO_PASSWORD);
   kioskId = (await ops.get(`/api/kiosks?siteId=${ids.siteAMain}&pageSize=1`)).body.items[0].id;
-}, 180_000);
-
-afterAll(async () => {
-  await env?.close();
-});
-
-afterEach(() => {
-  expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
 });
 
 const PHONE = { width: 390, height: 844 };

@@ -5,17 +5,16 @@
  * screenshot of it are compared with the known image.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enrolAgent } from '../../api/src/agent-protocol/agent-test-kit';
 import { loopbackRelayAgentConfig, startAgentProcess } from '../../api/src/testing/agent-processes';
 import { CountingListener, startListener } from '../../api/src/remote/testing/tcp-listeners';
 import { freeTcpPort, startVncKiosk, VncKiosk } from '../../api/src/remote/testing/vnc-kiosk';
 import type { Client } from '../../api/src/testing/test-app';
-import { ConsoleEnv, DEMO_PASSWORD, ids, newPage, screenshots, signIn, startConsole } from './harness';
+import { DEMO_PASSWORD, ids, newPage, screenshots, signIn, useConsole } from './harness';
 import { until as waitUntil } from '../../api/src/testing/wait';
 
 describe('remote screens in the console', () => {
-  let env: ConsoleEnv;
   let vnc: VncKiosk;
   let ops: Client;
   let kioskId: string;
@@ -28,12 +27,13 @@ describe('remote screens in the console', () => {
   let screenAgent: { agentId: string; token: string };
   const agents: { stop(): Promise<void> }[] = [];
 
+  // The stand-in kiosks first: the relay connects only to the VNC ports it is given.
+  const env = useConsole(async () => {
+    [vnc, closedPort, notVnc] = await Promise.all([startVncKiosk(), freeTcpPort(), startListener('banner')]);
+    return { REMOTE_VNC_PORTS: `5900-5909,${vnc.port},${closedPort},${notVnc.port}` };
+  }, 240_000);
+
   beforeAll(async () => {
-    const kiosks = Promise.all([startVncKiosk(), freeTcpPort(), startListener('banner')]);
-    [env, [vnc, closedPort, notVnc]] = await Promise.all([
-      kiosks.then(([v, closed, other]) => startConsole({ REMOTE_VNC_PORTS: `5900-5909,${v.port},${closed},${other.port}` })),
-      kiosks,
-    ]);
     ops = await env.api.login('ops', DEMO_PASSWORD);
     // The demo site declares its VLANs; the stand-in kiosks are on loopback (allowed in tests).
     const site = (await ops.get(`/api/sites/${ids.siteAMain}`)).body;
@@ -46,17 +46,12 @@ describe('remote screens in the console', () => {
     kioskId = k.body.id;
     closedKioskId = c.body.id;
     notVncKioskId = n.body.id;
-  }, 240_000);
+  });
 
   afterAll(async () => {
     for (const a of agents) await a.stop();
     await vnc?.stop();
     await notVnc?.close();
-    await env?.close();
-  });
-
-  afterEach(() => {
-    expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
   });
 
   /** Opens the Screen dialog of a kiosk and waits until noVNC shows the whole screen. */

@@ -6,28 +6,22 @@
  * kiosk picker naming each kiosk's site.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '../../api/src/testing/test-app';
-import { ConsoleEnv, DEMO_PASSWORD, ids, screenshot, signedInPage, startConsole } from './harness';
+import { DEMO_PASSWORD, ids, screenshot, signedInPage, useConsole } from './harness';
 
-let env: ConsoleEnv;
+const env = useConsole();
 let page: Page;
 let close: () => Promise<void>;
 let staff: Client;
 
 beforeAll(async () => {
-  env = await startConsole();
   ({ page, close } = await signedInPage(env, 'staff-a'));
   staff = await env.api.login('staff-a', DEMO_PASSWORD);
-}, 180_000);
+});
 
 afterAll(async () => {
   await close?.();
-  await env?.close();
-});
-
-afterEach(() => {
-  expect(env.cspViolations.splice(0), 'Content-Security-Policy violations').toEqual([]);
 });
 
 type Rule = { id: string; name: string; layer: string; scope: { kind: string; kioskIds?: string[] }; days: number[] | null; windows: { start: string; end: string }[]; priority: number; from: string | null; until: string | null };

@@ -2,12 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { decodeFrame, encodeFrame, encodeJsonFrame, Frame, FrameType, OpenRequest, parseJsonPayload } from '@wakeward/agent-protocol';
 import type { WebSocket } from 'ws';
 import type { Agent } from '../agents/agent.entity';
+import { pongCheck, RelayedStream } from './relay-socket';
 import { closeReasonOf, KioskConnectError, ScreenClose } from './screen-errors';
 import type { Upstream } from './upstream';
 
-/** Bytes queued on a WebSocket above which its producer is paused. */
-export const HIGH_WATER = 1 << 20;
-export const LOW_WATER = 256 << 10;
 /** Streams one agent carries at once (several viewers, one connection). */
 const MAX_STREAMS_PER_AGENT = 64;
 /**
@@ -88,7 +86,8 @@ export class AgentRelayHub {
 export class AgentChannel {
   private readonly streams = new Map<number, AgentStream>();
   private nextId = 1;
-  alive = true;
+  /** Called by the ping loop: false (and the channel dropped) if the agent did not answer the previous ping. */
+  readonly ping: () => boolean;
 
   constructor(
     readonly agent: Agent,
@@ -100,7 +99,7 @@ export class AgentChannel {
       if (!frame) return this.close(RelayClose.BAD_FRAME.code, RelayClose.BAD_FRAME.reason);
       this.onFrame(frame);
     });
-    ws.on('pong', () => (this.alive = true));
+    this.ping = pongCheck(ws);
     ws.on('close', () => {
       for (const s of this.streams.values()) s.ended(new KioskConnectError(ScreenClose.AGENT_LOST, `agent ${agent.name} lost its relay channel`));
       this.streams.clear();
@@ -130,23 +129,15 @@ export class AgentChannel {
     this.streams.set(id, stream);
     this.send(encodeJsonFrame(FrameType.OPEN, id, { host, port, timeoutMs } satisfies OpenRequest));
     // The agent applies timeoutMs to its connect; this covers a silent agent.
-    return stream.opened(timeoutMs + 5_000);
+    return stream.opened(
+      timeoutMs + 5_000,
+      () => new KioskConnectError(ScreenClose.KIOSK_OFF, `agent ${this.agent.name} got no answer from the kiosk in time`),
+    );
   }
 
   send(frame: Buffer, done?: () => void): void {
     if (!this.open) return;
     this.ws.send(frame, { binary: true }, done ? () => done() : undefined);
-  }
-
-  /** Called by the ping loop: false if the agent did not answer the previous ping. */
-  ping(): boolean {
-    if (!this.alive) {
-      this.ws.terminate();
-      return false;
-    }
-    this.alive = false;
-    this.ws.ping();
-    return true;
   }
 
   close(code: number, reason: string): void {
@@ -186,67 +177,19 @@ export class AgentChannel {
   }
 }
 
-/** One kiosk connection carried by an agent, seen from the API as an Upstream. */
-class AgentStream implements Upstream {
-  readonly route = 'agent' as const;
-  private dataListener?: (chunk: Buffer) => void;
-  private drainListener?: () => void;
-  private closeListener?: (reason: KioskConnectError | null) => void;
-  private openWaiter?: { resolve: (u: Upstream) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
-  private isOpen = false;
-  private finished = false;
-  private finishReason: KioskConnectError | null = null;
-  private farPaused = false;
-  private wantDrain = false;
+/** One kiosk connection carried by an agent: its bytes, pauses and close travel as frames of the channel. */
+class AgentStream extends RelayedStream {
   private pausedByUs = false;
-  private readonly early: Buffer[] = [];
 
   constructor(
     private readonly channel: AgentChannel,
     readonly id: number,
-  ) {}
+  ) {
+    super();
+  }
 
   get agentId(): string {
     return this.channel.agent.id;
-  }
-
-  opened(timeoutMs: number): Promise<Upstream> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.close();
-        reject(new KioskConnectError(ScreenClose.KIOSK_OFF, `agent ${this.channel.agent.name} got no answer from the kiosk in time`));
-      }, timeoutMs);
-      this.openWaiter = { resolve, reject, timer };
-    });
-  }
-
-  markOpened(): void {
-    this.isOpen = true;
-    const w = this.openWaiter;
-    this.openWaiter = undefined;
-    if (w) {
-      clearTimeout(w.timer);
-      w.resolve(this);
-    }
-  }
-
-  data(chunk: Buffer): void {
-    if (this.dataListener) this.dataListener(chunk);
-    else this.early.push(Buffer.from(chunk));
-  }
-
-  ended(reason: KioskConnectError | null): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.finishReason = reason;
-    const w = this.openWaiter;
-    this.openWaiter = undefined;
-    if (w) {
-      clearTimeout(w.timer);
-      w.reject(reason ?? new KioskConnectError(ScreenClose.INTERNAL, 'the agent closed the stream before it opened'));
-      return;
-    }
-    this.closeListener?.(reason);
   }
 
   remotePause(paused: boolean): void {
@@ -257,11 +200,7 @@ class AgentStream implements Upstream {
   write(chunk: Buffer): boolean {
     if (this.finished) return false;
     this.channel.send(encodeFrame(FrameType.DATA, this.id, chunk), () => this.maybeDrain());
-    if (this.farPaused || this.channel.bufferedAmount > HIGH_WATER) {
-      this.wantDrain = true;
-      return false;
-    }
-    return true;
+    return this.roomLeft();
   }
 
   pause(): void {
@@ -282,24 +221,7 @@ class AgentStream implements Upstream {
     this.ended(null);
   }
 
-  onData(listener: (chunk: Buffer) => void): void {
-    this.dataListener = listener;
-    for (const chunk of this.early.splice(0)) listener(chunk);
-  }
-
-  onDrain(listener: () => void): void {
-    this.drainListener = listener;
-  }
-
-  onClose(listener: (reason: KioskConnectError | null) => void): void {
-    this.closeListener = listener;
-    if (this.finished && this.isOpen) listener(this.finishReason);
-  }
-
-  private maybeDrain(): void {
-    if (this.wantDrain && !this.farPaused && this.channel.bufferedAmount <= LOW_WATER) {
-      this.wantDrain = false;
-      this.drainListener?.();
-    }
+  protected queued(): number {
+    return this.channel.bufferedAmount;
   }
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { until } from '../testing/wait';
-import { HIGH_WATER } from './agent-relay.hub';
+import { HIGH_WATER } from './relay-socket';
 import { connectThroughReplica, pipeHop, refuseHop } from './relay-hop';
 import { KioskConnectError, ScreenClose } from './screen-errors';
 import type { Upstream } from './upstream';

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import WebSocket from 'ws';
-import { HIGH_WATER, LOW_WATER } from './agent-relay.hub';
 import type { ReplicaEntry } from './relay-registry.repository';
+import { closeWith, pongCheck, RelayedStream, RELAY_SOCKET_OPTIONS, sendPaced } from './relay-socket';
 import { closeReasonOf, KioskConnectError, ScreenClose } from './screen-errors';
 import type { Upstream } from './upstream';
 
@@ -18,7 +18,7 @@ import type { Upstream } from './upstream';
  * codes of ScreenClose, so the viewer is told what it would be told on the holding
  * replica). Flow control: each side stops reading its WebSocket when the other
  * direction is full (ws.pause: TCP back-pressure reaches the far side's
- * bufferedAmount), with the local relay's HIGH_WATER/LOW_WATER marks.
+ * bufferedAmount), with the relay's HIGH_WATER/LOW_WATER marks (relay-socket.ts).
  *
  * Authenticated by a one-time hop ticket (Redis, short TTL, GETDEL) in the
  * Authorization header, which a browser can neither obtain nor send with a WebSocket.
@@ -43,33 +43,28 @@ const logger = new Logger('relay-hop');
 export function connectThroughReplica(replica: ReplicaEntry, agent: HopAgent, ticket: string, timeoutMs: number): Promise<Upstream> {
   const url = `${replica.url.replace(/^http/, 'ws')}${RELAY_HOP_PATH}`;
   const ws = new WebSocket(url, {
+    ...RELAY_SOCKET_OPTIONS,
     headers: { authorization: `${HOP_AUTH_SCHEME} ${ticket}` },
-    perMessageDeflate: false,
-    maxPayload: 4 << 20,
     handshakeTimeout: timeoutMs,
   });
-  return new HopUpstream(ws, agent, replica).opened(timeoutMs + 5_000);
+  const waitMs = timeoutMs + 5_000;
+  return new HopUpstream(ws, agent, replica).opened(waitMs, () => {
+    logger.warn(`no answer through replica ${replica.id} at ${replica.url} in ${waitMs} ms`);
+    return new KioskConnectError(ScreenClose.KIOSK_OFF, `agent ${agent.name} got no answer from the kiosk in time`);
+  });
 }
 
-class HopUpstream implements Upstream {
-  readonly route = 'agent' as const;
-  private dataListener?: (chunk: Buffer) => void;
-  private drainListener?: () => void;
-  private closeListener?: (reason: KioskConnectError | null) => void;
-  private openWaiter?: { resolve: (u: Upstream) => void; reject: (e: Error) => void; timer: NodeJS.Timeout };
-  private isOpen = false;
-  private finished = false;
-  private finishReason: KioskConnectError | null = null;
+/** The stream as the viewer's replica sees it: its bytes are the hop's binary messages. */
+class HopUpstream extends RelayedStream {
   private farError?: { code: string; message: string };
-  private wantDrain = false;
-  private readonly early: Buffer[] = [];
   readonly agentId: string;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly agent: HopAgent,
-    private readonly replica: ReplicaEntry,
+    replica: ReplicaEntry,
   ) {
+    super();
     this.agentId = agent.id;
     ws.on('message', (data, isBinary) => {
       if (isBinary) return this.data(data as Buffer);
@@ -103,27 +98,10 @@ class HopUpstream implements Upstream {
     });
   }
 
-  opened(timeoutMs: number): Promise<Upstream> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        // Told first, then closed: the close must not answer the waiter with its own reason.
-        this.openWaiter = undefined;
-        this.close();
-        logger.warn(`no answer through replica ${this.replica.id} at ${this.replica.url} in ${timeoutMs} ms`);
-        reject(new KioskConnectError(ScreenClose.KIOSK_OFF, `agent ${this.agent.name} got no answer from the kiosk in time`));
-      }, timeoutMs);
-      this.openWaiter = { resolve, reject, timer };
-    });
-  }
-
   write(chunk: Buffer): boolean {
     if (this.finished || this.ws.readyState !== WebSocket.OPEN) return false;
     this.ws.send(chunk, { binary: true }, () => this.maybeDrain());
-    if (this.ws.bufferedAmount > HIGH_WATER) {
-      this.wantDrain = true;
-      return false;
-    }
-    return true;
+    return this.roomLeft();
   }
 
   pause(): void {
@@ -135,64 +113,18 @@ class HopUpstream implements Upstream {
   }
 
   close(): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(ScreenClose.ENDED.close, ScreenClose.ENDED.code);
-    else if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
+    if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
+    else closeWith(this.ws, ScreenClose.ENDED);
     this.ended(null);
   }
 
-  onData(listener: (chunk: Buffer) => void): void {
-    this.dataListener = listener;
-    for (const chunk of this.early.splice(0)) listener(chunk);
-  }
-
-  onDrain(listener: () => void): void {
-    this.drainListener = listener;
-  }
-
-  onClose(listener: (reason: KioskConnectError | null) => void): void {
-    this.closeListener = listener;
-    if (this.finished && this.isOpen) listener(this.finishReason);
-  }
-
-  private markOpened(): void {
-    this.isOpen = true;
-    const w = this.openWaiter;
-    this.openWaiter = undefined;
-    if (w) {
-      clearTimeout(w.timer);
-      w.resolve(this);
-    }
-  }
-
-  private data(chunk: Buffer): void {
-    if (this.dataListener) this.dataListener(chunk);
-    else this.early.push(Buffer.from(chunk));
-  }
-
-  private ended(reason: KioskConnectError | null): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.finishReason = reason;
-    const w = this.openWaiter;
-    this.openWaiter = undefined;
-    if (w) {
-      clearTimeout(w.timer);
-      w.reject(reason ?? new KioskConnectError(ScreenClose.INTERNAL, 'the agent closed the stream before it opened'));
-      return;
-    }
-    this.closeListener?.(reason);
+  protected queued(): number {
+    return this.ws.bufferedAmount;
   }
 
   /** The local relay's words when an agent's channel goes. */
   private channelLost(): KioskConnectError {
     return new KioskConnectError(ScreenClose.AGENT_LOST, `agent ${this.agent.name} lost its relay channel`);
-  }
-
-  private maybeDrain(): void {
-    if (this.wantDrain && this.ws.bufferedAmount <= LOW_WATER) {
-      this.wantDrain = false;
-      this.drainListener?.();
-    }
   }
 }
 
@@ -201,7 +133,7 @@ export function refuseHop(ws: WebSocket, reason: KioskConnectError): void {
   sendHop(ws, { error: { code: reason.reason.code, message: reason.message } });
   // Reading again (the hop is paused until its stream opens): the closing handshake needs the far side's answer.
   ws.resume();
-  if (ws.readyState === WebSocket.OPEN) ws.close(reason.reason.close, reason.reason.code);
+  closeWith(ws, reason.reason);
 }
 
 /**
@@ -211,27 +143,16 @@ export function refuseHop(ws: WebSocket, reason: KioskConnectError): void {
  * which frees the agent's stream slot.
  */
 export function pipeHop(ws: WebSocket, upstream: Upstream, pingIntervalMs: number): void {
-  let alive = true;
-  ws.on('pong', () => (alive = true));
+  const pong = pongCheck(ws);
   const heartbeat = setInterval(() => {
-    if (!alive) {
-      logger.warn(`relay hop for agent ${upstream.agentId} missed a pong in ${pingIntervalMs} ms: dropped`);
-      return ws.terminate();
-    }
-    alive = false;
-    ws.ping();
+    if (!pong()) logger.warn(`relay hop for agent ${upstream.agentId} missed a pong in ${pingIntervalMs} ms: dropped`);
   }, pingIntervalMs);
   ws.once('close', () => clearInterval(heartbeat));
-  upstream.onData((chunk) => {
-    ws.send(chunk, { binary: true }, () => {
-      if (ws.bufferedAmount <= LOW_WATER) upstream.resume();
-    });
-    if (ws.bufferedAmount > HIGH_WATER) upstream.pause();
-  });
+  upstream.onData((chunk) => sendPaced(ws, chunk, upstream));
   upstream.onDrain(() => ws.resume());
   upstream.onClose((reason) => {
     if (reason) return refuseHop(ws, reason);
-    if (ws.readyState === WebSocket.OPEN) ws.close(ScreenClose.ENDED.close, ScreenClose.ENDED.code);
+    closeWith(ws, ScreenClose.ENDED);
   });
   ws.on('message', (data, isBinary) => {
     if (isBinary && !upstream.write(data as Buffer)) ws.pause();

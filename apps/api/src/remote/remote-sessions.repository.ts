@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database.service';
-
-export type RemoteRoute = 'direct' | 'agent';
-export const REMOTE_ROUTES: readonly RemoteRoute[] = ['direct', 'agent'];
+import type { RemoteRoute } from './remote-route';
 
 export interface RemoteSessionStart {
   id: string;

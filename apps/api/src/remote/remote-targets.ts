@@ -5,7 +5,7 @@ import type { Agent } from '../agents/agent.entity';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import type { Kiosk } from '../kiosks/kiosk.entity';
 import type { Site } from '../sites/site.entity';
-import type { RemoteRoute } from './remote-sessions.repository';
+import type { RemoteRoute } from './remote-route';
 
 /** Where a screen may be relayed: the agents that may carry it (none for the direct route), or why not. */
 export type RemoteTarget = { refused: string } | { agentIds: string[] };

@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { CurrentUser, Roles } from '../auth/decorators';
 import type { Principal } from '../common/request-context';
 import { parseId, parseInput, uuid } from '../common/validation';
-import { REMOTE_ROUTES } from './remote-sessions.repository';
+import { REMOTE_ROUTES } from './remote-route';
 import { RemoteService } from './remote.service';
 
-const routeBody = z.object({ route: z.enum(REMOTE_ROUTES as ['direct', 'agent']) }).strict();
+const routeBody = z.object({ route: z.enum(REMOTE_ROUTES) }).strict();
 const sessionsQuery = z.object({
   kioskId: uuid.optional(),
   siteId: uuid.optional(),

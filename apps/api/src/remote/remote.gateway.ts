@@ -17,6 +17,7 @@ import { AgentRelayHub, RelayClose } from './agent-relay.hub';
 import { HOP_AUTH_SCHEME, pipeHop, refuseHop, RELAY_HOP_PATH } from './relay-hop';
 import { RelayRegistryRepository } from './relay-registry.repository';
 import { RelayReplicas } from './relay-replicas';
+import { closeWith, RELAY_SOCKET_OPTIONS } from './relay-socket';
 import { RemoteService, ScreenRefused } from './remote.service';
 import { KioskConnectError, ScreenClose } from './screen-errors';
 import { ScreenSession } from './screen-session';
@@ -34,9 +35,9 @@ const SCREEN_PATH = /^\/api\/remote\/kiosks\/([0-9a-f-]{36})\/screen$/;
 @Injectable()
 export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('remote');
-  private readonly viewers = new WebSocketServer({ noServer: true, maxPayload: 4 << 20, perMessageDeflate: false });
-  private readonly agentsWs = new WebSocketServer({ noServer: true, maxPayload: 4 << 20, perMessageDeflate: false });
-  private readonly hopsWs = new WebSocketServer({ noServer: true, maxPayload: 4 << 20, perMessageDeflate: false });
+  private readonly viewers = new WebSocketServer({ noServer: true, ...RELAY_SOCKET_OPTIONS });
+  private readonly agentsWs = new WebSocketServer({ noServer: true, ...RELAY_SOCKET_OPTIONS });
+  private readonly hopsWs = new WebSocketServer({ noServer: true, ...RELAY_SOCKET_OPTIONS });
   private readonly sessions = new Set<ScreenSession>();
   private server?: import('node:http').Server;
   private pingTimer?: NodeJS.Timeout;
@@ -137,7 +138,7 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
     this.viewers.handleUpgrade(req, socket, head, (ws) => {
       void this.startScreen(req, ws, kioskId).catch((err) => {
         this.logger.error(`screen session failed to start: ${(err as Error).stack ?? err}`);
-        if (ws.readyState === ws.OPEN) ws.close(ScreenClose.INTERNAL.close, ScreenClose.INTERNAL.code);
+        closeWith(ws, ScreenClose.INTERNAL);
       });
     });
   }
@@ -160,7 +161,7 @@ export class RemoteGateway implements OnApplicationBootstrap, OnModuleDestroy {
       if (!(err instanceof ScreenRefused)) throw err;
       this.logger.log(`screen of kiosk ${kioskId} refused to ${principal.username}: ${err.message}`);
       ws.resume(); // to read the viewer's answer to the close
-      if (ws.readyState === ws.OPEN) ws.close(err.reason.close, err.reason.code);
+      closeWith(ws, err.reason);
       return;
     }
     if (ws.readyState !== ws.OPEN) {

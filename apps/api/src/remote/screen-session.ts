@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
-import { HIGH_WATER, LOW_WATER } from './agent-relay.hub';
 import type { RemoteSessionEnd, RemoteSessionStart } from './remote-sessions.repository';
+import { closeWith, sendPaced } from './relay-socket';
 import { RfbGuard, RfbNotVncError, RfbProtocolError } from './rfb-guard';
 import { ScreenClose, ScreenCloseReason } from './screen-errors';
 import type { Upstream } from './upstream';
@@ -54,10 +54,7 @@ export class ScreenSession {
       }
       if (!out.length) return;
       this.bytesToViewer += out.length;
-      viewer.send(out, { binary: true }, () => {
-        if (viewer.bufferedAmount <= LOW_WATER) upstream.resume();
-      });
-      if (viewer.bufferedAmount > HIGH_WATER) upstream.pause();
+      sendPaced(viewer, out, upstream);
     });
     upstream.onDrain(() => viewer.resume());
     upstream.onClose((reason) => void this.end(reason?.reason ?? ScreenClose.ENDED, reason?.message ?? 'the kiosk ended the VNC connection'));
@@ -98,7 +95,7 @@ export class ScreenSession {
     this.hooks.onEnd?.(this.session, reason, detail);
     for (const t of this.timers) clearInterval(t);
     this.upstream.close();
-    if (closeViewer && this.viewer.readyState === this.viewer.OPEN) this.viewer.close(reason.close, reason.code);
+    if (closeViewer) closeWith(this.viewer, reason);
     const end: RemoteSessionEnd = {
       endedAt: new Date(),
       bytesToViewer: this.bytesToViewer,
