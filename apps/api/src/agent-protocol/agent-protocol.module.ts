@@ -5,18 +5,18 @@ import { FleetModule } from '../fleet/fleet.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
 import { OpsModule } from '../ops/ops.module';
 import { SitesModule } from '../sites/sites.module';
-import { AgentCommandsService } from './agent-commands.service';
+import { AgentCommandsService } from './outbox/agent-commands.service';
 import { AgentPlanService } from './agent-plan.service';
 import { AgentEnrolmentController, AgentProtocolController } from './agent-protocol.controller';
 import { AgentReportsRepository } from './agent-reports.repository';
 import { AgentReportsService } from './agent-reports.service';
 import { AgentTokenGuard } from './agent-token.guard';
-import { CommandNotifier } from './command-notifier';
-import { CommandRecordsRepository } from './command-records.repository';
-import { KioskLivenessController } from './kiosk-liveness.controller';
-import { KioskLivenessService } from './kiosk-liveness.service';
-import { PendingCommandsRepository } from './pending-commands.repository';
-import { SiteCommandsService } from './site-commands.service';
+import { CommandNotifier } from './outbox/command-notifier';
+import { CommandRecordsRepository } from './outbox/command-records.repository';
+import { KioskLivenessController } from '../fleet/kiosk-liveness.controller';
+import { KioskLivenessService } from '../fleet/kiosk-liveness.service';
+import { PendingCommandsRepository } from './outbox/pending-commands.repository';
+import { SiteCommandsService } from '../dispatch/site-commands.service';
 
 /**
  * The agents' side of the API (PROTOCOL.md, `/api/agent/v1`) and the console views

@@ -15,7 +15,7 @@ import { ApiMetrics } from '../ops/metrics';
 import { SitesRepository } from '../sites/sites.repository';
 import { heartbeatBody, MAX_READINGS_PER_REQUEST, OfflineActionInput, ProbeReport, readingsBody } from './agent-protocol.dto';
 import { AgentReportsRepository } from './agent-reports.repository';
-import { ReadingsIntake, sortReadings } from './readings-intake';
+import { ReadingsIntake, sortReadings } from '../telemetry/readings-intake';
 
 const INT32_MAX = 2_147_483_647;
 const clampInt = (n: number) => Math.max(-INT32_MAX, Math.min(INT32_MAX, Math.round(n)));

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { siteCommandBody } from '../agent-protocol/agent-protocol.dto';
-import { SiteCommandsService } from '../agent-protocol/site-commands.service';
+import { SiteCommandsService } from './site-commands.service';
 import { CurrentUser, Roles } from '../auth/decorators';
 import type { Principal } from '../common/request-context';
 import { parseId, parseInput } from '../common/validation';

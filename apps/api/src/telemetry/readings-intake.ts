@@ -1,4 +1,4 @@
-import type { ReadingInput } from './agent-protocol.dto';
+import type { ReadingInput } from '../agent-protocol/agent-protocol.dto';
 
 /** How far ahead of the server's clock a reading may be dated (agents are NTP-synced; minutes of skew happen). */
 export const READING_FUTURE_TOLERANCE_MS = 5 * 60_000;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Database } from '../database/database.service';
-import type { AgentCommand, PowerCommand } from './agent-command';
-import type { CommandResultInput } from './agent-protocol.dto';
+import { Database } from '../../database/database.service';
+import type { AgentCommand, PowerCommand } from '../agent-command';
+import type { CommandResultInput } from '../agent-protocol.dto';
 
 /** What became of one command sent to one agent: cancelled, and the agent's report if any. */
 export interface CommandReport {

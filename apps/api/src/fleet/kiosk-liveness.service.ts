@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../common/request-context';
 import { KiosksService } from '../kiosks/kiosks.service';
-import { isFresh, observedState } from '../fleet/fleet.service';
-import { AgentReportsRepository } from './agent-reports.repository';
+import { isFresh, observedState } from './fleet.service';
+import { AgentReportsRepository } from '../agent-protocol/agent-reports.repository';
 
 /** A kiosk is up when any agent of its site recently saw it up; unknown (null) when none has a fresh probe. */
 @Injectable()
