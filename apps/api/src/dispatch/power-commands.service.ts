@@ -5,7 +5,7 @@ import type { Agent } from '../agents/agent.entity';
 import { AgentsRepository } from '../agents/agents.repository';
 import { AGENT_OFFLINE_AFTER_MS } from '../agents/agents.service';
 import { isTarget, reaches, targetOf } from '../agent-protocol/outbox/kiosk-targets';
-import type { SiteCommandInput } from '../agent-protocol/agent-protocol.dto';
+import type { SiteCommandInput } from './power-commands.dto';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../common/access.service';
 import { badRequest, conflict, DomainError } from '../common/errors';

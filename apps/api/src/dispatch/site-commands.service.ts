@@ -7,7 +7,7 @@ import type { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { SitesService } from '../sites/sites.service';
 import type { KioskTarget } from '../agent-protocol/agent-command';
-import type { SiteCommandInput } from '../agent-protocol/agent-protocol.dto';
+import type { SiteCommandInput } from './power-commands.dto';
 import { AgentCommandsService } from '../agent-protocol/outbox/agent-commands.service';
 import { isTarget, reaches, targetOf } from '../agent-protocol/outbox/kiosk-targets';
 
