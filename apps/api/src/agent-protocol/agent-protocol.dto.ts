@@ -44,7 +44,6 @@ export const commandResultBody = z.object({
     .array(z.object({ kioskId: z.string().min(1).max(64), ok: z.boolean(), error: z.string().max(2000).nullable().default(null) }))
     .max(5000),
 });
-export type CommandResultInput = z.output<typeof commandResultBody>;
 
 export const probesBody = z.object({
   observedAt: instant,
