@@ -5,7 +5,7 @@ import { PlannerService } from '../dispatch/planner.service';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { SitesRepository } from '../sites/sites.repository';
 import type { KioskTarget } from './agent-command';
-import { isTarget, reaches, targetOf } from './kiosk-targets';
+import { isTarget, reaches, targetOf } from './outbox/kiosk-targets';
 
 export interface PlanItem {
   at: string;

@@ -5,7 +5,7 @@ import type { Agent } from '../agents/agent.entity';
 import { AgentCredentialsService } from '../agents/agent-credentials.service';
 import { Public } from '../auth/decorators';
 import { parseInput } from '../common/validation';
-import { AgentCommandsService } from './agent-commands.service';
+import { AgentCommandsService } from './outbox/agent-commands.service';
 import { AgentPlanService, etagMatches } from './agent-plan.service';
 import {
   commandId,

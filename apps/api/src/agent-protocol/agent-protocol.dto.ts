@@ -44,7 +44,6 @@ export const commandResultBody = z.object({
     .array(z.object({ kioskId: z.string().min(1).max(64), ok: z.boolean(), error: z.string().max(2000).nullable().default(null) }))
     .max(5000),
 });
-export type CommandResultInput = z.output<typeof commandResultBody>;
 
 export const probesBody = z.object({
   observedAt: instant,
@@ -86,20 +85,4 @@ export const reading = z.object({
   smokeRaw: z.number().int().min(0).max(INT32_MAX).nullable().optional(),
   smokeAlarm: z.boolean().nullable().optional(),
 });
-export type ReadingInput = z.output<typeof reading>;
 export const readingsBody = z.object({ readings: z.array(reading) });
-
-/** Console: send a command now (or at dueAt) to every agent that reaches the kiosks. */
-export const siteCommandBody = z
-  .object({
-    type: z.enum(['wake', 'shutdown', 'probe'], { message: 'one of wake, shutdown, probe' }),
-    kioskIds: z
-      .array(uuid)
-      .min(1)
-      .max(1000)
-      .refine((ids) => new Set(ids).size === ids.length, 'each kiosk at most once'),
-    dueAt: instant.optional(),
-    expiresAt: instant.optional(),
-  })
-  .strict();
-export type SiteCommandInput = z.output<typeof siteCommandBody>;

@@ -1,43 +1,27 @@
 import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
 import { AlertsModule } from '../alerts/alerts.module';
+import { DispatchModule } from '../dispatch/dispatch.module';
 import { FleetModule } from '../fleet/fleet.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
-import { OpsModule } from '../ops/ops.module';
 import { SitesModule } from '../sites/sites.module';
-import { AgentCommandsService } from './agent-commands.service';
+import { TelemetryModule } from '../telemetry/telemetry.module';
 import { AgentPlanService } from './agent-plan.service';
 import { AgentEnrolmentController, AgentProtocolController } from './agent-protocol.controller';
-import { AgentReportsRepository } from './agent-reports.repository';
 import { AgentReportsService } from './agent-reports.service';
 import { AgentTokenGuard } from './agent-token.guard';
-import { CommandNotifier } from './command-notifier';
-import { CommandRecordsRepository } from './command-records.repository';
-import { KioskLivenessController } from './kiosk-liveness.controller';
-import { KioskLivenessService } from './kiosk-liveness.service';
-import { PendingCommandsRepository } from './pending-commands.repository';
-import { SiteCommandsService } from './site-commands.service';
+import { AgentOutboxModule } from './outbox/outbox.module';
 
 /**
- * The agents' side of the API (PROTOCOL.md, `/api/agent/v1`) and the console views
- * built on it: probes for a site's kiosks (the route is dispatch's) and kiosk liveness.
- * `AgentCommandsService` is the one way to send a command to an agent.
+ * The agents' side of the API (PROTOCOL.md, `/api/agent/v1`), a thin edge: it checks
+ * what agents send and hands it to the owning domain (probes to the fleet, offline
+ * actions and the offline plan to dispatch, readings to telemetry). The command
+ * outbox and its long poll are protocol too, in `outbox/`, a module of their own
+ * so that dispatch can send without depending on this one.
  */
 @Module({
-  imports: [AgentsModule, AlertsModule, KiosksModule, SitesModule, FleetModule, OpsModule],
-  controllers: [AgentEnrolmentController, AgentProtocolController, KioskLivenessController],
-  providers: [
-    AgentTokenGuard,
-    PendingCommandsRepository,
-    CommandNotifier,
-    CommandRecordsRepository,
-    AgentCommandsService,
-    AgentReportsRepository,
-    AgentReportsService,
-    AgentPlanService,
-    SiteCommandsService,
-    KioskLivenessService,
-  ],
-  exports: [AgentCommandsService, KioskLivenessService, CommandNotifier, SiteCommandsService],
+  imports: [AgentsModule, AlertsModule, KiosksModule, SitesModule, FleetModule, DispatchModule, TelemetryModule, AgentOutboxModule],
+  controllers: [AgentEnrolmentController, AgentProtocolController],
+  providers: [AgentTokenGuard, AgentReportsService, AgentPlanService],
 })
 export class AgentProtocolModule {}

@@ -7,10 +7,10 @@ import { createLogger } from '../common/logger';
 import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
 import { Client, startTestApi, TestApi } from '../testing/test-app';
 import type { NewPowerCommand } from './agent-command';
-import { AgentCommandsService } from './agent-commands.service';
+import { AgentCommandsService } from './outbox/agent-commands.service';
 import { AgentClient, enrolAgent } from './agent-test-kit';
-import { CommandNotifier } from './command-notifier';
-import { PendingCommandsRepository } from './pending-commands.repository';
+import { CommandNotifier } from './outbox/command-notifier';
+import { PendingCommandsRepository } from './outbox/pending-commands.repository';
 
 describe('agent commands: long poll, redelivery, expiry, cancel, several API processes', () => {
   let api: TestApi;

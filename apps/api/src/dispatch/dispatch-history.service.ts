@@ -1,22 +1,35 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { AgentsRepository } from '../agents/agents.repository';
-import { AgentCommandsService } from '../agent-protocol/agent-commands.service';
+import { AgentCommandsService } from '../agent-protocol/outbox/agent-commands.service';
 import type { Principal } from '../common/request-context';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { KiosksService } from '../kiosks/kiosks.service';
 import { SitesService } from '../sites/sites.service';
+import type { Page } from '../common/validation';
 import type { Dispatch } from './dispatch.entity';
-import { DispatchRepository } from './dispatch.repository';
+import { DispatchRepository, DispatchSearch } from './dispatch.repository';
+import { OfflineActionsService } from './offline-actions.service';
 import type { dispatchHistoryQuery } from './power-commands.dto';
 
 type HistoryQuery = z.output<typeof dispatchHistoryQuery>;
+
+/**
+ * A page's span of time bounds its offline instants, not the page size: the last
+ * page may span years. Two a day for a year is well under this.
+ */
+const MAX_OFFLINE_INSTANTS_PER_PAGE = 1000;
 
 /**
  * Who did what, per kiosk or per site, newest first: each dispatch (scheduled, or
  * asked for by whom), the command each agent got with when it started and its
  * result or error for this kiosk, and every verification with what it observed.
  * Times are UTC; the site's zone comes with them for the console to show.
+ *
+ * Beside the page, `offlineActions`: the wakes and shutdowns agents did on their
+ * own while cut off from the API, one per instant and action with the agents that
+ * did it, for the span of time the page covers (so that paging through shows each
+ * once). They carry out the schedule, so a `source=manual` history has none.
  */
 @Injectable()
 export class DispatchHistoryService {
@@ -27,19 +40,53 @@ export class DispatchHistoryService {
     private readonly sites: SitesService,
     private readonly agents: AgentsRepository,
     private readonly commands: AgentCommandsService,
+    private readonly offline: OfflineActionsService,
   ) {}
 
   async ofKiosk(p: Principal, kioskId: string, query: HistoryQuery) {
     const kiosk = await this.kiosks.get(p, kioskId);
     const site = await this.sites.get(p, kiosk.siteId);
-    const page = await this.dispatches.search({ kioskId: kiosk.id, ...query });
-    return { ...page, timeZone: site.timeZone, items: await this.describe(page.items) };
+    const filter = { kioskId: kiosk.id, source: query.source };
+    const page = await this.dispatches.search({ ...filter, page: query.page, pageSize: query.pageSize });
+    return {
+      ...page,
+      timeZone: site.timeZone,
+      items: await this.describe(page.items),
+      offlineActions: await this.offlineActions(site.id, filter, page, kiosk.id),
+    };
   }
 
   async ofSite(p: Principal, siteId: string, query: HistoryQuery) {
     const site = await this.sites.get(p, siteId);
-    const page = await this.dispatches.search({ siteId: site.id, ...query });
-    return { ...page, timeZone: site.timeZone, items: await this.describe(page.items) };
+    const filter = { siteId: site.id, source: query.source };
+    const page = await this.dispatches.search({ ...filter, page: query.page, pageSize: query.pageSize });
+    return {
+      ...page,
+      timeZone: site.timeZone,
+      items: await this.describe(page.items),
+      offlineActions: await this.offlineActions(site.id, filter, page),
+    };
+  }
+
+  /**
+   * The page covers [its last row's instant, the previous page's last row's instant):
+   * the first page has no upper end, the last no lower one.
+   */
+  private async offlineActions(siteId: string, filter: DispatchSearch, page: Page<Dispatch>, kioskId?: string) {
+    if (filter.source === 'manual') return [];
+    const before = (page.page - 1) * page.pageSize; // rows on the pages before this one
+    if (page.page > 1 && before >= page.total) return []; // past the end of the history
+    const to = page.page === 1 ? undefined : ((await this.dispatches.plannedAtOfRow(filter, before - 1)) ?? undefined);
+    const last = page.page * page.pageSize >= page.total;
+    const from = last ? undefined : page.items[page.items.length - 1]?.plannedAt;
+    const occurrences = await this.offline.occurrences({ siteId, kioskId, from, to, limit: MAX_OFFLINE_INSTANTS_PER_PAGE });
+    const kiosks = new Map(
+      (await this.kioskRows.getByIds([...new Set(occurrences.flatMap((o) => o.kioskIds))])).map((k) => [k.id, k]),
+    );
+    return occurrences.map((o) => ({
+      ...o,
+      kiosks: o.kioskIds.map((id) => ({ id, code: kiosks.get(id)?.code ?? null, name: kiosks.get(id)?.name ?? null })),
+    }));
   }
 
   private async describe(rows: Dispatch[]) {

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { AgentProtocolModule } from '../agent-protocol/agent-protocol.module';
+import { AgentOutboxModule } from '../agent-protocol/outbox/outbox.module';
 import { AgentsModule } from '../agents/agents.module';
 import { AlertsModule } from '../alerts/alerts.module';
 import { FleetModule } from '../fleet/fleet.module';
@@ -13,18 +13,25 @@ import { DispatchHistoryService } from './dispatch-history.service';
 import { DispatchRecordsModule } from './dispatch-records.module';
 import { DispatchWorker } from './dispatch.worker';
 import { DispatcherService } from './dispatcher.service';
+import { OfflineActionsRepository } from './offline-actions.repository';
+import { OfflineActionsService } from './offline-actions.service';
 import { PlannerService } from './planner.service';
 import { PowerCommandsController } from './power-commands.controller';
 import { PowerCommandsService } from './power-commands.service';
 import { ReplanService } from './replan.service';
+import { SiteCommandsService } from './site-commands.service';
 import { VerificationService } from './verification.service';
 
-/** Planner, fan-out and verification (DESIGN.md "Dispatch"). ReplanService is global: changes anywhere re-plan. */
+/**
+ * Planner, fan-out and verification (DESIGN.md "Dispatch"), staff power commands and
+ * what agents did offline. ReplanService is global: changes anywhere re-plan.
+ * Sends through the command outbox; the agent protocol's controllers call in here.
+ */
 @Global()
 @Module({
-  imports: [SitesModule, KiosksModule, RulesModule, AgentsModule, AgentProtocolModule, AlertsModule, FleetModule, DispatchRecordsModule],
+  imports: [SitesModule, KiosksModule, RulesModule, AgentsModule, AgentOutboxModule, AlertsModule, FleetModule, DispatchRecordsModule],
   controllers: [DispatchController, PowerCommandsController],
-  providers: [DispatchQueue, PlannerService, DispatcherService, VerificationService, DispatchWorker, ReplanService, DispatchHistoryService, PowerCommandsService, UserLocksRepository],
-  exports: [ReplanService, PlannerService, DispatchQueue],
+  providers: [DispatchQueue, PlannerService, DispatcherService, VerificationService, DispatchWorker, ReplanService, DispatchHistoryService, PowerCommandsService, UserLocksRepository, SiteCommandsService, OfflineActionsRepository, OfflineActionsService],
+  exports: [ReplanService, PlannerService, DispatchQueue, OfflineActionsService],
 })
 export class DispatchModule {}

@@ -14,6 +14,22 @@ export interface Occurrence {
   ruleId: string | null;
 }
 
+export interface DispatchSearch {
+  kioskId?: string;
+  siteId?: string;
+  source?: DispatchSource;
+  before?: Date;
+}
+
+function searchWhere(f: DispatchSearch) {
+  return {
+    ...(f.kioskId && { kioskId: f.kioskId }),
+    ...(f.siteId && { siteId: f.siteId }),
+    ...(f.source && { source: f.source }),
+    ...(f.before && { plannedAt: LessThan(f.before) }),
+  };
+}
+
 @Injectable()
 export class DispatchRepository {
   constructor(private readonly db: Database) {}
@@ -118,19 +134,25 @@ export class DispatchRepository {
     }
   }
 
-  async search(f: { kioskId?: string; siteId?: string; source?: DispatchSource; before?: Date; page: number; pageSize: number }): Promise<Page<Dispatch>> {
-    const where = {
-      ...(f.kioskId && { kioskId: f.kioskId }),
-      ...(f.siteId && { siteId: f.siteId }),
-      ...(f.source && { source: f.source }),
-      ...(f.before && { plannedAt: LessThan(f.before) }),
-    };
+  async search(f: DispatchSearch & { page: number; pageSize: number }): Promise<Page<Dispatch>> {
     const [items, total] = await this.db.repo(Dispatch).findAndCount({
-      where,
+      where: searchWhere(f),
       order: { plannedAt: 'DESC', id: 'DESC' },
       skip: (f.page - 1) * f.pageSize,
       take: f.pageSize,
     });
     return { items, total, page: f.page, pageSize: f.pageSize };
+  }
+
+  /** The planned instant of the search's row at this offset (in its order), or null past the end. */
+  async plannedAtOfRow(f: DispatchSearch, offset: number): Promise<Date | null> {
+    const [row] = await this.db.repo(Dispatch).find({
+      select: { id: true, plannedAt: true },
+      where: searchWhere(f),
+      order: { plannedAt: 'DESC', id: 'DESC' },
+      skip: offset,
+      take: 1,
+    });
+    return row?.plannedAt ?? null;
   }
 }

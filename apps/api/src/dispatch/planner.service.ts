@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { planTransitions, PowerRule } from '@wakeward/scheduler';
 import type Redis from 'ioredis';
-import { AgentCommandsService } from '../agent-protocol/agent-commands.service';
+import { AgentCommandsService } from '../agent-protocol/outbox/agent-commands.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';

@@ -1,12 +1,11 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { siteCommandBody } from '../agent-protocol/agent-protocol.dto';
-import { SiteCommandsService } from '../agent-protocol/site-commands.service';
 import { CurrentUser, Roles } from '../auth/decorators';
 import type { Principal } from '../common/request-context';
 import { parseId, parseInput } from '../common/validation';
-import { powerCommandBody } from './power-commands.dto';
+import { powerCommandBody, siteCommandBody } from './power-commands.dto';
 import { PowerCommandsService } from './power-commands.service';
+import { SiteCommandsService } from './site-commands.service';
 
 /** Wake now / shut down now: staff for their hospital's kiosks, ops and admin for any; never viewers. */
 @ApiTags('dispatch')

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AlertsModule } from '../alerts/alerts.module';
 import { DispatchRecordsModule } from '../dispatch/dispatch-records.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
 import { RulesModule } from '../rules/rules.module';
@@ -8,11 +9,18 @@ import { FleetOverviewService } from './fleet-overview.service';
 import { FleetController } from './fleet.controller';
 import { FleetRepository } from './fleet.repository';
 import { FleetService } from './fleet.service';
+import { KioskLivenessController } from './kiosk-liveness.controller';
+import { KioskLivenessService } from './kiosk-liveness.service';
+import { KioskProbesService } from './kiosk-probes.service';
 
+/**
+ * The fleet: what each kiosk should be (schedule) and is (the agents' probes). Owns
+ * kiosk_probes and kiosk_liveness_changes; the agent protocol hands probes in.
+ */
 @Module({
-  imports: [SitesModule, KiosksModule, RulesModule, DispatchRecordsModule],
-  controllers: [FleetController],
-  providers: [FleetRepository, FleetService, FleetOverviewRepository, FleetOverviewService],
-  exports: [FleetRepository],
+  imports: [SitesModule, KiosksModule, RulesModule, DispatchRecordsModule, AlertsModule],
+  controllers: [FleetController, KioskLivenessController],
+  providers: [FleetRepository, FleetService, FleetOverviewRepository, FleetOverviewService, KioskLivenessService, KioskProbesService],
+  exports: [FleetRepository, KioskProbesService],
 })
 export class FleetModule {}

@@ -11,7 +11,7 @@ import { SitesService } from '../sites/sites.service';
 import { FleetRepository, KioskSighting } from './fleet.repository';
 import { kioskStates, lastSeenUp, SIGHTING_TTL_MS } from './kiosk-states';
 
-// Also read by the agent protocol and verification: one rule of what "up" means.
+// Also read by verification: one rule of what "up" means.
 export { SIGHTING_TTL_MS, isFresh, observedState, type Observed } from './kiosk-states';
 
 @Injectable()

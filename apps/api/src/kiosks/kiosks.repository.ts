@@ -52,6 +52,16 @@ export class KiosksRepository {
     return ids.length ? this.db.repo(Kiosk).findBy({ id: In(ids) }) : Promise.resolve([]);
   }
 
+  /** Of these kiosk ids, the ones that belong to the site (ids only: an agent's report may name thousands). */
+  async idsInSite(siteId: string, kioskIds: string[]): Promise<Set<string>> {
+    if (!kioskIds.length) return new Set();
+    const rows: Array<{ id: string }> = await this.db.manager.query(`SELECT id FROM kiosks WHERE site_id = ? AND id IN (?)`, [
+      siteId,
+      [...new Set(kioskIds)],
+    ]);
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** Every kiosk of a hospital (a rule's impact covers them all: ~1,000 for the largest). */
   getByHospital(hospitalId: string): Promise<Kiosk[]> {
     return this.db.repo(Kiosk).find({ where: { hospitalId }, order: { code: 'ASC' } });

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database.service';
+import type { ReadingInput } from './readings-intake';
 import type { RecentReading } from './threshold-rules';
 
 export interface ReadingPartition {
@@ -20,11 +21,67 @@ export interface RawReadingRow {
 const num = (v: unknown) => (v == null ? null : Number(v));
 const DAY = 86_400_000;
 const dayString = (d: Date) => d.toISOString().slice(0, 10);
+const READINGS_PER_INSERT = 1000;
 
-/** Raw readings (written by the agent protocol): day partitions, retention and reads. */
+/** Raw readings: what agents send in, day partitions, retention and reads. */
 @Injectable()
 export class ReadingsRepository {
   constructor(private readonly db: Database) {}
+
+  /** Holds the agent's row until the transaction ends: one batch of its readings at a time. */
+  async lockAgentReadings(agentId: string): Promise<void> {
+    await this.db.manager.query('SELECT id FROM agents WHERE id = ? FOR UPDATE', [agentId]);
+  }
+
+  /** The readings of the agent already stored under these seqs, by seq. */
+  async storedReadings(agentId: string, seqs: number[]): Promise<Map<number, ReadingInput>> {
+    const found = new Map<number, ReadingInput>();
+    for (let i = 0; i < seqs.length; i += READINGS_PER_INSERT) {
+      const rows: Array<{ seq: number | string; at: Date; t: string | null; h: string | null; s: number | null; a: number | null }> =
+        await this.db.manager.query(
+          `SELECT seq, at, temperature_c AS t, humidity_pct AS h, smoke_raw AS s, smoke_alarm AS a
+             FROM readings FORCE INDEX (ix_readings_agent_seq) WHERE agent_id = ? AND seq IN (?)`,
+          [agentId, seqs.slice(i, i + READINGS_PER_INSERT)],
+        );
+      for (const r of rows) {
+        found.set(Number(r.seq), {
+          seq: Number(r.seq),
+          at: r.at,
+          temperatureC: r.t === null ? null : Number(r.t),
+          humidityPct: r.h === null ? null : Number(r.h),
+          smokeRaw: r.s,
+          smokeAlarm: r.a === null ? null : r.a === 1,
+        });
+      }
+    }
+    return found;
+  }
+
+  /** Rows of (agent, at, seq) already present are ignored, row by row. */
+  async insertReadings(agentId: string, readings: ReadingInput[], receivedAt: Date): Promise<void> {
+    for (let i = 0; i < readings.length; i += READINGS_PER_INSERT) {
+      const chunk = readings.slice(i, i + READINGS_PER_INSERT);
+      await this.db.manager.query(
+        `INSERT IGNORE INTO readings (agent_id, seq, at, temperature_c, humidity_pct, smoke_raw, smoke_alarm, received_at)
+         VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        chunk.flatMap((r) => [
+          agentId,
+          r.seq,
+          r.at,
+          r.temperatureC == null ? null : r.temperatureC.toFixed(2),
+          r.humidityPct == null ? null : r.humidityPct.toFixed(2),
+          r.smokeRaw ?? null,
+          r.smokeAlarm == null ? null : r.smokeAlarm ? 1 : 0,
+          receivedAt,
+        ]),
+      );
+    }
+  }
+
+  async highestReadingSeq(agentId: string): Promise<number> {
+    const rows = await this.db.manager.query(`SELECT MAX(seq) AS seq FROM readings WHERE agent_id = ?`, [agentId]);
+    return rows[0]?.seq == null ? 0 : Number(rows[0].seq);
+  }
 
   async partitions(): Promise<ReadingPartition[]> {
     const rows: Array<{ name: string; description: string | null }> = await this.db.manager.query(

@@ -381,9 +381,20 @@ export interface Dispatch {
   outcome: string | null;
 }
 
+/** A wake or shutdown agents did from their cached plan while cut off from the API: once per instant, with every agent that did it. */
+export interface OfflineDispatch {
+  at: string;
+  action: DispatchAction;
+  kioskIds: string[];
+  kiosks: { id: string; code: string | null; name: string | null }[];
+  agents: { id: string; name: string; executedAt: string; receivedAt: string; kioskIds: string[] }[];
+}
+
 /** GET /api/kiosks/:id/dispatches and /api/sites/:id/dispatches. */
 export interface DispatchPage extends Page<Dispatch> {
   timeZone: string;
+  /** Those within the span of time of the page's items. */
+  offlineActions: OfflineDispatch[];
 }
 
 /** POST /api/power-commands/preview: what a wake / shutdown now would do. */

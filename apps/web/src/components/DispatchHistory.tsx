@@ -1,11 +1,13 @@
 /**
  * Who did what, newest first: each wake or shutdown (the schedule's, or asked for
  * by whom), the command each agent got with when it started and its result or
- * error, and each verification with what it observed. Times in the site's zone,
- * the zone shown; refreshed when the site's dispatches change.
+ * error, and each verification with what it observed; among them, in time order,
+ * what agents did from their cached plan while cut off from the API, marked as
+ * done offline by them. Times in the site's zone, the zone shown; refreshed when
+ * the site's dispatches change.
  */
 import { useEffect, useState } from 'react';
-import type { Dispatch, DispatchPage } from '../api/client';
+import type { Dispatch, DispatchPage, OfflineDispatch } from '../api/client';
 import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvent } from '../live';
 import { useRefresh } from '../refresh';
@@ -45,7 +47,13 @@ export function DispatchHistory({
   });
   if (error) return <ErrorNote error={error} />;
   if (!page) return <Loading />;
-  if (page.items.length === 0) return <p className="muted">{t('dispatch.none')}</p>;
+  const offline = page.offlineActions ?? [];
+  if (page.items.length === 0 && offline.length === 0) return <p className="muted">{t('dispatch.none')}</p>;
+  // Newest first, as the server orders each list (ISO instants in UTC compare as strings).
+  const rows = [
+    ...page.items.map((d) => ({ at: d.plannedAt, dispatch: d })),
+    ...offline.map((o) => ({ at: o.at, offline: o })),
+  ].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
   return (
     <>
       <p className="muted small">{t('fleet.zone', { zone: page.timeZone })}</p>
@@ -62,9 +70,13 @@ export function DispatchHistory({
           </tr>
         </thead>
         <tbody>
-          {page.items.map((d) => (
-            <DispatchRow key={d.id} d={d} timeZone={page.timeZone} showKiosk={showKiosk} />
-          ))}
+          {rows.map((r) =>
+            'dispatch' in r ? (
+              <DispatchRow key={r.dispatch.id} d={r.dispatch} timeZone={page.timeZone} showKiosk={showKiosk} />
+            ) : (
+              <OfflineRow key={`offline|${r.offline.at}|${r.offline.action}`} o={r.offline} timeZone={page.timeZone} showKiosk={showKiosk} />
+            ),
+          )}
         </tbody>
       </table>
     </>
@@ -124,6 +136,38 @@ function DispatchRow({ d, timeZone, showKiosk }: { d: Dispatch; timeZone: string
               </div>
             ))}
       </td>
+    </tr>
+  );
+}
+
+/** A wake or shutdown agents did on their own: once per instant, with each agent that did it and when. */
+function OfflineRow({ o, timeZone, showKiosk }: { o: OfflineDispatch; timeZone: string; showKiosk: boolean }) {
+  const { t, dateTime, time } = useI18n();
+  return (
+    <tr data-testid="dispatch-offline-row" data-action={o.action}>
+      <td>{dateTime(o.at, timeZone)}</td>
+      {showKiosk && (
+        <td title={o.kiosks.map((k) => k.code ?? k.id).join(', ')}>
+          {o.kiosks.length === 1 ? (
+            <Link to={`/kiosks/${o.kiosks[0].id}`}>{o.kiosks[0].code ?? o.kiosks[0].id}</Link>
+          ) : (
+            t('dispatch.offlineKiosks', { n: o.kiosks.length })
+          )}
+        </td>
+      )}
+      <td>{t(`dispatch.action.${o.action}` as MessageKey)}</td>
+      <td data-testid="dispatch-source">{t('dispatch.offlineBy', { agents: o.agents.map((a) => a.name).join(', ') })}</td>
+      <td>
+        <span className="badge status-offline">{t('dispatch.status.offline')}</span>
+      </td>
+      <td className="small" data-testid="dispatch-agents">
+        {o.agents.map((a) => (
+          <div key={a.id}>
+            <strong>{a.name}</strong> · {t('dispatch.startedAt', { at: time(a.executedAt, timeZone) })}
+          </div>
+        ))}
+      </td>
+      <td className="small">—</td>
     </tr>
   );
 }

@@ -1,22 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '../common/request-context';
 import { KiosksService } from '../kiosks/kiosks.service';
-import { isFresh, observedState } from '../fleet/fleet.service';
-import { AgentReportsRepository } from './agent-reports.repository';
+import { isFresh, observedState } from './kiosk-states';
+import { FleetRepository } from './fleet.repository';
 
 /** A kiosk is up when any agent of its site recently saw it up; unknown (null) when none has a fresh probe. */
 @Injectable()
 export class KioskLivenessService {
   constructor(
     private readonly kiosks: KiosksService,
-    private readonly reports: AgentReportsRepository,
+    private readonly fleet: FleetRepository,
   ) {}
 
   async get(p: Principal, kioskId: string) {
     const kiosk = await this.kiosks.get(p, kioskId); // 404 for kiosks the user may not see
     const now = new Date();
-    const agents = await this.reports.probesOfKiosk(kiosk.id, kiosk.siteId);
-    // The same rule as the fleet view and verification (fleet.service.ts: observedState).
+    const agents = await this.fleet.probesOfKiosk(kiosk.id, kiosk.siteId);
+    // The same rule as the fleet view and verification (kiosk-states.ts: observedState).
     const { observed } = observedState(agents, now);
     const fresh = agents.filter((a) => isFresh(a.observedAt, now));
     const observedAt = fresh.length ? new Date(Math.max(...fresh.map((a) => a.observedAt.getTime()))) : null;

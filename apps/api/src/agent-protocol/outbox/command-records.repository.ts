@@ -1,7 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { Database } from '../database/database.service';
-import type { AgentCommand, PowerCommand } from './agent-command';
-import type { CommandResultInput } from './agent-protocol.dto';
+import { Database } from '../../database/database.service';
+import type { AgentCommand, PowerCommand } from '../agent-command';
+
+/**
+ * An agent's report of its command (PROTOCOL.md "Commands"), once the edge has
+ * parsed it: the outbox stores it without depending on the edge's request schemas.
+ */
+export interface CommandResultInput {
+  status: 'done' | 'failed';
+  startedAt: Date;
+  finishedAt: Date;
+  targets: Array<{ kioskId: string; ok: boolean; error: string | null }>;
+}
 
 /** What became of one command sent to one agent: cancelled, and the agent's report if any. */
 export interface CommandReport {

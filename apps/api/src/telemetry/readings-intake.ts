@@ -1,4 +1,12 @@
-import type { ReadingInput } from './agent-protocol.dto';
+/** One reading as an agent sent it (PROTOCOL.md "Readings"): sensors fail, so every value may be absent. */
+export interface ReadingInput {
+  seq: number;
+  at: Date;
+  temperatureC?: number | null;
+  humidityPct?: number | null;
+  smokeRaw?: number | null;
+  smokeAlarm?: boolean | null;
+}
 
 /** How far ahead of the server's clock a reading may be dated (agents are NTP-synced; minutes of skew happen). */
 export const READING_FUTURE_TOLERANCE_MS = 5 * 60_000;

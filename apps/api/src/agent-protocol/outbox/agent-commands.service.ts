@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { badRequest, conflict, notFound } from '../common/errors';
-import { Database } from '../database/database.service';
-import type { AgentCommand, CancelCommand, NewPowerCommand, PowerCommand } from './agent-command';
-import type { CommandResultInput } from './agent-protocol.dto';
+import { badRequest, conflict, notFound } from '../../common/errors';
+import { Database } from '../../database/database.service';
+import type { AgentCommand, CancelCommand, NewPowerCommand, PowerCommand } from '../agent-command';
 import { CommandNotifier } from './command-notifier';
-import { CommandRecordsRepository, CommandReport } from './command-records.repository';
+import { CommandRecordsRepository, CommandReport, type CommandResultInput } from './command-records.repository';
 import { PendingCommandsRepository } from './pending-commands.repository';
 
 const newCommandId = (prefix: 'cmd' | 'cnl') => `${prefix}_${randomBytes(12).toString('base64url')}`;
