@@ -21,4 +21,7 @@ ensureComposeValidator();
 // through their package entry points, i.e. their compiled dist/; worker processes
 // run the compiled API.
 if (run('npx', ['tsc', '-b', 'libs/scheduler', 'libs/wol', 'libs/agent-protocol', 'apps/api']) !== 0) process.exit(1);
+// vitest strips types without checking them: the API's tests and test kits are
+// type-checked here, so a moved module or a changed signature fails before any test runs.
+if (run('npx', ['tsc', '-p', 'apps/api/tsconfig.spec.json']) !== 0) process.exit(1);
 process.exit(run('npx', ['vitest', 'run', ...process.argv.slice(2)]));

@@ -126,10 +126,10 @@ describe('agent enrolment, tokens and heartbeat', () => {
   });
 
   it('no token, a malformed header or an unknown token is 401 AGENT_TOKEN_INVALID', async () => {
-    for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer wka_nope' }]) {
+    for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer wka_nope' }] as Record<string, string>[]) {
       const res = await fetch(`${api.url}/api/agent/v1/commands?wait=0`, { headers });
       expect(res.status).toBe(401);
-      expect((await res.json()).error.code).toBe('AGENT_TOKEN_INVALID');
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('AGENT_TOKEN_INVALID');
     }
   });
 

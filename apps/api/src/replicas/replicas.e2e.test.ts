@@ -90,7 +90,7 @@ describe('two API replicas and two workers behind HAProxy', () => {
   const agents: AgentProcess[] = [];
   const consoles: ConsoleLive[] = [];
   /** Check (c): the instant the rule edit switches every kiosk on, and the packets counted before it. */
-  const wake = { instant: DateTime.now(), before: new Map<string, number>() };
+  const wake = { instant: DateTime.now() as DateTime, before: new Map<string, number>() };
 
   const startReplica = (port: number) =>
     startServiceProcess(config, {
