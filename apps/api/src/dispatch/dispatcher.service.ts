@@ -13,7 +13,7 @@ import { Database } from '../database/database.service';
 import { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { LiveEventsService } from '../live/live-events.service';
-import { toSchedulerRule } from '../rules/rule-mapping';
+import { toSchedulerRule } from '../schedule/rule-mapping';
 import { RulesRepository } from '../rules/rules.repository';
 import { expectedState } from '../schedule/expected-state';
 import { kioskRef } from '../schedule/schedule.service';

@@ -6,7 +6,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { REDIS } from '../redis/redis.module';
-import { toSchedulerRule } from '../rules/rule-mapping';
+import { toSchedulerRule } from '../schedule/rule-mapping';
 import { RulesRepository } from '../rules/rules.repository';
 import { kioskRef } from '../schedule/schedule.service';
 import { Site } from '../sites/site.entity';

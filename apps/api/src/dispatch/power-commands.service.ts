@@ -14,7 +14,7 @@ import { ER_DUP_ENTRY, mysqlErrno } from '../common/sql';
 import { Database } from '../database/database.service';
 import type { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
-import { toSchedulerRule } from '../rules/rule-mapping';
+import { toSchedulerRule } from '../schedule/rule-mapping';
 import { RulesRepository } from '../rules/rules.repository';
 import { expectedState, ExpectedState } from '../schedule/expected-state';
 import { kioskRef } from '../schedule/schedule.service';

@@ -7,7 +7,7 @@ import { FleetRepository } from '../fleet/fleet.repository';
 import { observedState } from '../fleet/fleet.service';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { LiveEventsService } from '../live/live-events.service';
-import { toSchedulerRule } from '../rules/rule-mapping';
+import { toSchedulerRule } from '../schedule/rule-mapping';
 import { RulesRepository } from '../rules/rules.repository';
 import { expectedState, scheduleChangedBetween, stateOfAction } from '../schedule/expected-state';
 import { kioskRef } from '../schedule/schedule.service';

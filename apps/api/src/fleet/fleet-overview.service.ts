@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AGENT_OFFLINE_AFTER_MS } from '../agents/agents.service';
 import { visibleHospitals } from '../common/access';
 import type { Principal } from '../common/request-context';
-import { toSchedulerRule } from '../rules/rule-mapping';
+import { toSchedulerRule } from '../schedule/rule-mapping';
 import { RulesService } from '../rules/rules.service';
 import { FleetOverviewRepository, HospitalScope, SiteTemperature } from './fleet-overview.repository';
 import { kioskStates, SIGHTING_TTL_MS } from './kiosk-states';

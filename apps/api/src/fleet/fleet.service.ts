@@ -4,7 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { DispatchRepository } from '../dispatch/dispatch.repository';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { KiosksService } from '../kiosks/kiosks.service';
-import { toSchedulerRule } from '../rules/rule-mapping';
+import { toSchedulerRule } from '../schedule/rule-mapping';
 import { RulesService } from '../rules/rules.service';
 import { kioskRef } from '../schedule/schedule.service';
 import { SitesService } from '../sites/sites.service';

@@ -13,7 +13,7 @@ import { HospitalsRepository } from '../hospitals/hospitals.repository';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { SitesRepository } from '../sites/sites.repository';
 import { PowerRuleRecord } from './power-rule.entity';
-import { assertValidRule, publicRule } from './rule-mapping';
+import { assertValidRule, publicRule } from '../schedule/rule-mapping';
 import { createRuleBody, listRulesQuery, ruleScope, updateRuleBody } from './rules.dto';
 import { RulesRepository } from './rules.repository';
 

@@ -9,7 +9,7 @@ import { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { KiosksService } from '../kiosks/kiosks.service';
 import { PowerRuleRecord } from '../rules/power-rule.entity';
-import { toSchedulerRule } from '../rules/rule-mapping';
+import { toSchedulerRule } from './rule-mapping';
 import { RulesService } from '../rules/rules.service';
 import { Site } from '../sites/site.entity';
 import { SitesRepository } from '../sites/sites.repository';

@@ -12,7 +12,7 @@ import { Kiosk } from '../kiosks/kiosk.entity';
 import { updateKioskBody } from '../kiosks/kiosks.dto';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { PowerRuleRecord } from '../rules/power-rule.entity';
-import { assertValidRule, publicRule } from '../rules/rule-mapping';
+import { assertValidRule, publicRule } from '../schedule/rule-mapping';
 import { RulesRepository } from '../rules/rules.repository';
 
 type Snapshot = Record<string, unknown> & { updatedAt?: string };

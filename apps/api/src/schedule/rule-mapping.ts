@@ -1,6 +1,6 @@
 import { PowerRule, ScheduleError, validateRule, Weekday } from '@wakeward/scheduler';
 import { badRequest } from '../common/errors';
-import { PowerRuleRecord } from './power-rule.entity';
+import { PowerRuleRecord } from '../rules/power-rule.entity';
 
 /** The stored rule as libs/scheduler reads it. */
 export function toSchedulerRule(r: PowerRuleRecord): PowerRule {
