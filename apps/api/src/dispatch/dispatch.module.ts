@@ -4,7 +4,7 @@ import { AgentsModule } from '../agents/agents.module';
 import { AlertsModule } from '../alerts/alerts.module';
 import { FleetModule } from '../fleet/fleet.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
-import { RulesModule } from '../rules/rules.module';
+import { ScheduleModule } from '../schedule/schedule.module';
 import { SitesModule } from '../sites/sites.module';
 import { DispatchQueue } from './dispatch-queue';
 import { DispatchController } from './dispatch.controller';
@@ -22,7 +22,7 @@ import { VerificationService } from './verification.service';
 /** Planner, fan-out and verification (DESIGN.md "Dispatch"). ReplanService is global: changes anywhere re-plan. */
 @Global()
 @Module({
-  imports: [SitesModule, KiosksModule, RulesModule, AgentsModule, AgentProtocolModule, AlertsModule, FleetModule, DispatchRecordsModule],
+  imports: [SitesModule, KiosksModule, ScheduleModule, AgentsModule, AgentProtocolModule, AlertsModule, FleetModule, DispatchRecordsModule],
   controllers: [DispatchController, PowerCommandsController],
   providers: [DispatchQueue, PlannerService, DispatcherService, VerificationService, DispatchWorker, ReplanService, DispatchHistoryService, PowerCommandsService, PowerCommandLocksRepository],
   exports: [ReplanService, PlannerService, DispatchQueue],

@@ -1,14 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { planTransitions, PowerRule } from '@wakeward/scheduler';
 import type Redis from 'ioredis';
 import { AgentCommandsService } from '../agent-protocol/agent-commands.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { REDIS } from '../redis/redis.module';
-import { toSchedulerRule } from '../schedule/rule-mapping';
-import { RulesRepository } from '../rules/rules.repository';
-import { kioskRef } from '../schedule/schedule.service';
+import { HospitalSchedule, kioskRef, transitionGroups } from '../schedule/hospital-schedule';
 import { Site } from '../sites/site.entity';
 import { SitesRepository } from '../sites/sites.repository';
 import { actionFor, parseTransitionJobId, transitionJobId, TransitionJob } from './dispatch-jobs';
@@ -44,7 +41,7 @@ export class PlannerService {
     private readonly queue: DispatchQueue,
     private readonly sites: SitesRepository,
     private readonly kiosks: KiosksRepository,
-    private readonly rules: RulesRepository,
+    private readonly schedule: HospitalSchedule,
     private readonly dispatches: DispatchRepository,
     private readonly commands: AgentCommandsService,
   ) {}
@@ -52,10 +49,9 @@ export class PlannerService {
   /** The site's transitions in [from, to), grouped by instant and action. */
   async transitionsOfSite(site: Site, from: Date, to: Date, kiosks?: Kiosk[]): Promise<SiteTransition[]> {
     const siteKiosks = kiosks ?? (await this.kiosks.getBySite(site.id));
-    const rules: PowerRule[] = (await this.rules.getByHospital(site.hospitalId)).map(toSchedulerRule);
-    const plan = planTransitions(rules, siteKiosks.map((k) => kioskRef(k, site)), from, to);
+    const rules = await this.schedule.rulesFor(site.hospitalId);
     const byKey = new Map<string, SiteTransition>();
-    for (const group of plan.groups) {
+    for (const group of transitionGroups(rules, siteKiosks.map((k) => kioskRef(k, site)), from, to)) {
       for (const t of group.transitions) {
         if (t.state === 'unmanaged') continue;
         const action = actionFor(t.state);

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DispatchRecordsModule } from '../dispatch/dispatch-records.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
-import { RulesModule } from '../rules/rules.module';
+import { ScheduleModule } from '../schedule/schedule.module';
 import { SitesModule } from '../sites/sites.module';
 import { FleetOverviewRepository } from './fleet-overview.repository';
 import { FleetOverviewService } from './fleet-overview.service';
@@ -10,7 +10,7 @@ import { FleetRepository } from './fleet.repository';
 import { FleetService } from './fleet.service';
 
 @Module({
-  imports: [SitesModule, KiosksModule, RulesModule, DispatchRecordsModule],
+  imports: [SitesModule, KiosksModule, ScheduleModule, DispatchRecordsModule],
   controllers: [FleetController],
   providers: [FleetRepository, FleetService, FleetOverviewRepository, FleetOverviewService],
   exports: [FleetRepository],
