@@ -1,3 +1,4 @@
+import { ScheduleChangesModule } from '../schedule/schedule-changes.module';
 import { Global, Module } from '@nestjs/common';
 import { AgentProtocolModule } from '../agent-protocol/agent-protocol.module';
 import { AgentsModule } from '../agents/agents.module';
@@ -19,10 +20,10 @@ import { PowerCommandsService } from './power-commands.service';
 import { ReplanService } from './replan.service';
 import { VerificationService } from './verification.service';
 
-/** Planner, fan-out and verification (DESIGN.md "Dispatch"). ReplanService is global: changes anywhere re-plan. */
+/** Planner, fan-out and verification (DESIGN.md "Dispatch"). ReplanService listens to schedule/'s change notices: changes anywhere re-plan. */
 @Global()
 @Module({
-  imports: [SitesModule, KiosksModule, ScheduleModule, AgentsModule, AgentProtocolModule, AlertsModule, FleetModule, DispatchRecordsModule],
+  imports: [SitesModule, KiosksModule, ScheduleModule, ScheduleChangesModule, AgentsModule, AgentProtocolModule, AlertsModule, FleetModule, DispatchRecordsModule],
   controllers: [DispatchController, PowerCommandsController],
   providers: [DispatchQueue, PlannerService, DispatcherService, VerificationService, DispatchWorker, ReplanService, DispatchHistoryService, PowerCommandsService, PowerCommandLocksRepository],
   exports: [ReplanService, PlannerService, DispatchQueue],

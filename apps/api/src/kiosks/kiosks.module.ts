@@ -1,3 +1,4 @@
+import { ScheduleChangesModule } from '../schedule/schedule-changes.module';
 import { Module } from '@nestjs/common';
 import { SitesModule } from '../sites/sites.module';
 import { KioskImportsRepository } from './kiosk-imports.repository';
@@ -6,7 +7,7 @@ import { KiosksRepository } from './kiosks.repository';
 import { KiosksService } from './kiosks.service';
 
 @Module({
-  imports: [SitesModule],
+  imports: [SitesModule, ScheduleChangesModule],
   controllers: [KiosksController],
   providers: [KiosksRepository, KiosksService, KioskImportsRepository],
   exports: [KiosksRepository, KiosksService],

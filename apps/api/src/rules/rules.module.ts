@@ -1,3 +1,4 @@
+import { ScheduleChangesModule } from '../schedule/schedule-changes.module';
 import { Module } from '@nestjs/common';
 import { HospitalsModule } from '../hospitals/hospitals.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
@@ -7,7 +8,7 @@ import { RulesRepository } from './rules.repository';
 import { RulesService } from './rules.service';
 
 @Module({
-  imports: [HospitalsModule, SitesModule, KiosksModule],
+  imports: [HospitalsModule, SitesModule, KiosksModule, ScheduleChangesModule],
   controllers: [RulesController],
   providers: [RulesRepository, RulesService],
   exports: [RulesRepository, RulesService],

@@ -1,3 +1,4 @@
+import { ScheduleChangesModule } from '../schedule/schedule-changes.module';
 import { Module } from '@nestjs/common';
 import { HospitalsModule } from '../hospitals/hospitals.module';
 import { SitesController } from './sites.controller';
@@ -5,7 +6,7 @@ import { SitesRepository } from './sites.repository';
 import { SitesService } from './sites.service';
 
 @Module({
-  imports: [HospitalsModule],
+  imports: [HospitalsModule, ScheduleChangesModule],
   controllers: [SitesController],
   providers: [SitesRepository, SitesService],
   exports: [SitesRepository, SitesService],

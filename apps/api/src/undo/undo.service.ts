@@ -7,13 +7,13 @@ import { conflict, DomainError, notFound } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { ER_DUP_ENTRY, ER_NO_REFERENCED_ROW, mysqlErrno } from '../common/sql';
 import { Database } from '../database/database.service';
-import { ReplanService } from '../dispatch/replan.service';
 import { Kiosk } from '../kiosks/kiosk.entity';
 import { updateKioskBody } from '../kiosks/kiosks.dto';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { PowerRuleRecord } from '../rules/power-rule.entity';
 import { assertValidRule, publicRule } from '../schedule/rule-mapping';
 import { RulesRepository } from '../rules/rules.repository';
+import { ScheduleChanges } from '../schedule/schedule-changes';
 
 type Snapshot = Record<string, unknown> & { updatedAt?: string };
 
@@ -31,7 +31,7 @@ export class UndoService {
     private readonly access: AccessService,
     private readonly rules: RulesRepository,
     private readonly kiosks: KiosksRepository,
-    private readonly replan: ReplanService,
+    private readonly scheduleChanges: ScheduleChanges,
   ) {}
 
   async undo(p: Principal, entryId: string) {
@@ -72,7 +72,7 @@ export class UndoService {
       });
       return { undone: true, entityType: entry.entityType, entityId: entry.entityId, hospitalId: entry.hospitalId, state: after };
     });
-    await this.replan.hospital(result.hospitalId);
+    await this.scheduleChanges.hospitalChanged(result.hospitalId);
     return result;
   }
 
