@@ -223,7 +223,7 @@ export class DispatcherService {
   }
 
   private async scheduleVerification(siteId: string, at: Date, action: DispatchAction, now: Date): Promise<void> {
-    await this.queue.queue.addBulk(
+    await this.queue.addBulk(
       this.config.dispatch.verifyAfterMs.map((afterMs, round) => ({
         name: 'verify',
         data: { kind: 'verify' as const, siteId, at: at.toISOString(), action, round },

@@ -96,15 +96,11 @@ export class PlannerService {
     let removed = 0;
     for (const jobId of previous) {
       if (current.has(jobId)) continue;
-      const job = await this.queue.queue.getJob(jobId);
       // A job already running or done is left alone: the dispatcher cancels what it sent.
-      if (job && ((await job.isDelayed()) || (await job.isWaiting()))) {
-        await job.remove();
-        removed++;
-      }
+      if (await this.queue.removeIfPending(jobId)) removed++;
     }
     // Adding a job whose id exists is a no-op in BullMQ: planning twice adds nothing.
-    for (let i = 0; i < jobs.length; i += 500) await this.queue.queue.addBulk(jobs.slice(i, i + 500));
+    for (let i = 0; i < jobs.length; i += 500) await this.queue.addBulk(jobs.slice(i, i + 500));
     const tx = this.redis.multi().del(plannedKey);
     if (current.size) tx.sadd(plannedKey, ...current);
     await tx.exec();

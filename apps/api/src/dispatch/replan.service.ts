@@ -55,7 +55,7 @@ export class ReplanService implements ScheduleChangeListener, OnModuleInit {
       opts: { deduplication: { id: `plan_${siteId}`, ttl: 100 }, delay: 100 },
     }));
     try {
-      if (jobs.length) await this.dispatch.queue.addBulk(jobs);
+      if (jobs.length) await this.dispatch.addBulk(jobs);
     } catch (err) {
       this.logger.warn(`re-plan request failed (the repair pass will plan it): ${(err as Error).message}`);
     }
