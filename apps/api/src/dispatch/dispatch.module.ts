@@ -13,6 +13,7 @@ import { DispatchHistoryService } from './dispatch-history.service';
 import { DispatchRecordsModule } from './dispatch-records.module';
 import { DispatchWorker } from './dispatch.worker';
 import { DispatcherService } from './dispatcher.service';
+import { PlannedTransitionsRepository } from './planned-transitions.repository';
 import { PlannerService } from './planner.service';
 import { PowerCommandLocksRepository } from './power-command-locks.repository';
 import { PowerCommandsController } from './power-commands.controller';
@@ -25,7 +26,7 @@ import { VerificationService } from './verification.service';
 @Module({
   imports: [SitesModule, KiosksModule, ScheduleModule, ScheduleChangesModule, AgentsModule, AgentProtocolModule, AlertsModule, FleetModule, DispatchRecordsModule],
   controllers: [DispatchController, PowerCommandsController],
-  providers: [DispatchQueue, PlannerService, DispatcherService, VerificationService, DispatchWorker, ReplanService, DispatchHistoryService, PowerCommandsService, PowerCommandLocksRepository],
+  providers: [DispatchQueue, PlannedTransitionsRepository, PlannerService, DispatcherService, VerificationService, DispatchWorker, ReplanService, DispatchHistoryService, PowerCommandsService, PowerCommandLocksRepository],
   exports: [ReplanService, PlannerService, DispatchQueue],
 })
 export class DispatchModule {}
