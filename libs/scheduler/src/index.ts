@@ -32,6 +32,12 @@
  *   field, with a stable `code` such as `RULE_WINDOW_INVALID`.
  * - `localToInstant('YYYY-MM-DD', 'HH:mm', zone)`: the wall-clock rule on its own,
  *   for previews.
+ * - `localDays(first, count, zone)` and `localDaysBetween(from, to, zone)`: local
+ *   dates of a zone with the instants each spans, `{ date, start, end }` (23 or
+ *   25 h across a DST change, empty for a date the zone skipped; the second lists
+ *   only dates meeting [from, to)); `localDateOf(instant, zone)` the date holding
+ *   an instant. For calendars and previews that step through dates.
+ * - `coversKiosk(rule, kiosk)`: whether a rule's scope speaks for the kiosk.
  *
  * Rules are treated as values: each rule object is validated and parsed on first
  * use and remembered (by identity); pass a new object rather than mutating one.
@@ -43,3 +49,5 @@ export { explain, type Candidate, type Explanation } from './explain';
 export { planTransitions, type FleetPlan, type KioskGroup } from './plan';
 export { validateRule, isValidTimeZone, ScheduleError, type ScheduleErrorCode } from './validate';
 export { localToInstant } from './local-time';
+export { localDateOf, localDays, localDaysBetween, type LocalDay } from './local-days';
+export { coversKiosk } from './rules';

@@ -77,12 +77,12 @@ describe('dispatch', () => {
   it('plans one delayed job per (site, instant, action) for the next 26 h; planning twice adds nothing', async () => {
     const now = minutes(-90);
     const first = await planner.planSite(ids.siteA, now);
-    const counts = await queue.queue.getJobCounts('delayed', 'waiting');
+    const counts = await queue.countJobs('delayed', 'waiting');
     const second = await planner.planSite(ids.siteA, now);
     expect(second.jobs).toBe(first.jobs);
-    expect(await queue.queue.getJobCounts('delayed', 'waiting')).toEqual(counts);
+    expect(await queue.countJobs('delayed', 'waiting')).toEqual(counts);
     // 26 h from Monday 05:30: Monday 07:00 wake and 20:00 shutdown, Tuesday 07:00 wake.
-    const jobs = (await queue.queue.getJobs(['delayed', 'waiting'])).filter((j) => j.data.kind === 'transition');
+    const jobs = (await queue.jobsIn('delayed', 'waiting')).filter((j) => j.data.kind === 'transition');
     const planned = jobs.map((j) => [(j.data as { at: string }).at, (j.data as { action: string }).action]).sort();
     expect(planned).toEqual([
       [iso(0), 'wake'],
@@ -108,7 +108,7 @@ describe('dispatch', () => {
       windows: [],
     });
     await planner.planSite(ids.siteA, now);
-    const jobs = (await queue.queue.getJobs(['delayed', 'waiting'])).filter((j) => j.data.kind === 'transition');
+    const jobs = (await queue.jobsIn('delayed', 'waiting')).filter((j) => j.data.kind === 'transition');
     expect(jobs.map((j) => (j.data as { at: string }).at)).not.toContain(at.toISOString());
     await ops.delete(`/api/rules/${override.body.id}`);
   });
@@ -271,7 +271,7 @@ describe('dispatch', () => {
     await planner.planSite(annex, now);
     await planner.planSite(ids.siteA, new Date(now.getTime() + 1));
     const delays = new Map(
-      (await queue.queue.getJobs(['delayed', 'waiting']))
+      (await queue.jobsIn('delayed', 'waiting'))
         .filter((j) => j.data.kind === 'transition' && (j.data as { at: string }).at === nextMonday.toISOString())
         .map((j) => [(j.data as { siteId: string }).siteId, j.opts.delay]),
     );

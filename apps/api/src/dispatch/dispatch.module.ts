@@ -5,7 +5,8 @@ import { AlertsModule } from '../alerts/alerts.module';
 import { FleetModule } from '../fleet/fleet.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
 import { UserLocksRepository } from '../redis/user-locks.repository';
-import { RulesModule } from '../rules/rules.module';
+import { ScheduleChangesModule } from '../schedule/schedule-changes.module';
+import { ScheduleModule } from '../schedule/schedule.module';
 import { SitesModule } from '../sites/sites.module';
 import { DispatchQueue } from './dispatch-queue';
 import { DispatchController } from './dispatch.controller';
@@ -15,6 +16,7 @@ import { DispatchWorker } from './dispatch.worker';
 import { DispatcherService } from './dispatcher.service';
 import { OfflineActionsRepository } from './offline-actions.repository';
 import { OfflineActionsService } from './offline-actions.service';
+import { PlannedTransitionsRepository } from './planned-transitions.repository';
 import { PlannerService } from './planner.service';
 import { PowerCommandsController } from './power-commands.controller';
 import { PowerCommandsService } from './power-commands.service';
@@ -24,14 +26,15 @@ import { VerificationService } from './verification.service';
 
 /**
  * Planner, fan-out and verification (DESIGN.md "Dispatch"), staff power commands and
- * what agents did offline. ReplanService is global: changes anywhere re-plan.
- * Sends through the command outbox; the agent protocol's controllers call in here.
+ * what agents did offline. ReplanService listens to schedule/'s change notices: changes
+ * anywhere re-plan. Sends through the command outbox; the agent protocol's controllers
+ * call in here.
  */
 @Global()
 @Module({
-  imports: [SitesModule, KiosksModule, RulesModule, AgentsModule, AgentOutboxModule, AlertsModule, FleetModule, DispatchRecordsModule],
+  imports: [SitesModule, KiosksModule, ScheduleModule, ScheduleChangesModule, AgentsModule, AgentOutboxModule, AlertsModule, FleetModule, DispatchRecordsModule],
   controllers: [DispatchController, PowerCommandsController],
-  providers: [DispatchQueue, PlannerService, DispatcherService, VerificationService, DispatchWorker, ReplanService, DispatchHistoryService, PowerCommandsService, UserLocksRepository, SiteCommandsService, OfflineActionsRepository, OfflineActionsService],
+  providers: [DispatchQueue, PlannedTransitionsRepository, PlannerService, DispatcherService, VerificationService, DispatchWorker, ReplanService, DispatchHistoryService, PowerCommandsService, UserLocksRepository, SiteCommandsService, OfflineActionsRepository, OfflineActionsService],
   exports: [ReplanService, PlannerService, DispatchQueue, OfflineActionsService],
 })
 export class DispatchModule {}

@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Job, Worker } from 'bullmq';
-import type Redis from 'ioredis';
+import type { Job } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { DISPATCH_QUEUE, DispatchJob } from './dispatch-jobs';
 import { DispatchQueue } from './dispatch-queue';
-import { bullConnection, bullPrefix } from '../redis/bull';
-import { bullErrorListener } from '../redis/outage-log';
+import { JobWorker } from '../redis/job-queue';
 import { checkNoEviction } from '../redis/eviction-policy';
 import { DispatcherService } from './dispatcher.service';
 import { PlannerService } from './planner.service';
@@ -18,9 +16,8 @@ import { VerificationService } from './verification.service';
  */
 @Injectable()
 export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShutdown {
-  private worker?: Worker<DispatchJob>;
+  private worker?: JobWorker<DispatchJob>;
   private schedulerGuard?: NodeJS.Timeout;
-  private connection?: Redis;
   private repairRegistered = false;
   private guarding?: Promise<void>;
   private readonly logger = new Logger('dispatch-worker');
@@ -39,27 +36,24 @@ export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShut
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.enabled) return;
-    this.connection = bullConnection(this.config);
-    await checkNoEviction(this.connection, this.logger);
-    this.worker = new Worker<DispatchJob>(DISPATCH_QUEUE, (job) => this.process(job), {
-      connection: this.connection,
-      prefix: bullPrefix(this.config),
+    const worker = (this.worker = new JobWorker<DispatchJob>(this.config, DISPATCH_QUEUE, this.logger));
+    await checkNoEviction(worker.connection, this.logger);
+    worker.start((job) => this.process(job), {
       concurrency: 16,
       // Jobs take well under a second; a worker that died releases its jobs to
       // another (or to itself restarted) within ~15 s, well inside the delivery lead.
       lockDuration: 10_000,
       stalledInterval: 5_000,
+      onFailed: (job, err) => this.logger.error(`job ${job?.id} failed: ${err.message}`),
     });
-    this.worker.on('error', bullErrorListener(this.logger));
-    this.worker.on('failed', (job, err) => this.logger.error(`job ${job?.id} failed: ${err.message}`));
     await this.ensureRepairScheduler();
     // A Redis that lost everything lost the job scheduler too: put it back on every tick.
     this.schedulerGuard = setInterval(() => this.guardRepairScheduler(), this.config.dispatch.repairIntervalMs);
     // Redis back after an outage may be an empty Redis: look at once, not a period later.
-    this.connection.on('ready', () => this.guardRepairScheduler());
+    worker.connection.on('ready', () => this.guardRepairScheduler());
     this.schedulerGuard.unref();
     // Start from MySQL at once rather than at the first repair tick.
-    await this.queue.queue.add('repair', { kind: 'repair' }, { removeOnComplete: 100 });
+    await this.queue.add('repair', { kind: 'repair' }, { removeOnComplete: 100 });
   }
 
   /**
@@ -74,16 +68,12 @@ export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShut
     try {
       // Gone after it was registered: Redis restarted empty or was flushed, and the
       // planned jobs went with it. Repair at once rather than a period later.
-      const lost = this.repairRegistered && !(await this.queue.queue.getJobScheduler('repair'));
-      await this.queue.queue.upsertJobScheduler(
-        'repair',
-        { every: this.config.dispatch.repairIntervalMs },
-        { name: 'repair', data: { kind: 'repair' }, opts: { removeOnComplete: 100 } },
-      );
+      const lost = this.repairRegistered && !(await this.queue.hasSchedule('repair'));
+      await this.queue.upsertSchedule('repair', this.config.dispatch.repairIntervalMs, { name: 'repair', data: { kind: 'repair' }, opts: { removeOnComplete: 100 } });
       this.repairRegistered = true;
       if (lost) {
         this.logger.warn('the repair pass was missing from Redis (restarted empty or flushed): re-planning every site from MySQL now');
-        await this.queue.queue.add('repair', { kind: 'repair' }, { removeOnComplete: 100 });
+        await this.queue.add('repair', { kind: 'repair' }, { removeOnComplete: 100 });
       }
     } catch (err) {
       this.logger.warn(`could not register the repair pass (Redis down?): ${(err as Error).message}`);
@@ -107,6 +97,5 @@ export class DispatchWorker implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.schedulerGuard);
     await this.worker?.close();
-    this.connection?.disconnect();
   }
 }

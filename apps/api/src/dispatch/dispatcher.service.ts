@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { resolve } from '@wakeward/scheduler';
 import { AGENT_OFFLINE_AFTER_MS } from '../agents/agents.service';
 import { AgentsRepository } from '../agents/agents.repository';
 import type { Agent } from '../agents/agent.entity';
@@ -13,10 +12,8 @@ import { Database } from '../database/database.service';
 import { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { LiveEventsService } from '../live/live-events.service';
-import { toSchedulerRule } from '../rules/rule-mapping';
-import { RulesRepository } from '../rules/rules.repository';
 import { expectedState } from '../schedule/expected-state';
-import { kioskRef } from '../schedule/schedule.service';
+import { effectiveState, HospitalSchedule, kioskRef } from '../schedule/hospital-schedule';
 import { Site } from '../sites/site.entity';
 import { SitesRepository } from '../sites/sites.repository';
 import { TransitionJob, verifyJobId } from './dispatch-jobs';
@@ -57,7 +54,7 @@ export class DispatcherService {
     private readonly dispatches: DispatchRepository,
     private readonly sites: SitesRepository,
     private readonly kiosks: KiosksRepository,
-    private readonly rules: RulesRepository,
+    private readonly schedule: HospitalSchedule,
     private readonly agents: AgentsRepository,
     private readonly commands: AgentCommandsService,
     private readonly alerts: AlertsService,
@@ -70,13 +67,13 @@ export class DispatcherService {
     const site = await this.sites.getById(job.siteId);
     if (!site) return { gone: job.kioskIds.length };
     const kiosks = (await this.kiosks.getByIds(job.kioskIds)).filter((k) => k.siteId === site.id);
-    const rules = (await this.rules.getByHospital(site.hospitalId)).map(toSchedulerRule);
+    const rules = await this.schedule.rulesFor(site.hospitalId);
     const want = targetState(job.action);
     const late = now.getTime() > at.getTime();
 
     // The schedule may have changed since planning: only kiosks still due for this change count.
     const due = kiosks
-      .map((k) => ({ kiosk: k, at: resolve(rules, kioskRef(k, site), at) }))
+      .map((k) => ({ kiosk: k, at: effectiveState(rules, kioskRef(k, site), at) }))
       .filter((d) => d.at.state === want);
     await this.dispatches.insertPlanned(
       due.map((d) => ({ kioskId: d.kiosk.id, siteId: site.id, hospitalId: site.hospitalId, action: job.action, plannedAt: at, ruleId: d.at.ruleId ?? null })),
@@ -226,7 +223,7 @@ export class DispatcherService {
   }
 
   private async scheduleVerification(siteId: string, at: Date, action: DispatchAction, now: Date): Promise<void> {
-    await this.queue.queue.addBulk(
+    await this.queue.addBulk(
       this.config.dispatch.verifyAfterMs.map((afterMs, round) => ({
         name: 'verify',
         data: { kind: 'verify' as const, siteId, at: at.toISOString(), action, round },

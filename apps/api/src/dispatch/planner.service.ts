@@ -1,23 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { planTransitions, PowerRule } from '@wakeward/scheduler';
-import type Redis from 'ioredis';
 import { AgentCommandsService } from '../agent-protocol/outbox/agent-commands.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
-import { REDIS } from '../redis/redis.module';
-import { toSchedulerRule } from '../rules/rule-mapping';
-import { RulesRepository } from '../rules/rules.repository';
-import { kioskRef } from '../schedule/schedule.service';
+import { HospitalSchedule, kioskRef, transitionGroups } from '../schedule/hospital-schedule';
 import { Site } from '../sites/site.entity';
 import { SitesRepository } from '../sites/sites.repository';
 import { actionFor, parseTransitionJobId, transitionJobId, TransitionJob } from './dispatch-jobs';
-import { DispatchQueue } from './dispatch-queue';
 import type { DispatchAction } from './dispatch.entity';
 import { DispatchRepository } from './dispatch.repository';
-
-/** Sites (and actions) due at one instant, in the order they were first planned. */
-const instantKey = (atMs: number) => `dispatch-instant:${atMs}`;
+import { PlannedTransitionsRepository, type SiteAtInstant } from './planned-transitions.repository';
 
 /** All kiosks of a site that change state at one instant the same way. */
 export interface SiteTransition {
@@ -40,11 +32,10 @@ export class PlannerService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(REDIS) private readonly redis: Redis,
-    private readonly queue: DispatchQueue,
+    private readonly planned: PlannedTransitionsRepository,
     private readonly sites: SitesRepository,
     private readonly kiosks: KiosksRepository,
-    private readonly rules: RulesRepository,
+    private readonly schedule: HospitalSchedule,
     private readonly dispatches: DispatchRepository,
     private readonly commands: AgentCommandsService,
   ) {}
@@ -52,10 +43,9 @@ export class PlannerService {
   /** The site's transitions in [from, to), grouped by instant and action. */
   async transitionsOfSite(site: Site, from: Date, to: Date, kiosks?: Kiosk[]): Promise<SiteTransition[]> {
     const siteKiosks = kiosks ?? (await this.kiosks.getBySite(site.id));
-    const rules: PowerRule[] = (await this.rules.getByHospital(site.hospitalId)).map(toSchedulerRule);
-    const plan = planTransitions(rules, siteKiosks.map((k) => kioskRef(k, site)), from, to);
+    const rules = await this.schedule.rulesFor(site.hospitalId);
     const byKey = new Map<string, SiteTransition>();
-    for (const group of plan.groups) {
+    for (const group of transitionGroups(rules, siteKiosks.map((k) => kioskRef(k, site)), from, to)) {
       for (const t of group.transitions) {
         if (t.state === 'unmanaged') continue;
         const action = actionFor(t.state);
@@ -73,8 +63,7 @@ export class PlannerService {
 
   async planSite(siteId: string, now = new Date()): Promise<{ jobs: number; removed: number; cancelled: number }> {
     const site = await this.sites.getById(siteId);
-    const plannedKey = `dispatch-plan:${siteId}`;
-    const previous = new Set(await this.redis.smembers(plannedKey));
+    const previous = await this.planned.plannedJobIdsOfSite(siteId);
     const jobs: { name: string; data: TransitionJob; opts: { jobId: string; delay: number } }[] = [];
     if (site) {
       const from = new Date(now.getTime() - this.config.dispatch.catchUpMs);
@@ -100,18 +89,12 @@ export class PlannerService {
     let removed = 0;
     for (const jobId of previous) {
       if (current.has(jobId)) continue;
-      const job = await this.queue.queue.getJob(jobId);
       // A job already running or done is left alone: the dispatcher cancels what it sent.
-      if (job && ((await job.isDelayed()) || (await job.isWaiting()))) {
-        await job.remove();
-        removed++;
-      }
+      if (await this.planned.removePendingTransitionJob(jobId)) removed++;
     }
     // Adding a job whose id exists is a no-op in BullMQ: planning twice adds nothing.
-    for (let i = 0; i < jobs.length; i += 500) await this.queue.queue.addBulk(jobs.slice(i, i + 500));
-    const tx = this.redis.multi().del(plannedKey);
-    if (current.size) tx.sadd(plannedKey, ...current);
-    await tx.exec();
+    await this.planned.addTransitionJobs(jobs);
+    await this.planned.replacePlannedJobIdsOfSite(siteId, current);
     if (removed || cancelled) {
       this.logger.log(`site ${siteId}: ${jobs.length} transition jobs; ${removed} removed and ${cancelled} delivered commands cancelled`);
     }
@@ -126,16 +109,13 @@ export class PlannerService {
    * and stays put when sites are planned again.
    */
   private async rankAtInstants(siteId: string, transitions: SiteTransition[], now: Date): Promise<number[]> {
-    if (!transitions.length) return [];
-    const tx = this.redis.multi();
-    for (const t of transitions) {
-      const key = instantKey(t.at.getTime());
-      tx.zadd(key, 'NX', now.getTime(), `${siteId}:${t.action}`);
-      tx.zrank(key, `${siteId}:${t.action}`);
-      tx.pexpireat(key, t.at.getTime() + this.config.dispatch.catchUpMs + 3_600_000);
-    }
-    const replies = (await tx.exec()) ?? [];
-    return transitions.map((_, i) => Number(replies[i * 3 + 1]?.[1] ?? 0));
+    // Kept while a late run of the instant may still come (its catch-up window), with an hour to spare.
+    return this.planned.takePlacesAtInstants(
+      siteId,
+      transitions.map((t) => ({ atMs: t.at.getTime(), action: t.action })),
+      now,
+      (atMs) => atMs + this.config.dispatch.catchUpMs + 3_600_000,
+    );
   }
 
   /**
@@ -144,15 +124,13 @@ export class PlannerService {
    */
   private async leaveInstants(siteId: string, goneJobIds: string[], planned: TransitionJob[]): Promise<void> {
     const kept = new Set(planned.map((t) => `${Date.parse(t.at)}:${t.action}`));
-    const tx = this.redis.multi();
-    let left = 0;
+    const left: SiteAtInstant[] = [];
     for (const jobId of goneJobIds) {
       const parsed = parseTransitionJobId(jobId);
       if (!parsed || kept.has(`${parsed.atMs}:${parsed.action}`)) continue;
-      tx.zrem(instantKey(parsed.atMs), `${siteId}:${parsed.action}`);
-      left++;
+      left.push({ atMs: parsed.atMs, action: parsed.action });
     }
-    if (left) await tx.exec();
+    await this.planned.leaveInstants(siteId, left);
   }
 
   /**

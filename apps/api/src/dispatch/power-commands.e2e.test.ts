@@ -138,7 +138,7 @@ describe('act now: POST /api/power-commands', () => {
       // One occurrence: one instant for the three, and verification jobs for it like a scheduled one's.
       const at: Date = rows[0].planned_at;
       expect(new Set(rows.map((r: { planned_at: Date }) => r.planned_at.getTime())).size).toBe(1);
-      const queue = api.app.get(DispatchQueue).queue;
+      const queue = api.app.get(DispatchQueue);
       for (const round of [0, 1, 2]) expect(await queue.getJob(verifyJobId(ids.siteA, at, 'wake', round))).toBeTruthy();
 
       const audit = await api.db.query(

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { PowerRule } from '@wakeward/scheduler';
 import type { Agent } from '../agents/agent.entity';
 import { AgentsRepository } from '../agents/agents.repository';
 import { AGENT_OFFLINE_AFTER_MS } from '../agents/agents.service';
@@ -14,10 +13,8 @@ import { ER_DUP_ENTRY, mysqlErrno } from '../common/sql';
 import { Database } from '../database/database.service';
 import type { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
-import { toSchedulerRule } from '../rules/rule-mapping';
-import { RulesRepository } from '../rules/rules.repository';
 import { expectedState, ExpectedState } from '../schedule/expected-state';
-import { kioskRef } from '../schedule/schedule.service';
+import { HospitalSchedule, kioskRef, type PowerRule } from '../schedule/hospital-schedule';
 import type { Site } from '../sites/site.entity';
 import { UserLocksRepository } from '../redis/user-locks.repository';
 import { SitesRepository } from '../sites/sites.repository';
@@ -70,7 +67,7 @@ export class PowerCommandsService {
     private readonly kiosks: KiosksRepository,
     private readonly sites: SitesRepository,
     private readonly sitesService: SitesService,
-    private readonly rules: RulesRepository,
+    private readonly schedule: HospitalSchedule,
     private readonly agents: AgentsRepository,
     private readonly dispatches: DispatchRepository,
     private readonly dispatcher: DispatcherService,
@@ -283,7 +280,7 @@ export class PowerCommandsService {
     const kiosks: KioskView[] = [];
     for (const { site, kiosks: siteKiosks } of selection.bySite.values()) {
       if (!rulesByHospital.has(site.hospitalId)) {
-        rulesByHospital.set(site.hospitalId, (await this.rules.getByHospital(site.hospitalId)).map(toSchedulerRule));
+        rulesByHospital.set(site.hospitalId, await this.schedule.rulesFor(site.hospitalId));
       }
       const rules = rulesByHospital.get(site.hospitalId)!;
       const [manual, enrolled] = await Promise.all([

@@ -1,5 +1,6 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { LiveEventsService } from '../live/live-events.service';
+import { ScheduleChanges, ScheduleChangeListener } from '../schedule/schedule-changes';
 import { SitesRepository } from '../sites/sites.repository';
 import { DispatchQueue } from './dispatch-queue';
 
@@ -12,16 +13,24 @@ import { DispatchQueue } from './dispatch-queue';
  *
  * The same change moves what the consoles show as each kiosk's expected state: they
  * hear of it as `schedule.changed` (per hospital, with the sites) and refetch.
+ *
+ * The changes come as schedule/'s notices (ScheduleChanges), awaited by whoever made
+ * them, so the domains that change schedules need not know of dispatch.
  */
 @Injectable()
-export class ReplanService {
+export class ReplanService implements ScheduleChangeListener, OnModuleInit {
   private readonly logger = new Logger('replan');
 
   constructor(
     private readonly dispatch: DispatchQueue,
     private readonly sitesRepo: SitesRepository,
     private readonly live: LiveEventsService,
+    private readonly changes: ScheduleChanges,
   ) {}
+
+  onModuleInit(): void {
+    this.changes.listen(this);
+  }
 
   async sites(siteIds: Iterable<string>): Promise<void> {
     const ids = [...new Set(siteIds)];
@@ -46,7 +55,7 @@ export class ReplanService {
       opts: { deduplication: { id: `plan_${siteId}`, ttl: 100 }, delay: 100 },
     }));
     try {
-      if (jobs.length) await this.dispatch.queue.addBulk(jobs);
+      if (jobs.length) await this.dispatch.addBulk(jobs);
     } catch (err) {
       this.logger.warn(`re-plan request failed (the repair pass will plan it): ${(err as Error).message}`);
     }

@@ -7,10 +7,8 @@ import { FleetRepository } from '../fleet/fleet.repository';
 import { observedState } from '../fleet/fleet.service';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { LiveEventsService } from '../live/live-events.service';
-import { toSchedulerRule } from '../rules/rule-mapping';
-import { RulesRepository } from '../rules/rules.repository';
 import { expectedState, scheduleChangedBetween, stateOfAction } from '../schedule/expected-state';
-import { kioskRef } from '../schedule/schedule.service';
+import { HospitalSchedule, kioskRef } from '../schedule/hospital-schedule';
 import type { Site } from '../sites/site.entity';
 import { SitesRepository } from '../sites/sites.repository';
 import { Delivery, DispatcherService } from './dispatcher.service';
@@ -41,7 +39,7 @@ export class VerificationService {
     private readonly alerts: OccurrenceAlertsService,
     private readonly live: LiveEventsService,
     private readonly commands: AgentCommandsService,
-    private readonly rules: RulesRepository,
+    private readonly schedule: HospitalSchedule,
   ) {}
 
   async verify(job: VerifyJob, now = new Date()): Promise<Record<string, number>> {
@@ -106,12 +104,11 @@ export class VerificationService {
    */
   private async supersededRows(site: Site, rows: Dispatch[], now: Date): Promise<Map<Dispatch, string>> {
     const kioskIds = rows.map((r) => r.kioskId);
-    const [kiosks, records, manual] = await Promise.all([
+    const [kiosks, rules, manual] = await Promise.all([
       this.kiosks.getByIds(kioskIds),
-      this.rules.getByHospital(site.hospitalId),
+      this.schedule.rulesFor(site.hospitalId),
       this.dispatches.latestManual(site.id, kioskIds),
     ]);
-    const rules = records.map(toSchedulerRule);
     const kioskById = new Map(kiosks.map((k) => [k.id, k]));
     const out = new Map<Dispatch, string>();
     for (const row of rows) {

@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AGENT_OFFLINE_AFTER_MS } from '../agents/agents.service';
 import { visibleHospitals } from '../common/access';
 import type { Principal } from '../common/request-context';
-import { toSchedulerRule } from '../rules/rule-mapping';
-import { RulesService } from '../rules/rules.service';
+import { HospitalSchedule } from '../schedule/hospital-schedule';
 import { FleetOverviewRepository, HospitalScope, SiteTemperature } from './fleet-overview.repository';
 import { kioskStates, SIGHTING_TTL_MS } from './kiosk-states';
 
@@ -36,7 +35,7 @@ function addCounts(into: SiteCounts, from: SiteCounts): void {
 export class FleetOverviewService {
   constructor(
     private readonly overview: FleetOverviewRepository,
-    private readonly rules: RulesService,
+    private readonly schedule: HospitalSchedule,
   ) {}
 
   /** Overviews being computed, by scope: every open console refetches on the same live event. */
@@ -57,12 +56,12 @@ export class FleetOverviewService {
   }
 
   async compute(scope: HospitalScope, now: Date) {
-    const [hospitals, sites, kiosks, sightings, records, agents, alerts, temperatures] = await Promise.all([
+    const [hospitals, sites, kiosks, sightings, rules, agents, alerts, temperatures] = await Promise.all([
       this.overview.hospitals(scope),
       this.overview.sites(scope),
       this.overview.kiosks(scope),
       this.overview.freshSightings(scope, new Date(now.getTime() - SIGHTING_TTL_MS)),
-      this.rules.getByHospitals(scope),
+      this.schedule.rulesForHospitals(scope),
       this.overview.agentPresence(scope, new Date(now.getTime() - AGENT_OFFLINE_AFTER_MS)),
       this.overview.openAlertsBySite(scope),
       this.overview.latestTemperatures(scope, new Date(now.getTime() - LATEST_READING_WINDOW_MS)),
@@ -73,7 +72,7 @@ export class FleetOverviewService {
     // A kiosk of a site created after the sites were read waits for the next refresh.
     const refs = kiosks.filter((k) => zones.has(k.siteId)).map((k) => ({ id: k.id, siteId: k.siteId, hospitalId: k.hospitalId, timeZone: zones.get(k.siteId)! }));
     const manual = await this.overview.latestManualCommands(sites.map((s) => s.id));
-    const states = kioskStates(records.map(toSchedulerRule), refs, sightings, now, manual);
+    const states = kioskStates(rules, refs, sightings, now, manual);
     let nextChangeAt: Date | null = null;
     for (const kiosk of refs) {
       const counts = bySite.get(kiosk.siteId)!;

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { AlertsModule } from '../alerts/alerts.module';
 import { DispatchRecordsModule } from '../dispatch/dispatch-records.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
-import { RulesModule } from '../rules/rules.module';
+import { ScheduleModule } from '../schedule/schedule.module';
 import { SitesModule } from '../sites/sites.module';
 import { FleetOverviewRepository } from './fleet-overview.repository';
 import { FleetOverviewService } from './fleet-overview.service';
@@ -18,7 +18,7 @@ import { KioskProbesService } from './kiosk-probes.service';
  * kiosk_probes and kiosk_liveness_changes; the agent protocol hands probes in.
  */
 @Module({
-  imports: [SitesModule, KiosksModule, RulesModule, DispatchRecordsModule, AlertsModule],
+  imports: [SitesModule, KiosksModule, ScheduleModule, DispatchRecordsModule, AlertsModule],
   controllers: [FleetController, KioskLivenessController],
   providers: [FleetRepository, FleetService, FleetOverviewRepository, FleetOverviewService, KioskLivenessService, KioskProbesService],
   exports: [FleetRepository, KioskProbesService],

@@ -4,9 +4,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import { DispatchRepository } from '../dispatch/dispatch.repository';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { KiosksService } from '../kiosks/kiosks.service';
-import { toSchedulerRule } from '../rules/rule-mapping';
-import { RulesService } from '../rules/rules.service';
-import { kioskRef } from '../schedule/schedule.service';
+import { HospitalSchedule, kioskRef } from '../schedule/hospital-schedule';
 import { SitesService } from '../sites/sites.service';
 import { FleetRepository, KioskSighting } from './fleet.repository';
 import { kioskStates, lastSeenUp, SIGHTING_TTL_MS } from './kiosk-states';
@@ -19,7 +17,7 @@ export class FleetService {
   constructor(
     private readonly sites: SitesService,
     private readonly kiosks: KiosksRepository,
-    private readonly rules: RulesService,
+    private readonly schedule: HospitalSchedule,
     private readonly fleet: FleetRepository,
     private readonly kiosksService: KiosksService,
     private readonly dispatches: DispatchRepository,
@@ -39,13 +37,12 @@ export class FleetService {
    */
   async ofSite(p: Principal, siteId: string, now = new Date()) {
     const site = await this.sites.get(p, siteId);
-    const [kiosks, records, sightings, manual] = await Promise.all([
+    const [kiosks, rules, sightings, manual] = await Promise.all([
       this.kiosks.getBySite(site.id),
-      this.rules.getByHospital(site.hospitalId),
+      this.schedule.rulesFor(site.hospitalId),
       this.fleet.sightingsOfSite(site.id),
       this.dispatches.latestManual(site.id),
     ]);
-    const rules = records.map(toSchedulerRule);
     const byKiosk = new Map<string, KioskSighting[]>();
     for (const s of sightings) byKiosk.set(s.kioskId, [...(byKiosk.get(s.kioskId) ?? []), s]);
     const states = kioskStates(rules, kiosks.map((k) => kioskRef(k, site)), byKiosk, now, manual);

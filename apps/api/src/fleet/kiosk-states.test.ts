@@ -1,4 +1,4 @@
-import type { KioskRef, PowerRule } from '@wakeward/scheduler';
+import type { KioskRef, PowerRule } from '../schedule/hospital-schedule';
 import { describe, expect, it } from 'vitest';
 import { isMismatch, kioskStates, lastSeenUp, observedState, scheduledStates, SIGHTING_TTL_MS } from './kiosk-states';
 

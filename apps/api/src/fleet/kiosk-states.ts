@@ -3,8 +3,8 @@
  * view and the cross-site overview: the scheduled state now and until when, whether
  * what the agents see disagrees with it, and when the kiosk was last seen up.
  */
-import { planTransitions, resolve, type KioskRef, type PowerRule, type State } from '@wakeward/scheduler';
 import { expectedState, type ManualCommand } from '../schedule/expected-state';
+import { effectiveState, transitionGroups, type KioskRef, type PowerRule, type State } from '../schedule/hospital-schedule';
 
 /**
  * How far ahead the next transition is looked for. A console refetches well before
@@ -23,7 +23,7 @@ export interface ScheduledState {
 
 /**
  * The scheduled state of many kiosks at `now` and their next transition. Kiosks with
- * the same zone and rules share one computation (planTransitions' groups), so a
+ * the same zone and rules share one computation (transitionGroups), so a
  * whole fleet costs what its distinct schedules cost.
  */
 export function scheduledStates(rules: readonly PowerRule[], kiosks: readonly KioskRef[], now: Date): Map<string, ScheduledState> {
@@ -31,7 +31,7 @@ export function scheduledStates(rules: readonly PowerRule[], kiosks: readonly Ki
   if (!kiosks.length) return out;
   // A kiosk no rule names has its site's schedule (a site has one hospital and one
   // zone): one such kiosk per site stands for the others, so the overview's 25,000
-  // kiosks are a few thousand by the time planTransitions groups them.
+  // kiosks are a few thousand by the time transitionGroups groups them.
   const named = new Set(rules.flatMap((r) => (r.scope.kind === 'kiosks' ? r.scope.kioskIds : [])));
   const standIns = new Map<string, KioskRef>();
   const standInOf: Array<[string, KioskRef]> = [];
@@ -47,9 +47,8 @@ export function scheduledStates(rules: readonly PowerRule[], kiosks: readonly Ki
       planned.push(kiosk);
     } else standInOf.push([kiosk.id, standIn]);
   }
-  const plan = planTransitions(rules, planned, now, new Date(now.getTime() + EXPECTED_HORIZON_MS));
-  for (const group of plan.groups) {
-    const current = resolve(group.rules, group.kiosks[0], now);
+  for (const group of transitionGroups(rules, planned, now, new Date(now.getTime() + EXPECTED_HORIZON_MS))) {
+    const current = effectiveState(group.rules, group.kiosks[0], now);
     // A transition exactly at `now` is already in force (resolve says so): the next one is later.
     const upcoming = group.transitions.find((t) => t.at.getTime() > now.getTime()) ?? null;
     const state: ScheduledState = {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { EntityNamesService } from '../audit/entity-names.service';
+import { ScheduleChangesModule } from '../schedule/schedule-changes.module';
 import { SitesModule } from '../sites/sites.module';
 import { KioskImportsRepository } from './kiosk-imports.repository';
 import { KiosksController } from './kiosks.controller';
@@ -7,7 +8,7 @@ import { KiosksRepository } from './kiosks.repository';
 import { KiosksService } from './kiosks.service';
 
 @Module({
-  imports: [SitesModule],
+  imports: [SitesModule, ScheduleChangesModule],
   controllers: [KiosksController],
   providers: [KiosksRepository, KiosksService, KioskImportsRepository],
   exports: [KiosksRepository, KiosksService],

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { scopeHospitalFilter } from '../common/access';
 import { AccessService, notFoundError } from '../common/access.service';
 import { AuditService } from '../audit/audit.service';
-import { ReplanService } from '../dispatch/replan.service';
 import { badRequest, conflict } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { ER_DUP_ENTRY, mysqlErrno } from '../common/sql';
@@ -15,6 +14,7 @@ import { csvColumns, readKioskCsv, writeKioskCsv } from './kiosk-csv';
 import { createKioskBody, ipInSubnet, listKiosksQuery, searchKiosksQuery, updateKioskBody } from './kiosks.dto';
 import { KioskImportsRepository } from './kiosk-imports.repository';
 import { KiosksRepository } from './kiosks.repository';
+import { ScheduleChanges } from '../schedule/schedule-changes';
 
 @Injectable()
 export class KiosksService {
@@ -24,7 +24,7 @@ export class KiosksService {
     private readonly sites: SitesService,
     private readonly access: AccessService,
     private readonly audit: AuditService,
-    private readonly replan: ReplanService,
+    private readonly scheduleChanges: ScheduleChanges,
     private readonly imports: KioskImportsRepository,
   ) {}
 
@@ -56,7 +56,7 @@ export class KiosksService {
       await this.audit.record({ action: 'create', entityType: 'kiosk', entityId: kiosk.id, hospitalId: kiosk.hospitalId, after: kiosk });
       return kiosk;
     });
-    await this.replan.sites([kiosk.siteId]);
+    await this.scheduleChanges.sitesChanged([kiosk.siteId]);
     return kiosk;
   }
 
@@ -82,7 +82,7 @@ export class KiosksService {
       await this.audit.record({ action: 'update', entityType: 'kiosk', entityId: id, hospitalId: kiosk.hospitalId, before, after: kiosk });
       return kiosk;
     });
-    await this.replan.sites([previousSite, kiosk.siteId]);
+    await this.scheduleChanges.sitesChanged([previousSite, kiosk.siteId]);
     return kiosk;
   }
 
@@ -95,7 +95,7 @@ export class KiosksService {
       await this.audit.record({ action: 'delete', entityType: 'kiosk', entityId: id, hospitalId: kiosk.hospitalId, before: kiosk });
       return kiosk.siteId;
     });
-    await this.replan.sites([siteId]);
+    await this.scheduleChanges.sitesChanged([siteId]);
   }
 
   /** All rows or none: any bad row rejects the whole file, listing every problem. One import at a time per user. */
@@ -134,7 +134,7 @@ export class KiosksService {
       }
       return { imported: kiosks.length };
     });
-    await this.replan.sites([siteId]);
+    await this.scheduleChanges.sitesChanged([siteId]);
     return result;
   }
 
@@ -171,7 +171,7 @@ export class KiosksService {
       }
       await this.kiosks.save(Object.assign(new Kiosk(), restored, { createdAt: new Date(String(restored.createdAt)) }));
     }
-    await this.db.afterCommit(() => this.replan.hospital(hospitalId));
+    await this.db.afterCommit(() => this.scheduleChanges.hospitalChanged(hospitalId));
     return restored === null ? null : this.snapshot(id);
   }
 }

@@ -1,9 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
-import type Redis from 'ioredis';
+import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { bullConnection, bullPrefix } from '../redis/bull';
-import { bullErrorListener } from '../redis/outage-log';
+import { JobQueue } from '../redis/job-queue';
 
 export const NOTIFICATIONS_QUEUE = 'notifications';
 /** The job holds only the delivery's id: channel, secret and alert are read from MySQL when it runs. */
@@ -14,23 +11,14 @@ export type NotificationJob = { deliveryId: string };
  * with exponential backoff; in Redis, so a worker restart loses none.
  */
 @Injectable()
-export class NotificationsQueue implements OnApplicationShutdown {
-  readonly queue: Queue<NotificationJob>;
-  private readonly connection: Redis;
-
+export class NotificationsQueue extends JobQueue<NotificationJob> {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.connection = bullConnection(config);
-    this.queue = new Queue<NotificationJob>(NOTIFICATIONS_QUEUE, {
-      connection: this.connection,
-      prefix: bullPrefix(config),
-      defaultJobOptions: { removeOnComplete: { count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } },
-    });
-    this.queue.on('error', bullErrorListener(new Logger('notifications-queue')));
+    super(config, NOTIFICATIONS_QUEUE, { removeOnComplete: { count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } });
   }
 
   async enqueue(deliveryId: string, delayMs: number): Promise<void> {
     const { attempts, backoffMs } = this.config.notifications;
-    await this.queue.add(
+    await this.add(
       'deliver',
       { deliveryId },
       {
@@ -40,10 +28,5 @@ export class NotificationsQueue implements OnApplicationShutdown {
         backoff: { type: 'exponential', delay: backoffMs },
       },
     );
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
-    this.connection.disconnect();
   }
 }

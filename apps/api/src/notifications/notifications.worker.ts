@@ -1,17 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Job, Worker } from 'bullmq';
-import type Redis from 'ioredis';
+import type { Job } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { bullConnection, bullPrefix } from '../redis/bull';
-import { bullErrorListener } from '../redis/outage-log';
+import { JobWorker } from '../redis/job-queue';
 import { AlertNotifier } from './alert-notifier.service';
 import { NOTIFICATIONS_QUEUE, NotificationJob } from './notifications-queue';
 
 /** Runs in processes with ROLE=worker or ROLE=all: sends the queued deliveries. */
 @Injectable()
 export class NotificationsWorker implements OnApplicationBootstrap, OnApplicationShutdown {
-  private worker?: Worker<NotificationJob>;
-  private connection?: Redis;
+  private worker?: JobWorker<NotificationJob>;
   private readonly logger = new Logger('notifications');
 
   constructor(
@@ -21,25 +18,19 @@ export class NotificationsWorker implements OnApplicationBootstrap, OnApplicatio
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.role === 'api') return;
-    this.connection = bullConnection(this.config);
-    this.worker = new Worker<NotificationJob>(NOTIFICATIONS_QUEUE, (job) => this.process(job), {
-      connection: this.connection,
-      prefix: bullPrefix(this.config),
+    this.worker = new JobWorker<NotificationJob>(this.config, NOTIFICATIONS_QUEUE, this.logger);
+    this.worker.start((job) => this.process(job), {
       concurrency: 8,
+      onFailed: (job, err) => this.logger.warn(`delivery ${job?.data.deliveryId} attempt ${job?.attemptsMade} failed: ${err.message}`),
     });
-    this.worker.on('error', bullErrorListener(this.logger));
-    this.worker.on('failed', (job, err) =>
-      this.logger.warn(`delivery ${job?.data.deliveryId} attempt ${job?.attemptsMade} failed: ${err.message}`),
-    );
   }
 
-  private process(job: Job<NotificationJob>) {
+  private process(job: Job<NotificationJob>): Promise<unknown> {
     const attempt = job.attemptsMade + 1;
     return this.notifier.deliver(job.data.deliveryId, attempt, attempt >= (job.opts.attempts ?? 1));
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.worker?.close();
-    this.connection?.disconnect();
   }
 }

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { canEditFleet, scopeHospitalFilter } from '../common/access';
 import { AccessService, notFoundError } from '../common/access.service';
 import { AuditService } from '../audit/audit.service';
-import { ReplanService } from '../dispatch/replan.service';
 import { badRequest, conflict, notFound } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { Database } from '../database/database.service';
@@ -13,9 +12,10 @@ import { HospitalsRepository } from '../hospitals/hospitals.repository';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { SitesRepository } from '../sites/sites.repository';
 import { PowerRuleRecord } from './power-rule.entity';
-import { assertValidRule, publicRule } from './rule-mapping';
+import { assertValidRule, publicRule } from '../schedule/rule-mapping';
 import { createRuleBody, listRulesQuery, ruleScope, updateRuleBody } from './rules.dto';
 import { RulesRepository } from './rules.repository';
+import { ScheduleChanges } from '../schedule/schedule-changes';
 
 /** Far above any hospital's needs (the reference one has ~20), far below what would slow planning. */
 export const MAX_RULES_PER_HOSPITAL = 500;
@@ -30,7 +30,7 @@ export class RulesService {
     private readonly kiosks: KiosksRepository,
     private readonly access: AccessService,
     private readonly audit: AuditService,
-    private readonly replan: ReplanService,
+    private readonly scheduleChanges: ScheduleChanges,
   ) {}
 
   async list(p: Principal, query: z.output<typeof listRulesQuery>) {
@@ -50,7 +50,7 @@ export class RulesService {
       await this.audit.record({ action: 'create', entityType: 'power_rule', entityId: rule.id, hospitalId: rule.hospitalId, after: publicRule(rule) });
       return publicRule(rule);
     });
-    await this.replan.hospital(rule.hospitalId);
+    await this.scheduleChanges.hospitalChanged(rule.hospitalId);
     return rule;
   }
 
@@ -63,7 +63,7 @@ export class RulesService {
       await this.audit.record({ action: 'update', entityType: 'power_rule', entityId: id, hospitalId: rule.hospitalId, before, after: publicRule(rule) });
       return publicRule(rule);
     });
-    await this.replan.hospital(rule.hospitalId);
+    await this.scheduleChanges.hospitalChanged(rule.hospitalId);
     return rule;
   }
 
@@ -124,7 +124,7 @@ export class RulesService {
       await this.audit.record({ action: 'delete', entityType: 'power_rule', entityId: id, hospitalId: rule.hospitalId, before: publicRule(rule) });
       return rule.hospitalId;
     });
-    await this.replan.hospital(hospitalId);
+    await this.scheduleChanges.hospitalChanged(hospitalId);
   }
 
   private async getVisible(p: Principal, id: string): Promise<PowerRuleRecord> {
@@ -188,7 +188,7 @@ export class RulesService {
       assertValidRule(rule);
       await this.rules.save(rule);
     }
-    await this.db.afterCommit(() => this.replan.hospital(hospitalId));
+    await this.db.afterCommit(() => this.scheduleChanges.hospitalChanged(hospitalId));
     return restored === null ? null : this.snapshot(id);
   }
 }

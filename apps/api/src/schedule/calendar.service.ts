@@ -7,7 +7,7 @@ import { parseInput, uuid } from '../common/validation';
 import { HospitalsRepository } from '../hospitals/hospitals.repository';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { UserLocksRepository } from '../redis/user-locks.repository';
-import { toSchedulerRule } from '../rules/rule-mapping';
+import { toSchedulerRule } from './rule-mapping';
 import { RulesService } from '../rules/rules.service';
 import { Site } from '../sites/site.entity';
 import { SitesRepository } from '../sites/sites.repository';

@@ -1,4 +1,4 @@
-import { KioskGroup, KioskRef, localToInstant, planTransitions, PowerRule } from '@wakeward/scheduler';
+import { KioskGroup, KioskRef, planTransitions, PowerRule } from '@wakeward/scheduler';
 import { kioskSchedule, ScheduleDay } from './kiosk-schedule';
 
 /** A kiosk as the calendar lists it. */
@@ -125,12 +125,9 @@ export function buildCalendar(
 
   const merged = new Map<string, { timeZone: string; kiosks: CalendarKiosk[]; days: CalendarDay[] }>();
   const names = new Map([...ruleInfo].map(([id, r]) => [id, r.name]));
-  const starts = new Map<string, Date>();
   for (const group of plan.groups) {
     const representative = group.kiosks[0];
-    let start = starts.get(group.timeZone);
-    if (!start) starts.set(group.timeZone, (start = localToInstant(from, '00:00', group.timeZone)));
-    const schedule = kioskSchedule(group.rules, names, representative, start, dayCount);
+    const schedule = kioskSchedule(group.rules, names, representative, from, dayCount);
     const days = schedule.days.map((d) => calendarDay(d, group.timeZone));
     const key = `${group.timeZone}|${JSON.stringify(days)}`;
     const members = group.kiosks.map((k) => listed.get(k.id)!);

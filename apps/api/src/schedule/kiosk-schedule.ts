@@ -1,4 +1,4 @@
-import { explain, KioskRef, localToInstant, PowerRule, resolve, transitions } from '@wakeward/scheduler';
+import { coversKiosk, explain, KioskRef, localDays, PowerRule, resolve, transitions } from '@wakeward/scheduler';
 
 export interface ScheduleDay {
   date: string;
@@ -15,34 +15,25 @@ export interface KioskSchedule {
 
 /** Rules whose scope covers the kiosk: the only ones worth showing on its schedule. */
 export function rulesCovering(rules: PowerRule[], kiosk: KioskRef): PowerRule[] {
-  return rules.filter(
-    (r) =>
-      (r.scope.kind === 'hospital' && r.scope.hospitalId === kiosk.hospitalId) ||
-      (r.scope.kind === 'site' && r.scope.siteId === kiosk.siteId) ||
-      (r.scope.kind === 'kiosks' && r.scope.kioskIds.includes(kiosk.id)),
-  );
+  return rules.filter((r) => coversKiosk(r, kiosk));
 }
 
 /**
- * The effective schedule of a kiosk over `days` local dates from the local date of
- * `from`: per date, the winning rule and why, and the on/off intervals as instants.
+ * The effective schedule of a kiosk over `days` local dates from `from` (a local
+ * date, or the local date holding an instant): per date, the winning rule and why,
+ * and the on/off intervals as instants.
  * The site's zone appears here only to name local dates, as DESIGN.md wants.
  */
 export function kioskSchedule(
   rules: PowerRule[],
   names: Map<string, string>,
   kiosk: KioskRef,
-  from: Date,
+  from: string | Date,
   days: number,
 ): KioskSchedule {
   const applicable = rulesCovering(rules, kiosk);
-  const firstDate = localDateOf(from, kiosk.timeZone);
   const result: ScheduleDay[] = [];
-  for (let i = 0; i < days; i++) {
-    const date = addDays(firstDate, i);
-    const next = addDays(firstDate, i + 1);
-    const start = midnightOf(date, kiosk.timeZone);
-    const end = midnightOf(next, kiosk.timeZone);
+  for (const { date, start, end } of localDays(from, days, kiosk.timeZone)) {
     const why = explain(applicable, kiosk, date);
     const winnerCandidate = why.candidates.find((c) => c.rule === why.winner);
     result.push({
@@ -61,41 +52,6 @@ export function kioskSchedule(
     });
   }
   return { timeZone: kiosk.timeZone, days: result };
-}
-
-// Plain Intl and date arithmetic instead of luxon: a luxon DateTime cost more than the
-// schedule itself (most of a hospital calendar's time, bench/calendar.ts).
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The local date 'YYYY-MM-DD' of an instant on the zone's calendar. */
-function localDateOf(instant: Date, timeZone: string): string {
-  let format = dateFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dateFormats.set(timeZone, format);
-  }
-  return format.format(instant);
-}
-
-/**
- * The instant a local date starts, remembered: every kiosk group of a calendar asks
- * for the same few dates, and each answer costs zone offset look-ups. A few zones and
- * dates in use at a time; the memo is emptied when it grows past that.
- */
-const midnights = new Map<string, Date>();
-function midnightOf(date: string, timeZone: string): Date {
-  const key = `${timeZone}|${date}`;
-  let instant = midnights.get(key);
-  if (!instant) {
-    if (midnights.size >= 10_000) midnights.clear();
-    instant = localToInstant(date, '00:00', timeZone);
-    midnights.set(key, instant);
-  }
-  return instant;
-}
-
-function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
 
 function intervals(rules: PowerRule[], kiosk: KioskRef, start: Date, end: Date): ScheduleDay['intervals'] {

@@ -6,13 +6,14 @@ import { RulesModule } from '../rules/rules.module';
 import { SitesModule } from '../sites/sites.module';
 import { CalendarController } from './calendar.controller';
 import { CalendarService } from './calendar.service';
+import { HospitalSchedule } from './hospital-schedule';
 import { ScheduleController } from './schedule.controller';
 import { ScheduleService } from './schedule.service';
 
 @Module({
   imports: [KiosksModule, SitesModule, RulesModule, HospitalsModule],
   controllers: [ScheduleController, CalendarController],
-  providers: [ScheduleService, CalendarService, UserLocksRepository],
-  exports: [ScheduleService],
+  providers: [ScheduleService, CalendarService, UserLocksRepository, HospitalSchedule],
+  exports: [ScheduleService, HospitalSchedule],
 })
 export class ScheduleModule {}

@@ -1,19 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { localToInstant, type KioskRef } from '@wakeward/scheduler';
-import { DateTime } from 'luxon';
+import { localDateOf } from '@wakeward/scheduler';
 import { z } from 'zod';
 import { badRequest } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { parseInput, uuid } from '../common/validation';
-import { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { KiosksService } from '../kiosks/kiosks.service';
 import { PowerRuleRecord } from '../rules/power-rule.entity';
-import { toSchedulerRule } from '../rules/rule-mapping';
+import { toSchedulerRule } from './rule-mapping';
 import { RulesService } from '../rules/rules.service';
 import { Site } from '../sites/site.entity';
 import { SitesRepository } from '../sites/sites.repository';
 import { SitesService } from '../sites/sites.service';
+import { kioskRef } from './hospital-schedule';
 import { kioskSchedule, KioskSchedule } from './kiosk-schedule';
 import { ruleDates, ruleImpact, RuleImpact } from './rule-impact';
 
@@ -28,10 +27,6 @@ export const previewBody = z.object({
   /** Also the rule's impact on every kiosk of its scope, on its own dates. */
   impact: z.boolean().default(false),
 });
-
-export function kioskRef(kiosk: Kiosk, site: Site): KioskRef {
-  return { id: kiosk.id, siteId: kiosk.siteId, hospitalId: kiosk.hospitalId, timeZone: site.timeZone };
-}
 
 /** Effective schedules of kiosks, as stored and as a rule being edited would make them. */
 @Injectable()
@@ -68,13 +63,12 @@ export class ScheduleService {
     const result = [];
     for (const kiosk of own) {
       const site = sites.get(kiosk.siteId)!;
-      const start = input.fromDate ? localToInstant(input.fromDate, '00:00', site.timeZone) : from;
       result.push({
         kioskId: kiosk.id,
         code: kiosk.code,
         name: kiosk.name,
         site: { id: site.id, name: site.name },
-        schedule: kioskSchedule(rules, names, kioskRef(kiosk, site), start, input.days),
+        schedule: kioskSchedule(rules, names, kioskRef(kiosk, site), input.fromDate ?? from, input.days),
       });
     }
     const impact = input.impact ? await this.impact(draft, stored, sites, from) : undefined;
@@ -94,7 +88,7 @@ export class ScheduleService {
       .map((k) => ({ ref: kioskRef(k, sites.get(k.siteId)!), code: k.code, name: k.name, siteName: sites.get(k.siteId)!.name }));
     // The rule's dates are local dates; "today" is read in the zone of its first kiosk's site.
     const zone = kiosks[0]?.ref.timeZone ?? [...sites.values()][0]?.timeZone ?? 'UTC';
-    const today = DateTime.fromJSDate(now, { zone }).toISODate()!;
+    const today = localDateOf(now, zone);
     const rule = toSchedulerRule(draft);
     const { dates, truncated } = ruleDates(rule, today);
     return ruleImpact({

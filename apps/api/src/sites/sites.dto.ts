@@ -1,8 +1,8 @@
-import { isValidTimeZone } from '@wakeward/scheduler';
 import { z } from 'zod';
 import { lineText } from '../common/text';
 import { pageQuery, uuid } from '../common/validation';
 import { cidr } from '../kiosks/kiosks.dto';
+import { isValidTimeZone } from '../schedule/rule-mapping';
 
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { EntityNamesService } from '../audit/entity-names.service';
 import { HospitalsModule } from '../hospitals/hospitals.module';
+import { ScheduleChangesModule } from '../schedule/schedule-changes.module';
 import { SitesController } from './sites.controller';
 import { SitesRepository } from './sites.repository';
 import { SitesService } from './sites.service';
 
 @Module({
-  imports: [HospitalsModule],
+  imports: [HospitalsModule, ScheduleChangesModule],
   controllers: [SitesController],
   providers: [SitesRepository, SitesService],
   exports: [SitesRepository, SitesService],

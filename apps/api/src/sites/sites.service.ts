@@ -3,7 +3,6 @@ import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { canEditFleet, scopeHospitalFilter } from '../common/access';
 import { AuditService } from '../audit/audit.service';
-import { ReplanService } from '../dispatch/replan.service';
 import { AccessService, notFoundError } from '../common/access.service';
 import { conflict, notFound } from '../common/errors';
 import type { Principal } from '../common/request-context';
@@ -13,6 +12,7 @@ import { HospitalsRepository } from '../hospitals/hospitals.repository';
 import { Site } from './site.entity';
 import { createSiteBody, listSitesQuery, updateSiteBody } from './sites.dto';
 import { SitesRepository } from './sites.repository';
+import { ScheduleChanges } from '../schedule/schedule-changes';
 
 @Injectable()
 export class SitesService {
@@ -22,7 +22,7 @@ export class SitesService {
     private readonly hospitals: HospitalsRepository,
     private readonly access: AccessService,
     private readonly audit: AuditService,
-    private readonly replan: ReplanService,
+    private readonly scheduleChanges: ScheduleChanges,
   ) {}
 
   list(p: Principal, query: z.output<typeof listSitesQuery>) {
@@ -61,7 +61,7 @@ export class SitesService {
       return site;
     });
     // A new time zone moves every local time of the site.
-    await this.replan.sites([site.id]);
+    await this.scheduleChanges.sitesChanged([site.id]);
     return site;
   }
 

@@ -21,7 +21,7 @@ export class AlertWebhookService {
   async enqueue(siteUrl: string | null, event: AlertWebhookJob['event'], alert: Record<string, unknown>): Promise<void> {
     const url = siteUrl ?? this.config.telemetry.webhookUrl;
     if (!url) return;
-    await this.queue.queue.add(
+    await this.queue.add(
       'webhook',
       { kind: 'webhook', url, event, alert },
       {

@@ -1,9 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
-import type Redis from 'ioredis';
+import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { bullConnection, bullPrefix } from '../redis/bull';
-import { bullErrorListener } from '../redis/outage-log';
+import { JobQueue } from '../redis/job-queue';
 
 export const TELEMETRY_QUEUE = 'telemetry';
 
@@ -18,22 +15,8 @@ export type TelemetryJob = { kind: 'rollup' } | { kind: 'evaluate' } | { kind: '
 
 /** The telemetry queue: periodic rollups, threshold evaluation, partitions and retention, and alert webhooks. */
 @Injectable()
-export class TelemetryQueue implements OnApplicationShutdown {
-  readonly queue: Queue<TelemetryJob>;
-  private readonly connection: Redis;
-
+export class TelemetryQueue extends JobQueue<TelemetryJob> {
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.connection = bullConnection(config);
-    this.queue = new Queue<TelemetryJob>(TELEMETRY_QUEUE, {
-      connection: this.connection,
-      prefix: bullPrefix(config),
-      defaultJobOptions: { removeOnComplete: { count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } },
-    });
-    this.queue.on('error', bullErrorListener(new Logger('telemetry-queue')));
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
-    this.connection.disconnect();
+    super(config, TELEMETRY_QUEUE, { removeOnComplete: { count: 1000 }, removeOnFail: { age: 7 * 24 * 3600 } });
   }
 }

@@ -1,9 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Job, Worker } from 'bullmq';
-import type Redis from 'ioredis';
+import type { Job } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '../config/config';
-import { bullConnection, bullPrefix } from '../redis/bull';
-import { bullErrorListener } from '../redis/outage-log';
+import { JobWorker } from '../redis/job-queue';
 import { AlertEvaluationService } from './alert-evaluation.service';
 import { AlertWebhookService } from './alert-webhook.service';
 import { RetentionService } from './retention.service';
@@ -17,8 +15,7 @@ import { TELEMETRY_QUEUE, TelemetryJob, TelemetryQueue } from './telemetry-queue
  */
 @Injectable()
 export class TelemetryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
-  private worker?: Worker<TelemetryJob>;
-  private connection?: Redis;
+  private worker?: JobWorker<TelemetryJob>;
   private readonly logger = new Logger('telemetry-worker');
 
   constructor(
@@ -32,17 +29,14 @@ export class TelemetryWorker implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.role === 'api') return;
-    this.connection = bullConnection(this.config);
-    this.worker = new Worker<TelemetryJob>(TELEMETRY_QUEUE, (job) => this.process(job), {
-      connection: this.connection,
-      prefix: bullPrefix(this.config),
+    this.worker = new JobWorker<TelemetryJob>(this.config, TELEMETRY_QUEUE, this.logger);
+    this.worker.start((job) => this.process(job), {
       concurrency: 4,
+      onFailed: (job, err) => this.logger.warn(`job ${job?.name} ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`),
     });
-    this.worker.on('error', bullErrorListener(this.logger));
-    this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.name} ${job?.id} failed (attempt ${job?.attemptsMade}): ${err.message}`));
     const t = this.config.telemetry;
     const schedule = (name: 'rollup' | 'evaluate' | 'maintain', every: number) =>
-      this.queue.queue.upsertJobScheduler(`telemetry-${name}`, { every }, { name, data: { kind: name }, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+      this.queue.upsertSchedule(`telemetry-${name}`, every, { name, data: { kind: name }, opts: { removeOnComplete: 100, removeOnFail: 100 } });
     await schedule('rollup', t.rollupIntervalMs);
     await schedule('evaluate', t.evaluateIntervalMs);
     await schedule('maintain', t.retentionIntervalMs);
@@ -64,6 +58,5 @@ export class TelemetryWorker implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationShutdown(): Promise<void> {
     await this.worker?.close();
-    this.connection?.disconnect();
   }
 }

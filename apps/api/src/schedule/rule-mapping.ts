@@ -1,6 +1,6 @@
 import { PowerRule, ScheduleError, validateRule, Weekday } from '@wakeward/scheduler';
 import { badRequest } from '../common/errors';
-import { PowerRuleRecord } from './power-rule.entity';
+import { PowerRuleRecord } from '../rules/power-rule.entity';
 
 /** The stored rule as libs/scheduler reads it. */
 export function toSchedulerRule(r: PowerRuleRecord): PowerRule {
@@ -40,6 +40,9 @@ export function publicRule(r: PowerRuleRecord) {
     updatedAt: r.updatedAt,
   };
 }
+
+/** A site's zone is valid when the scheduler can read local dates in it. */
+export { isValidTimeZone } from '@wakeward/scheduler';
 
 /** Runs the scheduler's own validation and reports its finding as a 400 with code and field. */
 export function assertValidRule(r: PowerRuleRecord): void {
