@@ -40,10 +40,10 @@ const boundaries = [
   },
   {
     name: 'no-test-kits-in-src',
-    message: 'Test kits (testing/, *-test-kit) are for tests (*.test.ts) and other kits only: they must not ship.',
+    message: 'Test kits (apps/*/testing/) are for tests (*.test.ts) only: they live outside src/ and never ship in dist/.',
     files: [`apps/*/src/**/*.${SOURCE}`],
-    ignores: [...TESTS, '**/testing/**', '**/*-test-kit.ts'],
-    patterns: () => ['^\\.\\.?/(.*/)?testing(/|$)', '^\\.\\.?/(.*/)?[^/]+-test-kit(\\.js)?$'],
+    ignores: TESTS,
+    patterns: () => ['^\\.\\.?/(.*/)?testing(/|$)'],
   },
   {
     name: 'console-imports-no-other-app',
@@ -92,7 +92,7 @@ function boundaryConfigs() {
 const noRestrictedImports = builtinRules.get('no-restricted-imports');
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**'] },
+  { ignores: ['**/dist/**', '**/dist-testing/**', '**/node_modules/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

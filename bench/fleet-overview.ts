@@ -5,7 +5,7 @@
  *
  *   npx tsx bench/fleet-overview.ts      (BENCH_SITES=50 BENCH_KIOSKS=500 BENCH_QUERIES=20)
  *
- * Builds the API (tsc -b apps/api), migrates a database of its own and fills it:
+ * Builds the API (tsc -b apps/api/tsconfig.testing.json), migrates a database of its own and fills it:
  * 10 hospitals sharing the sites, a weekday and a weekend rule per hospital, ~10% of
  * kiosks with a kiosk rule of their own, 4 agents per site (each kiosk probed by two,
  * one sighting in five stale, every 20th kiosk unknown), an hour of readings per agent (one a minute), and
@@ -27,7 +27,7 @@ const HOSPITALS = Math.min(10, SITES);
 const AGENTS_PER_SITE = 4;
 const TARGET_P95_MS = 500;
 const ROOT = resolve(__dirname, '..');
-const DIST = join(ROOT, 'apps/api/dist/apps/api/src');
+const DIST = join(ROOT, 'apps/api/dist-testing/apps/api/src');
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const stats = (xs: number[]) => {
@@ -38,13 +38,13 @@ const uuid = (kind: number, n: number) => `00000000-0000-4000-8${kind}00-${n.toS
 const hex = (n: number) => n.toString(16).padStart(2, '0');
 
 async function main() {
-  console.log('building the API (tsc -b apps/api) ...');
-  execSync('npx tsc -b apps/api', { cwd: ROOT, stdio: 'inherit' });
+  console.log('building the API (tsc -b apps/api/tsconfig.testing.json) ...');
+  execSync('npx tsc -b apps/api/tsconfig.testing.json', { cwd: ROOT, stdio: 'inherit' });
   /* eslint-disable @typescript-eslint/no-require-imports */
   require('reflect-metadata');
   const { createApiApp } = require(join(DIST, 'app.js'));
   const { createLogger } = require(join(DIST, 'common/logger.js'));
-  const { testConfig, migratedDatabase, deleteKeys } = require(join(DIST, 'testing/test-app.js'));
+  const { testConfig, migratedDatabase, deleteKeys } = require(join(DIST, '../testing/test-app.js'));
   const { dropDatabase } = require(join(DIST, 'database/data-source.js'));
   const { hashPassword } = require(join(DIST, 'users/passwords.js'));
   const Redis = require('ioredis');

@@ -21,12 +21,12 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { TestApi } from '../apps/api/src/testing/test-app';
+import type { TestApi } from '../apps/api/testing/test-app';
 import { API_DIST, forkApiChild, isApiChild, serveApiChild } from './lib/api-child';
 
-// The compiled test kits (tsc -b apps/api, which forkApiChild runs): the sources reach NestJS's decorators, which tsx does not compile.
+// The compiled test kits (tsc -b apps/api/tsconfig.testing.json, which forkApiChild runs): the sources reach NestJS's decorators, which tsx does not compile.
 /* eslint-disable @typescript-eslint/no-require-imports */
-const distKit = <T>(file: string): T => require(join(API_DIST, 'testing', file)) as T;
+const distKit = <T>(file: string): T => require(join(API_DIST, '../testing', file)) as T;
 
 const ROOT = resolve(__dirname, '..');
 const AGENT_MAIN = join(ROOT, 'apps/pi-agent/src/main.ts');
@@ -42,7 +42,7 @@ if (isApiChild()) {
   void serveApiChild<Ask>({
     overrides: { AGENT_READING_INTERVAL_S: String(INTERVAL_MS / 1000) },
     async start(api: TestApi) {
-      const { seedTwoHospitals } = distKit<typeof import('../apps/api/src/testing/fixtures')>('fixtures.js');
+      const { seedTwoHospitals } = distKit<typeof import('../apps/api/testing/fixtures')>('fixtures.js');
       const ids = await seedTwoHospitals(api.db);
       return async (ask: Ask) => {
         if (ask.kind === 'site') return ids.siteA;
@@ -60,8 +60,8 @@ if (isApiChild()) {
 
 async function main() {
   const api = await forkApiChild<Ask>(__filename);
-  const { LineCutProxy } = distKit<typeof import('../apps/api/src/testing/line-cut-proxy')>('line-cut-proxy.js');
-  const { Client } = distKit<typeof import('../apps/api/src/testing/test-app')>('test-app.js');
+  const { LineCutProxy } = distKit<typeof import('../apps/api/testing/line-cut-proxy')>('line-cut-proxy.js');
+  const { Client } = distKit<typeof import('../apps/api/testing/test-app')>('test-app.js');
   const proxy = new LineCutProxy(Number(new URL(api.url).port));
   let agent: ChildProcess | undefined;
   const stateDir = mkdtempSync(join(tmpdir(), 'wk-line-cut-'));

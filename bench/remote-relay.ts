@@ -17,11 +17,11 @@
 import { execSync, fork, spawn } from 'node:child_process';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
-import { enrolAgent } from '../apps/api/src/agent-protocol/agent-test-kit';
-import type { Client as ApiClient, TestApi } from '../apps/api/src/testing/test-app';
-import { loopbackRelayAgentConfig, startAgentProcess } from '../apps/api/src/testing/agent-processes';
-import { RfbClient } from '../apps/api/src/remote/testing/rfb-client';
-import { freeTcpPort, startVncKiosk } from '../apps/api/src/remote/testing/vnc-kiosk';
+import { enrolAgent } from '../apps/api/testing/agent-kit';
+import type { Client as ApiClient, TestApi } from '../apps/api/testing/test-app';
+import { loopbackRelayAgentConfig, startAgentProcess } from '../apps/api/testing/agent-processes';
+import { RfbClient } from '../apps/api/testing/remote/rfb-client';
+import { freeTcpPort, startVncKiosk } from '../apps/api/testing/remote/vnc-kiosk';
 
 const VIEWERS = 20;
 const FRAMES_PER_VIEWER = 10;
@@ -106,14 +106,14 @@ async function signIn(baseUrl: string, username: string): Promise<ApiClient> {
 }
 
 const ROOT = resolve(__dirname, '..');
-const DIST = join(ROOT, 'apps/api/dist/apps/api/src');
+const DIST = join(ROOT, 'apps/api/dist-testing/apps/api/src');
 
 /** Child process: the API on its own database and Redis prefix, seeded; answers its URL and ids. */
 async function apiChild() {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { startTestApi } = require(join(DIST, 'testing/test-app.js'));
+  const { startTestApi } = require(join(DIST, '../testing/test-app.js'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { seedTwoHospitals } = require(join(DIST, 'testing/fixtures.js'));
+  const { seedTwoHospitals } = require(join(DIST, '../testing/fixtures.js'));
   // The stand-in kiosk's port (argv), for the relay's port allowlist.
   const api: TestApi = await startTestApi({ REMOTE_MAX_VIEWERS_PER_SITE: String(VIEWERS + 5), REMOTE_IDLE_TIMEOUT_S: '600', REMOTE_VNC_PORTS: process.argv[3] });
   const ids = await seedTwoHospitals(api.db);
@@ -126,7 +126,7 @@ async function apiChild() {
 }
 
 async function main() {
-  execSync('npx tsc -b apps/api', { cwd: ROOT, stdio: 'inherit' });
+  execSync('npx tsc -b apps/api/tsconfig.testing.json', { cwd: ROOT, stdio: 'inherit' });
   const vnc = await startVncKiosk({ width: WIDTH, height: HEIGHT, responsive: true });
   const child = fork(__filename, ['api-child', String(vnc.port)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
   const started = await new Promise<{ url: string; siteId: string }>((ok, fail) => {

@@ -3,7 +3,7 @@
  *
  *   npx tsx bench/telemetry-query.ts      (BENCH_AGENTS=200 BENCH_DAYS=30 BENCH_QUERIES=100)
  *
- * Builds the API (tsc -b apps/api), migrates a database of its own and fills it
+ * Builds the API (tsc -b apps/api/tsconfig.testing.json), migrates a database of its own and fills it
  * with one reading a minute from 200 agents (20 sites of 10) for 30 days plus the
  * day that is past its age, generated inside MariaDB (INSERT ... SELECT from the
  * sequence engine), with the day partitions made by the partition job and the
@@ -31,7 +31,7 @@ const QUERIES = Number(process.env.BENCH_QUERIES ?? 100);
 const SITES = Math.max(1, Math.floor(AGENTS / 10));
 const TARGET_P95_MS = 100;
 const ROOT = resolve(__dirname, '..');
-const DIST = join(ROOT, 'apps/api/dist/apps/api/src');
+const DIST = join(ROOT, 'apps/api/dist-testing/apps/api/src');
 const DAY = 86_400_000;
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -50,13 +50,13 @@ async function timeIt(n: number, fn: () => Promise<unknown>): Promise<number[]> 
 }
 
 async function main() {
-  console.log('building the API (tsc -b apps/api) ...');
-  execSync('npx tsc -b apps/api', { cwd: ROOT, stdio: 'inherit' });
+  console.log('building the API (tsc -b apps/api/tsconfig.testing.json) ...');
+  execSync('npx tsc -b apps/api/tsconfig.testing.json', { cwd: ROOT, stdio: 'inherit' });
   /* eslint-disable @typescript-eslint/no-require-imports */
   require('reflect-metadata');
   const { createApiApp } = require(join(DIST, 'app.js'));
   const { createLogger } = require(join(DIST, 'common/logger.js'));
-  const { testConfig, migratedDatabase, deleteKeys } = require(join(DIST, 'testing/test-app.js'));
+  const { testConfig, migratedDatabase, deleteKeys } = require(join(DIST, '../testing/test-app.js'));
   const { dropDatabase } = require(join(DIST, 'database/data-source.js'));
   const { RetentionService } = require(join(DIST, 'telemetry/retention.service.js'));
   const { hashPassword } = require(join(DIST, 'users/passwords.js'));

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createDataSource, dropDatabase, ensureDatabase } from '../apps/api/src/database/data-source';
-import { testConfig } from '../apps/api/src/testing/test-app';
+import { testConfig } from '../apps/api/testing/test-app';
 import { migrations } from './index';
 
 describe('migrations', () => {

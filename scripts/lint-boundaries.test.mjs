@@ -41,7 +41,7 @@ const cases = [
       ['apps/api/src/common/access.ts', './errors'],
       ['apps/api/src/common/access.ts', '@wakeward/scheduler'],
       // Its tests stand on the shared test kits like every other test.
-      ['apps/api/src/common/access.e2e.test.ts', '../testing/test-app'],
+      ['apps/api/src/common/access.e2e.test.ts', '../../testing/test-app'],
     ],
   },
   {
@@ -55,15 +55,16 @@ const cases = [
   {
     boundary: 'no-test-kits-in-src',
     refused: [
-      ['apps/api/src/kiosks/kiosks.service.ts', '../testing/test-app'],
-      ['apps/api/src/remote/remote.service.ts', './testing/vnc-kiosk'],
-      ['apps/api/src/dispatch/dispatch.worker.ts', '../agent-protocol/agent-test-kit'],
-      ['apps/pi-agent/src/agent.ts', './testing/fake-agent-api'],
+      ['apps/api/src/kiosks/kiosks.service.ts', '../../testing/test-app'],
+      ['apps/api/src/remote/remote.service.ts', '../../testing/remote/vnc-kiosk'],
+      ['apps/api/src/dispatch/dispatch.worker.ts', '../../testing/agent-kit'],
+      ['apps/pi-agent/src/agent.ts', '../testing/fake-agent-api'],
     ],
     accepted: [
-      ['apps/api/src/kiosks/kiosks.e2e.test.ts', '../testing/test-app'],
-      ['apps/api/src/testing/test-app.ts', './fixtures'],
-      ['apps/api/src/telemetry/telemetry-test-kit.ts', '../testing/test-app'],
+      ['apps/api/src/kiosks/kiosks.e2e.test.ts', '../../testing/test-app'],
+      // The kits live outside src/ (apps/api/testing/) and may use each other and the API.
+      ['apps/api/testing/test-app.ts', './fixtures'],
+      ['apps/api/testing/telemetry-kit.ts', '../src/telemetry/readings.repository'],
       ['apps/api/src/kiosks/kiosks.module.ts', '@nestjs/testing'],
     ],
   },
@@ -85,7 +86,7 @@ const cases = [
     refused: [
       ['apps/pi-agent/src/client.ts', '../../api/src/agent-protocol/agent-command'],
       ['apps/pi-agent/src/relay/relay-channel.ts', '../../../api/src/remote/agent-relay.hub'],
-      ['apps/pi-agent/src/agent.test.ts', '../../api/src/testing/test-app'],
+      ['apps/pi-agent/src/agent.test.ts', '../../api/testing/test-app'],
     ],
     accepted: [
       ['apps/pi-agent/src/client.ts', '@wakeward/agent-protocol'],
@@ -108,7 +109,7 @@ describe('import boundaries', () => {
 
   it('boundaries that share a file each hold: a controller importing a test kit and a repository is refused by both', async () => {
     const [result] = await eslint.lintText(
-      `import { a } from './kiosks.repository';\nimport { b } from '../testing/test-app';\nexport { a, b };\n`,
+      `import { a } from './kiosks.repository';\nimport { b } from '../../testing/test-app';\nexport { a, b };\n`,
       { filePath: `${root}apps/api/src/kiosks/kiosks.controller.ts` },
     );
     expect(result.messages.map((m) => m.ruleId).sort()).toEqual(['boundaries/controllers-import-no-repository', 'boundaries/no-test-kits-in-src']);

@@ -1,6 +1,6 @@
 /**
  * The API in a child process of its own, for benchmarks whose load generator must
- * not share the API's event loop: the compiled API (tsc -b apps/api) on a fresh,
+ * not share the API's event loop: the compiled API (tsc -b apps/api/tsconfig.testing.json) on a fresh,
  * migrated MySQL database and a Redis key prefix of its own (startTestApi, as the
  * tests), listening on 127.0.0.1; database and keys are removed on stop.
  *
@@ -15,11 +15,11 @@
 import { execSync, fork } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { AppConfig } from '../../apps/api/src/config/config';
-import type { TestApi } from '../../apps/api/src/testing/test-app';
+import type { TestApi } from '../../apps/api/testing/test-app';
 
 const ROOT = resolve(__dirname, '../..');
 /** The compiled API, which the child loads (tsx would not emit NestJS's decorator metadata). */
-export const API_DIST = join(ROOT, 'apps/api/dist/apps/api/src');
+export const API_DIST = join(ROOT, 'apps/api/dist-testing/apps/api/src');
 const CHILD_ARG = 'api-child';
 
 export interface ApiChild<Ask> {
@@ -41,8 +41,8 @@ export const isApiChild = (): boolean => process.argv[2] === CHILD_ARG;
 
 /** Builds the API, forks `script` as its API child and waits until it listens. */
 export async function forkApiChild<Ask = never>(script: string): Promise<ApiChild<Ask>> {
-  console.log('building the API (tsc -b apps/api) ...');
-  execSync('npx tsc -b apps/api', { cwd: ROOT, stdio: 'inherit' });
+  console.log('building the API (tsc -b apps/api/tsconfig.testing.json) ...');
+  execSync('npx tsc -b apps/api/tsconfig.testing.json', { cwd: ROOT, stdio: 'inherit' });
   const child = fork(script, [CHILD_ARG], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
@@ -93,7 +93,7 @@ export async function serveApiChild<Ask = never>(options: {
   const send = (m: FromChild) => process.send!(m);
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { startTestApi } = require(join(API_DIST, 'testing/test-app.js')) as typeof import('../../apps/api/src/testing/test-app');
+    const { startTestApi } = require(join(API_DIST, '../testing/test-app.js')) as typeof import('../../apps/api/testing/test-app');
     const api = await startTestApi(options.overrides);
     const answer = (await options.start?.(api)) as ((message: Ask) => unknown) | undefined;
     process.on('message', async (m: ToChild<Ask>) => {

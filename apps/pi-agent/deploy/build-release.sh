@@ -17,8 +17,8 @@ npx tsc -b apps/pi-agent
 rm -rf "$OUT"
 mkdir -p "$OUT/node_modules/@wakeward" "$OUT/deploy"
 cp -a "$AGENT/dist" "$OUT/dist"
-# Test helpers are compiled with the sources; they have no place on a Pi.
-rm -rf "$OUT/dist/apps/pi-agent/src/testing" "$OUT/dist/.tsbuildinfo"
+# The test helpers (apps/pi-agent/testing/) are outside src/ and never compiled here.
+rm -f "$OUT/dist/.tsbuildinfo"
 cp "$AGENT/package.json" "$OUT/package.json"
 cp "$AGENT/deploy/wakeward-agent.service" "$AGENT/deploy/install.sh" "$AGENT/deploy/agent.example.json" "$OUT/deploy/"
 cp "$AGENT/README.md" "$OUT/README.md"

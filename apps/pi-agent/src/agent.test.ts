@@ -11,10 +11,10 @@ import { Agent } from './agent';
 import { AgentConfigSchema, type AgentConfig } from './config';
 import type { Reading } from './protocol';
 import { KioskSimulator } from './sim/kiosks';
-import { ByteCounter } from './testing/byte-counter';
-import { FakeAgentApi } from './testing/fake-agent-api';
+import { ByteCounter } from '../testing/byte-counter';
+import { FakeAgentApi } from '../testing/fake-agent-api';
 import { freePortRange } from './sim/ports';
-import { memoryLogger } from './testing/silent-log';
+import { memoryLogger } from '../testing/silent-log';
 
 let cleanup: Array<() => Promise<void>> = [];
 afterEach(async () => {

@@ -9,7 +9,7 @@ import {
   backoffDelay,
   withBackoff,
 } from './client';
-import { FakeAgentApi } from './testing/fake-agent-api';
+import { FakeAgentApi } from '../testing/fake-agent-api';
 
 let api: FakeAgentApi;
 let baseUrl: string;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeAgentApi } from './testing/fake-agent-api';
+import { FakeAgentApi } from '../testing/fake-agent-api';
 
 const main = path.resolve(__dirname, 'main.ts');
 const cwd = path.resolve(__dirname, '..');

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memoryLogger } from './testing/silent-log';
+import { memoryLogger } from '../testing/silent-log';
 import { SystemdNotifier } from './watchdog';
 
 /** A stand-in `systemd-notify` on PATH that appends its arguments to a file. */

@@ -8,8 +8,8 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KioskSimulator } from '../../pi-agent/src/sim/kiosks';
 import { freePortRange } from '../../pi-agent/src/sim/ports';
-import { AgentProcess, startAgentProcess, until } from '../../api/src/testing/agent-processes';
-import type { Client } from '../../api/src/testing/test-app';
+import { AgentProcess, startAgentProcess, until } from '../../api/testing/agent-processes';
+import type { Client } from '../../api/testing/test-app';
 import { DEMO_PASSWORD, ids, newPage, screenshot, signedInPage, signIn, useConsole } from './harness';
 
 // Agents take their probe interval from the heartbeat's answer: every second here.

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertsService } from '../../api/src/alerts/alerts.service';
 import { VerificationService } from '../../api/src/dispatch/verification.service';
-import { startMailbox, startWebhookReceiver } from '../../api/src/testing/local-receivers';
+import { startMailbox, startWebhookReceiver } from '../../api/testing/local-receivers';
 import { ids, screenshot, signedInPage, useConsole } from './harness';
 
 let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;

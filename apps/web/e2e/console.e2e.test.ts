@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteKeys } from '../../api/src/testing/test-app';
+import { deleteKeys } from '../../api/testing/test-app';
 import { AlertsService } from '../../api/src/alerts/alerts.service';
 import { RollupService } from '../../api/src/telemetry/rollup.service';
 import { DEMO_PASSWORD, ids, newPage, screenshot, signedInPage, signIn, SimulatedAgent, useConsole } from './harness';

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoId } from '../../api/src/demo/demo-data';
-import type { Client } from '../../api/src/testing/test-app';
-import { until } from '../../api/src/testing/wait';
+import type { Client } from '../../api/testing/test-app';
+import { until } from '../../api/testing/wait';
 import { DEMO_PASSWORD, ids, newPage, screenshots, signIn, useConsole } from './harness';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));

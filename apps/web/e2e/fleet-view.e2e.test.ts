@@ -7,9 +7,9 @@
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { enrolAgent } from '../../api/src/agent-protocol/agent-test-kit';
+import { enrolAgent } from '../../api/testing/agent-kit';
 import { demoId } from '../../api/src/demo/demo-data';
-import type { Client } from '../../api/src/testing/test-app';
+import type { Client } from '../../api/testing/test-app';
 import { DEMO_PASSWORD, ids, newPage, screenshot, signIn, SimulatedAgent, useConsole } from './harness';
 
 const ZONE = 'Asia/Shanghai';

@@ -10,7 +10,7 @@ import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { loadDemoData, demoId } from '../../api/src/demo/demo-data';
-import { startTestApi, TestApi } from '../../api/src/testing/test-app';
+import { startTestApi, TestApi } from '../../api/testing/test-app';
 
 export const webRoot = fileURLToPath(new URL('..', import.meta.url));
 export const webDist = fileURLToPath(new URL('../dist', import.meta.url));

@@ -5,8 +5,8 @@
  * by them, in English and in zh-CN.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { enrolAgent } from '../../api/src/agent-protocol/agent-test-kit';
-import type { Client } from '../../api/src/testing/test-app';
+import { enrolAgent } from '../../api/testing/agent-kit';
+import type { Client } from '../../api/testing/test-app';
 import { ConsoleEnv, DEMO_PASSWORD, ids, signedInPage, startConsole } from './harness';
 
 let env: ConsoleEnv;

@@ -6,13 +6,13 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolAgent } from '../../api/src/agent-protocol/agent-test-kit';
-import { loopbackRelayAgentConfig, startAgentProcess } from '../../api/src/testing/agent-processes';
-import { CountingListener, startListener } from '../../api/src/remote/testing/tcp-listeners';
-import { freeTcpPort, startVncKiosk, VncKiosk } from '../../api/src/remote/testing/vnc-kiosk';
-import type { Client } from '../../api/src/testing/test-app';
+import { enrolAgent } from '../../api/testing/agent-kit';
+import { loopbackRelayAgentConfig, startAgentProcess } from '../../api/testing/agent-processes';
+import { CountingListener, startListener } from '../../api/testing/remote/tcp-listeners';
+import { freeTcpPort, startVncKiosk, VncKiosk } from '../../api/testing/remote/vnc-kiosk';
+import type { Client } from '../../api/testing/test-app';
 import { DEMO_PASSWORD, ids, newPage, screenshots, signIn, useConsole } from './harness';
-import { until as waitUntil } from '../../api/src/testing/wait';
+import { until as waitUntil } from '../../api/testing/wait';
 
 describe('remote screens in the console', () => {
   let vnc: VncKiosk;

@@ -7,7 +7,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '../../api/src/testing/test-app';
+import type { Client } from '../../api/testing/test-app';
 import { DEMO_PASSWORD, ids, screenshot, signedInPage, useConsole } from './harness';
 
 const env = useConsole();

@@ -4,11 +4,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApiApp } from '../app';
 import { createLogger } from '../common/logger';
-import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { kioskBody, seedTwoHospitals } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
 import type { NewPowerCommand } from './agent-command';
 import { AgentCommandsService } from './outbox/agent-commands.service';
-import { AgentClient, enrolAgent } from './agent-test-kit';
+import { AgentClient, enrolAgent } from '../../testing/agent-kit';
 import { CommandNotifier } from './outbox/command-notifier';
 import { PendingCommandsRepository } from './outbox/pending-commands.repository';
 

@@ -4,10 +4,10 @@ import { createApiApp } from '../app';
 import { AgentsRepository, type HeartbeatRecord } from '../agents/agents.repository';
 import { createLogger } from '../common/logger';
 import { HeartbeatRecorder } from '../agents/heartbeat-recorder';
-import { seedTwoHospitals } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
-import { until } from '../testing/wait';
-import { AgentClient, enrolAgent, enrolmentCode } from './agent-test-kit';
+import { seedTwoHospitals } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
+import { until } from '../../testing/wait';
+import { AgentClient, enrolAgent, enrolmentCode } from '../../testing/agent-kit';
 
 describe('agent enrolment, tokens and heartbeat', () => {
   let api: TestApi;

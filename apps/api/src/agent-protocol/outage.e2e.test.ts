@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentProcess, startAgentProcess, until } from '../testing/agent-processes';
-import { seedTwoHospitals } from '../testing/fixtures';
-import { LineCutProxy } from '../testing/line-cut-proxy';
-import { startTestApi, TestApi } from '../testing/test-app';
+import { AgentProcess, startAgentProcess, until } from '../../testing/agent-processes';
+import { seedTwoHospitals } from '../../testing/fixtures';
+import { LineCutProxy } from '../../testing/line-cut-proxy';
+import { startTestApi, TestApi } from '../../testing/test-app';
 
 /**
  * A leased line that goes down while an agent keeps measuring, and a power cut of

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { kioskBody, seedTwoHospitals } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
 import { ApiMetrics } from '../ops/metrics';
-import { AgentClient, enrolAgent } from './agent-test-kit';
+import { AgentClient, enrolAgent } from '../../testing/agent-kit';
 
 describe('agent reports: probes and liveness, plan, offline actions, readings', () => {
   let api: TestApi;

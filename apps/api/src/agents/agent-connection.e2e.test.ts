@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, enrolAgent } from '../agent-protocol/agent-test-kit';
-import { seedTwoHospitals } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { AgentClient, enrolAgent } from '../../testing/agent-kit';
+import { seedTwoHospitals } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
 
 /**
  * The agents page's reasons (online; offline since; token revoked by whom; token

@@ -1,10 +1,10 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
+import { enrolAgent } from '../../testing/agent-kit';
 import { DispatcherService } from '../dispatch/dispatcher.service';
 import { VerificationService } from '../dispatch/verification.service';
-import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { kioskBody, seedTwoHospitals } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
 import { AgentHealthService } from './agent-health.service';
 import { AlertsService } from './alerts.service';
 

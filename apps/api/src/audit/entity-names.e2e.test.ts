@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../agents/agent.entity';
 import { NotificationChannel } from '../notifications/notification-channel.entity';
 import { PowerRuleRecord } from '../rules/power-rule.entity';
-import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { kioskBody, seedTwoHospitals } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
 import { AuditService } from './audit.service';
 import { NAMED_ENTITY_TYPES } from './entity-names.service';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedTwoHospitals, TEST_PASSWORD } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { seedTwoHospitals, TEST_PASSWORD } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
 
 describe('auth and sessions', () => {
   let api: TestApi;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedTwoHospitals, TEST_PASSWORD } from '../testing/fixtures';
-import { Reply, startTestApi, TestApi } from '../testing/test-app';
+import { seedTwoHospitals, TEST_PASSWORD } from '../../testing/fixtures';
+import { Reply, startTestApi, TestApi } from '../../testing/test-app';
 
 /** A login through a proxy (the test) that says it is for `forwardedFor`. */
 function loginFrom(api: TestApi, username: string, password: string, forwardedFor?: string): Promise<Reply> {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type Redis from 'ioredis';
 import { REDIS } from '../redis/redis.module';
-import { seedTwoHospitals } from '../testing/fixtures';
-import { startServiceProcess } from '../testing/service-processes';
-import { startTestApi, TestApi } from '../testing/test-app';
-import { until } from '../testing/wait';
+import { seedTwoHospitals } from '../../testing/fixtures';
+import { startServiceProcess } from '../../testing/service-processes';
+import { startTestApi, TestApi } from '../../testing/test-app';
+import { until } from '../../testing/wait';
 import { FINGERPRINT_KEY, fingerprintOf, SHARED_SECRET_KEY } from './session-secret';
 
 /**

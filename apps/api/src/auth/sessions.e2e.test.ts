@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, Socket } from 'socket.io-client';
 import { LiveEventsService } from '../live/live-events.service';
-import { RfbClient } from '../remote/testing/rfb-client';
-import { RecordingVnc, startRecordingVnc } from '../remote/testing/recording-vnc';
-import { seedTwoHospitals, TEST_PASSWORD } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
-import { until } from '../testing/wait';
+import { RfbClient } from '../../testing/remote/rfb-client';
+import { RecordingVnc, startRecordingVnc } from '../../testing/remote/recording-vnc';
+import { seedTwoHospitals, TEST_PASSWORD } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
+import { until } from '../../testing/wait';
 
 /**
  * Issue 21: sessions that really end. Logout and a change to an account (role,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, TestApi } from '../testing/test-app';
+import { startTestApi, TestApi } from '../../testing/test-app';
 import { Database } from './database.service';
 
 /** A service's write can run inside another service's transaction and still act once the whole has committed. */

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from './database.service';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
-import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
-import { LineCutProxy } from '../testing/line-cut-proxy';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
-import { storeReadings, series } from '../telemetry/telemetry-test-kit';
+import { enrolAgent } from '../../testing/agent-kit';
+import { kioskBody, seedTwoHospitals } from '../../testing/fixtures';
+import { LineCutProxy } from '../../testing/line-cut-proxy';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
+import { storeReadings, series } from '../../testing/telemetry-kit';
 
 /**
  * DB_READ_HOSTS on one MariaDB: the "replica" is the same server reached through a

@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RfbClient } from '../remote/testing/rfb-client';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
-import { until } from '../testing/wait';
+import { RfbClient } from '../../testing/remote/rfb-client';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
+import { until } from '../../testing/wait';
 import { DEMO_PASSWORD, demoId, loadDemoData } from './demo-data';
 
 /**

@@ -2,9 +2,9 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KioskSimulator } from '../../../pi-agent/src/sim/kiosks';
 import { freePortRange } from '../../../pi-agent/src/sim/ports';
-import { AgentProcess, startAgentProcess, until } from '../testing/agent-processes';
-import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { AgentProcess, startAgentProcess, until } from '../../testing/agent-processes';
+import { kioskBody, seedTwoHospitals } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
 
 /**
  * The whole chain with nothing faked but the hospital network: the real API and

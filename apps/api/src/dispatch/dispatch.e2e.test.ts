@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
+import { enrolAgent } from '../../testing/agent-kit';
 import { DispatchQueue } from './dispatch-queue';
 import { DispatcherService } from './dispatcher.service';
 import { PlannerService } from './planner.service';
 import { VerificationService } from './verification.service';
-import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { kioskBody, seedTwoHospitals } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
 
 /**
  * Dispatch against real MySQL, Redis and BullMQ, with agents speaking the real

@@ -3,10 +3,10 @@ import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KioskSimulator } from '../../../pi-agent/src/sim/kiosks';
 import { freePortRange } from '../../../pi-agent/src/sim/ports';
-import { AgentProcess, startAgentProcess, until } from '../testing/agent-processes';
-import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
-import { LineCutProxy } from '../testing/line-cut-proxy';
-import { startTestApi, TestApi } from '../testing/test-app';
+import { AgentProcess, startAgentProcess, until } from '../../testing/agent-processes';
+import { kioskBody, seedTwoHospitals } from '../../testing/fixtures';
+import { LineCutProxy } from '../../testing/line-cut-proxy';
+import { startTestApi, TestApi } from '../../testing/test-app';
 
 /**
  * The leased line is cut across a due instant, before the commands were

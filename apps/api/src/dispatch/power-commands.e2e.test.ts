@@ -1,11 +1,11 @@
 import { DateTime } from 'luxon';
 import type Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
+import { enrolAgent } from '../../testing/agent-kit';
 import { FleetService } from '../fleet/fleet.service';
 import { LiveEventsService } from '../live/live-events.service';
-import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { kioskBody, seedTwoHospitals } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
 import { verifyJobId } from './dispatch-jobs';
 import { DispatchQueue } from './dispatch-queue';
 import { DispatcherService } from './dispatcher.service';

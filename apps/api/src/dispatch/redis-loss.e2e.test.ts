@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, enrolAgent } from '../agent-protocol/agent-test-kit';
-import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
-import { deleteKeys, startTestApi, TestApi } from '../testing/test-app';
-import { until } from '../testing/wait';
+import { AgentClient, enrolAgent } from '../../testing/agent-kit';
+import { kioskBody, seedTwoHospitals } from '../../testing/fixtures';
+import { deleteKeys, startTestApi, TestApi } from '../../testing/test-app';
+import { until } from '../../testing/wait';
 
 /**
  * MySQL is the source of truth: if Redis loses everything (here: every key of the

@@ -3,13 +3,13 @@ import Redis from 'ioredis';
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, enrolAgent } from '../agent-protocol/agent-test-kit';
+import { AgentClient, enrolAgent } from '../../testing/agent-kit';
 import type { AppConfig } from '../config/config';
 import { dropDatabase } from '../database/data-source';
-import { seedTwoHospitals } from '../testing/fixtures';
-import { ServiceProcess, startRedisServer, startServiceProcess } from '../testing/service-processes';
-import { Client, migratedDatabase, testConfig } from '../testing/test-app';
-import { until } from '../testing/wait';
+import { seedTwoHospitals } from '../../testing/fixtures';
+import { ServiceProcess, startRedisServer, startServiceProcess } from '../../testing/service-processes';
+import { Client, migratedDatabase, testConfig } from '../../testing/test-app';
+import { until } from '../../testing/wait';
 
 /**
  * Redis stops for 30 s across the delivery window of a mass wake (300 kiosks, 30

@@ -4,10 +4,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, enrolAgent } from '../agent-protocol/agent-test-kit';
-import { until } from '../testing/agent-processes';
-import { seedTwoHospitals } from '../testing/fixtures';
-import { startTestApi, TestApi } from '../testing/test-app';
+import { AgentClient, enrolAgent } from '../../testing/agent-kit';
+import { until } from '../../testing/agent-processes';
+import { seedTwoHospitals } from '../../testing/fixtures';
+import { startTestApi, TestApi } from '../../testing/test-app';
 
 /**
  * The dispatch worker is killed (SIGKILL) in the middle of a mass wake and

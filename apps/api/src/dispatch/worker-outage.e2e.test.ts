@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentClient, enrolAgent } from '../agent-protocol/agent-test-kit';
+import { AgentClient, enrolAgent } from '../../testing/agent-kit';
 import type { AppConfig } from '../config/config';
 import { dropDatabase } from '../database/data-source';
-import { seedTwoHospitals } from '../testing/fixtures';
-import { ServiceProcess, startServiceProcess } from '../testing/service-processes';
-import { Client, deleteKeys, migratedDatabase, testConfig } from '../testing/test-app';
-import { until } from '../testing/wait';
+import { seedTwoHospitals } from '../../testing/fixtures';
+import { ServiceProcess, startServiceProcess } from '../../testing/service-processes';
+import { Client, deleteKeys, migratedDatabase, testConfig } from '../../testing/test-app';
+import { until } from '../../testing/wait';
 
 /**
  * The dispatch worker (a real process, ROLE=worker) plans a site's evening, is

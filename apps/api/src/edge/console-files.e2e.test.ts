@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, TestApi } from '../testing/test-app';
+import { startTestApi, TestApi } from '../../testing/test-app';
 
 /** The console's files as the build writes them: hashed assets with a .br and a .gz beside each. */
 describe('console files', () => {

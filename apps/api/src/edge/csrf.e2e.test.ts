@@ -1,10 +1,10 @@
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
-import { freeTcpPort } from '../remote/testing/vnc-kiosk';
-import { seedTwoHospitals, TEST_PASSWORD } from '../testing/fixtures';
-import { Client, readReply, startTestApi, TestApi } from '../testing/test-app';
+import { enrolAgent } from '../../testing/agent-kit';
+import { freeTcpPort } from '../../testing/remote/vnc-kiosk';
+import { seedTwoHospitals, TEST_PASSWORD } from '../../testing/fixtures';
+import { Client, readReply, startTestApi, TestApi } from '../../testing/test-app';
 
 /**
  * What another site's page can make a signed-in browser send: form posts (no

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { LoopbackBalancer, startLoopbackBalancer } from '../testing/loopback-balancer';
-import { until } from '../testing/wait';
+import { LoopbackBalancer, startLoopbackBalancer } from '../../testing/loopback-balancer';
+import { until } from '../../testing/wait';
 
 /**
  * deploy/haproxy.cfg's behaviour, run for real with Debian's HAProxy in front of two

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, TestApi } from '../testing/test-app';
+import { startTestApi, TestApi } from '../../testing/test-app';
 
 /** The console's files and the API's answers carry the same security headers (the CSP is tried in the browser tests). */
 describe('security headers', () => {

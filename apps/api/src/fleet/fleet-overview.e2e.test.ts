@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
+import { enrolAgent } from '../../testing/agent-kit';
 import { AlertsService } from '../alerts/alerts.service';
 import type { Principal } from '../common/request-context';
-import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { kioskBody, seedTwoHospitals } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
 import { FleetOverviewService } from './fleet-overview.service';
 import { FleetService } from './fleet.service';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
-import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
-import { startTestApi, TestApi } from '../testing/test-app';
+import { enrolAgent } from '../../testing/agent-kit';
+import { kioskBody, seedTwoHospitals } from '../../testing/fixtures';
+import { startTestApi, TestApi } from '../../testing/test-app';
 
 describe('kiosk liveness history', () => {
   let api: TestApi;

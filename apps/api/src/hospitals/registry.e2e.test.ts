@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedTwoHospitals } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { seedTwoHospitals } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
 
 /** Hospitals, sites, agents (registry), users and the audit log endpoint. */
 describe('fleet registry', () => {

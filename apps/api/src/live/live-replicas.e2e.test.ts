@@ -1,8 +1,8 @@
 import { io, Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedTwoHospitals } from '../testing/fixtures';
-import { RoundRobinProxy } from '../testing/round-robin-proxy';
-import { startTestApi, TestApi } from '../testing/test-app';
+import { seedTwoHospitals } from '../../testing/fixtures';
+import { RoundRobinProxy } from '../../testing/round-robin-proxy';
+import { startTestApi, TestApi } from '../../testing/test-app';
 import { LiveEventsService } from './live-events.service';
 
 /**

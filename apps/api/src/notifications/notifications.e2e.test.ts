@@ -4,10 +4,10 @@ import { AlertsService } from '../alerts/alerts.service';
 import { OccurrenceAlertsService } from '../alerts/occurrence-alerts.service';
 import { ApiMetrics } from '../ops/metrics';
 import { SitesRepository } from '../sites/sites.repository';
-import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
-import { ReceivedMail, startMailbox, startWebhookReceiver } from '../testing/local-receivers';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
-import { until } from '../testing/wait';
+import { kioskBody, seedTwoHospitals } from '../../testing/fixtures';
+import { ReceivedMail, startMailbox, startWebhookReceiver } from '../../testing/local-receivers';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
+import { until } from '../../testing/wait';
 
 interface Received {
   path: string;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, configWarnings, loadConfig } from '../config/config';
-import { startTestApi, TestApi } from '../testing/test-app';
+import { startTestApi, TestApi } from '../../testing/test-app';
 
 const METRICS_TOKEN = 'metrics-token-for-the-tests-0123456789';
 

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { AppConfig } from '../config/config';
 import { dropDatabase } from '../database/data-source';
-import { ServiceProcess, startServiceProcess } from '../testing/service-processes';
-import { deleteKeys, migratedDatabase, testConfig } from '../testing/test-app';
-import { until } from '../testing/wait';
+import { ServiceProcess, startServiceProcess } from '../../testing/service-processes';
+import { deleteKeys, migratedDatabase, testConfig } from '../../testing/test-app';
+import { until } from '../../testing/wait';
 
 /**
  * A worker has no HTTP: its liveness check (deploy/kubernetes/worker-deployment.yaml,

@@ -2,9 +2,9 @@ import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppConfig } from '../config/config';
 import { dropDatabase } from '../database/data-source';
-import { startServerWithoutConfigCommand } from '../testing/redis-topologies';
-import { startRedisServer, startServiceProcess, type ServiceProcess } from '../testing/service-processes';
-import { migratedDatabase, testConfig } from '../testing/test-app';
+import { startServerWithoutConfigCommand } from '../../testing/redis-topologies';
+import { startRedisServer, startServiceProcess, type ServiceProcess } from '../../testing/service-processes';
+import { migratedDatabase, testConfig } from '../../testing/test-app';
 
 /**
  * The worker's start check of Redis' eviction policy, in real worker processes

@@ -1,8 +1,8 @@
 import Redis from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wakeThroughQueue } from '../testing/queued-wake';
-import { startSentinel } from '../testing/redis-topologies';
-import { startTestApi, type TestApi } from '../testing/test-app';
+import { wakeThroughQueue } from '../../testing/queued-wake';
+import { startSentinel } from '../../testing/redis-topologies';
+import { startTestApi, type TestApi } from '../../testing/test-app';
 
 /**
  * The API and its worker on a Redis found through Sentinel: REDIS_URL names a port

@@ -3,7 +3,7 @@ import { decodeFrame, encodeFrame, Frame, FrameType } from '@wakeward/agent-prot
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Agent } from '../agents/agent.entity';
-import { until } from '../testing/wait';
+import { until } from '../../testing/wait';
 import { AgentChannel, AgentRelayHub } from './agent-relay.hub';
 import { HIGH_WATER } from './relay-socket';
 import { KioskConnectError, ScreenClose } from './screen-errors';

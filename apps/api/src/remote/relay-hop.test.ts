@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { until } from '../testing/wait';
+import { until } from '../../testing/wait';
 import { HIGH_WATER } from './relay-socket';
 import { connectThroughReplica, pipeHop, refuseHop } from './relay-hop';
 import { KioskConnectError, ScreenClose } from './screen-errors';

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
-import { loopbackRelayAgentConfig, startAgentProcess } from '../testing/agent-processes';
-import { seedTwoHospitals } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
-import { until } from '../testing/wait';
-import { RfbClient } from './testing/rfb-client';
-import { CountingListener, ListenerKind, smuggledRedisCommands, startListener } from './testing/tcp-listeners';
+import { enrolAgent } from '../../testing/agent-kit';
+import { loopbackRelayAgentConfig, startAgentProcess } from '../../testing/agent-processes';
+import { seedTwoHospitals } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
+import { until } from '../../testing/wait';
+import { RfbClient } from '../../testing/remote/rfb-client';
+import { CountingListener, ListenerKind, smuggledRedisCommands, startListener } from '../../testing/remote/tcp-listeners';
 
 /**
  * Issue 20: a kiosk's address pointed at the API host's Redis let a screen ticket

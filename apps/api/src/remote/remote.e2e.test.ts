@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
-import { loopbackRelayAgentConfig, startAgentProcess } from '../testing/agent-processes';
-import { seedTwoHospitals } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
-import { matchRatio, RfbClient } from './testing/rfb-client';
-import { freeTcpPort, startVncKiosk, VncKiosk } from './testing/vnc-kiosk';
-import { until as waitUntil } from '../testing/wait';
+import { enrolAgent } from '../../testing/agent-kit';
+import { loopbackRelayAgentConfig, startAgentProcess } from '../../testing/agent-processes';
+import { seedTwoHospitals } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
+import { matchRatio, RfbClient } from '../../testing/remote/rfb-client';
+import { freeTcpPort, startVncKiosk, VncKiosk } from '../../testing/remote/vnc-kiosk';
+import { until as waitUntil } from '../../testing/wait';
 
 /**
  * Remote screens end to end: a real x11vnc on Xvfb (loopback) stands in for the

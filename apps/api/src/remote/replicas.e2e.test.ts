@@ -3,20 +3,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { AgentConfigSchema } from '../../../pi-agent/src/config';
 import { RelayChannel } from '../../../pi-agent/src/relay/relay-channel';
-import { memoryLogger } from '../../../pi-agent/src/testing/silent-log';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
+import { memoryLogger } from '../../../pi-agent/testing/silent-log';
+import { enrolAgent } from '../../testing/agent-kit';
 import { REDIS } from '../redis/redis.module';
-import { loopbackRelayAgentConfig, startAgentProcess } from '../testing/agent-processes';
-import { seedTwoHospitals } from '../testing/fixtures';
-import { RoundRobinProxy } from '../testing/round-robin-proxy';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
-import { until } from '../testing/wait';
+import { loopbackRelayAgentConfig, startAgentProcess } from '../../testing/agent-processes';
+import { seedTwoHospitals } from '../../testing/fixtures';
+import { RoundRobinProxy } from '../../testing/round-robin-proxy';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
+import { until } from '../../testing/wait';
 import { AgentRelayHub, RelayClose } from './agent-relay.hub';
 import { RELAY_HOP_PATH } from './relay-hop';
 import { RelayRegistryRepository } from './relay-registry.repository';
 import { RelayReplicas } from './relay-replicas';
-import { RfbClient } from './testing/rfb-client';
-import { freeTcpPort, startVncKiosk, VncKiosk } from './testing/vnc-kiosk';
+import { RfbClient } from '../../testing/remote/rfb-client';
+import { freeTcpPort, startVncKiosk, VncKiosk } from '../../testing/remote/vnc-kiosk';
 
 /**
  * Issue 24: remote screens through an agent work whichever API replica the viewer

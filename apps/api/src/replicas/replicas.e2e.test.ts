@@ -8,14 +8,14 @@ import { KioskSimulator } from '../../../pi-agent/src/sim/kiosks';
 import { freePortRange } from '../../../pi-agent/src/sim/ports';
 import type { AppConfig } from '../config/config';
 import { dropDatabase } from '../database/data-source';
-import { RfbClient } from '../remote/testing/rfb-client';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
-import { AgentProcess, loopbackRelayAgentConfig, startAgentProcess } from '../testing/agent-processes';
-import { kioskBody, seedTwoHospitals, TEST_PASSWORD } from '../testing/fixtures';
-import { LoopbackBalancer, startLoopbackBalancer } from '../testing/loopback-balancer';
-import { freePort, ServiceProcess, startServiceProcess } from '../testing/service-processes';
-import { Client, deleteKeys, migratedDatabase, Reply, testConfig } from '../testing/test-app';
-import { until } from '../testing/wait';
+import { RfbClient } from '../../testing/remote/rfb-client';
+import { enrolAgent } from '../../testing/agent-kit';
+import { AgentProcess, loopbackRelayAgentConfig, startAgentProcess } from '../../testing/agent-processes';
+import { kioskBody, seedTwoHospitals, TEST_PASSWORD } from '../../testing/fixtures';
+import { LoopbackBalancer, startLoopbackBalancer } from '../../testing/loopback-balancer';
+import { freePort, ServiceProcess, startServiceProcess } from '../../testing/service-processes';
+import { Client, deleteKeys, migratedDatabase, Reply, testConfig } from '../../testing/test-app';
+import { until } from '../../testing/wait';
 
 /**
  * Issue 24, "what it must show": several replicas as they are deployed, for real on

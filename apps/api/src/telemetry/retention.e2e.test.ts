@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
-import { seedTwoHospitals } from '../testing/fixtures';
-import { startTestApi, TestApi } from '../testing/test-app';
+import { enrolAgent } from '../../testing/agent-kit';
+import { seedTwoHospitals } from '../../testing/fixtures';
+import { startTestApi, TestApi } from '../../testing/test-app';
 import { ReadingsRepository } from './readings.repository';
 import { RetentionService } from './retention.service';
-import { series, storeReadings } from './telemetry-test-kit';
+import { series, storeReadings } from '../../testing/telemetry-kit';
 
 /**
  * Retention on real MySQL. The clock is moved 40 days ahead so that the day

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
-import { kioskBody, seedTwoHospitals } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { enrolAgent } from '../../testing/agent-kit';
+import { kioskBody, seedTwoHospitals } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
 import { RollupService } from './rollup.service';
 import { fiveMinuteBucket, hourBucket } from './sql-buckets';
-import { postReadings, seeded, series, storeReadings, TestReading } from './telemetry-test-kit';
+import { postReadings, seeded, series, storeReadings, TestReading } from '../../testing/telemetry-kit';
 
 /**
  * Rollups, chart API and correlation on real MySQL, with readings sent through

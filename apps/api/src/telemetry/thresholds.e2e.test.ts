@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
-import { seedTwoHospitals } from '../testing/fixtures';
-import { Client, startTestApi, TestApi } from '../testing/test-app';
+import { enrolAgent } from '../../testing/agent-kit';
+import { seedTwoHospitals } from '../../testing/fixtures';
+import { Client, startTestApi, TestApi } from '../../testing/test-app';
 import { AlertEvaluationService } from './alert-evaluation.service';
-import { postReadings, series } from './telemetry-test-kit';
+import { postReadings, series } from '../../testing/telemetry-kit';
 
 /**
  * Thresholds and environment alerts on real MySQL: the evaluation is called with

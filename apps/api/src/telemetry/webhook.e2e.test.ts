@@ -2,12 +2,12 @@ import { once } from 'node:events';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrolAgent } from '../agent-protocol/agent-test-kit';
-import { seedTwoHospitals } from '../testing/fixtures';
-import { startTestApi, TestApi } from '../testing/test-app';
+import { enrolAgent } from '../../testing/agent-kit';
+import { seedTwoHospitals } from '../../testing/fixtures';
+import { startTestApi, TestApi } from '../../testing/test-app';
 import { AlertEvaluationService } from './alert-evaluation.service';
 import { AlertWebhookService } from './alert-webhook.service';
-import { postReadings } from './telemetry-test-kit';
+import { postReadings } from '../../testing/telemetry-kit';
 
 /** Alert webhooks through the real BullMQ worker (ROLE=all) to a local HTTP server that fails at first. */
 describe('telemetry: alert webhook', () => {

@@ -6,7 +6,7 @@ import { ApiHealth } from '../api-health';
 import { PlanCache } from '../buffer/plan-cache';
 import { AgentConfigSchema } from '../config';
 import type { KioskTarget, OfflineAction, Plan } from '../protocol';
-import { memoryLogger } from '../testing/silent-log';
+import { memoryLogger } from '../../testing/silent-log';
 import { OfflinePlan } from './offline-plan';
 
 const planConfig = AgentConfigSchema.parse({ apiUrl: 'http://127.0.0.1:1' }).plan;

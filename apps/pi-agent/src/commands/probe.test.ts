@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AgentConfigSchema } from '../config';
 import type { ProbeReport } from '../protocol';
 import { freePortRange } from '../sim/ports';
-import { memoryLogger } from '../testing/silent-log';
+import { memoryLogger } from '../../testing/silent-log';
 import { ProbeMonitor, tcpProbe } from './probe';
 
 const servers: net.Server[] = [];

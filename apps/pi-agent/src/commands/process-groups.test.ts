@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentConfigSchema } from '../config';
-import { hangingTreeScript, processesWithMarker, waitFor } from '../testing/processes';
-import { memoryLogger } from '../testing/silent-log';
+import { hangingTreeScript, processesWithMarker, waitFor } from '../../testing/processes';
+import { memoryLogger } from '../../testing/silent-log';
 import { createShutdownKiosks } from './shutdown';
 
 const tree = hangingTreeScript();

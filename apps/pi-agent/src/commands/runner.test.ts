@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CommandResult, PowerCommand, TargetOutcome } from '../protocol';
-import { memoryLogger } from '../testing/silent-log';
+import { memoryLogger } from '../../testing/silent-log';
 import { MemoryCommandLedger } from './command-ledger';
 import { InstantTimers } from './instant-timers';
 import { CommandRunner } from './runner';

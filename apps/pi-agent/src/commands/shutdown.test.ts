@@ -6,9 +6,9 @@ import { AgentConfigSchema } from '../config';
 import type { KioskTarget } from '../protocol';
 import { KioskSimulator } from '../sim/kiosks';
 import { freePortRange } from '../sim/ports';
-import { ByteCounter } from '../testing/byte-counter';
-import { FakeAgentApi } from '../testing/fake-agent-api';
-import { memoryLogger } from '../testing/silent-log';
+import { ByteCounter } from '../../testing/byte-counter';
+import { FakeAgentApi } from '../../testing/fake-agent-api';
+import { memoryLogger } from '../../testing/silent-log';
 import { createShutdownKiosks, fillTemplate } from './shutdown';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wakeward-shutdown-'));

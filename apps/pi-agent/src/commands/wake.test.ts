@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AgentConfigSchema } from '../config';
 import { KioskSimulator } from '../sim/kiosks';
 import { freePortRange } from '../sim/ports';
-import { memoryLogger } from '../testing/silent-log';
+import { memoryLogger } from '../../testing/silent-log';
 import { createWakeKiosks, wakeDestination } from './wake';
 
 let sim: KioskSimulator | undefined;

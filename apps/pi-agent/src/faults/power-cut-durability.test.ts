@@ -14,8 +14,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeAgentApi } from '../testing/fake-agent-api';
-import { checkSyncBeforeSend, parseTrace } from '../testing/sync-trace';
+import { FakeAgentApi } from '../../testing/fake-agent-api';
+import { checkSyncBeforeSend, parseTrace } from '../../testing/sync-trace';
 
 const main = path.resolve(__dirname, '../main.ts');
 const cwd = path.resolve(__dirname, '../..');

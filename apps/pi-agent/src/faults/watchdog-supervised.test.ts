@@ -1,6 +1,6 @@
 /**
  * Fault: a hung agent. The real agent runs under a service manager speaking the
- * sd_notify protocol (testing/sd-notify-supervisor.py: NOTIFY_SOCKET, WATCHDOG_USEC,
+ * sd_notify protocol (apps/pi-agent/testing/sd-notify-supervisor.py: NOTIFY_SOCKET, WATCHDOG_USEC,
  * SCM_CREDENTIALS, BARRIER, WatchdogSignal, control-group kill, Restart=always),
  * since systemd cannot run as PID 1 here. The agent's pings go through the real
  * systemd-notify. A healthy agent under CPU load never misses a ping; a SIGSTOPped
@@ -11,12 +11,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeAgentApi } from '../testing/fake-agent-api';
-import { waitFor } from '../testing/processes';
+import { FakeAgentApi } from '../../testing/fake-agent-api';
+import { waitFor } from '../../testing/processes';
 
 const main = path.resolve(__dirname, '../main.ts');
 const cwd = path.resolve(__dirname, '../..');
-const supervisorScript = path.resolve(__dirname, '../testing/sd-notify-supervisor.py');
+const supervisorScript = path.resolve(__dirname, '../../testing/sd-notify-supervisor.py');
 const tools = ['/usr/bin/python3', '/usr/bin/systemd-notify'];
 const missing = tools.filter((t) => !fs.existsSync(t));
 if (missing.length)

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AgentConfigSchema } from '../config';
-import { memoryLogger } from '../testing/silent-log';
+import { memoryLogger } from '../../testing/silent-log';
 import { Dht11Sensor } from './dht11';
 import { CombinedSensor } from './environment-sensor';
 import { createEnvironmentSensor } from '.';

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { join, resolve } from 'node:path';
-import type { AppConfig } from '../config/config';
+import type { AppConfig } from '../src/config/config';
 import { until } from './wait';
 
 /**
@@ -11,7 +11,7 @@ import { until } from './wait';
  * loopback port (never the machine's shared Redis), each of which a test can kill,
  * freeze or start again.
  */
-const root = resolve(__dirname, '../../../..');
+const root = resolve(__dirname, '../../..');
 const apiMain = join(root, 'apps/api/dist/apps/api/src/main.js');
 
 export async function freePort(): Promise<number> {

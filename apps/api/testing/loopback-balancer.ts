@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { freePort } from './service-processes';
 import { until } from './wait';
 
-const shippedConfig = resolve(__dirname, '../../../../deploy/haproxy.cfg');
+const shippedConfig = resolve(__dirname, '../../../deploy/haproxy.cfg');
 
 /**
  * deploy/haproxy.cfg as shipped, with only its Docker-specific lines swapped for

@@ -1,4 +1,4 @@
-import type { AgentClient } from '../agent-protocol/agent-test-kit';
+import type { AgentClient } from './agent-kit';
 
 /** Helpers for the telemetry tests (no vitest import, so it compiles with the API). */
 

@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { createApiApp } from '../app';
-import { createLogger } from '../common/logger';
-import { AppConfig, loadConfig } from '../config/config';
-import { createDataSource, dropDatabase, ensureDatabase } from '../database/data-source';
-import { connectRedis, dataServers } from '../redis/connections';
+import { createApiApp } from '../src/app';
+import { createLogger } from '../src/common/logger';
+import { AppConfig, loadConfig } from '../src/config/config';
+import { createDataSource, dropDatabase, ensureDatabase } from '../src/database/data-source';
+import { connectRedis, dataServers } from '../src/redis/connections';
 
 /**
  * A real API on a real MySQL database and Redis key prefix of its own, listening on

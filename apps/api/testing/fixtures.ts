@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { hashPassword } from '../users/passwords';
-import type { Role } from '../common/roles';
+import { hashPassword } from '../src/users/passwords';
+import type { Role } from '../src/common/roles';
 
 export const TEST_PASSWORD = 'test-password-1';
 

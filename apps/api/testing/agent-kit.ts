@@ -1,4 +1,4 @@
-import { readReply, type Client, type Reply } from '../testing/test-app';
+import { readReply, type Client, type Reply } from './test-app';
 
 /**
  * Test helpers for the agent protocol (used by the *.e2e.test.ts beside it):

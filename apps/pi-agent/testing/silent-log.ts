@@ -1,4 +1,4 @@
-import type { Logger } from '../log';
+import type { Logger } from '../src/log';
 
 /** A logger that keeps lines in memory, for assertions and quiet test output. */
 export function memoryLogger(): Logger & {

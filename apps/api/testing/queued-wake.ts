@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { enrolAgent, type AgentClient } from '../agent-protocol/agent-test-kit';
+import { enrolAgent, type AgentClient } from './agent-kit';
 import { kioskBody, seedTwoHospitals } from './fixtures';
 import type { TestApi } from './test-app';
 

@@ -2,7 +2,7 @@ import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { enrolmentCode } from '../agent-protocol/agent-test-kit';
+import { enrolmentCode } from './agent-kit';
 import type { Client } from './test-app';
 
 export { until } from './wait';
@@ -13,7 +13,7 @@ export { until } from './wait';
  * caller already enrolled, and runs until stopped. Their packets, probes and
  * shutdowns go where the config sends them: loopback only.
  */
-const root = resolve(__dirname, '../../../..');
+const root = resolve(__dirname, '../../..');
 const agentMain = join(root, 'apps/pi-agent/src/main.ts');
 
 /**
