@@ -7,6 +7,7 @@ import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { KiosksService } from '../kiosks/kiosks.service';
 import { SitesService } from '../sites/sites.service';
 import type { Dispatch } from './dispatch.entity';
+import { outcomeOf } from './dispatch-outcome';
 import { DispatchRepository } from './dispatch.repository';
 import type { dispatchHistoryQuery } from './power-commands.dto';
 
@@ -65,6 +66,7 @@ export class DispatchHistoryService {
       status: d.status,
       sentAt: d.sentAt,
       outcome: d.outcome,
+      ...outcomeOf(d),
       verifications: d.verifications,
       commands: d.commands.map((c) => {
         const r = report.get(`${c.commandId}|${c.agentId}`);
