@@ -7,7 +7,7 @@
  */
 import { FormEvent, useEffect, useState } from 'react';
 import { api, ApiRequestError, AuditEntry, AuditQuery } from '../api/client';
-import { ErrorNote, Loading } from '../components/common';
+import { ErrorNote, Loading, refusalText } from '../components/common';
 import { useToast } from '../components/Toasts';
 import { useI18n, type MessageKey } from '../i18n';
 import { Link, navigate, setQueryParam, useRoute } from '../router';
@@ -234,7 +234,7 @@ function AuditRow({
       onUndone();
     } catch (err) {
       if (err instanceof ApiRequestError && err.status === 409) toast(t('audit.undoConflict'), 'error');
-      else toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
+      else toast(refusalText(err, t), 'error');
     } finally {
       setBusy(false);
     }
