@@ -53,7 +53,9 @@ export function useServerText() {
         ...(p.state !== undefined && { state: t(`dispatch.outcome.state.${String(p.state)}` as MessageKey) }),
         ...(p.action !== undefined && { action: t(`dispatch.action.${String(p.action)}` as MessageKey) }),
         ...(typeof p.at === 'string' && { at: dateTime(p.at, timeZone) }),
-        ...(typeof p.problem === 'string' && { problem: knownKey(t, `apiError.${p.problem}`) ? t(`apiError.${p.problem}` as MessageKey) : p.problem }),
+        ...(typeof p.problem === 'string' && {
+          problem: knownKey(t, `apiError.${p.problem}`) ? t(`apiError.${p.problem}` as MessageKey) : p.problem,
+        }),
       });
     };
     return { reason, outcome, agentError: (error: string) => agentErrorText(error, t) };
@@ -64,7 +66,10 @@ export function useServerText() {
  * An agent's error for a kiosk, "CODE: detail" (PROTOCOL.md): the code said in the
  * user's language when known; the detail is the agent's own diagnostic, kept apart.
  */
-export function agentErrorText(error: string, t: Translate): { text: string; code: string | null; detail: string | null } {
+export function agentErrorText(
+  error: string,
+  t: Translate,
+): { text: string; code: string | null; detail: string | null } {
   const m = /^([A-Z][A-Z0-9_]+)(?::\s*(.*))?$/s.exec(error);
   const key = m && knownKey(t, `agentError.${m[1]}`);
   if (!m || !key) return { text: error, code: null, detail: null };

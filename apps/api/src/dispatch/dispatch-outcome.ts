@@ -27,7 +27,11 @@ export interface DispatchOutcome {
 // The English forms written by the dispatcher, the planner and the verification.
 const FORMS: [RegExp, OutcomeCode, (m: RegExpMatchArray) => Record<string, string | number>][] = [
   [/^(up|down) after (\d+) s$/, 'verified', (m) => ({ state: m[1], afterS: Number(m[2]) })],
-  [/^not (up|down) (\d+) s after the (wake|shutdown)$/, 'notAsExpected', (m) => ({ state: m[1], afterS: Number(m[2]), action: m[3] })],
+  [
+    /^not (up|down) (\d+) s after the (wake|shutdown)$/,
+    'notAsExpected',
+    (m) => ({ state: m[1], afterS: Number(m[2]), action: m[3] }),
+  ],
   [/has a malformed MAC address/, 'kioskUnfit', () => ({ problem: 'KIOSK_MAC_INVALID' })],
   [/has no shutdown method$/, 'kioskUnfit', () => ({ problem: 'KIOSK_SHUTDOWN_METHOD_MISSING' })],
   [/has no IP address to probe$/, 'kioskUnfit', () => ({ problem: 'KIOSK_IP_MISSING' })],
@@ -35,7 +39,11 @@ const FORMS: [RegExp, OutcomeCode, (m: RegExpMatchArray) => Record<string, strin
   [/^found (\d+) s late, past the catch-up window$/, 'missed', (m) => ({ lateS: Number(m[1]) })],
   [/^found late; this state is no longer expected/, 'foundLate', () => ({})],
   [/^the schedule changed after delivery$/, 'scheduleChangedAfterDelivery', () => ({})],
-  [/^superseded by a manual (wake|shutdown) by (.+) at (\S+)$/, 'supersededByManual', (m) => ({ action: m[1], user: m[2], at: m[3] })],
+  [
+    /^superseded by a manual (wake|shutdown) by (.+) at (\S+)$/,
+    'supersededByManual',
+    (m) => ({ action: m[1], user: m[2], at: m[3] }),
+  ],
   [/^the schedule changed since: it now expects (\w+)$/, 'supersededScheduleChanged', (m) => ({ state: m[1] })],
   [/^a rule edit: the schedule now expects (\w+)$/, 'supersededRuleEdit', (m) => ({ state: m[1] })],
 ];
