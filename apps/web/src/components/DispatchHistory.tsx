@@ -120,7 +120,7 @@ function DispatchRow({ d, timeZone, showKiosk }: { d: Dispatch; timeZone: string
           ? '—'
           : d.verifications.map((v, i) => (
               <div key={i}>
-                +{Math.round(v.afterS / 60)} min · {t(`observed.${v.observed}` as MessageKey)}
+                {t('dispatch.verifyAfter', { n: Math.round(v.afterS / 60) })} · {t(`observed.${v.observed}` as MessageKey)}
                 {v.ok ? ' ✓' : ''}
                 {v.action !== 'none' && ` (${t(`dispatch.verify.${v.action}` as MessageKey)})`}
               </div>

@@ -249,7 +249,10 @@ function AuditRow({
         className={open ? 'selected' : ''}
       >
         <td className="nowrap">{when}</td>
-        <td className="nowrap">{e.actorName}</td>
+        <td className="nowrap">
+          {/* An agent acts under "agent:<name>" (the API's audit actor): said in the user's words. */}
+          {e.actorName.startsWith('agent:') ? t('audit.actorAgent', { name: e.actorName.slice('agent:'.length) }) : e.actorName}
+        </td>
         <td>
           <span className={`pill action-${e.action}`}>{actionLabel(t, e.action)}</span>
         </td>
