@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlertsService } from '../../api/src/alerts/alerts.service';
 import { DispatcherService } from '../../api/src/dispatch/dispatcher.service';
 import { VerificationService } from '../../api/src/dispatch/verification.service';
+import { RollupService } from '../../api/src/telemetry/rollup.service';
 import { ConsoleEnv, DEMO_PASSWORD, ids, screenshot, signedInPage, SimulatedAgent, startConsole } from './harness';
 
 let env: ConsoleEnv;
@@ -57,16 +58,18 @@ beforeAll(async () => {
     { kioskId: kiosks[2].id, up: false },
   ]);
   const now = Date.now();
+  // Two hours of the room's climate, drawn from 5-minute rollups (the worker computes them).
   await agent.readings(
-    Array.from({ length: 6 }, (_, i) => ({
+    Array.from({ length: 30 }, (_, i) => ({
       seq: i + 1,
-      at: new Date(now - (5 - i) * 60_000).toISOString(),
-      temperatureC: 24 + i,
-      humidityPct: 50,
-      smokeRaw: 80,
+      at: new Date(now - (30 - i) * 240_000).toISOString(),
+      temperatureC: 24 + (i % 5),
+      humidityPct: 50 + (i % 7),
+      smokeRaw: 80 + i,
       smokeAlarm: false,
     })),
   );
+  await api.app.get(RollupService).run();
 
   // Kiosk rules that win over the hospital's hours whatever the time of day the test runs:
   // four kiosks on around the clock, two off all day.
@@ -220,7 +223,7 @@ function pages(): { path: string; opsOnly?: boolean; ready: string; expand?: str
       expand: '[data-testid=audit-diff-toggle][aria-expanded=false]',
     },
     { path: '/agents', opsOnly: true, ready: 'main.content h1' },
-    { path: '/environment', opsOnly: true, ready: 'main.content h1' },
+    { path: `/environment?site=${ids.siteAMain}`, opsOnly: true, ready: '[data-testid^=environment-chart] canvas' },
     { path: '/alerts', opsOnly: true, ready: '[data-testid=alert-row]' },
     { path: '/notifications', opsOnly: true, ready: 'main.content h1' },
   ];
@@ -293,6 +296,11 @@ describe('the console in Chinese', () => {
       expect(await summary('temperature_high')).toBe('pi-lang：温度 41 °C，超过 35 °C 已达 10 分钟或更久');
       expect(await summary('sensor_silent')).toBe('pi-lang：烟雾传感器（MQ-2）已 15 分钟或更久无数据');
       expect(await summary('dispatch_missed')).toContain('的关机被错过');
+      // On a phone, the same alerts reflow without pushing the page sideways.
+      await page.setViewportSize({ width: 390, height: 844 });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+      await screenshot(page, 'phone-alerts-zh-CN');
+      await page.setViewportSize({ width: 1400, height: 900 });
 
       await page.goto(`/kiosks/${kiosks[2].id}`);
       await page.waitForSelector('[data-testid=dispatch-outcome]');
@@ -368,7 +376,7 @@ describe('dark mode', () => {
         await page.goto(p.path);
         await settled(page, p.ready);
         for (const problem of await lowContrast(page, 3)) problems.push(`${p.path}: ${problem}`);
-        if (p.path === '/environment') await screenshot(page, 'environment-dark');
+        if (p.path.startsWith('/environment')) await screenshot(page, 'environment-dark');
         if (p.path === '/alerts') await screenshot(page, 'alerts-dark');
       }
       expect(problems).toEqual([]);
