@@ -6,7 +6,8 @@
  * text and the title, placeholder and aria-label attributes): any run of two or more
  * Latin letters must be the product's name, a unit, an error code, a zone, or a name
  * that comes from the data itself. The same pages in dark mode keep every text readable
- * against what is behind it (their data makes them full: alerts, histories, charts).
+ * against what is behind it (their data makes them full: alerts, histories, charts),
+ * and a period chosen on the environment page is read on the site's clock.
  */
 import { DateTime } from 'luxon';
 import type { Page } from 'playwright-core';
@@ -15,7 +16,16 @@ import { AlertsService } from '../../api/src/alerts/alerts.service';
 import { DispatcherService } from '../../api/src/dispatch/dispatcher.service';
 import { VerificationService } from '../../api/src/dispatch/verification.service';
 import { RollupService } from '../../api/src/telemetry/rollup.service';
-import { ConsoleEnv, DEMO_PASSWORD, ids, screenshot, signedInPage, SimulatedAgent, startConsole } from './harness';
+import {
+  ConsoleEnv,
+  DEMO_PASSWORD,
+  ids,
+  screenshot,
+  signedInPage,
+  signIn,
+  SimulatedAgent,
+  startConsole,
+} from './harness';
 
 let env: ConsoleEnv;
 let kiosks: { id: string; code: string; name: string }[];
@@ -109,15 +119,13 @@ beforeAll(async () => {
     );
   // A shutdown found long after its time: missed, and alerted.
   const shutdownAt = new Date(Math.floor(now / 60_000) * 60_000 - 60 * 60_000);
-  await api.app
-    .get(DispatcherService)
-    .runTransition({
-      kind: 'transition',
-      siteId: ids.siteAMain,
-      at: shutdownAt.toISOString(),
-      action: 'shutdown',
-      kioskIds: [kiosks[4].id, kiosks[5].id],
-    });
+  await api.app.get(DispatcherService).runTransition({
+    kind: 'transition',
+    siteId: ids.siteAMain,
+    at: shutdownAt.toISOString(),
+    action: 'shutdown',
+    kioskIds: [kiosks[4].id, kiosks[5].id],
+  });
 
   // The other kinds of alert, with the details their producers record.
   const alerts = api.app.get(AlertsService);
@@ -298,7 +306,9 @@ describe('the console in Chinese', () => {
       expect(await summary('dispatch_missed')).toContain('的关机被错过');
       // On a phone, the same alerts reflow without pushing the page sideways.
       await page.setViewportSize({ width: 390, height: 844 });
-      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(
+        0,
+      );
       await screenshot(page, 'phone-alerts-zh-CN');
       await page.setViewportSize({ width: 1400, height: 900 });
 
@@ -321,6 +331,41 @@ describe('the console in Chinese', () => {
       await screenshot(page, 'dispatches-zh-CN');
     } finally {
       await close();
+    }
+  }, 60_000);
+});
+
+describe("the site's zone, not the browser's", () => {
+  it("a chosen period of the environment page is entered on the site's wall clock, from a browser in another zone", async () => {
+    const context = await env.browser.newContext({
+      baseURL: env.api.url,
+      locale: 'zh-CN',
+      timezoneId: 'America/New_York',
+      viewport: { width: 1400, height: 900 },
+    });
+    try {
+      const page = await context.newPage();
+      await signIn(page, 'ops');
+      await page.goto(`/environment?site=${ids.siteAMain}&range=custom`);
+      await page.waitForSelector('input[type=datetime-local]');
+      const period = async (from: string, to: string) => {
+        // The request once both fields are filled (each change asks again).
+        const asked = page.waitForRequest(
+          (r) =>
+            r.url().includes('/environment?') && new URL(r.url()).searchParams.get('to')!.startsWith(to.slice(0, 7)),
+        );
+        await page.fill('input[type=datetime-local] >> nth=0', from);
+        await page.fill('input[type=datetime-local] >> nth=1', to);
+        const url = new URL((await asked).url());
+        return [url.searchParams.get('from'), url.searchParams.get('to')];
+      };
+      // 08:00 in Shanghai (UTC+8) is midnight UTC, whatever the browser's own zone (New York, UTC-5).
+      expect(await period('2027-01-26T08:00', '2027-01-26T20:00')).toEqual([
+        '2027-01-26T00:00:00.000Z',
+        '2027-01-26T12:00:00.000Z',
+      ]);
+    } finally {
+      await context.close();
     }
   }, 60_000);
 });
