@@ -17,17 +17,17 @@ beforeAll(async () => {
 
 const PHONE = { width: 390, height: 844 };
 
-/** Every page with the title it must carry, per language. */
-function pages(): { path: string; opsOnly?: boolean; title: { en: string; zh: string } }[] {
+/** Every page with the title it must carry, per language; `shot`: the README's phone screenshot of it. */
+function pages(): { path: string; opsOnly?: boolean; title: { en: string; zh: string }; shot?: string }[] {
   return [
     { path: '/overview', title: { en: 'Overview', zh: '全局概览' } },
-    { path: '/fleet', title: { en: 'Fleet', zh: '设备总览' } },
+    { path: '/fleet', title: { en: 'Fleet', zh: '设备总览' }, shot: 'phone-fleet' },
     { path: `/kiosks/${kioskId}`, title: { en: 'Kiosk', zh: '设备详情' } },
     { path: `/dispatches?site=${ids.siteAMain}`, title: { en: 'Wakes and shutdowns', zh: '开关机记录' } },
     { path: `/schedules?hospital=${ids.hospitalA}`, title: { en: 'Schedules', zh: '开关机计划' } },
-    { path: `/schedules?hospital=${ids.hospitalA}&rule=${ids.ruleAWeekdays}`, title: { en: 'Schedules', zh: '开关机计划' } },
+    { path: `/schedules?hospital=${ids.hospitalA}&rule=${ids.ruleAWeekdays}`, title: { en: 'Schedules', zh: '开关机计划' }, shot: 'phone-rule-editor' },
     { path: `/schedules?hospital=${ids.hospitalA}&rule=new`, title: { en: 'Schedules', zh: '开关机计划' } },
-    { path: '/calendar', title: { en: 'Calendar', zh: '日历' } },
+    { path: '/calendar', title: { en: 'Calendar', zh: '日历' }, shot: 'phone-calendar' },
     { path: '/audit', title: { en: 'Audit log', zh: '审计日志' } },
     { path: '/agents', opsOnly: true, title: { en: 'Agents', zh: '代理设备' } },
     { path: '/environment', opsOnly: true, title: { en: 'Environment', zh: '环境监测' } },
@@ -75,6 +75,7 @@ for (const locale of ['en-US', 'zh-CN'] as const) {
             expect(await page.title(), p.path).toBe(`${p.title[lang]} · Wakeward`);
             const { excess, offenders } = await overflow(page);
             expect(excess, `${p.path} overflows by ${excess}px: ${offenders.join(', ')}`).toBeLessThanOrEqual(0);
+            if (p.shot && user === 'ops') await screenshot(page, `${p.shot}-${locale}`);
           }
         } finally {
           await close();

@@ -6,7 +6,7 @@
 import { FormEvent, lazy, ReactNode, Suspense, useCallback, useEffect, useState } from 'react';
 import { useAlertText } from './alert-text';
 import { Alert, api, ApiRequestError, Me, setSessionEndedHandler } from './api/client';
-import { Loading, NoAccess } from './components/common';
+import { Loading, NoAccess, refusalMessage } from './components/common';
 import { ToastProvider, useToast } from './components/Toasts';
 import { LOCALES, useI18n, type MessageKey } from './i18n';
 import {
@@ -151,7 +151,7 @@ function Login({ onLogin, notice }: { onLogin: (me: Me) => void; notice: Message
       onLogin((await api.login(username, password)).user);
     } catch (err) {
       if (err instanceof ApiRequestError) {
-        setError(err.status === 401 ? t('login.wrong') : err.status === 429 ? t('login.rateLimited') : err.message);
+        setError(err.status === 401 ? t('login.wrong') : err.status === 429 ? t('login.rateLimited') : refusalMessage(err, t));
       } else setError(t('common.unreachable'));
     } finally {
       setBusy(false);

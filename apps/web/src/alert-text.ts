@@ -34,6 +34,8 @@ function summary(a: Alert, t: Translate, siteTime: (iso: string) => string): str
   const n = typeof d.kioskCount === 'number' ? d.kioskCount : Array.isArray(d.kiosks) ? d.kiosks.length : 0;
   const action = d.action === 'shutdown' ? t('alerts.action.shutdown') : t('alerts.action.wake');
   const agent = typeof d.agentName === 'string' ? d.agentName : '';
+  // How long the condition lasted (alerts raised since the details carry it).
+  const minutes = typeof d.forMinutes === 'number' ? d.forMinutes : typeof d.silentForMinutes === 'number' ? d.silentForMinutes : null;
   switch (a.kind) {
     case 'kiosk_state':
       if (time)
@@ -53,15 +55,21 @@ function summary(a: Alert, t: Translate, siteTime: (iso: string) => string): str
         return t('alerts.summary.agentOffline', { agent, time: siteTime(d.lastHeartbeatAt) });
       break;
     case 'temperature_high':
+      if (agent && minutes !== null)
+        return t('alerts.summary.temperatureFor', { agent, value: String(d.latest), max: String(d.threshold), minutes });
       if (agent) return t('alerts.summary.temperature', { agent, value: String(d.latest), max: String(d.threshold) });
       break;
     case 'humidity_high':
+      if (agent && minutes !== null)
+        return t('alerts.summary.humidityFor', { agent, value: String(d.latest), max: String(d.threshold), minutes });
       if (agent) return t('alerts.summary.humidity', { agent, value: String(d.latest), max: String(d.threshold) });
       break;
     case 'smoke':
       if (agent) return t('alerts.summary.smoke', { agent });
       break;
     case 'sensor_silent':
+      if (agent && minutes !== null && (d.sensor === 'mq2' || d.sensor === 'dht11'))
+        return t('alerts.summary.sensorSilentFor', { agent, sensor: t(`alerts.sensor.${d.sensor}`), minutes });
       if (agent) return t('alerts.summary.sensorSilent', { agent });
       break;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, isLocalDate, rangeOf, step, todayIn, weekRows } from './calendar-dates';
+import { addDays, instantOfWallClock, isLocalDate, rangeOf, step, todayIn, wallClockIn, weekRows } from './calendar-dates';
 
 describe('calendar dates', () => {
   it('weeks run Monday to Sunday and months whole, across year ends and leap days', () => {
@@ -30,5 +30,19 @@ describe('calendar dates', () => {
     expect(isLocalDate('2027-02-29')).toBe(false);
     expect(isLocalDate('2028-02-29')).toBe(true);
     expect(isLocalDate('tomorrow')).toBe(false);
+  });
+
+  it("reads and writes a site's wall clock whatever the browser's zone, across DST changes", () => {
+    const at = Date.parse('2027-01-26T23:30:00Z');
+    expect(wallClockIn(at, 'Asia/Shanghai')).toBe('2027-01-27T07:30');
+    expect(instantOfWallClock('2027-01-27T07:30', 'Asia/Shanghai')).toBe(at);
+    expect(wallClockIn(at, 'America/New_York')).toBe('2027-01-26T18:30');
+    // London springs forward at 01:00 GMT on 2027-03-28: 02:30 is BST, 00:30 GMT.
+    expect(new Date(instantOfWallClock('2027-03-28T02:30', 'Europe/London')).toISOString()).toBe('2027-03-28T01:30:00.000Z');
+    expect(new Date(instantOfWallClock('2027-03-28T00:30', 'Europe/London')).toISOString()).toBe('2027-03-28T00:30:00.000Z');
+    // 01:30 does not exist that night: read as an hour later.
+    expect(new Date(instantOfWallClock('2027-03-28T01:30', 'Europe/London')).toISOString()).toBe('2027-03-28T01:30:00.000Z');
+    // Back to GMT on 2027-10-31: 01:30 happens twice, either is that wall clock.
+    expect(wallClockIn(instantOfWallClock('2027-10-31T01:30', 'Europe/London'), 'Europe/London')).toBe('2027-10-31T01:30');
   });
 });

@@ -58,3 +58,30 @@ export function weekRows(from: string, to: string): (string | null)[][] {
 export function todayIn(timeZone: string, now = new Date()): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }
+
+const wallClocks = new Map<string, Intl.DateTimeFormat>();
+/** The wall clock of `timeZone` at an instant, as a datetime-local field holds it: 'YYYY-MM-DDTHH:mm'. */
+export function wallClockIn(ms: number, timeZone: string): string {
+  let f = wallClocks.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    wallClocks.set(timeZone, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+/**
+ * The instant a wall clock 'YYYY-MM-DDTHH:mm' of `timeZone` reads: found from the zone's
+ * offset, looked up again at the result for a DST change in between. A time skipped by
+ * a spring-forward reads as the same time an hour later.
+ */
+export function instantOfWallClock(local: string, timeZone: string): number {
+  const asUtc = Date.parse(`${local}:00Z`);
+  const offset = (ms: number) => Date.parse(`${wallClockIn(ms, timeZone)}:00Z`) - Math.floor(ms / 60_000) * 60_000;
+  const first = asUtc - offset(asUtc);
+  if (wallClockIn(first, timeZone) === local) return first;
+  const second = asUtc - offset(first);
+  if (wallClockIn(second, timeZone) === local) return second;
+  return Math.max(first, second);
+}

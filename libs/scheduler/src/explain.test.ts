@@ -68,6 +68,56 @@ describe('explain', () => {
     ]);
   });
 
+  it('gives each reason as a code with the facts it names, matching the English text', () => {
+    const codes = (result: ReturnType<typeof explain>) =>
+      Object.fromEntries(result.candidates.map((c) => [c.rule.id, [c.reasonCode, c.reasonParams]]));
+    const weekly = rule('weekly', { priority: 3 });
+    const site = rule('site-s1', { scope: { kind: 'site', siteId: 's1' } });
+    const duty = rule('duty', { scope: { kind: 'kiosks', kioskIds: ['k10'] }, layer: 'override', priority: 1 });
+    const twin = rule('a-twin', { scope: { kind: 'kiosks', kioskIds: ['k10'] }, layer: 'override', priority: 1 });
+    const dutyLow = rule('duty-low', { scope: { kind: 'kiosks', kioskIds: ['k10'] }, layer: 'override', priority: 0 });
+    const dutyOld = rule('duty-old', { scope: { kind: 'kiosks', kioskIds: ['k10'] }, layer: 'override', priority: 1, updatedAt: '2025-01-01T00:00:00Z' });
+    const regularKiosk = rule('regular-kiosk', { scope: { kind: 'kiosks', kioskIds: ['k10'] }, priority: 9 });
+    const weekdays = rule('weekdays', { days: [1, 2, 3, 4, 5] });
+    const later = rule('later', { from: '2026-03-01' });
+    const earlier = rule('earlier', { until: '2026-01-31' });
+    const otherSite = rule('other-site', { scope: { kind: 'site', siteId: 's2' } });
+    const otherHospital = rule('other-hospital', { scope: { kind: 'hospital', hospitalId: 'h2' } });
+    const otherKiosks = rule('other-kiosks', { scope: { kind: 'kiosks', kioskIds: ['k11'] } });
+    const result = explain(
+      [weekly, site, duty, twin, dutyLow, dutyOld, regularKiosk, weekdays, later, earlier, otherSite, otherHospital, otherKiosks],
+      k10,
+      '2026-02-14',
+    );
+    expect(result.winner).toBe(duty);
+    expect(codes(result)).toEqual({
+      duty: ['wins', { scope: 'kiosk', layer: 'override', priority: 1 }],
+      'a-twin': ['losesTo.id', { rule: 'duty' }],
+      'duty-old': ['losesTo.updatedAt', { rule: 'duty', winnerUpdatedAt: duty.updatedAt, loserUpdatedAt: '2025-01-01T00:00:00Z' }],
+      'duty-low': ['losesTo.priority', { rule: 'duty', winnerPriority: 1, loserPriority: 0 }],
+      'regular-kiosk': ['losesTo.layer', { rule: 'duty' }],
+      'site-s1': ['losesTo.scope', { rule: 'duty', winnerScope: 'kiosk', loserScope: 'site' }],
+      weekly: ['losesTo.scope', { rule: 'duty', winnerScope: 'kiosk', loserScope: 'hospital' }],
+      weekdays: ['notInForce.weekday', { weekday: 6 }],
+      later: ['notInForce.beforeFrom', { date: '2026-02-14', from: '2026-03-01' }],
+      earlier: ['notInForce.afterUntil', { date: '2026-02-14', until: '2026-01-31' }],
+      'other-site': ['notInForce.site', { site: 's2', kioskSite: 's1' }],
+      'other-hospital': ['notInForce.hospital', { hospital: 'h2', kioskHospital: 'h1' }],
+      'other-kiosks': ['notInForce.kiosks', { kiosk: 'k10' }],
+    });
+    // The English text and the code agree: every param shows in the text.
+    for (const c of result.candidates) {
+      for (const value of Object.values(c.reasonParams)) expect(c.reason).toContain(String(value));
+    }
+  });
+
+  it('calls a rule identical to the winner in everything a duplicate of it', () => {
+    const a = rule('same', { layer: 'override' });
+    const b = rule('same', { layer: 'override' });
+    const result = explain([a, b], k10, '2026-02-14');
+    expect(result.candidates[1]).toMatchObject({ reasonCode: 'duplicateOf', reasonParams: { rule: 'same' }, reason: 'duplicate of rule same' });
+  });
+
   it('refuses a bad local date or an invalid rule with a RangeError', () => {
     expect(() => explain([], k10, '2026-13-01')).toThrow(RangeError);
     expect(() => explain([rule('r', { days: [] })], k10, '2026-01-01')).toThrow(/"r": days/);

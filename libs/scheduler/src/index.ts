@@ -22,7 +22,8 @@
  * - `transitions(rules, kiosk, from, to)` -> every change of state in [from, to),
  *   `{ at, state, ruleId? }`, in order, never two equal states in a row.
  * - `explain(rules, kiosk, 'YYYY-MM-DD')` -> the winner of that date and, for every
- *   rule, whether it is in force and a readable reason it wins or loses.
+ *   rule, whether it is in force and a readable reason it wins or loses, also as a
+ *   `reasonCode` with `reasonParams` for the console to word in the user's language.
  * - `planTransitions(rules, kiosks, from, to)` -> `{ groups, byKiosk }`: the
  *   dispatcher's fleet plan. Kiosks with the same zone and the same applicable rules
  *   form a group whose transitions are computed once and shared (read-only).
@@ -45,7 +46,7 @@
 export type { KioskRef, PowerRule, PowerWindow, Resolution, RuleScope, State, Transition, Weekday } from './types';
 export { resolve } from './resolve';
 export { transitions } from './transitions';
-export { explain, type Candidate, type Explanation } from './explain';
+export { explain, type Candidate, type Explanation, type ReasonCode, type ReasonParams } from './explain';
 export { planTransitions, type FleetPlan, type KioskGroup } from './plan';
 export { validateRule, isValidTimeZone, ScheduleError, type ScheduleErrorCode } from './validate';
 export { localToInstant } from './local-time';

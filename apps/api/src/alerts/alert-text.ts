@@ -46,8 +46,10 @@ const text = {
       `The ${action} of ${n} kiosk(s) at ${site} due ${time} was missed`,
     agentOffline: (agent: string, site: string, time: string) =>
       `Agent ${agent} at ${site}: no heartbeat since ${time}`,
-    temperature: (agent: string, v: unknown, max: unknown) => `${agent}: temperature ${v} °C, over ${max} °C`,
-    humidity: (agent: string, v: unknown, max: unknown) => `${agent}: humidity ${v} %, over ${max} %`,
+    temperature: (agent: string, v: unknown, max: unknown, min: number | null) =>
+      `${agent}: temperature ${v} °C, over ${max} °C${min === null ? '' : ` for ${min} min or more`}`,
+    humidity: (agent: string, v: unknown, max: unknown, min: number | null) =>
+      `${agent}: humidity ${v} %, over ${max} %${min === null ? '' : ` for ${min} min or more`}`,
     smoke: (agent: string) => `${agent}: smoke alarm (MQ-2)`,
     silent: (agent: string, sensor: unknown) =>
       `${agent}: ${sensor === 'mq2' ? 'smoke sensor (MQ-2)' : 'temperature/humidity sensor (DHT11)'} silent`,
@@ -72,8 +74,10 @@ const text = {
       `${site} 没有在线的代理：${n} 台设备未能收到 ${time} 的${action}指令`,
     missed: (n: number, action: string, time: string, site: string) => `${site}：${n} 台设备 ${time} 的${action}被错过`,
     agentOffline: (agent: string, site: string, time: string) => `${site} 的代理 ${agent} 自 ${time} 起没有心跳`,
-    temperature: (agent: string, v: unknown, max: unknown) => `${agent}：温度 ${v} °C，超过 ${max} °C`,
-    humidity: (agent: string, v: unknown, max: unknown) => `${agent}：湿度 ${v} %，超过 ${max} %`,
+    temperature: (agent: string, v: unknown, max: unknown, min: number | null) =>
+      `${agent}：温度 ${v} °C，超过 ${max} °C${min === null ? '' : ` 已达 ${min} 分钟或更久`}`,
+    humidity: (agent: string, v: unknown, max: unknown, min: number | null) =>
+      `${agent}：湿度 ${v} %，超过 ${max} %${min === null ? '' : ` 已达 ${min} 分钟或更久`}`,
     smoke: (agent: string) => `${agent}：烟雾报警（MQ-2）`,
     silent: (agent: string, sensor: unknown) =>
       `${agent}：${sensor === 'mq2' ? '烟雾传感器（MQ-2）' : '温湿度传感器（DHT11）'}无数据`,
@@ -112,6 +116,8 @@ export function alertSummary(
   const action = d.action === 'shutdown' ? t.shutdown : t.wake;
   const n = typeof d.kioskCount === 'number' ? d.kioskCount : Array.isArray(d.kiosks) ? d.kiosks.length : 0;
   const agent = typeof d.agentName === 'string' ? d.agentName : '';
+  // How long the condition had to last (recorded on alerts raised since it is).
+  const minutes = typeof d.forMinutes === 'number' ? d.forMinutes : null;
   switch (kind) {
     case 'kiosk_state':
       if (site && time) return t.kioskState(n, action, d.action !== 'shutdown', time, site);
@@ -128,10 +134,10 @@ export function alertSummary(
       }
       break;
     case 'temperature_high':
-      if (agent) return t.temperature(agent, d.latest, d.threshold);
+      if (agent) return t.temperature(agent, d.latest, d.threshold, minutes);
       break;
     case 'humidity_high':
-      if (agent) return t.humidity(agent, d.latest, d.threshold);
+      if (agent) return t.humidity(agent, d.latest, d.threshold, minutes);
       break;
     case 'smoke':
       if (agent) return t.smoke(agent);

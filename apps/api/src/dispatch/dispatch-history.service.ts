@@ -8,6 +8,7 @@ import { KiosksService } from '../kiosks/kiosks.service';
 import { SitesService } from '../sites/sites.service';
 import type { Page } from '../common/validation';
 import type { Dispatch } from './dispatch.entity';
+import { outcomeOf } from './dispatch-outcome';
 import { DispatchRepository, DispatchSearch } from './dispatch.repository';
 import { OfflineActionsService } from './offline-actions.service';
 import type { dispatchHistoryQuery } from './power-commands.dto';
@@ -112,6 +113,7 @@ export class DispatchHistoryService {
       status: d.status,
       sentAt: d.sentAt,
       outcome: d.outcome,
+      ...outcomeOf(d),
       verifications: d.verifications,
       commands: d.commands.map((c) => {
         const r = report.get(`${c.commandId}|${c.agentId}`);

@@ -184,6 +184,12 @@ describe('dispatch', () => {
     // The record is queryable per kiosk.
     const history = await ops.get(`/api/kiosks/${kiosks[2]}/dispatches`);
     expect(history.body.items[0]).toMatchObject({ action: 'wake', status: 'failed', plannedAt: at.toISOString() });
+    // What became of it, as a code with its facts for the console to word in the user's language.
+    expect(history.body.items[0]).toMatchObject({ outcomeCode: 'notAsExpected', outcomeParams: { state: 'up', afterS: 900, action: 'wake' } });
+    expect((await ops.get(`/api/kiosks/${kiosks[0]}/dispatches`)).body.items[0]).toMatchObject({
+      outcomeCode: 'verified',
+      outcomeParams: { state: 'up', afterS: expect.any(Number) },
+    });
   });
 
   it('a late run within the catch-up window still runs once; past it, it is recorded as missed and alerted', async () => {
@@ -197,6 +203,11 @@ describe('dispatch', () => {
     expect(missed).toMatchObject({ sent: 0, missed: 3 });
     expect(await pending(0)).toEqual([]);
     expect((await rows()).every((r: { status: string }) => r.status === 'missed')).toBe(true);
+    expect((await ops.get(`/api/kiosks/${kiosks[0]}/dispatches`)).body.items[0]).toMatchObject({
+      status: 'missed',
+      outcomeCode: 'missed',
+      outcomeParams: { lateS: 660 },
+    });
     expect((await ops.get('/api/alerts?status=open')).body.items[0]).toMatchObject({ kind: 'dispatch_missed' });
   });
 

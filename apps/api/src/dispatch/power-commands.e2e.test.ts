@@ -429,6 +429,10 @@ describe('act now: POST /api/power-commands', () => {
     expect((await row(k[0])).verifications).toEqual([
       expect.objectContaining({ observed: 'down', action: 'superseded' }),
     ]);
+    expect((await ops.get(`/api/kiosks/${k[0]}/dispatches?source=schedule`)).body.items[0]).toMatchObject({
+      outcomeCode: 'supersededByManual',
+      outcomeParams: { action: 'shutdown', user: 'ops', at: expect.any(String) },
+    });
 
     expect(await verification.verify(job(2), new Date(Date.now() + 2000))).toEqual({ ok: 0, wrong: 1 });
     const alerts = (await ops.get('/api/alerts?status=open')).body.items.filter(
@@ -469,6 +473,10 @@ describe('act now: POST /api/power-commands', () => {
         k[2],
       ]);
       expect(r).toMatchObject({ status: 'superseded', outcome: 'a rule edit: the schedule now expects off' });
+      expect((await ops.get(`/api/kiosks/${k[2]}/dispatches`)).body.items[0]).toMatchObject({
+        outcomeCode: 'supersededRuleEdit',
+        outcomeParams: { state: 'off' },
+      });
       expect(
         (await ops.get('/api/alerts?status=open')).body.items.filter((a: { kind: string }) => a.kind === 'kiosk_state'),
       ).toEqual([]);

@@ -1,11 +1,19 @@
-import { coversKiosk, explain, KioskRef, localDays, PowerRule, resolve, transitions } from '@wakeward/scheduler';
+import { coversKiosk, explain, KioskRef, localDays, PowerRule, type ReasonCode, type ReasonParams, resolve, transitions } from '@wakeward/scheduler';
 
 export interface ScheduleDay {
   date: string;
   winner: { id: string; name: string; layer: string; scopeKind: string } | null;
+  /** English, for logs and older consoles; the console words `reasonCode` with `reasonParams`. */
   reason: string;
+  reasonCode: ReasonCode | 'unmanaged';
+  reasonParams: ReasonParams;
   intervals: { start: string; end: string; state: 'on' | 'off' | 'unmanaged' }[];
-  candidates: { ruleId: string; name: string; inForce: boolean; reason: string }[];
+  candidates: { ruleId: string; name: string; inForce: boolean; reason: string; reasonCode: ReasonCode; reasonParams: ReasonParams }[];
+}
+
+/** A reason's params with the rule it names also by name (`ruleName`), as the console shows rules. */
+export function namedParams(params: ReasonParams, nameOf: (id: string) => string): ReasonParams {
+  return typeof params.rule === 'string' ? { ...params, ruleName: nameOf(params.rule) } : params;
 }
 
 export interface KioskSchedule {
@@ -42,12 +50,16 @@ export function kioskSchedule(
         ? { id: why.winner.id, name: names.get(why.winner.id) ?? why.winner.id, layer: why.winner.layer, scopeKind: why.winner.scope.kind }
         : null,
       reason: winnerCandidate?.reason ?? 'no rule in force: unmanaged',
+      reasonCode: winnerCandidate?.reasonCode ?? 'unmanaged',
+      reasonParams: winnerCandidate?.reasonParams ?? {},
       intervals: intervals(applicable, kiosk, start, end),
       candidates: why.candidates.map((c) => ({
         ruleId: c.rule.id,
         name: names.get(c.rule.id) ?? c.rule.id,
         inForce: c.inForce,
         reason: c.reason.replace(/rule ([0-9a-f-]{36})/g, (_, id: string) => `"${names.get(id) ?? id}"`),
+        reasonCode: c.reasonCode,
+        reasonParams: namedParams(c.reasonParams, (id) => names.get(id) ?? id),
       })),
     });
   }

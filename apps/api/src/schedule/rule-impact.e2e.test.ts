@@ -89,6 +89,10 @@ describe('rule impact preview', () => {
       reason: e.reason,
       dates: e.dates.length,
     }));
+    expect(impact.escaping[2]).toMatchObject({
+      reasonCode: 'losesTo.scope',
+      reasonParams: { winnerScope: 'kiosk', loserScope: 'hospital', ruleName: 'Pharmacy duty' },
+    });
     expect(escaping).toEqual([
       { code: 'E-001', site: 'A east', winner: 'Early birds', reason: 'loses to "Early birds": narrower scope (kiosk over hospital)', dates: 5 },
       { code: 'K-001', site: 'A main', winner: 'Early birds', reason: 'loses to "Early birds": narrower scope (kiosk over hospital)', dates: 5 },

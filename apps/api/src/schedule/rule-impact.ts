@@ -1,6 +1,6 @@
-import { explain, KioskRef, PowerRule, PowerWindow, Weekday } from '@wakeward/scheduler';
+import { explain, KioskRef, PowerRule, PowerWindow, type ReasonCode, type ReasonParams, Weekday } from '@wakeward/scheduler';
 import { DateTime } from 'luxon';
-import { rulesCovering } from './kiosk-schedule';
+import { namedParams, rulesCovering } from './kiosk-schedule';
 
 /**
  * What a rule being edited does to every kiosk of its scope on its own dates: which
@@ -42,6 +42,9 @@ export interface EscapingKiosk {
   winner: RuleRef;
   /** Why the edited rule loses, in the scheduler's words (rule ids replaced by names). */
   reason: string;
+  /** The same for the console to word in the user's language (`ruleName` added to the params). */
+  reasonCode: ReasonCode | '';
+  reasonParams: ReasonParams;
   /** The precedence step that decides (DESIGN.md), for the console to say in the user's language. */
   decidedBy: 'scope' | 'layer' | 'priority' | 'updatedAt';
   /** False when no kiosk-level rule of the edited rule's kind could win (a kiosk override beats any regular rule). */
@@ -153,6 +156,8 @@ export function ruleImpact(args: {
           dates: [],
           winner: refOf(why.winner),
           reason: (mine?.reason ?? '').replace(/rule ([0-9a-f-]{36})/g, (_, id: string) => `"${nameOf(id)}"`),
+          reasonCode: mine?.reasonCode ?? '',
+          reasonParams: namedParams(mine?.reasonParams ?? {}, nameOf),
           decidedBy: decidingStep(why.winner, draft),
           includable: !(why.winner.scope.kind === 'kiosks' && why.winner.layer === 'override' && draft.layer === 'regular'),
         };

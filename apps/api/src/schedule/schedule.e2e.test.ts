@@ -50,6 +50,10 @@ describe('schedules, preview, fleet and live events', () => {
     expect(saturday.intervals).toEqual([{ start: '2026-11-27T16:00:00.000Z', end: '2026-11-28T16:00:00.000Z', state: 'unmanaged' }]);
     expect(saturday.candidates[0]).toMatchObject({ ruleId: weekdays, inForce: false });
     expect(saturday.candidates[0].reason).toMatch(/weekday 6 not in days/);
+    // The same reasons as codes with their facts, for the console to word in the user's language.
+    expect(saturday).toMatchObject({ reasonCode: 'unmanaged', reasonParams: {} });
+    expect(saturday.candidates[0]).toMatchObject({ reasonCode: 'notInForce.weekday', reasonParams: { weekday: 6 } });
+    expect(monday).toMatchObject({ reasonCode: 'wins', reasonParams: { scope: 'hospital', layer: 'regular' } });
   });
 
   it('preview shows what an edit would do, stores nothing, and names bad fields like saving does', async () => {

@@ -75,7 +75,7 @@ export class AlertEvaluationService {
               siteId: agent.siteId,
               agentId: agent.id,
               message: describe(c.kind, agent.name, t, c.verdict, c.sensor),
-              details: { ...c.verdict.details, agentName: agent.name, ...(c.sensor && { sensor: c.sensor }) },
+              details: { ...c.verdict.details, ...forMinutesOf(c.kind, t), agentName: agent.name, ...(c.sensor && { sensor: c.sensor }) },
             },
             now,
           );
@@ -100,6 +100,13 @@ export class AlertEvaluationService {
     }
     return { opened, resolved };
   }
+}
+
+/** How long the condition had to last, for the console to say it as the English message does. */
+function forMinutesOf(kind: ConditionKind, t: Thresholds): { forMinutes?: number } {
+  if (kind === 'temperature_high') return { forMinutes: t.temperatureForMinutes };
+  if (kind === 'humidity_high') return { forMinutes: t.humidityForMinutes };
+  return {};
 }
 
 function describe(kind: ConditionKind, agent: string, t: Thresholds, v: Verdict & { state: 'open' }, sensor?: Sensor): string {

@@ -97,6 +97,9 @@ describe('telemetry: thresholds and alerts', () => {
       const open = await alertsOf(pi.agentId, 'temperature_high');
       expect(open).toHaveLength(1);
       expect(open[0].status).toBe('open');
+      // The details say how long it had to last, as the English message does, for the console to word it.
+      const details = (open[0] as unknown as { details: unknown }).details;
+      expect(typeof details === 'string' ? JSON.parse(details) : details).toMatchObject({ latest: 37, forMinutes: expect.any(Number) });
 
       // Ops acknowledge; still one alert while the condition holds.
       expect((await ops.post(`/api/alerts/${open[0].id}/acknowledge`)).status).toBe(200);

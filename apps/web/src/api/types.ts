@@ -195,9 +195,19 @@ export interface Alert {
 export interface ScheduleDay {
   date: string;
   winner: { id: string; name: string; layer: 'regular' | 'override'; scopeKind: ScopeKind } | null;
+  /** English; the console words `reasonCode` with `reasonParams` (server-text.ts). */
   reason: string;
+  reasonCode?: string;
+  reasonParams?: Record<string, string | number>;
   intervals: { start: string; end: string; state: Expected }[];
-  candidates: { ruleId: string; name: string; inForce: boolean; reason: string }[];
+  candidates: {
+    ruleId: string;
+    name: string;
+    inForce: boolean;
+    reason: string;
+    reasonCode?: string;
+    reasonParams?: Record<string, string | number>;
+  }[];
 }
 
 export interface KioskSchedule {
@@ -258,6 +268,8 @@ export interface RuleImpact {
     dates: string[];
     winner: { id: string; name: string; layer: 'regular' | 'override'; scopeKind: ScopeKind; priority: number };
     reason: string;
+    reasonCode?: string;
+    reasonParams?: Record<string, string | number>;
     /** The precedence step that decides: said in the user's language. */
     decidedBy: 'scope' | 'layer' | 'priority' | 'updatedAt';
     includable: boolean;
@@ -378,7 +390,10 @@ export interface Dispatch {
     ok: boolean;
     action: 'none' | 'woken-again' | 'alerted' | 'superseded';
   }[];
+  /** English, as stored; the console words `outcomeCode` with `outcomeParams` (server-text.ts). */
   outcome: string | null;
+  outcomeCode?: string | null;
+  outcomeParams?: Record<string, string | number>;
 }
 
 /** A wake or shutdown agents did from their cached plan while cut off from the API: once per instant, with every agent that did it. */

@@ -11,6 +11,7 @@ import type { Dispatch, DispatchPage, OfflineDispatch } from '../api/client';
 import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvent } from '../live';
 import { useRefresh } from '../refresh';
+import { useServerText } from '../server-text';
 import { Link } from '../router';
 import { ErrorNote, Loading } from './common';
 
@@ -85,6 +86,7 @@ export function DispatchHistory({
 
 function DispatchRow({ d, timeZone, showKiosk }: { d: Dispatch; timeZone: string; showKiosk: boolean }) {
   const { t, dateTime, time } = useI18n();
+  const serverText = useServerText();
   return (
     <tr data-testid="dispatch-row" data-status={d.status} data-source={d.source} data-action={d.action}>
       <td>{dateTime(d.plannedAt, timeZone)}</td>
@@ -99,7 +101,7 @@ function DispatchRow({ d, timeZone, showKiosk }: { d: Dispatch; timeZone: string
       </td>
       <td>
         <span className={`badge status-${d.status}`}>{t(`dispatch.status.${d.status}` as MessageKey)}</span>
-        {d.outcome && <div className="small muted">{d.outcome}</div>}
+        {d.outcome && <div className="small muted" data-testid="dispatch-outcome">{serverText.outcome(d, timeZone)}</div>}
       </td>
       <td className="small" data-testid="dispatch-agents">
         {d.commands.length === 0
@@ -112,7 +114,7 @@ function DispatchRow({ d, timeZone, showKiosk }: { d: Dispatch; timeZone: string
                   <>
                     {t('dispatch.startedAt', { at: time(c.result.startedAt, timeZone) })} ·{' '}
                     {c.result.ok === false || c.result.status === 'failed' ? (
-                      <span className="error-text">{c.result.error ?? t('dispatch.resultFailed')}</span>
+                      <AgentError error={c.result.error} />
                     ) : (
                       t('dispatch.resultDone')
                     )}
@@ -130,7 +132,7 @@ function DispatchRow({ d, timeZone, showKiosk }: { d: Dispatch; timeZone: string
           ? '—'
           : d.verifications.map((v, i) => (
               <div key={i}>
-                +{Math.round(v.afterS / 60)} min · {t(`observed.${v.observed}` as MessageKey)}
+                {t('dispatch.verifyAfter', { n: Math.round(v.afterS / 60) })} · {t(`observed.${v.observed}` as MessageKey)}
                 {v.ok ? ' ✓' : ''}
                 {v.action !== 'none' && ` (${t(`dispatch.verify.${v.action}` as MessageKey)})`}
               </div>
@@ -169,5 +171,30 @@ function OfflineRow({ o, timeZone, showKiosk }: { o: OfflineDispatch; timeZone: 
       </td>
       <td className="small">—</td>
     </tr>
+  );
+}
+
+/** What the agent reported for the kiosk: its code in the user's language, its own diagnostic apart, in English. */
+function AgentError({ error }: { error: string | null }) {
+  const { t } = useI18n();
+  const serverText = useServerText();
+  if (!error) return <span className="error-text">{t('dispatch.resultFailed')}</span>;
+  const e = serverText.agentError(error);
+  return (
+    <span className="error-text" data-testid="agent-error">
+      {e.text}
+      {e.code && (
+        <>
+          {' '}
+          <code>{e.code}</code>
+        </>
+      )}
+      {e.detail && (
+        <span className="muted" lang="en">
+          {' '}
+          ({e.detail})
+        </span>
+      )}
+    </span>
   );
 }

@@ -15,7 +15,24 @@ const ALERT_KINDS: Record<EnvironmentMetric, string[]> = {
   smoke: ['smoke'],
 };
 const COLOURS = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#0891b2', '#db2777', '#4b5563', '#65a30d'];
-const THRESHOLD_COLOUR = '#c0392b';
+const THRESHOLD_COLOUR = { light: '#c0392b', dark: '#f0766a' };
+const DARK = '(prefers-color-scheme: dark)';
+
+/**
+ * Whether the system asks for dark colours, following a change: the canvas does not
+ * take colours from the stylesheet, so the chart is drawn again in the other scheme.
+ */
+function useDarkScheme(): boolean {
+  const [dark, setDark] = useState(() => window.matchMedia?.(DARK).matches ?? false);
+  useEffect(() => {
+    const query = window.matchMedia?.(DARK);
+    if (!query) return;
+    const changed = () => setDark(query.matches);
+    query.addEventListener('change', changed);
+    return () => query.removeEventListener('change', changed);
+  }, []);
+  return dark;
+}
 const HEIGHT = 240;
 
 export interface EnvironmentChartLabels {
@@ -99,6 +116,7 @@ export default function EnvironmentChart({ data, metric, timeZone, labels }: { d
   const threshold = metric === 'temperature' ? data.thresholds.temperatureMaxC : metric === 'humidity' ? data.thresholds.humidityMaxPct : null;
   const { min, max, alarms } = extremes(series, view.from, view.to);
   const hasData = series.some((points) => inView(points, from, to).length > 0);
+  const dark = useDarkScheme();
 
   useEffect(() => {
     setView({ from, to });
@@ -106,6 +124,12 @@ export default function EnvironmentChart({ data, metric, timeZone, labels }: { d
     const step = (data.bucketSeconds || 30) * 1000;
     const alerts = data.alerts.filter((a) => ALERT_KINDS[metric].includes(a.kind));
     const alarmTimes = metric === 'smoke' ? [...new Set(series.flatMap((points) => points.filter((p) => (p[4] ?? 0) > 0).map((p) => p[0])))] : [];
+    // Axis text and grid in the page's own ink and rule colours (uPlot's default is black).
+    const css = getComputedStyle(el.current);
+    const ink = css.getPropertyValue('--ink').trim() || '#1d2733';
+    const line = css.getPropertyValue('--line').trim() || '#dde3ea';
+    const axis = { stroke: ink, grid: { stroke: line }, ticks: { stroke: line } };
+    const thresholdColour = THRESHOLD_COLOUR[dark ? 'dark' : 'light'];
     const cursorTime = new Intl.DateTimeFormat(labels.locale, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone });
     const opts: uPlot.Options = {
       width: el.current.clientWidth || 600,
@@ -126,7 +150,10 @@ export default function EnvironmentChart({ data, metric, timeZone, labels }: { d
           },
         },
       },
-      axes: [{ values: (u, splits) => splits.map(timeTicks(labels.locale, timeZone, u.scales.x.max! - u.scales.x.min!)) }, { values: (_u, splits) => splits.map((v) => `${Math.round(v * 10) / 10}`), label: labels.axis, size: 56 }],
+      axes: [
+        { ...axis, values: (u, splits) => splits.map(timeTicks(labels.locale, timeZone, u.scales.x.max! - u.scales.x.min!)) },
+        { ...axis, values: (_u, splits) => splits.map((v) => `${Math.round(v * 10) / 10}`), label: labels.axis, size: 56 },
+      ],
       series: [
         {
           label: labels.time,
@@ -168,7 +195,7 @@ export default function EnvironmentChart({ data, metric, timeZone, labels }: { d
             ctx.save();
             if (threshold !== null) {
               const y = u.valToPos(threshold, 'y', true);
-              ctx.strokeStyle = THRESHOLD_COLOUR;
+              ctx.strokeStyle = thresholdColour;
               ctx.lineWidth = 1.5 * dpr;
               ctx.setLineDash([6 * dpr, 4 * dpr]);
               ctx.beginPath();
@@ -176,12 +203,12 @@ export default function EnvironmentChart({ data, metric, timeZone, labels }: { d
               ctx.lineTo(bbox.left + bbox.width, y);
               ctx.stroke();
               ctx.setLineDash([]);
-              ctx.fillStyle = THRESHOLD_COLOUR;
+              ctx.fillStyle = thresholdColour;
               ctx.font = `${11 * dpr}px sans-serif`;
               ctx.textAlign = 'right';
               ctx.fillText(labels.threshold ?? '', bbox.left + bbox.width - 4 * dpr, y - 4 * dpr);
             }
-            ctx.fillStyle = THRESHOLD_COLOUR;
+            ctx.fillStyle = thresholdColour;
             for (const t of alarmTimes) {
               if (t < u.scales.x.min! || t > u.scales.x.max!) continue;
               const x = u.valToPos(t, 'x', true);
@@ -204,7 +231,7 @@ export default function EnvironmentChart({ data, metric, timeZone, labels }: { d
       plot.destroy();
     };
     // from/to/threshold derive from data; labels change with the language.
-  }, [data, metric, series, timeZone, labels.unit, labels.axis, labels.threshold, labels.time, labels.locale, hasData]);
+  }, [data, metric, series, timeZone, labels.unit, labels.axis, labels.threshold, labels.time, labels.locale, hasData, dark]);
 
   return (
     <figure className="environment-figure" data-testid={`environment-chart-${metric}`}>

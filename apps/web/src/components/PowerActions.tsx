@@ -8,7 +8,6 @@
 import { useState } from 'react';
 import {
   api,
-  ApiRequestError,
   KioskLivenessMessage,
   PowerCommandBody,
   PowerCommandResult,
@@ -19,6 +18,7 @@ import { useI18n, type MessageKey } from '../i18n';
 import { useLiveEvent } from '../live';
 import { canEditFleet, useSession } from '../session';
 import { useToast } from './Toasts';
+import { refusalText } from './common';
 
 export type PowerTarget = { kioskIds: string[] } | { siteId: string };
 
@@ -42,7 +42,7 @@ export function PowerActions({
   const [result, setResult] = useState<PowerCommandResult | null>(null);
   if (!canEditFleet(me.role)) return null;
 
-  const fail = (err: unknown) => toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
+  const fail = (err: unknown) => toast(refusalText(err, t), 'error');
   const send = async (action: DispatchAction, confirm = false) => {
     setBusy(true);
     try {

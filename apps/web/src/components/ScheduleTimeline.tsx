@@ -4,6 +4,7 @@
  */
 import type { KioskSchedule, ScheduleDay } from '../api/client';
 import { useI18n, type MessageKey } from '../i18n';
+import { useServerText } from '../server-text';
 
 export function ScheduleTimeline({
   schedule,
@@ -41,6 +42,7 @@ export function ScheduleTimeline({
 
 function DayRow({ day, timeZone, compact }: { day: ScheduleDay; timeZone: string; compact: boolean }) {
   const { t, time, locale } = useI18n();
+  const serverText = useServerText();
   const start = day.intervals.length ? new Date(day.intervals[0].start).getTime() : 0;
   const end = day.intervals.length ? new Date(day.intervals[day.intervals.length - 1].end).getTime() : 1;
   const span = end - start || 1;
@@ -74,7 +76,7 @@ function DayRow({ day, timeZone, compact }: { day: ScheduleDay; timeZone: string
         <span className="day-why">
           <strong>{day.winner ? day.winner.name : t('schedule.noRule')}</strong>
           {day.winner && <span className="muted"> · {t(`layer.${day.winner.layer}` as MessageKey)}</span>}
-          <span className="muted reason"> — {day.reason}</span>
+          <span className="muted reason"> — {serverText.reason(day)}</span>
           {onText && <span className="on-text"> {onText}</span>}
         </span>
       )}

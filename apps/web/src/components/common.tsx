@@ -1,7 +1,7 @@
 /** Small pieces every page uses: loading and error states, the site picker. */
 import { ReactNode } from 'react';
 import { ApiRequestError, Hospital, Site } from '../api/client';
-import { MessageKey, useI18n } from '../i18n';
+import { MessageKey, useI18n, type Translate } from '../i18n';
 
 export function Loading() {
   const { t } = useI18n();
@@ -23,12 +23,9 @@ export function ErrorNote({ error }: { error: unknown }) {
           {t('common.notFound')}
         </p>
       );
-    // A refusal the console knows is said in the user's language; others in the API's words.
-    const known = `apiError.${error.error.code}` as MessageKey;
-    const text = t(known);
     return (
       <p className="error" role="alert">
-        {text !== known ? text : error.message} <code>{error.error.code}</code>
+        {refusalMessage(error, t)} <code>{error.error.code}</code>
       </p>
     );
   }
@@ -108,4 +105,24 @@ export function HospitalPicker({
 
 export function errorText(err: unknown, fallback: string): string {
   return err instanceof ApiRequestError ? err.message : fallback;
+}
+
+/** A refusal the console knows, in the user's language; others in the API's words. */
+export function refusalMessage(err: ApiRequestError, t: Translate): string {
+  const known = `apiError.${err.error.code}` as MessageKey;
+  const text = t(known);
+  return text !== known ? text : err.message;
+}
+
+/**
+ * A refusal next to the field it names: in English the API's own words, which name
+ * the exact problem; in another language the code's text when the console knows it.
+ */
+export function fieldRefusal(err: ApiRequestError, t: Translate, locale: string): string {
+  return locale === 'en' ? err.message : refusalMessage(err, t);
+}
+
+/** A failed request for a toast: the refusal with its code, or "cannot be reached". */
+export function refusalText(err: unknown, t: Translate): string {
+  return err instanceof ApiRequestError ? `${refusalMessage(err, t)} (${err.error.code})` : t('common.unreachable');
 }

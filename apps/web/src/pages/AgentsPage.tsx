@@ -5,8 +5,8 @@
  * with the install command), re-enrol an agent in place, revoke its token.
  */
 import { useEffect, useState } from 'react';
-import { AgentConnection, AgentView, api, ApiRequestError, EnrolmentCode } from '../api/client';
-import { ErrorNote, Loading, SitePicker } from '../components/common';
+import { AgentConnection, AgentView, api, EnrolmentCode } from '../api/client';
+import { ErrorNote, Loading, refusalText, SitePicker } from '../components/common';
 import { useToast } from '../components/Toasts';
 import { useI18n } from '../i18n';
 import { setQueryParam, useRoute } from '../router';
@@ -40,7 +40,7 @@ export default function AgentsPage() {
     try {
       setCode(await api.createEnrolmentCode(siteId));
     } catch (err) {
-      toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
+      toast(refusalText(err, t), 'error');
     }
   };
   const reenrol = async (a: AgentView) => {
@@ -49,7 +49,7 @@ export default function AgentsPage() {
       setCode(await api.reenrolAgent(a.id));
       window.scrollTo({ top: 0 });
     } catch (err) {
-      toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
+      toast(refusalText(err, t), 'error');
     }
   };
   const revoke = async (a: AgentView) => {
@@ -59,7 +59,7 @@ export default function AgentsPage() {
       toast(t('agents.revoked', { name: a.name }));
       setVersion((v) => v + 1);
     } catch (err) {
-      toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
+      toast(refusalText(err, t), 'error');
     }
   };
   const skew = (ms: number | null) => (ms === null ? '—' : `${ms > 0 ? '+' : ''}${(ms / 1000).toFixed(1)} s`);

@@ -5,8 +5,8 @@
  * language (the stored message is English). The list follows live events.
  */
 import { useEffect, useState } from 'react';
-import { Alert, ALERT_KINDS, AlertKind, AlertKiosk, AlertStatus, api, ApiRequestError } from '../api/client';
-import { ErrorNote, Loading } from '../components/common';
+import { Alert, ALERT_KINDS, AlertKind, AlertKiosk, AlertStatus, api } from '../api/client';
+import { ErrorNote, Loading, refusalText } from '../components/common';
 import { useToast } from '../components/Toasts';
 import { useI18n, type MessageKey } from '../i18n';
 import { useAlertText } from '../alert-text';
@@ -62,7 +62,7 @@ export default function AlertsPage() {
       setSelected(new Set());
       refresh();
     } catch (err) {
-      toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
+      toast(refusalText(err, t), 'error');
     }
   };
   const where = (a: Alert) => {

@@ -7,7 +7,7 @@
  */
 import { FormEvent, useEffect, useState } from 'react';
 import { api, ApiRequestError, AuditEntry, AuditQuery } from '../api/client';
-import { ErrorNote, Loading } from '../components/common';
+import { ErrorNote, Loading, refusalText } from '../components/common';
 import { useToast } from '../components/Toasts';
 import { useI18n, type MessageKey } from '../i18n';
 import { Link, navigate, setQueryParam, useRoute } from '../router';
@@ -234,7 +234,7 @@ function AuditRow({
       onUndone();
     } catch (err) {
       if (err instanceof ApiRequestError && err.status === 409) toast(t('audit.undoConflict'), 'error');
-      else toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
+      else toast(refusalText(err, t), 'error');
     } finally {
       setBusy(false);
     }
@@ -249,7 +249,10 @@ function AuditRow({
         className={open ? 'selected' : ''}
       >
         <td className="nowrap">{when}</td>
-        <td className="nowrap">{e.actorName}</td>
+        <td className="nowrap">
+          {/* An agent acts under "agent:<name>" (the API's audit actor): said in the user's words. */}
+          {e.actorName.startsWith('agent:') ? t('audit.actorAgent', { name: e.actorName.slice('agent:'.length) }) : e.actorName}
+        </td>
         <td>
           <span className={`pill action-${e.action}`}>{actionLabel(t, e.action)}</span>
         </td>

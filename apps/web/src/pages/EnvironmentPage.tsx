@@ -5,6 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { api, EnvironmentChart as Chart, EnvironmentMetric, EnvironmentReading } from '../api/client';
+import { instantOfWallClock, wallClockIn } from '../calendar-dates';
 import { ErrorNote, Loading, SitePicker } from '../components/common';
 import EnvironmentChart, { EnvironmentChartLabels } from '../components/EnvironmentChart';
 import { useI18n, type MessageKey } from '../i18n';
@@ -14,7 +15,6 @@ import { useSession } from '../session';
 const RANGES = { day: 86_400_000, week: 7 * 86_400_000, month: 30 * 86_400_000 } as const;
 type RangeName = keyof typeof RANGES | 'custom';
 const METRICS: EnvironmentMetric[] = ['temperature', 'humidity', 'smoke'];
-const localInput = (ms: number) => new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
 const one = (v: number | null, unit: string) => (v === null ? '—' : `${Math.round(v * 10) / 10}${unit}`);
 
 export default function EnvironmentPage() {
@@ -25,15 +25,18 @@ export default function EnvironmentPage() {
   const site = sites.find((s) => s.id === siteId);
   const timeZone = site?.timeZone ?? 'UTC';
   const range = (query.get('range') as RangeName | null) ?? 'day';
-  const [custom, setCustom] = useState(() => ({ from: localInput(Date.now() - RANGES.week), to: localInput(Date.now()) }));
+  // A chosen period is entered on the site's wall clock, as the page shows its times.
+  const [custom, setCustom] = useState(() => ({ from: wallClockIn(Date.now() - RANGES.week, timeZone), to: wallClockIn(Date.now(), timeZone) }));
   const [data, setData] = useState<Chart | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   const period = useMemo(() => {
-    if (range === 'custom') return { from: new Date(custom.from).toISOString(), to: new Date(custom.to).toISOString() };
+    if (range === 'custom') {
+      return { from: new Date(instantOfWallClock(custom.from, timeZone)).toISOString(), to: new Date(instantOfWallClock(custom.to, timeZone)).toISOString() };
+    }
     const to = Date.now();
     return { from: new Date(to - RANGES[range]).toISOString(), to: new Date(to).toISOString() };
-  }, [range, custom]);
+  }, [range, custom, timeZone]);
 
   useEffect(() => {
     if (!siteId) return;

@@ -13,7 +13,7 @@ import {
   KioskSchedule,
   Site,
 } from '../api/client';
-import { ErrorNote, Loading } from '../components/common';
+import { ErrorNote, fieldRefusal, Loading } from '../components/common';
 import { DispatchHistory } from '../components/DispatchHistory';
 import { PowerActions } from '../components/PowerActions';
 import { ScheduleTimeline } from '../components/ScheduleTimeline';
@@ -218,7 +218,7 @@ type KioskDraft = {
 const NETWORK_FIELDS = ['ip', 'mac', 'subnet', 'vncPort', 'shutdownMethod'] as const;
 
 function KioskForm({ kiosk, onDone }: { kiosk: Kiosk; onDone(k: Kiosk | null): void }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const toast = useToast();
   const { me } = useSession();
   const network = canChangeKioskNetwork(me.role);
@@ -257,7 +257,7 @@ function KioskForm({ kiosk, onDone }: { kiosk: Kiosk; onDone(k: Kiosk | null): v
       toast(t('common.savedAudited'));
       onDone(saved);
     } catch (err) {
-      if (err instanceof ApiRequestError) setFieldError({ field: err.error.field, message: err.error.message });
+      if (err instanceof ApiRequestError) setFieldError({ field: err.error.field, message: fieldRefusal(err, t, locale) });
       else setFieldError({ message: t('common.unreachable') });
     }
   };

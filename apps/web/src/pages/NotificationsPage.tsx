@@ -16,7 +16,7 @@ import {
   ChannelType,
   NotificationChannel,
 } from '../api/client';
-import { ErrorNote, Loading } from '../components/common';
+import { ErrorNote, fieldRefusal, Loading, refusalText } from '../components/common';
 import { useToast } from '../components/Toasts';
 import { useI18n, type MessageKey } from '../i18n';
 import { useSession } from '../session';
@@ -75,7 +75,7 @@ export default function NotificationsPage() {
         [c.id]: {
           ok: false,
           statusCode: null,
-          detail: err instanceof ApiRequestError ? err.message : t('common.unreachable'),
+          detail: refusalText(err, t),
         },
       }));
     }
@@ -88,7 +88,7 @@ export default function NotificationsPage() {
       toast(t('notify.deleted'));
       setVersion((v) => v + 1);
     } catch (err) {
-      toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
+      toast(refusalText(err, t), 'error');
     }
   };
 
@@ -200,7 +200,7 @@ function ChannelEditor({
   onCancel(): void;
   onSaved(): void;
 }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const { hospitals, sites } = useSession();
   const [d, setD] = useState<Draft>(initial);
   const [error, setError] = useState<ApiRequestError | null>(null);
@@ -240,7 +240,7 @@ function ChannelEditor({
   const fieldError = (field: string) =>
     error?.error.field === field ? (
       <span className="field-error" role="alert" data-testid={`error-${field}`}>
-        {error.message}
+        {fieldRefusal(error, t, locale)}
       </span>
     ) : null;
 

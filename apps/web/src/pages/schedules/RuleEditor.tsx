@@ -5,7 +5,7 @@
  */
 import { FormEvent, useEffect, useMemo, useState } from 'react';
 import { api, ApiRequestError, PowerRule, RulePreview } from '../../api/client';
-import { Loading } from '../../components/common';
+import { fieldRefusal, Loading, refusalText } from '../../components/common';
 import { KioskRef, useKioskRef } from '../../components/KioskChooser';
 import { useToast } from '../../components/Toasts';
 import { useI18n, type MessageKey } from '../../i18n';
@@ -32,7 +32,7 @@ export function RuleEditor({
   /** Another rule was created from the editor (include): the list is out of date. */
   onRulesChanged(): void;
 }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const toast = useToast();
   const { me, sites } = useSession();
   const hospitalSites = sites.filter((s) => s.hospitalId === hospitalId);
@@ -103,7 +103,7 @@ export function RuleEditor({
           (err) => {
             if (!current) return;
             if (err instanceof ApiRequestError && err.status === 400) {
-              setProblem({ field: fieldKey(err.error.field), message: err.error.message, code: err.error.code });
+              setProblem({ field: fieldKey(err.error.field), message: fieldRefusal(err, t, locale), code: err.error.code });
               setPreviewError(null);
             } else setPreviewError(err);
           },
@@ -140,7 +140,7 @@ export function RuleEditor({
       setRulesVersion((v) => v + 1);
       onRulesChanged();
     } catch (err) {
-      toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
+      toast(refusalText(err, t), 'error');
     } finally {
       setIncluding(false);
     }
@@ -185,8 +185,8 @@ export function RuleEditor({
       onSaved(saved);
     } catch (err) {
       if (err instanceof ApiRequestError && err.status === 400)
-        setProblem({ field: fieldKey(err.error.field), message: err.error.message, code: err.error.code });
-      else toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
+        setProblem({ field: fieldKey(err.error.field), message: fieldRefusal(err, t, locale), code: err.error.code });
+      else toast(refusalText(err, t), 'error');
     } finally {
       setSaving(false);
     }
@@ -198,7 +198,7 @@ export function RuleEditor({
       toast(t('rules.deleted'));
       onDeleted();
     } catch (err) {
-      toast(err instanceof ApiRequestError ? err.message : t('common.unreachable'), 'error');
+      toast(refusalText(err, t), 'error');
     }
   };
 

@@ -5,6 +5,7 @@
  */
 import type { HoursOn, RuleImpact } from '../../api/client';
 import { useI18n, type MessageKey } from '../../i18n';
+import { useServerText } from '../../server-text';
 
 /**
  * Which escaping kiosks "include" takes: those the user ticked; by default those
@@ -38,6 +39,7 @@ export function RuleImpactPanel({
   readOnly: boolean;
 }) {
   const { t } = useI18n();
+  const serverText = useServerText();
   const { dates, include } = impact;
   const chosen = new Set(kioskIdsToInclude(impact, ticked));
   const hours = (h: HoursOn) =>
@@ -113,7 +115,7 @@ export function RuleImpactPanel({
                         {t(`layer.${e.winner.layer}` as MessageKey)}
                       </span>
                     </td>
-                    <td className="small" title={e.reason}>
+                    <td className="small" title={serverText.reason(e)}>
                       {t(
                         (e.decidedBy === 'scope'
                           ? `rules.lossBy.scope.${e.winner.scopeKind}`
