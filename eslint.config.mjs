@@ -39,6 +39,13 @@ const boundaries = [
     patterns: () => ['\\.repository(\\.js)?$'],
   },
   {
+    name: 'scheduler-only-through-schedule',
+    message: 'The API meets libs/scheduler in one place, schedule/ (hospital-schedule.ts): other domains ask it, never the library.',
+    files: [`apps/api/src/**/*.${SOURCE}`],
+    ignores: [...TESTS, 'apps/api/src/schedule/**'],
+    patterns: () => ['^@wakeward/scheduler(/|$)'],
+  },
+  {
     name: 'no-test-kits-in-src',
     message: 'Test kits (apps/*/testing/) are for tests (*.test.ts) only: they live outside src/ and never ship in dist/.',
     files: [`apps/*/src/**/*.${SOURCE}`],

@@ -39,7 +39,7 @@ const cases = [
     accepted: [
       ['apps/api/src/common/access.ts', '../config/config'],
       ['apps/api/src/common/access.ts', './errors'],
-      ['apps/api/src/common/access.ts', '@wakeward/scheduler'],
+      ['apps/api/src/common/access.ts', 'zod'],
       // Its tests stand on the shared test kits like every other test.
       ['apps/api/src/common/access.e2e.test.ts', '../../testing/test-app'],
     ],
@@ -50,6 +50,17 @@ const cases = [
     accepted: [
       ['apps/api/src/kiosks/kiosks.controller.ts', './kiosks.service'],
       ['apps/api/src/kiosks/kiosks.service.ts', './kiosks.repository'],
+    ],
+  },
+  {
+    boundary: 'scheduler-only-through-schedule',
+    refused: [
+      ['apps/api/src/dispatch/planner.service.ts', '@wakeward/scheduler'],
+      ['apps/api/src/fleet/fleet.service.ts', '@wakeward/scheduler'],
+    ],
+    accepted: [
+      ['apps/api/src/schedule/hospital-schedule.ts', '@wakeward/scheduler'],
+      ['apps/api/src/dispatch/planner.service.ts', '../schedule/hospital-schedule'],
     ],
   },
   {
