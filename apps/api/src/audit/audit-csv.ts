@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import type { ReadableAuditEntry } from './audit-log.service';
+import type { ReadableAuditEntry } from './audit.dto';
 
 export const AUDIT_CSV_COLUMNS = ['at_utc', 'at_local', 'actor', 'action', 'entity_type', 'entity_id', 'entity_name', 'hospital', 'changes', 'request_id', 'ip'] as const;
 

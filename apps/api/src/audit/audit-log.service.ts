@@ -9,7 +9,7 @@ import type { AuditEntry } from './audit-entry.entity';
 import { auditCsvRows } from './audit-csv';
 import { secretFieldOf } from './audit-secrets';
 import { AuditFilter, AuditRepository } from './audit.repository';
-import type { AuditQuery } from './audit.dto';
+import type { AuditQuery, ReadableAuditEntry } from './audit.dto';
 import { EntityNamesService, isNamedType, NamedEntityType } from './entity-names.service';
 
 /** The most rows one CSV export holds: beyond it, narrow the filters. */
@@ -19,13 +19,6 @@ const EXPORT_LOCK_TTL_MS = 5 * 60_000;
 const EXPORT_LOCK = 'audit-export';
 
 /** An entry as the console and the export show it: with the names of what it is about. */
-export interface ReadableAuditEntry extends AuditEntry {
-  /** The entity's current name where it still exists and the reader may see it, else the name the entry recorded. */
-  entityName: string | null;
-  entityNameSource: 'current' | 'recorded' | null;
-  hospitalName: string | null;
-}
-
 /** Entries about a part of a named entity are named after that entity (a site's thresholds after the site). */
 const NAMED_AFTER: Record<string, NamedEntityType> = {
   site_thresholds: 'site',

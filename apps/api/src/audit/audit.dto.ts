@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageQuery, uuid } from '../common/validation';
+import type { AuditEntry } from './audit-entry.entity';
 
 /** The deepest entry a page may reach (page x pageSize). */
 export const AUDIT_MAX_PAGE_DEPTH = 100_000;
@@ -46,3 +47,11 @@ export const exportQuery = z.object({
     }, 'must be an IANA time zone, e.g. Asia/Shanghai')
     .default('UTC'),
 });
+
+/** An entry as people read it: named, in the list, the export and the console. */
+export interface ReadableAuditEntry extends AuditEntry {
+  /** The entity's current name where it still exists and the reader may see it, else the name the entry recorded. */
+  entityName: string | null;
+  entityNameSource: 'current' | 'recorded' | null;
+  hospitalName: string | null;
+}
