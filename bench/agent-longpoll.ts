@@ -49,8 +49,8 @@ else void main();
 
 async function server() {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { AgentCommandsService } = require(join(API_DIST, 'agent-protocol/outbox/agent-commands.service.js'));
-  const { CommandNotifier } = require(join(API_DIST, 'agent-protocol/outbox/command-notifier.js'));
+  const { AgentCommandsService } = require(join(API_DIST, 'agent-commands/agent-commands.service.js'));
+  const { CommandNotifier } = require(join(API_DIST, 'agent-commands/command-notifier.js'));
   /* eslint-enable @typescript-eslint/no-require-imports */
   await serveApiChild<ToServer>({
     async start(api) {

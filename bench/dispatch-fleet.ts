@@ -279,8 +279,8 @@ async function serverRole() {
   const { createApiApp } = require(join(DIST, 'app.js'));
   const { createLogger: apiLogger } = require(join(DIST, 'common/logger.js'));
   const { loadConfig } = require(join(DIST, 'config/config.js'));
-  const { CommandNotifier } = require(join(DIST, 'agent-protocol/outbox/command-notifier.js'));
-  const { AgentCommandsService } = require(join(DIST, 'agent-protocol/outbox/agent-commands.service.js'));
+  const { CommandNotifier } = require(join(DIST, 'agent-commands/command-notifier.js'));
+  const { AgentCommandsService } = require(join(DIST, 'agent-commands/agent-commands.service.js'));
   const { DispatcherService } = require(join(DIST, 'dispatch/dispatcher.service.js'));
   const { PlannerService } = require(join(DIST, 'dispatch/planner.service.js'));
   const { AgentReportsService } = require(join(DIST, 'agent-protocol/agent-reports.service.js'));

@@ -16,7 +16,7 @@ import ts from 'typescript';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import type { AgentCredentialsService } from '../agents/agent-credentials.service';
-import type { AgentCommandsService } from './outbox/agent-commands.service';
+import type { AgentCommandsService } from '../agent-commands/agent-commands.service';
 import type { AgentPlanService } from './agent-plan.service';
 import {
   commandResultBody,

@@ -4,8 +4,8 @@ import type { Agent } from '../agents/agent.entity';
 import { PlannerService } from '../dispatch/planner.service';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { SitesRepository } from '../sites/sites.repository';
-import type { KioskTarget } from './agent-command';
-import { isTarget, reaches, targetOf } from './outbox/kiosk-targets';
+import type { KioskTarget } from '../agent-commands/agent-command';
+import { isTarget, reaches, targetOf } from '../agent-commands/kiosk-targets';
 
 export interface PlanItem {
   at: string;

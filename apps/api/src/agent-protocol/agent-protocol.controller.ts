@@ -3,9 +3,9 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { Agent } from '../agents/agent.entity';
 import { AgentCredentialsService } from '../agents/agent-credentials.service';
-import { Public } from '../auth/decorators';
+import { Public } from '../common/decorators';
 import { parseInput } from '../common/validation';
-import { AgentCommandsService } from './outbox/agent-commands.service';
+import { AgentCommandsService } from '../agent-commands/agent-commands.service';
 import { AgentPlanService, etagMatches } from './agent-plan.service';
 import {
   commandId,

@@ -10,17 +10,17 @@ import { AgentPlanService } from './agent-plan.service';
 import { AgentEnrolmentController, AgentProtocolController } from './agent-protocol.controller';
 import { AgentReportsService } from './agent-reports.service';
 import { AgentTokenGuard } from './agent-token.guard';
-import { AgentOutboxModule } from './outbox/outbox.module';
+import { AgentCommandsModule } from '../agent-commands/agent-commands.module';
 
 /**
  * The agents' side of the API (PROTOCOL.md, `/api/agent/v1`), a thin edge: it checks
  * what agents send and hands it to the owning domain (probes to the fleet, offline
  * actions and the offline plan to dispatch, readings to telemetry). The command
- * outbox and its long poll are protocol too, in `outbox/`, a module of their own
- * so that dispatch can send without depending on this one.
+ * outbox and its long poll are protocol too, in `agent-commands/`, a domain of their
+ * own below dispatch, so that dispatch can send without depending on this edge.
  */
 @Module({
-  imports: [AgentsModule, AlertsModule, KiosksModule, SitesModule, FleetModule, DispatchModule, TelemetryModule, AgentOutboxModule],
+  imports: [AgentsModule, AlertsModule, KiosksModule, SitesModule, FleetModule, DispatchModule, TelemetryModule, AgentCommandsModule],
   controllers: [AgentEnrolmentController, AgentProtocolController],
   providers: [AgentTokenGuard, AgentReportsService, AgentPlanService],
 })

@@ -6,11 +6,11 @@ import { createApiApp } from '../app';
 import { createLogger } from '../common/logger';
 import { kioskBody, seedTwoHospitals } from '../../testing/fixtures';
 import { Client, startTestApi, TestApi } from '../../testing/test-app';
-import type { NewPowerCommand } from './agent-command';
-import { AgentCommandsService } from './outbox/agent-commands.service';
+import type { NewPowerCommand } from '../agent-commands/agent-command';
+import { AgentCommandsService } from '../agent-commands/agent-commands.service';
 import { AgentClient, enrolAgent } from '../../testing/agent-kit';
-import { CommandNotifier } from './outbox/command-notifier';
-import { PendingCommandsRepository } from './outbox/pending-commands.repository';
+import { CommandNotifier } from '../agent-commands/command-notifier';
+import { PendingCommandsRepository } from '../agent-commands/pending-commands.repository';
 
 describe('agent commands: long poll, redelivery, expiry, cancel, several API processes', () => {
   let api: TestApi;

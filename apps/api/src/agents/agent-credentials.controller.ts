@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { CurrentUser, Roles } from '../auth/decorators';
+import { CurrentUser, Roles } from '../common/decorators';
 import type { Principal } from '../common/request-context';
 import { parseId } from '../common/validation';
 import { AgentCredentialsService } from './agent-credentials.service';

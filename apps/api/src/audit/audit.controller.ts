@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Query, Res, StreamableFile } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentUser } from '../auth/decorators';
+import { CurrentUser } from '../common/decorators';
 import type { Principal } from '../common/request-context';
 import { parseInput } from '../common/validation';
 import { auditQuery, exportQuery } from './audit.dto';

@@ -8,7 +8,7 @@ import type { Principal } from '../common/request-context';
 import { parseInput } from '../common/validation';
 import { AuthService } from './auth.service';
 import { SESSION_COOKIE, sessionCookieOptions, sessionTokenOf } from './session-cookie';
-import { CurrentUser, Public } from './decorators';
+import { CurrentUser, Public } from '../common/decorators';
 
 const loginBody = z.object({
   username: z.string().min(1, 'required').max(64),

@@ -6,7 +6,7 @@ import { requestContext } from '../common/request-context';
 import type { Role } from '../common/roles';
 import { AuditService } from '../audit/audit.service';
 import { AuthService } from './auth.service';
-import { IS_PUBLIC, ROLES_KEY } from './decorators';
+import { IS_PUBLIC, ROLES_KEY } from '../common/decorators';
 import { sessionTokenOf } from './session-cookie';
 
 /** Every route needs a session unless marked @Public; @Roles narrows who may call it. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { AgentsRepository } from '../agents/agents.repository';
-import { AgentCommandsService } from '../agent-protocol/outbox/agent-commands.service';
+import { AgentCommandsService } from '../agent-commands/agent-commands.service';
 import type { Principal } from '../common/request-context';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { KiosksService } from '../kiosks/kiosks.service';

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { CurrentUser } from '../auth/decorators';
+import { CurrentUser } from '../common/decorators';
 import type { Principal } from '../common/request-context';
 import { parseId, parseInput } from '../common/validation';
 import { DispatchHistoryService } from './dispatch-history.service';

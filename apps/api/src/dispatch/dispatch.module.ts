@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { AgentOutboxModule } from '../agent-protocol/outbox/outbox.module';
+import { AgentCommandsModule } from '../agent-commands/agent-commands.module';
 import { AgentsModule } from '../agents/agents.module';
 import { AlertsModule } from '../alerts/alerts.module';
 import { FleetModule } from '../fleet/fleet.module';
@@ -32,7 +32,7 @@ import { VerificationService } from './verification.service';
  */
 @Global()
 @Module({
-  imports: [SitesModule, KiosksModule, ScheduleModule, ScheduleChangesModule, AgentsModule, AgentOutboxModule, AlertsModule, FleetModule, DispatchRecordsModule],
+  imports: [SitesModule, KiosksModule, ScheduleModule, ScheduleChangesModule, AgentsModule, AgentCommandsModule, AlertsModule, FleetModule, DispatchRecordsModule],
   controllers: [DispatchController, PowerCommandsController],
   providers: [DispatchQueue, PlannedTransitionsRepository, PlannerService, DispatcherService, VerificationService, DispatchWorker, ReplanService, DispatchHistoryService, PowerCommandsService, UserLocksRepository, SiteCommandsService, OfflineActionsRepository, OfflineActionsService],
   exports: [ReplanService, PlannerService, DispatchQueue, OfflineActionsService],

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AgentCommandsService } from '../agent-protocol/outbox/agent-commands.service';
+import { AgentCommandsService } from '../agent-commands/agent-commands.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';

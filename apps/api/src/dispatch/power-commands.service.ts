@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Agent } from '../agents/agent.entity';
 import { AgentsRepository } from '../agents/agents.repository';
 import { AGENT_OFFLINE_AFTER_MS } from '../agents/agents.service';
-import { isTarget, reaches, targetOf } from '../agent-protocol/outbox/kiosk-targets';
+import { isTarget, reaches, targetOf } from '../agent-commands/kiosk-targets';
 import type { SiteCommandInput } from './power-commands.dto';
 import { AuditService } from '../audit/audit.service';
 import { AccessService } from '../common/access.service';

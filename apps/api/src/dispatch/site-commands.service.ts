@@ -6,10 +6,10 @@ import type { Principal } from '../common/request-context';
 import type { Kiosk } from '../kiosks/kiosk.entity';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { SitesService } from '../sites/sites.service';
-import type { KioskTarget } from '../agent-protocol/agent-command';
+import type { KioskTarget } from '../agent-commands/agent-command';
 import type { SiteCommandInput } from './power-commands.dto';
-import { AgentCommandsService } from '../agent-protocol/outbox/agent-commands.service';
-import { isTarget, reaches, targetOf } from '../agent-protocol/outbox/kiosk-targets';
+import { AgentCommandsService } from '../agent-commands/agent-commands.service';
+import { isTarget, reaches, targetOf } from '../agent-commands/kiosk-targets';
 
 const DEFAULT_VALIDITY_MS = 5 * 60_000;
 const MAX_VALIDITY_MS = 24 * 3_600_000;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AgentCommandsService } from '../agent-protocol/outbox/agent-commands.service';
+import { AgentCommandsService } from '../agent-commands/agent-commands.service';
 import { OccurrenceAlertsService } from '../alerts/occurrence-alerts.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Database } from '../database/database.service';

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { CurrentUser } from '../auth/decorators';
+import { CurrentUser } from '../common/decorators';
 import type { Principal } from '../common/request-context';
 import { parseId, parseInput, uuid } from '../common/validation';
 import { FleetOverviewService } from './fleet-overview.service';

@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { CurrentUser } from '../auth/decorators';
+import { CurrentUser } from '../common/decorators';
 import type { Principal } from '../common/request-context';
 import { parseId } from '../common/validation';
 import { KioskLivenessService } from './kiosk-liveness.service';

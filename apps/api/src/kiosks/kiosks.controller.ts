@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Header, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { CurrentUser, Roles } from '../auth/decorators';
+import { CurrentUser, Roles } from '../common/decorators';
 import { badRequest } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { parseId, parseInput } from '../common/validation';

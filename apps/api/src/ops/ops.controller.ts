@@ -3,7 +3,7 @@ import { Controller, Get, Header, HttpCode, Inject, Logger, NotFoundException, R
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type Redis from 'ioredis';
-import { Public } from '../auth/decorators';
+import { Public } from '../common/decorators';
 import { unauthorized } from '../common/errors';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Database } from '../database/database.service';

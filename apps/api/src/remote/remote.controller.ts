@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Header, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { CurrentUser, Roles } from '../auth/decorators';
+import { CurrentUser, Roles } from '../common/decorators';
 import type { Principal } from '../common/request-context';
 import { parseId, parseInput, uuid } from '../common/validation';
 import { REMOTE_ROUTES } from './remote-route';

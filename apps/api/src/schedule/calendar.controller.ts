@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentUser } from '../auth/decorators';
+import { CurrentUser } from '../common/decorators';
 import type { Principal } from '../common/request-context';
 import { writeCalendarCsv } from './calendar-csv';
 import { CalendarService } from './calendar.service';

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { CurrentUser, Roles } from '../auth/decorators';
+import { CurrentUser, Roles } from '../common/decorators';
 import type { Principal } from '../common/request-context';
 import { parseId, parseInput } from '../common/validation';
 import { ScheduleService } from './schedule.service';

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { CurrentUser, Roles } from '../auth/decorators';
+import { CurrentUser, Roles } from '../common/decorators';
 import type { Principal } from '../common/request-context';
 import { parseId, parseInput } from '../common/validation';
 import { EnvironmentService } from './environment.service';

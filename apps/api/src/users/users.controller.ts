@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { Roles } from '../auth/decorators';
+import { Roles } from '../common/decorators';
 import { parseId, parseInput } from '../common/validation';
 import { createUserBody, listUsersQuery, updateUserBody } from './users.dto';
 import { UsersService } from './users.service';

@@ -14,4 +14,4 @@ import { PendingCommandsRepository } from './pending-commands.repository';
   providers: [PendingCommandsRepository, CommandNotifier, CommandRecordsRepository, AgentCommandsService],
   exports: [AgentCommandsService, CommandNotifier],
 })
-export class AgentOutboxModule {}
+export class AgentCommandsModule {}

@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { REDIS } from '../../redis/redis.module';
+import { REDIS } from '../redis/redis.module';
 import { PendingCommandsRepository } from './pending-commands.repository';
-import { logRedisOutages } from '../../redis/outage-log';
+import { logRedisOutages } from '../redis/outage-log';
 
 type Listener = () => void;
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { badRequest, conflict, notFound } from '../../common/errors';
-import { Database } from '../../database/database.service';
-import type { AgentCommand, CancelCommand, NewPowerCommand, PowerCommand } from '../agent-command';
+import { badRequest, conflict, notFound } from '../common/errors';
+import { Database } from '../database/database.service';
+import type { AgentCommand, CancelCommand, NewPowerCommand, PowerCommand } from './agent-command';
 import { CommandNotifier } from './command-notifier';
 import { CommandRecordsRepository, CommandReport, type CommandResultInput } from './command-records.repository';
 import { PendingCommandsRepository } from './pending-commands.repository';

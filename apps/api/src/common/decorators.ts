@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { Principal } from '../common/request-context';
-import type { Role } from '../common/roles';
+import type { Principal } from './request-context';
+import type { Role } from './roles';
 
 export const IS_PUBLIC = 'wakeward:public';
 export const ROLES_KEY = 'wakeward:roles';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Database } from '../../database/database.service';
-import type { AgentCommand, PowerCommand } from '../agent-command';
+import { Database } from '../database/database.service';
+import type { AgentCommand, PowerCommand } from './agent-command';
 
 /**
  * An agent's report of its command (PROTOCOL.md "Commands"), once the edge has

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
-import { APP_CONFIG, AppConfig } from '../../config/config';
-import { REDIS } from '../../redis/redis.module';
-import type { AgentCommand } from '../agent-command';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { REDIS } from '../redis/redis.module';
+import type { AgentCommand } from './agent-command';
 
 /** How long the ids of an agent's last answer are kept (an agent silent for longer gets everything as new). */
 const DELIVERED_TTL_MS = 24 * 3_600_000;
