@@ -40,12 +40,6 @@ import { machineBusySeconds, pidOf, processCpuSeconds } from './lib/machine-cpu'
 
 /** Open files per simulated agent (HTTP connections, UDP socket, ledger and buffers), for the ulimit check. */
 const FDS_PER_AGENT = 7;
-/**
- * The simulated agents' processes run ahead of the API, the workers and everything else
- * on the machine (nice -5): in the field each agent is a Pi of its own. The real agents,
- * which stand for one Pi each and are judged, run ahead of them too (real-agents.ts).
- */
-const SIMULATED_AGENTS_NICE = -5;
 
 async function main() {
   const started = Date.now();
@@ -82,11 +76,11 @@ async function main() {
     );
 
     // ---- the agents, until every one has a heartbeat and (nearly) every long poll waits
+    // Each agent process in a session of its own (settings.ts, AGENT_SESSIONS).
     const agentProcs = Array.from({ length: AGENT_PROCESSES }, () =>
-      spawnRole('agents', process.env, AGENT_HOST_FLAGS),
+      spawnRole('agents', process.env, AGENT_HOST_FLAGS, { ownSession: true }),
     );
     stack.children.push(...agentProcs);
-    for (const c of agentProcs) os.setPriority(c.proc.pid!, SIMULATED_AGENTS_NICE);
     await Promise.all(agentProcs.map((c) => c.ready));
     const real = new RealAgents(
       seed.agents.filter((a) => a.host === 'real'),

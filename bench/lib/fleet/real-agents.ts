@@ -17,12 +17,6 @@ import { agentSettings, type AgentSpec } from './seed';
 import { ROOT } from './settings';
 
 const AGENT_MAIN = join(ROOT, 'apps/pi-agent/src/main.ts');
-/**
- * Each real agent stands for a Pi, which has its cores to itself; here it shares two
- * with the simulated fleet (nice -5), the API and whatever else the machine runs, so
- * it runs ahead of all of them (`nice` runs it at 0 where it may not raise priority).
- */
-const REAL_AGENT_NICE = -10;
 
 export interface CommandStarted {
   agent: number;
@@ -49,13 +43,14 @@ export class RealAgents {
   }
 
   start(apiUrl: string, basePort: number): void {
+    // Not children of this session any more: ended with it whatever happens.
+    process.on('exit', () => this.children.forEach((c) => c.kill('SIGKILL')));
     for (const spec of this.specs) {
       const stateDir = join(this.stateRoot, `real-${spec.index}`);
       fs.mkdirSync(stateDir, { recursive: true });
       const configFile = join(stateDir, 'agent.json');
       fs.writeFileSync(configFile, JSON.stringify({ ...agentSettings(spec, basePort), logLevel: 'info' }));
-      const argv = ['-n', String(REAL_AGENT_NICE), process.execPath, '--import', 'tsx', AGENT_MAIN, 'run'];
-      const child = spawn('nice', argv, {
+      const child = spawn(process.execPath, ['--import', 'tsx', AGENT_MAIN, 'run'], {
         cwd: ROOT,
         env: {
           ...process.env,
@@ -65,6 +60,8 @@ export class RealAgents {
           WAKEWARD_TOKEN: spec.token,
         },
         stdio: ['ignore', 'pipe', 'inherit'],
+        // A session of its own, as the simulated agents' processes (settings.ts, AGENT_SESSIONS).
+        detached: true,
       });
       readline.createInterface({ input: child.stdout! }).on('line', (line) => this.read(spec, line));
       child.on('exit', (code, signal) => {

@@ -30,13 +30,23 @@ import { DIST, LOOPBACK, mono } from './settings';
  */
 export const AGENT_HOST_FLAGS = ['--max-semi-space-size=256', '--expose-gc'];
 
-/** Starts `role` in a child process of its own (this file, run again). */
-export function spawnRole(role: string, env: NodeJS.ProcessEnv = process.env, extraFlags: string[] = []): Child {
+/**
+ * Starts `role` in a child process of its own (this file, run again). `ownSession`: in
+ * a session of its own (AGENT_SESSIONS says why); killed when this process exits.
+ */
+export function spawnRole(
+  role: string,
+  env: NodeJS.ProcessEnv = process.env,
+  extraFlags: string[] = [],
+  { ownSession = false } = {},
+): Child {
   const proc = fork(__filename, [role], {
     env,
     execArgv: [...process.execArgv, ...extraFlags],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    detached: ownSession,
   });
+  if (ownSession) process.on('exit', () => proc.kill('SIGKILL'));
   return new Child(role, proc);
 }
 

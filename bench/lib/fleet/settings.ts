@@ -38,6 +38,18 @@ export const LOOPBACK = '127.0.0.1';
 export const ROOT = resolve(__dirname, '../../..');
 export const DIST = join(ROOT, 'apps/api/dist/apps/api/src');
 
+/**
+ * AGENT_SESSIONS: every agent process, simulated or real, runs in a session of its own.
+ * Linux (autogroup) shares the cores between sessions first and only then between the
+ * processes of each session by their nice levels. On a machine shared with other
+ * people's sessions, agents inside the bench's session would get one session's share
+ * between them, the API's and the workers' included, however high their priority
+ * (at the instant: 82 ms and 245 ms before each process's first start, real agents up
+ * to 88 ms late, with five other sessions running tests). In sessions of their own
+ * each gets the share a machine of its own would have, as a Pi has, and nobody's
+ * priority is raised over anyone else's.
+ */
+
 /** The targets (bench/README.md, Dispatch). */
 export const TARGET_REAL_FIRE_P99_MS = 2;
 export const TARGET_PACKET_RATIO = 1.2;

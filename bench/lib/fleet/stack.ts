@@ -86,9 +86,6 @@ export class FleetStack {
       spawnRole('server', { ...process.env, ...this.env, ROLE: 'worker' }),
     );
     this.children.push(this.server, ...this.workers);
-    // In the field the API and the workers run on servers of their own, not on the Pis:
-    // here they yield the cores to the agents while the agents have work.
-    for (const c of [this.server, ...this.workers]) os.setPriority(c.proc.pid!, 10);
     this.dispatchers = WORKERS > 0 ? this.workers : [this.server];
     this.floor = spawnRole('floor');
     this.children.push(this.floor);
