@@ -39,15 +39,15 @@ export const ROOT = resolve(__dirname, '../../..');
 export const DIST = join(ROOT, 'apps/api/dist/apps/api/src');
 
 /**
- * AGENT_SESSIONS: every agent process, simulated or real, runs in a session of its own.
- * Linux (autogroup) shares the cores between sessions first and only then between the
- * processes of each session by their nice levels. On a machine shared with other
- * people's sessions, agents inside the bench's session would get one session's share
- * between them, the API's and the workers' included, however high their priority
- * (at the instant: 82 ms and 245 ms before each process's first start, real agents up
- * to 88 ms late, with five other sessions running tests). In sessions of their own
- * each gets the share a machine of its own would have, as a Pi has, and nobody's
- * priority is raised over anyone else's.
+ * AGENT_SESSIONS (a note, referred to from roles.ts and real-agents.ts): every agent
+ * process, simulated or real, runs in a session of its own. Linux (autogroup) shares
+ * the cores between sessions first and only then between the processes of a session
+ * by their nice levels. On a machine shared with other people's sessions, agents
+ * inside the bench's session would split one session's share with the API and the
+ * workers, however high their priority: with five other sessions running tests, the
+ * simulated agents' first starts came 82 and 245 ms after the instant and real agents
+ * up to 88 ms. In sessions of their own each gets the share a machine of its own would
+ * have, as a Pi has its cores, and nobody's priority is raised over anyone else's.
  */
 
 /** The targets (bench/README.md, Dispatch). */
