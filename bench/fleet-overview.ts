@@ -138,7 +138,7 @@ async function main() {
     const get = async (path: string) => {
       const res = await fetch(`${url}${path}`, { headers: { cookie } });
       if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return res.json();
+      return (await res.json()) as any;
     };
 
     await get('/api/fleet/overview'); // warm-up: rules parsed, zone caches filled

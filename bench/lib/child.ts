@@ -49,6 +49,22 @@ export class Child {
   }
 }
 
+type Handler = (msg: any) => unknown;
+
+/** Child side, in a Node child: answers `{id, type, ...}` requests with `{id, result}` or `{id, error}`. */
+export function serve(handlers: Record<string, Handler>): void {
+  process.on('message', async (m: { id: number; type: string }) => {
+    try {
+      const result = await handlers[m.type]!(m);
+      process.send!({ id: m.id, result });
+    } catch (err) {
+      process.send!({ id: m.id, error: (err as Error).stack ?? String(err) });
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send!({ ready: true });
+}
+
 /**
  * The kiosks: bench/lib/kiosk-receiver.py, stamping each packet with the kernel's
  * arrival time (SO_TIMESTAMPNS) and reading nothing during the instant; see there
