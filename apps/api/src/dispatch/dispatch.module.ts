@@ -5,7 +5,7 @@ import { AlertsModule } from '../alerts/alerts.module';
 import { FleetModule } from '../fleet/fleet.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
 import { UserLocksRepository } from '../redis/user-locks.repository';
-import { ScheduleChangesModule } from '../schedule/schedule-changes.module';
+import { ScheduleChangesModule } from '../common/schedule-changes.module';
 import { ScheduleModule } from '../schedule/schedule.module';
 import { SitesModule } from '../sites/sites.module';
 import { DispatchQueue } from './dispatch-queue';

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { LiveEventsService } from '../live/live-events.service';
-import { ScheduleChanges, ScheduleChangeListener } from '../schedule/schedule-changes';
+import { ScheduleChanges, ScheduleChangeListener } from '../common/schedule-changes';
 import { SitesRepository } from '../sites/sites.repository';
 import { DispatchQueue } from './dispatch-queue';
 

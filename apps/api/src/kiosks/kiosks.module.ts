@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { EntityNamesService } from '../audit/entity-names.service';
-import { ScheduleChangesModule } from '../schedule/schedule-changes.module';
+import { ScheduleChangesModule } from '../common/schedule-changes.module';
 import { SitesModule } from '../sites/sites.module';
 import { KioskImportsRepository } from './kiosk-imports.repository';
 import { KiosksController } from './kiosks.controller';

@@ -14,7 +14,7 @@ import { csvColumns, readKioskCsv, writeKioskCsv } from './kiosk-csv';
 import { createKioskBody, ipInSubnet, listKiosksQuery, searchKiosksQuery, updateKioskBody } from './kiosks.dto';
 import { KioskImportsRepository } from './kiosk-imports.repository';
 import { KiosksRepository } from './kiosks.repository';
-import { ScheduleChanges } from '../schedule/schedule-changes';
+import { ScheduleChanges } from '../common/schedule-changes';
 
 @Injectable()
 export class KiosksService {

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { EntityNamesService } from '../audit/entity-names.service';
 import { HospitalsModule } from '../hospitals/hospitals.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
-import { ScheduleChangesModule } from '../schedule/schedule-changes.module';
+import { ScheduleChangesModule } from '../common/schedule-changes.module';
 import { SitesModule } from '../sites/sites.module';
 import { RulesController } from './rules.controller';
 import { RulesRepository } from './rules.repository';

@@ -15,7 +15,7 @@ import { PowerRuleRecord } from './power-rule.entity';
 import { assertValidRule, publicRule } from '../schedule/rule-mapping';
 import { createRuleBody, listRulesQuery, ruleScope, updateRuleBody } from './rules.dto';
 import { RulesRepository } from './rules.repository';
-import { ScheduleChanges } from '../schedule/schedule-changes';
+import { ScheduleChanges } from '../common/schedule-changes';
 
 /** Far above any hospital's needs (the reference one has ~20), far below what would slow planning. */
 export const MAX_RULES_PER_HOSPITAL = 500;

@@ -41,9 +41,6 @@ export function publicRule(r: PowerRuleRecord) {
   };
 }
 
-/** A site's zone is valid when the scheduler can read local dates in it. */
-export { isValidTimeZone } from '@wakeward/scheduler';
-
 /** Runs the scheduler's own validation and reports its finding as a 400 with code and field. */
 export function assertValidRule(r: PowerRuleRecord): void {
   try {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { lineText } from '../common/text';
 import { pageQuery, uuid } from '../common/validation';
 import { cidr } from '../kiosks/kiosks.dto';
-import { isValidTimeZone } from '../schedule/rule-mapping';
+import { isValidTimeZone } from '../common/time-zones';
 
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
 

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { EntityNamesService } from '../audit/entity-names.service';
 import { HospitalsModule } from '../hospitals/hospitals.module';
-import { ScheduleChangesModule } from '../schedule/schedule-changes.module';
+import { ScheduleChangesModule } from '../common/schedule-changes.module';
 import { SitesController } from './sites.controller';
 import { SitesRepository } from './sites.repository';
 import { SitesService } from './sites.service';

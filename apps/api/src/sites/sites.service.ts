@@ -12,7 +12,7 @@ import { HospitalsRepository } from '../hospitals/hospitals.repository';
 import { Site } from './site.entity';
 import { createSiteBody, listSitesQuery, updateSiteBody } from './sites.dto';
 import { SitesRepository } from './sites.repository';
-import { ScheduleChanges } from '../schedule/schedule-changes';
+import { ScheduleChanges } from '../common/schedule-changes';
 
 @Injectable()
 export class SitesService {
