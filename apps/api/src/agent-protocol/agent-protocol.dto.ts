@@ -68,7 +68,11 @@ export const offlineActionsBody = z.object({
       z.object({
         at: instant,
         type: z.enum(['wake', 'shutdown']),
-        kioskIds: z.array(uuid).max(1000),
+        // A kiosk named twice was acted on once: each id is kept once.
+        kioskIds: z
+          .array(uuid)
+          .max(1000)
+          .transform((ids) => [...new Set(ids)]),
         executedAt: instant,
       }),
     )

@@ -97,4 +97,29 @@ describe('offline actions in the dispatch history', () => {
     expect(second.body.offlineActions.map((o: { action: string }) => o.action)).toEqual(['shutdown', 'wake']);
     expect((await ops.get(`/api/sites/${ids.siteA}/dispatches?pageSize=1&page=3`)).body.offlineActions).toEqual([]);
   });
+
+  it('a report cannot pin entries above the history or swell it: actions dated ahead of now are left out, a kiosk named twice is kept once', async () => {
+    const earlier = new Date(wakeAt.getTime() - hour);
+    const ahead = new Date(Date.now() + 24 * hour);
+    const res = await pi1.client.post('/offline-actions', {
+      actions: [
+        { at: earlier.toISOString(), type: 'wake', kioskIds: [kiosks[0], kiosks[0], kiosks[0]], executedAt: later(earlier, 1) },
+        { at: ahead.toISOString(), type: 'wake', kioskIds: [kiosks[1]], executedAt: later(ahead, 1) },
+        { at: earlier.toISOString(), type: 'shutdown', kioskIds: [kiosks[1]], executedAt: later(ahead, 1) },
+      ],
+    });
+    // The agent's outbox drains: what happened is stored, the rest left out.
+    expect(res.status).toBe(204);
+    const stored = await api.db.query('SELECT at, type, kiosk_ids FROM agent_offline_actions WHERE agent_id = ? AND at = ?', [pi1.agentId, earlier]);
+    expect(stored).toHaveLength(1);
+    expect(stored[0].type).toBe('wake');
+    const kioskIdsOf = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
+    expect(kioskIdsOf(stored[0].kiosk_ids)).toEqual([kiosks[0]]);
+    const history = await ops.get(`/api/sites/${ids.siteA}/dispatches`);
+    const instants = history.body.offlineActions.map((o: { at: string }) => o.at);
+    expect(instants).not.toContain(ahead.toISOString());
+    const repeated = history.body.offlineActions.find((o: { at: string }) => o.at === earlier.toISOString());
+    expect(repeated).toMatchObject({ action: 'wake', kioskIds: [kiosks[0]] });
+    expect(repeated.agents).toEqual([expect.objectContaining({ name: 'pi-1', kioskIds: [kiosks[0]] })]);
+  });
 });

@@ -32,13 +32,15 @@ export class OfflineActionsRepository {
   constructor(private readonly db: Database) {}
 
   /** Resending the same actions (same agent, instant and type) stores them once. */
-  async insert(agentId: string, actions: OfflineAction[], receivedAt: Date): Promise<void> {
-    if (!actions.length) return;
-    await this.db.manager.query(
+  /** How many were new: a report sent again stores nothing. */
+  async insert(agentId: string, actions: OfflineAction[], receivedAt: Date): Promise<number> {
+    if (!actions.length) return 0;
+    const result: { affectedRows?: number } = await this.db.manager.query(
       `INSERT IGNORE INTO agent_offline_actions (agent_id, at, type, kiosk_ids, executed_at, received_at)
        VALUES ${actions.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}`,
       actions.flatMap((a) => [agentId, a.at, a.type, JSON.stringify(a.kioskIds), a.executedAt, receivedAt]),
     );
+    return result.affectedRows ?? 0;
   }
 
   /**
