@@ -21,6 +21,15 @@ const ruleFields = {
   priority: z.number().int().min(-1_000_000).max(1_000_000),
 };
 
+/**
+ * The other parts of one set of hours that runs past midnight on some days (the
+ * console's overnight window): rules of their own with this rule's scope, layer,
+ * dates and priority, saved with it in one transaction, so a save never leaves half.
+ */
+const companions = z
+  .array(z.object({ name: ruleFields.name, days: ruleFields.days, windows: ruleFields.windows }).strict())
+  .max(7, 'at most one companion per day of the week');
+
 export const createRuleBody = z
   .object({
     hospitalId: uuid,
@@ -29,10 +38,14 @@ export const createRuleBody = z
     from: ruleFields.from.default(null),
     until: ruleFields.until.default(null),
     priority: ruleFields.priority.default(0),
+    companions: companions.default([]),
   })
   .strict();
 
-export const updateRuleBody = z.object(ruleFields).partial().strict();
+export const updateRuleBody = z
+  .object({ ...ruleFields, companions })
+  .partial()
+  .strict();
 
 export const listRulesQuery = pageQuery.extend({
   hospitalId: uuid.optional(),

@@ -146,4 +146,42 @@ describe('power rules', () => {
     const before = typeof entry.before === 'string' ? JSON.parse(entry.before) : entry.before;
     expect(before).toMatchObject({ name: 'Spring Festival', from: '2027-02-06' });
   });
+
+  it('overnight hours saved with their companion rules in one transaction: all stored and audited, or none', async () => {
+    const auditCount = async () => Number((await api.db.query(`SELECT COUNT(*) AS n FROM audit_entries WHERE entity_type = 'power_rule' AND action = 'create'`))[0].n);
+    const night = {
+      hospitalId: ids.hospitalA,
+      name: 'Night desk',
+      scope: { kind: 'site', siteId: ids.siteA },
+      layer: 'regular',
+      days: [5],
+      windows: [{ start: '20:00', end: '24:00' }],
+      priority: 4,
+    };
+    const [rulesBefore, auditBefore] = [await count(), await auditCount()];
+    const created = await staffA.post('/api/rules', { ...night, companions: [{ name: 'Night desk (Sat)', days: [6], windows: [{ start: '00:00', end: '06:00' }] }] });
+    expect(created.status).toBe(201);
+    expect(created.body.companions).toHaveLength(1);
+    expect(created.body.companions[0]).toMatchObject({
+      name: 'Night desk (Sat)',
+      scope: { kind: 'site', siteId: ids.siteA },
+      layer: 'regular',
+      days: [6],
+      windows: [{ start: '00:00', end: '06:00' }],
+      priority: 4,
+    });
+    expect([await count(), await auditCount()]).toEqual([rulesBefore + 2, auditBefore + 2]);
+
+    // A companion the engine refuses refuses the whole save, naming the companion's field.
+    const refused = await staffA.post('/api/rules', { ...night, companions: [{ name: 'Broken', days: [6], windows: [{ start: '00:00', end: '25:00' }] }] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.field).toMatch(/^companions\.0\.windows\.0\./);
+    expect([await count(), await auditCount()]).toEqual([rulesBefore + 2, auditBefore + 2]);
+
+    // An update with a refused companion leaves the rule as it was.
+    const update = await staffA.patch(`/api/rules/${created.body.id}`, { name: 'Night desk 2', companions: [{ name: 'Broken', days: [9], windows: [] }] });
+    expect(update.status).toBe(400);
+    expect((await staffA.get(`/api/rules/${created.body.id}`)).body.name).toBe('Night desk');
+    expect(await count()).toBe(rulesBefore + 2);
+  });
 });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { canEditFleet, scopeHospitalFilter } from '../common/access';
 import { AccessService, notFoundError } from '../common/access.service';
 import { AuditService } from '../audit/audit.service';
-import { badRequest, conflict, notFound } from '../common/errors';
+import { badRequest, conflict, DomainError, notFound } from '../common/errors';
 import type { Principal } from '../common/request-context';
 import { Database } from '../database/database.service';
 import { parseInput } from '../common/validation';
@@ -16,6 +16,8 @@ import { assertValidRule, publicRule } from '../schedule/rule-mapping';
 import { createRuleBody, listRulesQuery, ruleScope, updateRuleBody } from './rules.dto';
 import { RulesRepository } from './rules.repository';
 import { ScheduleChanges } from '../common/schedule-changes';
+
+type Companion = z.output<typeof createRuleBody>['companions'][number];
 
 /** Far above any hospital's needs (the reference one has ~20), far below what would slow planning. */
 export const MAX_RULES_PER_HOSPITAL = 500;
@@ -48,7 +50,7 @@ export class RulesService {
       const rule = await this.newRule(p, input);
       await this.rules.save(rule);
       await this.audit.record({ action: 'create', entityType: 'power_rule', entityId: rule.id, hospitalId: rule.hospitalId, after: publicRule(rule) });
-      return publicRule(rule);
+      return { ...publicRule(rule), companions: await this.createCompanions(p, rule, input.companions) };
     });
     await this.scheduleChanges.hospitalChanged(rule.hospitalId);
     return rule;
@@ -61,10 +63,38 @@ export class RulesService {
       await this.changedRule(p, rule, input);
       await this.rules.save(rule);
       await this.audit.record({ action: 'update', entityType: 'power_rule', entityId: id, hospitalId: rule.hospitalId, before, after: publicRule(rule) });
-      return publicRule(rule);
+      return { ...publicRule(rule), companions: await this.createCompanions(p, rule, input.companions ?? []) };
     });
     await this.scheduleChanges.hospitalChanged(rule.hospitalId);
     return rule;
+  }
+
+  /** New rules for the other parts of the saved rule's hours, in the caller's transaction, each audited. */
+  private async createCompanions(p: Principal, main: PowerRuleRecord, companions: Companion[]) {
+    const created = [];
+    for (const [i, c] of companions.entries()) {
+      const input = {
+        hospitalId: main.hospitalId,
+        name: c.name,
+        scope: publicRule(main).scope,
+        layer: main.layer,
+        days: c.days,
+        from: main.fromDate,
+        until: main.untilDate,
+        windows: c.windows,
+        priority: main.priority,
+        companions: [],
+      };
+      const rule = await this.newRule(p, input).catch((err: unknown) => {
+        // The refusal names the companion's own field, as the request wrote it.
+        if (err instanceof DomainError && err.field) throw new DomainError(err.status, err.code, `companions.${i}: ${err.message}`, `companions.${i}.${err.field}`);
+        throw err;
+      });
+      await this.rules.save(rule);
+      await this.audit.record({ action: 'create', entityType: 'power_rule', entityId: rule.id, hospitalId: rule.hospitalId, after: publicRule(rule) });
+      created.push(publicRule(rule));
+    }
+    return created;
   }
 
   /**

@@ -32,6 +32,7 @@ import type {
   Page,
   PowerRule,
   RulePreview,
+  RuleCompanion,
   RuleInput,
   Site,
 } from './types';
@@ -153,8 +154,10 @@ export const api = {
   scheduleCalendarCsvUrl: (q: CalendarQuery) => `/api/schedule/calendar${qs({ ...q, format: 'csv' })}`,
   rules: (hospitalId: string) => request<Page<PowerRule>>('GET', `/api/rules${qs({ hospitalId, pageSize: 500 })}`),
   rule: (id: string) => request<PowerRule>('GET', `/api/rules/${seg(id)}`),
-  createRule: (body: RuleInput & { hospitalId: string }) => request<PowerRule>('POST', '/api/rules', body),
-  updateRule: (id: string, body: Partial<RuleInput>) => request<PowerRule>('PATCH', `/api/rules/${seg(id)}`, body),
+  createRule: (body: RuleInput & { hospitalId: string; companions?: RuleCompanion[] }) =>
+    request<PowerRule & { companions: PowerRule[] }>('POST', '/api/rules', body),
+  updateRule: (id: string, body: Partial<RuleInput> & { companions?: RuleCompanion[] }) =>
+    request<PowerRule & { companions: PowerRule[] }>('PATCH', `/api/rules/${seg(id)}`, body),
   deleteRule: (id: string) => request<void>('DELETE', `/api/rules/${seg(id)}`),
   previewRule: (body: {
     rule: Partial<RuleInput> & { hospitalId?: string };

@@ -234,6 +234,13 @@ export interface RuleInput {
   priority: number;
 }
 
+/** The other parts of overnight hours, saved with the rule in one transaction. */
+export interface RuleCompanion {
+  name: string;
+  days: number[] | null;
+  windows: PowerWindow[];
+}
+
 export interface PowerRule extends RuleInput {
   id: string;
   hospitalId: string;

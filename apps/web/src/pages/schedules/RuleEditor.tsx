@@ -169,18 +169,14 @@ export function RuleEditor({
     if (escaping > 0 && !window.confirm(t('rules.confirmEscaping', { n: escaping }))) return;
     setSaving(true);
     try {
-      const saved = rule ? await api.updateRule(rule.id, body) : await api.createRule({ ...body, hospitalId });
-      // The other parts of overnight hours (see overnightGroups): rules of their own.
-      for (const g of draft.companions) {
-        const days = g.days.map((d) => t(`weekday.${d}` as MessageKey)).join(' ');
-        await api.createRule({
-          ...body,
-          hospitalId,
-          name: t('rules.companionName', { name: body.name, days }).slice(0, 200),
-          days: g.days,
-          windows: g.windows,
-        });
-      }
+      // The other parts of overnight hours (see overnightGroups): rules of their own,
+      // saved with this one in one transaction, so a refusal leaves none of them.
+      const companions = draft.companions.map((g) => ({
+        name: t('rules.companionName', { name: body.name, days: g.days.map((d) => t(`weekday.${d}` as MessageKey)).join(' ') }).slice(0, 200),
+        days: g.days,
+        windows: g.windows,
+      }));
+      const saved = rule ? await api.updateRule(rule.id, { ...body, companions }) : await api.createRule({ ...body, hospitalId, companions });
       toast(t('common.savedAudited'));
       onSaved(saved);
     } catch (err) {
