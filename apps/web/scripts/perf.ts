@@ -230,7 +230,6 @@ async function main() {
     }
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     await measureCalendar(url, call, browser, cookie, median);
-    await browser.close();
     console.log(`fleet page, site of ${KIOSKS} kiosks, ${RUNS} navigations (headless Chromium, cold page each time):`);
     console.log(
       `  tiles on screen:  median ${median(times.map((t) => t.tiles))} ms, runs ${times.map((t) => t.tiles).join(', ')}`,
