@@ -7,7 +7,7 @@ import { APP_CONFIG, AppConfig } from '../config/config';
 import type { Principal } from '../common/request-context';
 import { parseInput } from '../common/validation';
 import { AuthService } from './auth.service';
-import { SESSION_COOKIE, sessionCookieOptions, sessionTokenOf } from './session-cookie';
+import { SESSION_COOKIE, sessionCookieOptions, sessionTokenOf } from '../sessions/session-cookie';
 import { CurrentUser, Public } from '../common/decorators';
 
 const loginBody = z.object({

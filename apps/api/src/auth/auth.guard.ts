@@ -7,7 +7,7 @@ import type { Role } from '../common/roles';
 import { AuditService } from '../audit/audit.service';
 import { AuthService } from './auth.service';
 import { IS_PUBLIC, ROLES_KEY } from '../common/decorators';
-import { sessionTokenOf } from './session-cookie';
+import { sessionTokenOf } from '../sessions/session-cookie';
 
 /** Every route needs a session unless marked @Public; @Roles narrows who may call it. */
 @Injectable()

@@ -5,7 +5,7 @@ import { AuthController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { LoginRateLimiter } from './login-rate-limiter';
-import { SessionsModule } from './sessions.module';
+import { SessionsModule } from '../sessions/sessions.module';
 
 @Module({
   imports: [UsersModule, SessionsModule],

@@ -7,7 +7,7 @@ import { hashPassword, verifyPassword } from '../users/passwords';
 import { normaliseUsername } from '../users/usernames';
 import { UsersRepository } from '../users/users.repository';
 import { LoginRateLimiter } from './login-rate-limiter';
-import { SessionsService } from './sessions.service';
+import { SessionsService } from '../sessions/sessions.service';
 
 /** Compared against when the username is unknown, so both cases take the same time. */
 const dummyHash = hashPassword('wakeward-timing-equaliser');

@@ -302,7 +302,7 @@ export interface AppConfig {
   };
   /**
    * `secret`: SESSION_SECRET, or null outside production without it: the replicas then
-   * share one drawn once and kept in Redis (auth/session-secret.ts).
+   * share one drawn once and kept in Redis (sessions/session-secret.ts).
    */
   session: { secret: string | null; idleMs: number; absoluteMs: number; cookieSecure: boolean | 'auto' };
   loginRateLimit: { attempts: number; windowS: number };

@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditService } from '../audit/audit.service';
-import { sessionTokenOf } from '../auth/session-cookie';
+import { sessionTokenOf } from '../sessions/session-cookie';
 import { compileTrust, ProxyTrust } from '../common/client-address';
 import { forbidden } from '../common/errors';
 import { Principal, requestContext } from '../common/request-context';

@@ -3,8 +3,8 @@ import { OnGatewayConnection, OnGatewayInit, WebSocketGateway, WebSocketServer }
 import type Redis from 'ioredis';
 import type { Server, Socket } from 'socket.io';
 import { AuthService } from '../auth/auth.service';
-import { sessionTokenOf } from '../auth/session-cookie';
-import { SessionConnections } from '../auth/session-connections';
+import { sessionTokenOf } from '../sessions/session-cookie';
+import { SessionConnections } from '../sessions/session-connections';
 import { OriginPolicy } from '../edge/origin.guard';
 import { REDIS } from '../redis/redis.module';
 import { LiveEvent, LiveEventsService } from './live-events.service';

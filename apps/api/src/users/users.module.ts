@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { EntityNamesService } from '../audit/entity-names.service';
-import { SessionsModule } from '../auth/sessions.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { HospitalsModule } from '../hospitals/hospitals.module';
 import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';

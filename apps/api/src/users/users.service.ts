@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 import { AuditService } from '../audit/audit.service';
-import { SessionsService } from '../auth/sessions.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { notFoundError } from '../common/access.service';
 import { badRequest, conflict } from '../common/errors';
 import { ER_DUP_ENTRY, mysqlErrno } from '../common/sql';
