@@ -10,6 +10,7 @@ import { DispatchModule } from './dispatch/dispatch.module';
 import { EdgeModule } from './edge/edge.module';
 import { HospitalsModule } from './hospitals/hospitals.module';
 import { FleetModule } from './fleet/fleet.module';
+import { LivenessModule } from './liveness/liveness.module';
 import { KiosksModule } from './kiosks/kiosks.module';
 import { LiveModule } from './live/live.module';
 import { NotificationsModule } from './notifications/notifications.module';
@@ -47,6 +48,7 @@ export class AppModule {
         UsersModule,
         OpsModule,
         ScheduleModule,
+        LivenessModule,
         FleetModule,
         LiveModule,
         UndoModule,

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module';
 import { AlertsModule } from '../alerts/alerts.module';
 import { DispatchModule } from '../dispatch/dispatch.module';
-import { FleetModule } from '../fleet/fleet.module';
+import { LivenessModule } from '../liveness/liveness.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
 import { SitesModule } from '../sites/sites.module';
 import { TelemetryModule } from '../telemetry/telemetry.module';
@@ -20,7 +20,7 @@ import { AgentCommandsModule } from '../agent-commands/agent-commands.module';
  * own below dispatch, so that dispatch can send without depending on this edge.
  */
 @Module({
-  imports: [AgentsModule, AlertsModule, KiosksModule, SitesModule, FleetModule, DispatchModule, TelemetryModule, AgentCommandsModule],
+  imports: [AgentsModule, AlertsModule, KiosksModule, SitesModule, LivenessModule, DispatchModule, TelemetryModule, AgentCommandsModule],
   controllers: [AgentEnrolmentController, AgentProtocolController],
   providers: [AgentTokenGuard, AgentReportsService, AgentPlanService],
 })

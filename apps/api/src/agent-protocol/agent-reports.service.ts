@@ -7,7 +7,7 @@ import { HeartbeatRecorder } from '../agents/heartbeat-recorder';
 import { badRequest, tooLarge } from '../common/errors';
 import { parseInput } from '../common/validation';
 import { OfflineActionsService } from '../dispatch/offline-actions.service';
-import { KioskProbesService } from '../fleet/kiosk-probes.service';
+import { KioskProbesService } from '../liveness/kiosk-probes.service';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { LiveEventsService } from '../live/live-events.service';
 import { SitesRepository } from '../sites/sites.repository';

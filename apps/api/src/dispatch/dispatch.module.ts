@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { AgentCommandsModule } from '../agent-commands/agent-commands.module';
 import { AgentsModule } from '../agents/agents.module';
 import { AlertsModule } from '../alerts/alerts.module';
-import { FleetModule } from '../fleet/fleet.module';
+import { LivenessModule } from '../liveness/liveness.module';
 import { KiosksModule } from '../kiosks/kiosks.module';
 import { UserLocksRepository } from '../redis/user-locks.repository';
 import { ScheduleChangesModule } from '../common/schedule-changes.module';
@@ -32,7 +32,7 @@ import { VerificationService } from './verification.service';
  */
 @Global()
 @Module({
-  imports: [SitesModule, KiosksModule, ScheduleModule, ScheduleChangesModule, AgentsModule, AgentCommandsModule, AlertsModule, FleetModule, DispatchRecordsModule],
+  imports: [SitesModule, KiosksModule, ScheduleModule, ScheduleChangesModule, AgentsModule, AgentCommandsModule, AlertsModule, LivenessModule, DispatchRecordsModule],
   controllers: [DispatchController, PowerCommandsController],
   providers: [DispatchQueue, PlannedTransitionsRepository, PlannerService, DispatcherService, VerificationService, DispatchWorker, ReplanService, DispatchHistoryService, PowerCommandsService, UserLocksRepository, SiteCommandsService, OfflineActionsRepository, OfflineActionsService],
   exports: [ReplanService, PlannerService, DispatchQueue, OfflineActionsService],

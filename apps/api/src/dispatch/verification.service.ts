@@ -3,8 +3,8 @@ import { AgentCommandsService } from '../agent-commands/agent-commands.service';
 import { OccurrenceAlertsService } from '../alerts/occurrence-alerts.service';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { Database } from '../database/database.service';
-import { FleetRepository } from '../fleet/fleet.repository';
-import { observedState } from '../fleet/fleet.service';
+import { LivenessRepository } from '../liveness/liveness.repository';
+import { observedState } from '../liveness/kiosk-states';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
 import { LiveEventsService } from '../live/live-events.service';
 import { expectedState, scheduleChangedBetween, stateOfAction } from '../schedule/expected-state';
@@ -33,7 +33,7 @@ export class VerificationService {
     private readonly db: Database,
     private readonly dispatches: DispatchRepository,
     private readonly dispatcher: DispatcherService,
-    private readonly fleet: FleetRepository,
+    private readonly liveness: LivenessRepository,
     private readonly sites: SitesRepository,
     private readonly kiosks: KiosksRepository,
     private readonly alerts: OccurrenceAlertsService,
@@ -54,7 +54,7 @@ export class VerificationService {
     const result = await this.db.transaction(async () => {
       const rows = await this.dispatches.ofOccurrence(site.id, at, job.action, ['sent']);
       if (!rows.length) return { ok: 0, wrong: 0, superseded: 0 };
-      const sightings = await this.fleet.sightingsOfSite(site.id);
+      const sightings = await this.liveness.sightingsOfSite(site.id);
       const superseded = await this.supersededRows(site, rows, now);
       for (const [row, why] of superseded) {
         const { observed } = observedState(sightings.filter((s) => s.kioskId === row.kioskId), now);

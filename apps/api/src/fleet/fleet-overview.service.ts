@@ -4,7 +4,7 @@ import { visibleHospitals } from '../common/access';
 import type { Principal } from '../common/request-context';
 import { HospitalSchedule } from '../schedule/hospital-schedule';
 import { FleetOverviewRepository, HospitalScope, SiteTemperature } from './fleet-overview.repository';
-import { kioskStates, SIGHTING_TTL_MS } from './kiosk-states';
+import { kioskStates, SIGHTING_TTL_MS } from '../liveness/kiosk-states';
 
 /** A site's latest temperature counts only if it is this recent: an older one says more about the sensor. */
 export const LATEST_READING_WINDOW_MS = 60 * 60_000;

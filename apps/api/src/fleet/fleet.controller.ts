@@ -1,9 +1,9 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { CurrentUser } from '../common/decorators';
 import type { Principal } from '../common/request-context';
-import { parseId, parseInput, uuid } from '../common/validation';
+import { parseInput, uuid } from '../common/validation';
 import { FleetOverviewService } from './fleet-overview.service';
 import { FleetService } from './fleet.service';
 
@@ -14,13 +14,6 @@ export class FleetController {
     private readonly fleet: FleetService,
     private readonly overview: FleetOverviewService,
   ) {}
-
-  /** Every change of the kiosk's observed state, newest first. */
-  @Get('kiosks/:id/liveness-history')
-  history(@CurrentUser() p: Principal, @Param('id') id: string, @Query() query: unknown) {
-    const { limit } = parseInput(z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }), query);
-    return this.fleet.historyOfKiosk(p, parseId(id), limit);
-  }
 
   @Get('fleet')
   ofSite(@CurrentUser() p: Principal, @Query() query: unknown) {

@@ -3,14 +3,10 @@ import type { Principal } from '../common/request-context';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { DispatchRepository } from '../dispatch/dispatch.repository';
 import { KiosksRepository } from '../kiosks/kiosks.repository';
-import { KiosksService } from '../kiosks/kiosks.service';
 import { HospitalSchedule, kioskRef } from '../schedule/hospital-schedule';
 import { SitesService } from '../sites/sites.service';
-import { FleetRepository, KioskSighting } from './fleet.repository';
-import { kioskStates, lastSeenUp, SIGHTING_TTL_MS } from './kiosk-states';
-
-// Also read by verification: one rule of what "up" means.
-export { SIGHTING_TTL_MS, isFresh, observedState, type Observed } from './kiosk-states';
+import { LivenessRepository, KioskSighting } from '../liveness/liveness.repository';
+import { kioskStates, lastSeenUp, SIGHTING_TTL_MS } from '../liveness/kiosk-states';
 
 @Injectable()
 export class FleetService {
@@ -18,16 +14,10 @@ export class FleetService {
     private readonly sites: SitesService,
     private readonly kiosks: KiosksRepository,
     private readonly schedule: HospitalSchedule,
-    private readonly fleet: FleetRepository,
-    private readonly kiosksService: KiosksService,
+    private readonly liveness: LivenessRepository,
     private readonly dispatches: DispatchRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  async historyOfKiosk(p: Principal, kioskId: string, limit: number) {
-    const kiosk = await this.kiosksService.get(p, kioskId); // 404 for kiosks the user may not see
-    return { kioskId: kiosk.id, changes: await this.fleet.changesOfKiosk(kiosk.id, limit) };
-  }
 
   /**
    * Every kiosk of a site with what it should be (schedule) and what it is (probes).
@@ -40,7 +30,7 @@ export class FleetService {
     const [kiosks, rules, sightings, manual] = await Promise.all([
       this.kiosks.getBySite(site.id),
       this.schedule.rulesFor(site.hospitalId),
-      this.fleet.sightingsOfSite(site.id),
+      this.liveness.sightingsOfSite(site.id),
       this.dispatches.latestManual(site.id),
     ]);
     const byKiosk = new Map<string, KioskSighting[]>();

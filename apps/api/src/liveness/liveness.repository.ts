@@ -39,7 +39,7 @@ interface SightingRow {
 
 /** What the site's agents last saw of each kiosk (kiosk_probes) and every change of it (kiosk_liveness_changes). */
 @Injectable()
-export class FleetRepository {
+export class LivenessRepository {
   constructor(private readonly db: Database) {}
 
   /** One row per (kiosk, agent): an older observation never overwrites a newer one. */

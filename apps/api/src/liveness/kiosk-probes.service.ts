@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OccurrenceAlertsService } from '../alerts/occurrence-alerts.service';
 import { LiveEventsService } from '../live/live-events.service';
 import { SitesRepository } from '../sites/sites.repository';
-import { FleetRepository, ProbeReport } from './fleet.repository';
+import { LivenessRepository, ProbeReport } from './liveness.repository';
 import { observedState } from './kiosk-states';
 
 /**
@@ -13,7 +13,7 @@ import { observedState } from './kiosk-states';
 @Injectable()
 export class KioskProbesService {
   constructor(
-    private readonly fleet: FleetRepository,
+    private readonly liveness: LivenessRepository,
     private readonly sites: SitesRepository,
     private readonly live: LiveEventsService,
     private readonly occurrenceAlerts: OccurrenceAlertsService,
@@ -24,14 +24,14 @@ export class KioskProbesService {
     const kioskIds = new Set(report.results.map((r) => r.kioskId));
     const now = new Date();
     const before = await this.observedOf(agent.siteId, kioskIds, now);
-    await this.fleet.upsertProbes(agent.id, report, now);
+    await this.liveness.upsertProbes(agent.id, report, now);
     const after = await this.observedOf(agent.siteId, kioskIds, now);
     const site = await this.sites.getById(agent.siteId);
     const changed = new Map<string, string[]>();
     for (const [kioskId, state] of after) {
       if (!site || before.get(kioskId)?.observed === state.observed) continue;
       changed.set(state.observed, [...(changed.get(state.observed) ?? []), kioskId]);
-      await this.fleet.recordChange({ kioskId, siteId: site.id, observed: state.observed, observedAt: report.observedAt });
+      await this.liveness.recordChange({ kioskId, siteId: site.id, observed: state.observed, observedAt: report.observedAt });
       await this.live.publish('kiosk.liveness', site.hospitalId, {
         kioskId,
         siteId: site.id,
@@ -45,7 +45,7 @@ export class KioskProbesService {
   }
 
   private async observedOf(siteId: string, kioskIds: Set<string>, now: Date) {
-    const sightings = (await this.fleet.sightingsOfSite(siteId)).filter((s) => kioskIds.has(s.kioskId));
+    const sightings = (await this.liveness.sightingsOfSite(siteId)).filter((s) => kioskIds.has(s.kioskId));
     return new Map([...kioskIds].map((id) => [id, observedState(sightings.filter((s) => s.kioskId === id), now)]));
   }
 }
