@@ -1,7 +1,7 @@
 import { broadcastAddress, normalizeMac } from '@wakeward/wol';
 import type { Agent } from '../agents/agent.entity';
 import type { Kiosk } from '../kiosks/kiosk.entity';
-import { ipInSubnet } from '../kiosks/kiosks.dto';
+import { ipInSubnet } from '../common/addresses';
 import type { KioskTarget, PowerCommandType } from './agent-command';
 
 /** What an agent needs to act on a kiosk, or why it cannot act on it. */

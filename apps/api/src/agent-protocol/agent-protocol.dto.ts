@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { agentName } from '../agents/agents.dto';
 import { lineText } from '../common/text';
 import { uuid } from '../common/validation';
-import { cidr } from '../kiosks/kiosks.dto';
+import { cidr } from '../common/addresses';
 
 /**
  * Request schemas of PROTOCOL.md v1. Objects are not strict on purpose: newer

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { lineText } from '../common/text';
 import { pageQuery, uuid } from '../common/validation';
-import { cidr } from '../kiosks/kiosks.dto';
+import { cidr } from '../common/addresses';
 
 export const agentName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, '1-100 letters, digits, ., - or _ (e.g. pi-3)');
 

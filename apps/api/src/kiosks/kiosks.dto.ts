@@ -1,6 +1,6 @@
-import { isIPv4 } from 'node:net';
-import { ipv4ToInt, normalizeMac } from '@wakeward/wol';
+import { normalizeMac } from '@wakeward/wol';
 import { z } from 'zod';
+import { cidr, ipInSubnet, ipv4 } from '../common/addresses';
 import { lineText, multilineText } from '../common/text';
 import { pageQuery, uuid } from '../common/validation';
 import { KIOSK_KINDS } from './kiosk.entity';
@@ -15,19 +15,6 @@ export const macAddress = z.string().transform((value, ctx) => {
     return z.NEVER;
   }
 });
-
-export const ipv4 = z.string().refine((v) => isIPv4(v), 'not an IPv4 address (e.g. 10.1.2.17)');
-
-export const cidr = z.string().refine((v) => {
-  const [ip, bits, ...rest] = v.split('/');
-  return rest.length === 0 && isIPv4(ip) && /^\d{1,2}$/.test(bits ?? '') && Number(bits) <= 32;
-}, 'not an IPv4 subnet in CIDR form (e.g. 10.1.2.0/24)');
-
-export function ipInSubnet(ip: string, subnet: string): boolean {
-  const [base, bits] = subnet.split('/');
-  const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
-  return ((ipv4ToInt(ip) & mask) >>> 0) === ((ipv4ToInt(base) & mask) >>> 0);
-}
 
 /** A name only: agents run the method of that name from their own configuration, never one sent to them. */
 const SHUTDOWN_METHOD_MESSAGE =

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { lineText } from '../common/text';
 import { pageQuery, uuid } from '../common/validation';
-import { cidr } from '../kiosks/kiosks.dto';
+import { cidr } from '../common/addresses';
 import { isValidTimeZone } from '../common/time-zones';
 
 export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
