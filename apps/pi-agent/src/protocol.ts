@@ -5,26 +5,6 @@
  * which are the ones the API shares (libs/agent-protocol). protocol-types.test.ts
  * checks that these schemas accept every message of those types and yield them.
  */
-import type {
-  AgentCommand,
-  CancelCommand,
-  CommandResult,
-  EnrollRequest,
-  EnrollResponse,
-  HeartbeatRequest,
-  HeartbeatResponse,
-  KioskTarget,
-  OfflineAction,
-  Plan,
-  PlanItem,
-  PowerCommand,
-  PowerCommandType,
-  ProbeReport,
-  ProbeResult,
-  Reading,
-  ShutdownSpec,
-  TargetOutcome,
-} from '@wakeward/agent-protocol';
 import { z } from 'zod';
 
 export type {
@@ -46,7 +26,7 @@ export type {
   Reading,
   ShutdownSpec,
   TargetOutcome,
-};
+} from '@wakeward/agent-protocol';
 
 export const PROTOCOL_PREFIX = '/api/agent/v1';
 
