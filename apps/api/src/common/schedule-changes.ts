@@ -9,7 +9,7 @@ export interface ScheduleChangeListener {
 }
 
 /**
- * Where kiosks, sites, rules and undo say that a committed change moved schedules,
+ * Where kiosks, sites and rules (an undo too, through them) say that a committed change moved schedules,
  * without knowing who acts on it: they depend on common/, not on dispatch/ or schedule/. Each
  * notice is awaited through every listener, so a change returns to its caller once
  * its re-plan is requested, as when the callers asked dispatch directly.

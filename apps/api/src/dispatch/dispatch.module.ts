@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AgentCommandsModule } from '../agent-commands/agent-commands.module';
 import { AgentsModule } from '../agents/agents.module';
 import { AlertsModule } from '../alerts/alerts.module';
@@ -26,15 +26,14 @@ import { VerificationService } from './verification.service';
 
 /**
  * Planner, fan-out and verification (DESIGN.md "Dispatch"), staff power commands and
- * what agents did offline. ReplanService listens to schedule/'s change notices: changes
- * anywhere re-plan. Sends through the command outbox; the agent protocol's controllers
- * call in here.
+ * what agents did offline. ReplanService listens to the schedule change notices
+ * (common/schedule-changes.ts): changes anywhere re-plan without importing this module.
+ * Sends through the command outbox; the agent protocol's controllers call in here.
  */
-@Global()
 @Module({
   imports: [SitesModule, KiosksModule, ScheduleModule, ScheduleChangesModule, AgentsModule, AgentCommandsModule, AlertsModule, LivenessModule, DispatchRecordsModule],
   controllers: [DispatchController, PowerCommandsController],
   providers: [DispatchQueue, PlannedTransitionsRepository, PlannerService, DispatcherService, VerificationService, DispatchWorker, ReplanService, DispatchHistoryService, PowerCommandsService, UserLocksRepository, SiteCommandsService, OfflineActionsRepository, OfflineActionsService],
-  exports: [ReplanService, PlannerService, DispatchQueue, OfflineActionsService],
+  exports: [PlannerService, OfflineActionsService],
 })
 export class DispatchModule {}
